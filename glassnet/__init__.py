@@ -1,0 +1,62 @@
+"""glassnet: a deep-learning framework you can read end to end.
+
+``import glassnet as gn`` gives tensors with reverse-mode autodiff and PyTorch's names;
+``glassnet.nn``, ``glassnet.optim``, ``glassnet.data`` and the rest load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib as _importlib
+
+from . import autograd, backend
+from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (
+    Device as device,
+    Generator,
+    bool_ as bool,  # noqa: A001
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    get_rng_state,
+    half,
+    initial_seed,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    manual_seed,
+    seed,
+    set_default_dtype,
+    set_rng_state,
+    short,
+    uint8,
+)
+from .backend import float as float  # noqa: A001,PLC0414
+from .backend import int as int  # noqa: A001,PLC0414
+from .functions import *  # noqa: F401,F403
+from .functions import __all__ as _fn_all
+from .tensor import Tensor, matmul, maximum, minimum, tensor, where
+
+__version__ = "0.1.0"
+
+_LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io", "distributed",
+         "metrics", "cuda", "cli", "utils"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        mod = _importlib.import_module(f".{name}", __name__)
+        globals()[name] = mod
+        return mod
+    raise AttributeError(f"module 'glassnet' has no attribute '{name}'")
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+__all__ = ["Tensor", "tensor", "Function", "no_grad", "enable_grad", "manual_seed",
+           "matmul", "maximum", "minimum", "where", *_fn_all]

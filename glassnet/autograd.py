@@ -1,0 +1,424 @@
+"""Reverse-mode automatic differentiation: Function, the backward engine, grad modes, anomaly mode.
+
+Backpropagation is the chain rule applied over a directed acyclic graph. Every primitive op is a
+``Function`` with a ``forward`` on raw arrays that computes the output and a ``backward`` that maps
+the gradient of the loss with respect to the output (``grad``) to the gradients with respect to
+each input (the vector-Jacobian product). When a tensor feeds several ops, the gradient it receives
+is the *sum* over all paths, which the engine does by accumulating before it calls ``backward``.
+
+Writing your own op::
+
+    import glassnet as gn
+    from glassnet.autograd import Function
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):              # x is a raw array (numpy or cupy)
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):          # grad has the output's shape
+            (x,) = ctx.saved_tensors
+            return 3 * x ** 2 * grad      # one gradient per input (None where not needed)
+
+    y = Cube.apply(gn.tensor([1.0, 2.0], requires_grad=True))
+
+``ctx.needs_input_grad`` tells ``backward`` which inputs need a gradient, so it can skip the rest.
+Non-tensor arguments (ints, tuples, strings) pass through to ``forward`` unchanged and get
+``None`` as their gradient.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import traceback
+
+import numpy as np
+
+from . import backend
+
+_Tensor = None  # set by glassnet.tensor (avoids an import cycle)
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+_anomaly = {"on": False}
+
+
+def is_grad_enabled() -> bool:
+    return _grad_mode.enabled
+
+
+def set_grad_enabled(mode: bool):
+    """Context manager / function that turns graph recording on or off."""
+    return _SetGrad(bool(mode))
+
+
+class _SetGrad(contextlib.ContextDecorator):
+    def __init__(self, mode):
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = mode
+        self.mode = mode
+
+    def __enter__(self):
+        _grad_mode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _grad_mode.enabled = self.prev
+        return False
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Disable graph recording inside the block (evaluation, in-place parameter updates)."""
+
+    def __enter__(self):
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        _grad_mode.enabled = self.prev
+        return False
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    def __enter__(self):
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = True
+        return self
+
+    def __exit__(self, *exc):
+        _grad_mode.enabled = self.prev
+        return False
+
+
+inference_mode = no_grad
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Raise at the first op whose forward or backward produces NaN or Inf.
+
+    While active, every op records where in user code it was created, so the error names both
+    the op and the line that built it. It costs a stack capture per op: use it for debugging.
+    """
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self.prev = _anomaly["on"]
+        _anomaly["on"] = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly["on"] = self.prev
+        return False
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly["on"]
+
+
+def _user_frame(stack) -> str:
+    """The innermost stack frame outside glassnet itself: where the user created the op."""
+    for fr in reversed(stack):
+        if "/glassnet/" not in fr.filename.replace("\\", "/") or "/tests/" in fr.filename:
+            return f'File "{fr.filename}", line {fr.lineno}, in {fr.name}\n    {fr.line}'
+    fr = stack[-1]
+    return f'File "{fr.filename}", line {fr.lineno}, in {fr.name}'
+
+
+def _check_finite(arrays, what: str, node) -> None:
+    for a in arrays:
+        if a is None or not hasattr(a, "dtype") or a.dtype.kind != "f":
+            continue
+        xp = backend.array_module(a)
+        if not bool(xp.isfinite(a).all()):
+            bad = "NaN" if bool(xp.isnan(a).any()) else "Inf"
+            where = node._stack if node is not None and node._stack else "(unknown location)"
+            raise RuntimeError(
+                f"detect_anomaly: {node.name() if node is not None else 'op'} produced {bad} "
+                f"in its {what}. The op was created at:\n  {where}")
+
+
+class Context:
+    """The per-call state of a Function, and the graph node its outputs point back to.
+
+    ``save_for_backward(*arrays)`` keeps arrays for ``backward``; they are released after
+    backward unless ``retain_graph=True``. Any other attribute (``ctx.stride = 2``) may be set.
+    """
+
+    # Attributes used by the engine; user Functions may add any others.
+    fn = None
+    next_edges = ()  # one per input: (Node, output_nr), (leaf Tensor, None) or None
+    needs_input_grad = ()
+    n_outputs = 1
+    _saved = None
+    _freed = False
+    _pre_hooks = None  # {output_nr: [hook]} from register_hook on non-leaf tensors
+    _retain = None  # {output_nr: weakref(tensor)} for retain_grad()
+    _stack = None
+    _out_meta = None  # [(shape, dtype)] per output, to build zero gradients
+
+    def save_for_backward(self, *arrays) -> None:
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (the saved "
+                "arrays were freed after the first backward). Pass retain_graph=True to the first "
+                "backward() if you need to backpropagate twice.")
+        return self._saved
+
+    def name(self) -> str:
+        return self.fn.__name__ if self.fn is not None else "Function"
+
+    def __repr__(self):
+        return f"<{self.name()}Backward>"
+
+
+class Function:
+    """Base class of every differentiable op (see the module docstring for an example)."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        Tensor = _Tensor
+        record = _grad_mode.enabled
+        arrays = []
+        edges = []
+        needs = []
+        any_grad = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if record and a.requires_grad:
+                    any_grad = True
+                    needs.append(True)
+                    gf = a.grad_fn
+                    edges.append((gf, a._output_nr) if gf is not None else (a, None))
+                else:
+                    needs.append(False)
+                    edges.append(None)
+            else:
+                arrays.append(a)
+                needs.append(False)
+                edges.append(None)
+        ctx = Context()
+        ctx.fn = cls
+        ctx.needs_input_grad = tuple(needs)
+        out = cls.forward(ctx, *arrays, **kwargs)
+        multi = isinstance(out, tuple)
+        outs = out if multi else (out,)
+        if _anomaly["on"]:
+            ctx._stack = _user_frame(traceback.extract_stack()[:-1])
+            _check_finite(outs, "forward output", ctx)
+        if any_grad:
+            ctx.next_edges = tuple(edges)
+            ctx.n_outputs = len(outs)
+            if multi:
+                ctx._out_meta = [(o.shape, o.dtype) for o in outs]
+            results = []
+            for i, o in enumerate(outs):
+                t = Tensor._make(o, o.dtype.kind == "f")
+                if t.requires_grad:
+                    t.grad_fn = ctx
+                    t._output_nr = i
+                results.append(t)
+        else:
+            results = [Tensor._make(o, False) for o in outs]
+        return tuple(results) if multi else results[0]
+
+
+# ----------------------------------------------------------------------------- the engine
+def _accumulate(buf, key, g):
+    old = buf.get(key)
+    if old is None:
+        buf[key] = g
+    else:
+        # A tensor used on several paths receives the sum of their gradients.
+        buf[key] = old + g
+
+
+def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
+    """Backpropagate from ``tensors`` (Kahn's algorithm over the graph: iterative, no recursion).
+
+    Each node runs once, after every node that feeds gradient into it has run, so the gradient
+    it sees is already the sum over all paths. Leaf tensors accumulate into ``.grad``.
+    """
+    Tensor = _Tensor
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+        grad_tensors = [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        if not t.requires_grad:
+            raise RuntimeError(
+                "backward: element 0 of tensors does not require grad and does not have a grad_fn "
+                "(did you forget requires_grad=True, or compute it under no_grad()?)")
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for scalar outputs, but the "
+                    f"output has shape {tuple(t.shape)}; pass gradient= a tensor of that shape "
+                    "(e.g. y.backward(gn.ones_like(y))) or reduce it first (y.sum().backward())")
+            xp = backend.array_module(t.data)
+            g = xp.ones(t.data.shape, dtype=t.data.dtype)
+        else:
+            g = g.data if isinstance(g, Tensor) else backend.array_module(t.data).asarray(g)
+            if tuple(g.shape) != tuple(t.data.shape):
+                raise RuntimeError(
+                    f"backward: gradient has shape {tuple(g.shape)} but the output has shape "
+                    f"{tuple(t.data.shape)}")
+            g = g.astype(t.data.dtype, copy=False)
+        roots.append((t, g))
+
+    # 1. Find every node reachable from the roots and count the edges into it.
+    deps = {}
+    stack = []
+    for t, _ in roots:
+        if t.grad_fn is not None and t.grad_fn not in deps:
+            deps[t.grad_fn] = 0
+            stack.append(t.grad_fn)
+    while stack:
+        node = stack.pop()
+        for e in node.next_edges:
+            if e is None or e[1] is None:
+                continue
+            nxt = e[0]
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                stack.append(nxt)
+
+    # 2. Seed the gradient buffers and run nodes whose dependencies are all satisfied.
+    buf = {}
+    for t, g in roots:
+        if t.grad_fn is None:
+            _accumulate_leaf(t, g)
+        else:
+            _accumulate(buf, (t.grad_fn, t._output_nr), g)
+    ready = [n for n, d in deps.items() if d == 0]
+    anomaly = _anomaly["on"]
+    while ready:
+        node = ready.pop()
+        if node.n_outputs == 1:
+            g = buf.pop((node, 0), None)
+            grads_out = [g]
+        else:
+            grads_out = [buf.pop((node, i), None) for i in range(node.n_outputs)]
+        if node._pre_hooks or node._retain:
+            grads_out = _run_tensor_hooks(node, grads_out)
+        if all(g is None for g in grads_out):
+            grads_in = [None] * len(node.next_edges)
+        else:
+            if node.n_outputs > 1:
+                xp = backend.array_module(*[g for g in grads_out if g is not None])
+                grads_out = [xp.zeros(s, d) if g is None else g
+                             for g, (s, d) in zip(grads_out, node._out_meta)]
+            if node._freed:
+                raise RuntimeError(
+                    f"{node.name()}: trying to backward through the graph a second time (the "
+                    "saved arrays were freed after the first backward). Pass retain_graph=True to "
+                    "the first backward() if you need to backpropagate twice.")
+            grads_in = node.fn.backward(node, *grads_out)
+            if not isinstance(grads_in, tuple):
+                grads_in = (grads_in,)
+            if len(grads_in) < len(node.next_edges):
+                grads_in = tuple(grads_in) + (None,) * (len(node.next_edges) - len(grads_in))
+            if anomaly:
+                _check_finite(grads_in, "backward (input gradient)", node)
+            if not retain_graph:
+                node._saved = None
+                node._freed = True
+        for e, g in zip(node.next_edges, grads_in):
+            if e is None:
+                continue
+            nxt, nr = e
+            if nr is None:  # a leaf tensor
+                if g is not None:
+                    _accumulate_leaf(nxt, g)
+                continue
+            if g is not None:
+                _accumulate(buf, (nxt, nr), g)
+            deps[nxt] -= 1
+            if deps[nxt] == 0:
+                ready.append(nxt)
+
+
+def _run_tensor_hooks(node, grads_out):
+    out = list(grads_out)
+    Tensor = _Tensor
+    for i, g in enumerate(out):
+        if g is None:
+            continue
+        for hook in (node._pre_hooks or {}).get(i, ()):
+            r = hook(Tensor._make(g, False))
+            if r is not None:
+                out[i] = g = r.data if isinstance(r, Tensor) else r
+        ref = (node._retain or {}).get(i)
+        t = ref() if ref is not None else None
+        if t is not None:
+            t.grad = Tensor._make(g.copy(), False) if t.grad is None else t.grad + Tensor._make(g, False)
+    return out
+
+
+def _accumulate_leaf(t, g):
+    if g.shape != t.data.shape:  # only a broken Function can get here
+        raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape {t.data.shape}")
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    for hook in t._hooks or ():
+        r = hook(_Tensor._make(g, False))
+        if r is not None:
+            g = r.data if isinstance(r, _Tensor) else r
+    if t.grad is None:
+        # Own the buffer (one op may hand the same array to several inputs): later
+        # accumulations update it in place.
+        t.grad = _Tensor._make(g.copy(), False)
+    else:
+        t.grad.data += g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``."""
+    Tensor = _Tensor
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    saved = [(t.grad, t._hooks) for t in inputs]
+    for t in inputs:
+        if t.grad_fn is not None:
+            raise NotImplementedError("autograd.grad: inputs must be leaf tensors in glassnet")
+        t.grad = None
+    try:
+        backward(outputs, grad_outputs, retain_graph=retain_graph)
+        res = []
+        for t in inputs:
+            if t.grad is None and not allow_unused:
+                raise RuntimeError("autograd.grad: one of the inputs was not used in the graph "
+                                   "(pass allow_unused=True to get None for it)")
+            res.append(t.grad)
+    finally:
+        for t, (g, _) in zip(inputs, saved):
+            t.grad = g
+    return tuple(res)

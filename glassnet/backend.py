@@ -1,0 +1,273 @@
+"""The one place that decides which array module runs the math.
+
+Every kernel in glassnet is written once against ``xp``, the array module of its inputs:
+NumPy on the CPU, CuPy on an NVIDIA GPU. ``array_module(*arrays)`` returns the right one,
+so an op never imports numpy directly for its math (DESIGN.md habit 2).
+
+This module also owns the default floating dtype (float32, like PyTorch), the dtype
+promotion rules, the device names, and the single seeded random generator that drives
+every random op (``manual_seed``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:  # CuPy is optional: the GPU backend exists only where it is installed and a GPU is visible.
+    import cupy as _cupy  # type: ignore
+
+    try:
+        _CUDA_OK = _cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # pragma: no cover - depends on the machine
+        _CUDA_OK = False
+except Exception:  # pragma: no cover - cupy absent
+    _cupy = None
+    _CUDA_OK = False
+
+# ----------------------------------------------------------------------------- dtypes
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
+short, int, long = int16, int32, int64  # noqa: A001
+
+_default_dtype = float32
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of floating tensors created without an explicit dtype (float32)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the default floating dtype (float32 or float64), like ``torch.set_default_dtype``."""
+    global _default_dtype
+    d = np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
+    _default_dtype = d
+
+
+def to_dtype(dtype) -> np.dtype | None:
+    """Normalise anything dtype-like (np.float32, 'float32', gn.float32, torch-style names)."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, np.dtype):
+        return dtype
+    if dtype is bool:
+        return bool_
+    if dtype is builtins_float:
+        return _default_dtype
+    if dtype is builtins_int:
+        return int64
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_float = _builtins.float
+builtins_int = _builtins.int
+
+
+def is_floating(dtype) -> bool:
+    return np.dtype(dtype).kind == "f"
+
+
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promotion for two tensors: bool < integers < floats; within a kind, the wider.
+
+    Unlike NumPy, int64 with float32 gives float32 (not float64).
+    """
+    if a == b:
+        return a
+    ka, kb = a.kind, b.kind
+    if ka == "f" and kb != "f":
+        return a
+    if kb == "f" and ka != "f":
+        return b
+    if ka == "b":
+        return b
+    if kb == "b":
+        return a
+    return np.promote_types(a, b)
+
+
+def scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
+    """The result dtype of ``tensor op python_scalar`` under PyTorch's rules.
+
+    A Python scalar never widens a tensor of the same kind: float32 * 2.5 stays float32,
+    but int64 * 2.5 becomes the default float dtype, and bool + 1 becomes int64.
+    """
+    if isinstance(value, _builtins.bool):
+        return tensor_dtype
+    if isinstance(value, _builtins.float) or (isinstance(value, np.floating)):
+        return tensor_dtype if tensor_dtype.kind == "f" else _default_dtype
+    if isinstance(value, (_builtins.int, np.integer)):
+        return int64 if tensor_dtype.kind == "b" else tensor_dtype
+    if isinstance(value, complex):
+        raise TypeError("glassnet does not support complex numbers")
+    return tensor_dtype
+
+
+# ----------------------------------------------------------------------------- devices
+class Device:
+    """A device name: 'cpu' (NumPy) or 'cuda' / 'cuda:N' (CuPy)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec="cpu"):
+        if isinstance(spec, Device):
+            self.type, self.index = spec.type, spec.index
+            return
+        s = str(spec)
+        typ, _, idx = s.partition(":")
+        if typ not in ("cpu", "cuda"):
+            raise ValueError(f"device: expected 'cpu' or 'cuda[:N]', got {spec!r}")
+        self.type = typ
+        self.index = _builtins.int(idx) if idx else (0 if typ == "cuda" else None)
+
+    def __eq__(self, other):
+        try:
+            other = Device(other)
+        except (ValueError, TypeError):
+            return NotImplemented
+        return self.type == other.type and (self.type == "cpu" or self.index == other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.type == "cuda" else ")")
+
+    def __str__(self):
+        return self.type if self.type == "cpu" else f"cuda:{self.index}"
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy is installed and sees at least one GPU."""
+    return _CUDA_OK
+
+
+def device_module(device):
+    """The array module for a device, or a clear error when that device cannot be used."""
+    d = Device(device)
+    if d.type == "cpu":
+        return np
+    if _cupy is None:
+        raise RuntimeError(
+            f"device '{d}' requested but CuPy is not installed; install glassnet[gpu] "
+            "(pip install cupy-cuda12x) on a machine with an NVIDIA GPU, or use device='cpu'"
+        )
+    if not _CUDA_OK:
+        raise RuntimeError(f"device '{d}' requested but no CUDA GPU is visible to CuPy")
+    return _cupy
+
+
+def array_module(*arrays):
+    """``xp`` for the given arrays: cupy if any is a cupy array, else numpy (Chainer's get_array_module)."""
+    if _cupy is not None:
+        for a in arrays:
+            if isinstance(a, _cupy.ndarray):
+                return _cupy
+    return np
+
+
+def device_of(array) -> Device:
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return Device(f"cuda:{array.device.id}")
+    return _CPU
+
+
+_CPU = Device("cpu")
+
+
+def to_device(array, device):
+    """Move an array to a device (a copy only when it changes place)."""
+    d = Device(device)
+    if d.type == "cpu":
+        if _cupy is not None and isinstance(array, _cupy.ndarray):
+            return _cupy.asnumpy(array)
+        return array
+    xp = device_module(d)
+    with xp.cuda.Device(d.index):
+        return xp.asarray(array)
+
+
+def to_numpy(array) -> np.ndarray:
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy.asnumpy(array)
+    return np.asarray(array)
+
+
+# ----------------------------------------------------------------------------- randomness
+class Generator:
+    """A seeded random source; ``glassnet.manual_seed`` reseeds the default one.
+
+    Every random op (rand, randn, dropout, init, shuffling, augmentation) draws from a
+    Generator, so one seed makes a whole run reproducible. The state is a NumPy PCG64
+    bit generator; ``get_state``/``set_state`` give a JSON-safe dict for checkpoints.
+    """
+
+    def __init__(self, seed=None):
+        self.manual_seed(seed if seed is not None else np.random.SeedSequence().entropy % (2**63))
+
+    def manual_seed(self, seed):
+        self._seed = _builtins.int(seed)
+        self.np = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        st = self.np.bit_generator.state
+        return {"seed": self._seed, "bit_generator": st["bit_generator"],
+                "state": {k: _builtins.int(v) for k, v in st["state"].items()},
+                "has_uint32": _builtins.int(st["has_uint32"]), "uinteger": _builtins.int(st["uinteger"])}
+
+    def set_state(self, state: dict) -> None:
+        self._seed = state.get("seed", self._seed)
+        self.np.bit_generator.state = {
+            "bit_generator": state["bit_generator"], "state": dict(state["state"]),
+            "has_uint32": state["has_uint32"], "uinteger": state["uinteger"]}
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator that drives every random op; returns it (like PyTorch)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Reseed the default generator from OS entropy and return the seed."""
+    s = _builtins.int(np.random.SeedSequence().entropy % (2**63))
+    default_generator.manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> dict:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    default_generator.set_state(state)
+
+
+def rng(generator=None) -> np.random.Generator:
+    """The NumPy generator to draw from (the default one unless a Generator is passed)."""
+    return (generator or default_generator).np

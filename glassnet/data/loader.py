@@ -1,0 +1,335 @@
+"""DataLoader: mini-batches of a Dataset, as glassnet Tensors, with PyTorch's names.
+
+One epoch of mini-batch SGD (the lectures' recipe): shuffle the training set once, then
+take consecutive batches of ``batch_size`` samples from the permutation; the last batch is
+smaller unless ``drop_last``. ``shuffle=True`` does exactly that with a ``RandomSampler``.
+
+How a batch is assembled:
+
+* array-backed datasets (``TensorDataset``, the image datasets, anything with
+  ``get_batch(indices)`` or ``arrays``) gather a whole batch with one fancy index per array
+  and apply transforms to the whole batch at once: no Python loop over samples;
+* any other dataset is read one ``dataset[i]`` at a time and stacked by ``collate_fn``
+  (``default_collate``).
+
+Batches come out as glassnet Tensors: floating arrays as float32 (float64 stays float64),
+integer arrays (class labels) as int64, bool as bool. A tuple sample gives a list of
+Tensors (``for x, y in loader``), as in PyTorch.
+
+``prefetch=N`` prepares up to N batches ahead in a background thread. ``state_dict()`` /
+``load_state_dict()`` capture the epoch's permutation (its seed) and the position within
+it, so a resumed run yields exactly the remaining batches and then identical later epochs.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+
+from glassnet.data.dataset import batch_getter
+from glassnet.data.sampler import (BatchSampler, RandomSampler, Sampler,  # noqa: F401
+                                   SequentialSampler, SubsetRandomSampler)
+
+
+def _convert_array(a, as_numpy=False):
+    """The batch dtype rule: floats -> float32 (float64 kept), integers -> int64, bool kept."""
+    a = np.asarray(a)
+    if a.dtype.kind == "f" and a.dtype != np.float64:
+        a = a.astype(np.float32)
+    elif a.dtype.kind in "iu":
+        a = a.astype(np.int64, copy=False)
+    elif a.dtype.kind not in "fb":
+        raise TypeError(f"DataLoader: cannot make a batch of dtype {a.dtype} (shape {a.shape})")
+    if as_numpy:
+        return a
+    from glassnet.tensor import Tensor
+
+    return Tensor(a)
+
+
+def convert_batch(batch, as_numpy=False):
+    """Turn a batch of arrays (an array, a tuple/list or a dict of them) into Tensors."""
+    if isinstance(batch, np.ndarray):
+        return _convert_array(batch, as_numpy)
+    if isinstance(batch, Mapping):
+        return {k: convert_batch(v, as_numpy) for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        return [convert_batch(v, as_numpy) for v in batch]
+    data = getattr(batch, "data", None)  # already a Tensor
+    if isinstance(data, np.ndarray):
+        return batch
+    return _convert_array(batch, as_numpy)
+
+
+def _stack(samples):
+    return np.stack([getattr(s, "data", s) if not isinstance(s, np.ndarray) else s for s in samples])
+
+
+def default_collate(batch, as_numpy=False):
+    """Stack a list of samples into a batch (PyTorch's ``default_collate``).
+
+    Arrays/Tensors are stacked along a new first axis; Python ints become an int64 Tensor,
+    Python floats a float32 one (NumPy scalars keep their dtype's kind by the same rule);
+    tuples and lists are collated position by position (returning a list), dicts key by
+    key; strings are returned as a list.
+    """
+    if len(batch) == 0:
+        raise ValueError("default_collate: expected a non-empty list of samples, got an empty one")
+    elem = batch[0]
+    if isinstance(elem, np.ndarray) or isinstance(getattr(elem, "data", None), np.ndarray):
+        return _convert_array(_stack(batch), as_numpy)
+    if isinstance(elem, np.generic):
+        return _convert_array(np.array(batch, dtype=elem.dtype), as_numpy)
+    if isinstance(elem, bool):
+        return _convert_array(np.array(batch, dtype=bool), as_numpy)
+    if isinstance(elem, int):
+        return _convert_array(np.array(batch, dtype=np.int64), as_numpy)
+    if isinstance(elem, float):
+        return _convert_array(np.array(batch, dtype=np.float32), as_numpy)
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, Mapping):
+        return {k: default_collate([d[k] for d in batch], as_numpy) for k in elem}
+    if isinstance(elem, (tuple, list)):
+        n = len(elem)
+        if any(len(s) != n for s in batch):
+            raise ValueError(f"default_collate: every sample must have the same length; the first has {n}, "
+                             f"lengths seen: {sorted({len(s) for s in batch})}")
+        return [default_collate(list(col), as_numpy) for col in zip(*batch)]
+    raise TypeError(f"default_collate: samples must be arrays, Tensors, numbers, strings, dicts or "
+                    f"sequences of those; got {type(elem).__name__}")
+
+
+_END = object()
+
+
+class _Failure:
+    def __init__(self, exc):
+        self.exc = exc
+
+
+class _LoaderIter:
+    """One epoch's iterator; counts the batches it hands out for ``DataLoader.state_dict``."""
+
+    def __init__(self, loader, batches, start_batch, start_sample):
+        self.loader = loader
+        self._batches = batches
+        self._next = 0
+        self._n = len(batches)
+        loader._pos_batches, loader._pos_samples = start_batch, start_sample
+        self._thread = None
+        if loader.prefetch > 0 and self._n > 0:
+            self._queue = queue.Queue(maxsize=loader.prefetch)
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._produce, name="glassnet-prefetch", daemon=True)
+            self._thread.start()
+
+    def _produce(self):
+        try:
+            for idx in self._batches:
+                item = self.loader._make_batch(idx)
+                if not self._put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            self._put(_Failure(exc))
+            return
+        self._put(_END)
+
+    def _put(self, item):
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self):
+        return self
+
+    def __len__(self):
+        return self._n - self._next
+
+    def __next__(self):
+        if self._next >= self._n:
+            self.close()
+            raise StopIteration
+        idx = self._batches[self._next]
+        if self._thread is None:
+            item = self.loader._make_batch(idx)
+        else:
+            item = self._queue.get()
+            if isinstance(item, _Failure):
+                self.close()
+                raise item.exc
+        self._next += 1
+        if self.loader._current is self:
+            self.loader._pos_batches += 1
+            self.loader._pos_samples += len(idx)
+        return item
+
+    def close(self):
+        """Stop the prefetch thread (if any) and wait for it; safe to call twice."""
+        if self._thread is not None:
+            self._stop.set()
+            try:
+                while True:
+                    self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in mini-batches.
+
+    Args:
+        dataset: a Dataset (``__getitem__``/``__len__``; ideally ``get_batch``).
+        batch_size: samples per batch (default 1). May be changed between epochs, e.g. for
+            a batch-size schedule; the new value applies from the next ``iter(loader)``.
+        shuffle: a fresh random permutation every epoch (``RandomSampler``).
+        sampler: a custom index order (excludes ``shuffle``).
+        batch_sampler: yields whole batches of indices (excludes batch_size/shuffle/sampler/
+            drop_last).
+        drop_last: drop the last, smaller batch.
+        collate_fn: turn a list of samples into a batch; forces the per-sample path.
+        generator: ``glassnet.backend.Generator`` for the shuffle (default: glassnet's).
+        prefetch: batches prepared ahead in a background thread (0: none).
+        num_workers: accepted for PyTorch compatibility; ``num_workers > 0`` turns on a
+            prefetch thread of ``2 * num_workers`` batches when ``prefetch`` is 0.
+        as_numpy: give NumPy arrays instead of Tensors.
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
+                 drop_last=False, collate_fn=None, generator=None, prefetch=0, num_workers=0,
+                 as_numpy=False, **unused):
+        for k in unused:
+            if k not in ("pin_memory", "timeout", "worker_init_fn", "persistent_workers",
+                         "prefetch_factor", "multiprocessing_context", "pin_memory_device"):
+                raise TypeError(f"DataLoader: unexpected keyword argument {k!r}")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, "
+                             "sampler and drop_last")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler is mutually exclusive with shuffle=True")
+        if batch_sampler is None and (batch_size is None or int(batch_size) != batch_size or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if int(prefetch) < 0:
+            raise ValueError(f"DataLoader: prefetch must be >= 0, got {prefetch!r}")
+        self.dataset = dataset
+        self.batch_size = None if batch_sampler is not None else int(batch_size)
+        self.drop_last = bool(drop_last)
+        self.generator = generator
+        if sampler is None:
+            sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                       else SequentialSampler(dataset))
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.collate_fn = collate_fn
+        self.prefetch = int(prefetch) or (2 * int(num_workers) if num_workers else 0)
+        self.num_workers = int(num_workers)
+        self.as_numpy = bool(as_numpy)
+        self._get_batch = batch_getter(dataset) if collate_fn is None else None
+        self.epoch = 0  # epochs started
+        self._pos_batches = 0
+        self._pos_samples = 0
+        self._in_epoch = False
+        self._resume = None
+        self._current = None
+
+    # ------------------------------------------------------------------ batches
+    def _make_batch(self, idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        if self._get_batch is not None:
+            return convert_batch(self._get_batch(idx), self.as_numpy)
+        samples = [self.dataset[int(i)] for i in idx]
+        if self.collate_fn is not None:
+            return self.collate_fn(samples)
+        return default_collate(samples, self.as_numpy)
+
+    def _epoch_batches(self, skip_batches, skip_samples):
+        if self.batch_sampler is not None:
+            batches = [np.asarray(b, dtype=np.int64) for b in self.batch_sampler]
+            return batches[skip_batches:]
+        if hasattr(self.sampler, "epoch_indices"):
+            idx = self.sampler.epoch_indices()
+        else:
+            idx = np.fromiter(iter(self.sampler), dtype=np.int64)
+        idx = np.asarray(idx, dtype=np.int64)[skip_samples:]
+        return BatchSampler(self.sampler, self.batch_size, self.drop_last).batches(idx)
+
+    def __iter__(self):
+        skip_b = skip_s = 0
+        if self._resume is not None:
+            skip_b, skip_s = self._resume
+            self._resume = None
+        else:
+            self.epoch += 1
+        batches = self._epoch_batches(skip_b, skip_s)
+        if self._current is not None:
+            self._current.close()
+        self._current = it = _LoaderIter(self, batches, skip_b, skip_s)
+        self._in_epoch = True
+        return it
+
+    def __len__(self):
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    # ------------------------------------------------------------------ resuming
+    def _epoch_total(self):
+        """Samples the current epoch hands out (a full last batch is the end even with drop_last)."""
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.sampler)
+        return (n // self.batch_size) * self.batch_size if self.drop_last else n
+
+    def state_dict(self) -> dict:
+        """Where the loader stands: epoch, batches/samples already handed out, the sampler's
+        state (its epoch seed: the permutation) and the batch size. JSON-safe."""
+        if self.batch_sampler is not None:
+            done = self._in_epoch and self._pos_batches >= len(self.batch_sampler)
+        else:
+            done = self._in_epoch and self._pos_samples >= self._epoch_total()
+        sampler = self.batch_sampler.sampler if self.batch_sampler is not None and \
+            hasattr(self.batch_sampler, "sampler") else self.sampler
+        st = sampler.state_dict() if hasattr(sampler, "state_dict") else None
+        return {"epoch": self.epoch, "batches_yielded": self._pos_batches,
+                "samples_yielded": self._pos_samples, "in_epoch": bool(self._in_epoch and not done),
+                "batch_size": self.batch_size, "sampler": st}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Resume: the next ``iter(loader)`` yields the rest of the saved epoch (same permutation,
+        same batches if the batch size is unchanged), later epochs continue as the original run.
+
+        With glassnet's default generator, restore its state too (``glassnet.set_rng_state``,
+        saved by a checkpoint at the same moment); a generator given to the loader is
+        restored here.
+        """
+        for k in ("epoch", "batches_yielded", "samples_yielded", "in_epoch"):
+            if k not in state:
+                raise KeyError(f"DataLoader.load_state_dict: state has no {k!r} entry (keys: {sorted(state)})")
+        resume = bool(state["in_epoch"])
+        sampler = self.batch_sampler.sampler if self.batch_sampler is not None and \
+            hasattr(self.batch_sampler, "sampler") else self.sampler
+        if state.get("sampler") is not None and hasattr(sampler, "load_state_dict"):
+            sampler.load_state_dict(state["sampler"], resume_epoch=resume)
+        if state.get("batch_size") is not None and self.batch_sampler is None:
+            self.batch_size = int(state["batch_size"])
+        self.epoch = int(state["epoch"])
+        self._in_epoch = False
+        self._pos_batches = int(state["batches_yielded"]) if resume else 0
+        self._pos_samples = int(state["samples_yielded"]) if resume else 0
+        self._resume = (self._pos_batches, self._pos_samples) if resume else None

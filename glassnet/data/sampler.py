@@ -1,0 +1,157 @@
+"""Samplers: the order in which an epoch visits a dataset, with PyTorch's names.
+
+Mini-batch stochastic gradient descent, as the lectures set it out, **shuffles the training
+set once per epoch and then takes consecutive batches of that permutation**: every sample
+is seen exactly once per epoch, and the gradient of each batch is an unbiased estimate of
+the full-batch gradient. ``RandomSampler`` draws that permutation, ``BatchSampler`` cuts it
+into consecutive batches.
+
+Besides ``__iter__`` (one int at a time, as in PyTorch) each sampler here offers
+``epoch_indices()``: the whole epoch's order as one int64 array, which the DataLoader
+slices into batches without a Python loop over samples.
+
+Reproducibility and resuming. At the start of each epoch a ``RandomSampler`` draws one
+64-bit *epoch seed* from its generator (glassnet's default generator unless one is given)
+and derives the permutation from it. ``state_dict()`` records that seed, so a run that
+stopped mid-epoch can redraw exactly the same permutation, while the generator itself moves
+on exactly as in the uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import backend
+
+
+class Sampler:
+    """Base class: ``__iter__`` yields dataset indices; ``__len__`` counts them."""
+
+    def __iter__(self):
+        return iter(self.epoch_indices().tolist())
+
+    def epoch_indices(self) -> np.ndarray:
+        """This epoch's indices as one int64 array (starts a new epoch for random samplers)."""
+        return np.fromiter(iter(self), dtype=np.int64)
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__}: samplers must implement __len__")
+
+
+class SequentialSampler(Sampler):
+    """Indices ``0, 1, ..., len(data_source) - 1`` in order, every epoch."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def epoch_indices(self):
+        return np.arange(len(self.data_source), dtype=np.int64)
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A fresh random order each epoch.
+
+    Args:
+        data_source: the dataset (only its length is used).
+        replacement: draw ``num_samples`` indices with replacement instead of a permutation.
+        num_samples: how many indices per epoch (default ``len(data_source)``); without
+            replacement and larger than the dataset, whole permutations are concatenated.
+        generator: a ``glassnet.backend.Generator``; default glassnet's default generator,
+            so ``glassnet.manual_seed(s)`` fixes the shuffling.
+    """
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = bool(replacement)
+        if num_samples is not None and (int(num_samples) != num_samples or num_samples <= 0):
+            raise ValueError(f"RandomSampler: num_samples must be a positive integer, got {num_samples!r}")
+        self._num_samples = None if num_samples is None else int(num_samples)
+        self.generator = generator
+        self.epoch_seed = None  # seed of the current epoch's permutation
+        self._resume_seed = None
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __len__(self):
+        return self.num_samples
+
+    def epoch_indices(self):
+        """Draw this epoch's order: one seed from the generator, then the permutation from it."""
+        if self._resume_seed is not None:
+            seed, self._resume_seed = self._resume_seed, None
+        else:
+            seed = int(backend.rng(self.generator).integers(0, 2**63 - 1))
+        self.epoch_seed = seed
+        return self.indices_for_seed(seed)
+
+    def indices_for_seed(self, seed):
+        rng = np.random.Generator(np.random.PCG64(seed))
+        n, m = len(self.data_source), self.num_samples
+        if self.replacement:
+            return rng.integers(0, n, size=m, dtype=np.int64)
+        reps = -(-m // n) if n else 0
+        perm = np.concatenate([rng.permutation(n) for _ in range(reps)]) if reps else np.empty(0, np.int64)
+        return perm[:m].astype(np.int64, copy=False)
+
+    def state_dict(self) -> dict:
+        """``epoch_seed`` of the current epoch and, for a sampler-owned generator, its state."""
+        gen = self.generator.get_state() if self.generator is not None else None
+        return {"epoch_seed": self.epoch_seed, "generator": gen}
+
+    def load_state_dict(self, state: dict, resume_epoch: bool = True) -> None:
+        """Restore; with ``resume_epoch`` the next ``epoch_indices()`` redraws the saved epoch.
+
+        Only a generator given to this sampler is restored; glassnet's default generator is
+        part of the global RNG state that a checkpoint saves with ``glassnet.get_rng_state()``.
+        """
+        if state.get("generator") is not None and self.generator is not None:
+            self.generator.set_state(state["generator"])
+        self.epoch_seed = state.get("epoch_seed")
+        self._resume_seed = self.epoch_seed if resume_epoch else None
+
+
+class SubsetRandomSampler(RandomSampler):
+    """A random order of the given ``indices`` each epoch."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        super().__init__(self.indices, generator=generator)
+
+    def indices_for_seed(self, seed):
+        return self.indices[super().indices_for_seed(seed)]
+
+
+class BatchSampler(Sampler):
+    """Consecutive batches of ``sampler``'s order: ``[i0..i_{B-1}], [i_B..i_{2B-1}], ...``.
+
+    The last batch is smaller when ``batch_size`` does not divide the epoch, unless
+    ``drop_last`` drops it. Iterating yields lists of ints (PyTorch's behaviour);
+    ``batches(indices)`` cuts an index array into int64 array slices without copying.
+    """
+
+    def __init__(self, sampler, batch_size, drop_last=False):
+        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size <= 0:
+            raise ValueError(f"BatchSampler: batch_size must be a positive integer, got {batch_size!r}")
+        self.sampler = sampler
+        self.batch_size = int(batch_size)
+        self.drop_last = bool(drop_last)
+
+    def batches(self, indices):
+        b = self.batch_size
+        stop = (len(indices) // b) * b if self.drop_last else len(indices)
+        return [indices[i:i + b] for i in range(0, stop, b)]
+
+    def __iter__(self):
+        idx = self.sampler.epoch_indices() if hasattr(self.sampler, "epoch_indices") \
+            else np.fromiter(iter(self.sampler), dtype=np.int64)
+        for batch in self.batches(idx):
+            yield batch.tolist()
+
+    def __len__(self):
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

@@ -1,0 +1,276 @@
+"""Creation functions and the functional forms of tensor ops (``gn.cat``, ``gn.exp``, ...).
+
+Every random creation function draws from glassnet's one seeded generator (``gn.manual_seed``)
+unless a ``generator`` is passed.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import backend
+from .ops import linalg as L
+from .ops import shape as S
+from .ops.reduce import normalize_dims
+from .tensor import Tensor, _as_tensor, _size, _to_array, matmul, maximum, minimum, tensor, where
+
+
+def _make(arr, requires_grad, device):
+    if device is not None:
+        arr = backend.to_device(arr, device)
+    t = Tensor._make(arr, False)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _dt(dtype, default=None):
+    d = backend.to_dtype(dtype)
+    return d if d is not None else (default or backend.get_default_dtype())
+
+
+def _xp(device):
+    return np if device is None else backend.device_module(device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _make(_xp(device).zeros(_size(size), _dt(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _make(_xp(device).ones(_size(size), _dt(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _make(_xp(device).empty(_size(size), _dt(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        if isinstance(fill_value, builtins.bool):
+            dtype = backend.bool_
+        elif isinstance(fill_value, builtins.int):
+            dtype = backend.int64
+    return _make(_xp(device).full(_size((size,)), fill_value, _dt(dtype)), requires_grad, device)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, device=device or _dev(t), requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, device=device or _dev(t), requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return empty(t.shape, dtype=dtype or t.dtype, device=device or _dev(t), requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or _dev(t),
+                requires_grad=requires_grad)
+
+
+def _dev(t):
+    return None if t.device.type == "cpu" else t.device
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = builtins.all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
+        dtype = backend.int64 if ints else backend.get_default_dtype()
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    return _make(np.arange(start, end, step).astype(_dt(dtype)), requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    return _make(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad, device)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None):
+    return _make(np.logspace(start, end, steps, base=base).astype(_dt(dtype)), False, device)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _make(np.eye(n, m, dtype=_dt(dtype)), requires_grad, device)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    r = backend.rng(generator).random(_size(size), dtype=np.float64)
+    return _make(r.astype(_dt(dtype)), requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    r = backend.rng(generator).standard_normal(_size(size))
+    return _make(r.astype(_dt(dtype)), requires_grad, device)
+
+
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    r = backend.rng(generator).integers(low, high, _size((size,)))
+    return _make(r.astype(_dt(dtype, backend.int64)), False, device)
+
+
+def randperm(n, generator=None, dtype=None, device=None):
+    return _make(backend.rng(generator).permutation(n).astype(_dt(dtype, backend.int64)), False, device)
+
+
+def rand_like(t, dtype=None, generator=None):
+    return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=_dev(t))
+
+
+def randn_like(t, dtype=None, generator=None):
+    return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=_dev(t))
+
+
+def randint_like(t, low, high=None, dtype=None):
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=_dev(t))
+
+
+def normal(mean, std, size, generator=None, dtype=None):
+    return randn(size, generator=generator, dtype=dtype) * std + mean
+
+
+def bernoulli(p, generator=None):
+    p = _as_tensor(p, Tensor._make(np.zeros(()), False))
+    r = backend.rng(generator).random(p.shape) < backend.to_numpy(p.data)
+    return Tensor._make(backend.to_device(r.astype(p.dtype), p.device), False)
+
+
+def multinomial(probs, num_samples, replacement=False, generator=None):
+    p = backend.to_numpy(probs.data).astype(np.float64)
+    g = backend.rng(generator)
+    rows = p.reshape(-1, p.shape[-1])
+    out = np.stack([g.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
+                    for r in rows])
+    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64), False)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array (no copy), like torch.from_numpy."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array, False)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return Tensor._make(_to_array(data, dtype, device), False)
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def numel(t):
+    return t.numel()
+
+
+# ---------------------------------------------------------------------- joins and splits
+def _common(tensors, op):
+    ts = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    if not ts:
+        raise RuntimeError(f"{op}: expected a non-empty list of tensors")
+    dts = {t.dtype for t in ts}
+    if len(dts) > 1:
+        dt = ts[0].dtype
+        for t in ts[1:]:
+            dt = backend.promote_types(dt, t.dtype)
+        ts = [t.to(dt) for t in ts]
+    return ts
+
+
+def cat(tensors, dim=0):
+    """Concatenate along an existing dimension; the gradient is split back into the pieces."""
+    ts = _common(tensors, "cat")
+    ts = [t for t in ts if not (t.ndim == 1 and t.shape[0] == 0)] or ts[:1]
+    ref = ts[0]
+    d = normalize_dims(dim, ref.ndim, "cat")[0]
+    for i, t in enumerate(ts):
+        if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {d}; tensor 0 has shape "
+                f"{tuple(ref.shape)} but tensor {i} has shape {tuple(t.shape)}")
+    if len(ts) == 1:
+        return ts[0]
+    return S.Cat.apply(d, *ts)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    ts = _common(tensors, "stack")
+    for i, t in enumerate(ts):
+        if t.shape != ts[0].shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
+                               f"{tuple(ts[0].shape)} at entry 0 and {tuple(t.shape)} at entry {i}")
+    n = ts[0].ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"stack: dim {dim} out of range (expected -{n} <= dim < {n})")
+    return S.Stack.apply(dim % n, *ts)
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; gradients are einsums too."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = _common(operands, "einsum")
+    return L.Einsum.apply(equation, *ts)
+
+
+def _delegate(name):
+    def f(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            input = tensor(input)
+        return getattr(input, name)(*args, **kwargs)
+
+    f.__name__ = name
+    f.__doc__ = f"Functional form of ``Tensor.{name}``."
+    return f
+
+
+_names = ("exp log log1p expm1 log2 log10 sqrt rsqrt square reciprocal abs sin cos tan tanh sigmoid "
+          "relu erf sign floor ceil round trunc clamp clip sum mean var std prod logsumexp max min "
+          "amax amin argmax argmin all any cumsum norm topk sort argsort reshape flatten unflatten "
+          "permute transpose swapaxes movedim squeeze unsqueeze split chunk unbind narrow flip roll "
+          "gather scatter_add index_select index_add nonzero masked_fill isnan isinf isfinite t "
+          "count_nonzero unique neg add sub mul div pow dot mm bmm lerp repeat_interleave_ expand").split()
+for _n in _names:
+    if hasattr(Tensor, _n):
+        globals()[_n] = _delegate(_n)
+clamp_min = lambda x, m: x.clamp(min=m)  # noqa: E731
+absolute = globals()["abs"]
+multiply, divide, subtract, negative = globals()["mul"], globals()["div"], globals()["sub"], globals()["neg"]
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return builtins.bool(np.allclose(backend.to_numpy(_as_tensor(a, b).data if isinstance(b, Tensor) else a.data),
+                                     backend.to_numpy(b.data if isinstance(b, Tensor) else np.asarray(b)),
+                                     rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a, b):
+    return a.shape == b.shape and builtins.bool((a.data == b.data).all())
+
+
+__all__ = [n for n in list(globals()) if not n.startswith("_") and n not in
+           ("annotations", "builtins", "np", "backend", "L", "S", "normalize_dims")]
+_ = (matmul, maximum, minimum, where)

@@ -1,0 +1,1 @@
+"""Primitive differentiable Functions, one file per family (elementwise, reduce, shape, linalg)."""

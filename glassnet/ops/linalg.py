@@ -1,0 +1,121 @@
+"""Matrix products: batched matmul with broadcasting, and einsum.
+
+For C = A B the chain rule gives dL/dA = dL/dC B^T and dL/dB = A^T dL/dC; batch dimensions
+that were broadcast are summed back (``unbroadcast``).
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import array_module
+from .elementwise import unbroadcast
+
+
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        xp = array_module(g)
+        # Promote 1-D operands to matrices as matmul does, then undo it on the gradients.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if na:
+            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            ga = unbroadcast(ga, a2.shape) if ga.shape != a2.shape else ga
+            ga = ga.reshape(a.shape)
+        if nb:
+            if b2.ndim == 2 and a2.ndim > 2:
+                # A weight shared by every batch element: the sum over the batch of A_i^T G_i
+                # is one big matmul over the flattened batch.
+                gb = a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+            else:
+                gb = xp.swapaxes(a2, -1, -2) @ g2
+                gb = unbroadcast(gb, b2.shape) if gb.shape != b2.shape else gb
+            gb = gb.reshape(b.shape)
+        return ga, gb
+
+
+class Einsum(Function):
+    """einsum with one output: the gradient of each operand is another einsum."""
+
+    @staticmethod
+    def forward(ctx, spec, *ops):
+        xp = array_module(*ops)
+        ins, out = _parse(spec, ops)
+        ctx.ins, ctx.out = ins, out
+        ctx.save_for_backward(*ops)
+        return xp.einsum(f"{','.join(ins)}->{out}", *ops, optimize=len(ops) > 2)
+
+    @staticmethod
+    def backward(ctx, g):
+        ops = ctx.saved_tensors
+        xp = array_module(g)
+        grads = [None]
+        for i, op in enumerate(ops):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            target = ctx.ins[i]
+            others = [ctx.ins[j] for j in range(len(ops)) if j != i]
+            other_ops = [ops[j] for j in range(len(ops)) if j != i]
+            # Letters of the operand that appear nowhere else were summed out: broadcast back.
+            avail = set(ctx.out).union(*others) if others else set(ctx.out)
+            keep = "".join(c for c in dict.fromkeys(target) if c in avail)
+            gi = xp.einsum(f"{','.join([ctx.out] + others)}->{keep}", g, *other_ops,
+                           optimize=len(ops) > 2)
+            # Expand to the operand's letters (handles summed-out letters and repeated
+            # letters such as a diagonal 'ii').
+            grads.append(_expand_to(xp, gi, keep, target, op.shape, op.dtype))
+        return tuple(grads)
+
+
+def _expand_to(xp, gi, keep, target, shape, dtype):
+    letters = list(dict.fromkeys(target))
+    sizes = {c: shape[target.index(c)] for c in letters}
+    full = gi
+    for c in letters:
+        if c not in keep:
+            full = xp.expand_dims(full, -1)
+            keep += c
+    full = xp.broadcast_to(full, [sizes[c] for c in keep])
+    if len(set(target)) == len(target):
+        return xp.einsum(f"{keep}->{target}", full).astype(dtype, copy=False)
+    # Repeated letters (diagonals): scatter onto the diagonal positions.
+    out = xp.zeros(shape, dtype)
+    idx = xp.indices([sizes[c] for c in keep])
+    pos = tuple(idx[keep.index(c)] for c in target)
+    xp.add.at(out, pos, full)
+    return out
+
+
+def _parse(spec, ops):
+    spec = spec.replace(" ", "")
+    if "..." in spec:
+        raise NotImplementedError("einsum: ellipsis ('...') is not supported; name the axes")
+    if "->" in spec:
+        lhs, out = spec.split("->")
+    else:
+        lhs = spec
+        letters = lhs.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = lhs.split(",")
+    if len(ins) != len(ops):
+        raise ValueError(f"einsum: the equation names {len(ins)} operands but {len(ops)} were given")
+    for s, o in zip(ins, ops):
+        if len(s) != o.ndim:
+            raise ValueError(
+                f"einsum: subscripts '{s}' have {len(s)} letters but the operand has "
+                f"{o.ndim} dimensions (shape {tuple(o.shape)})")
+    return ins, out

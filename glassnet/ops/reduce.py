@@ -1,0 +1,250 @@
+"""Reductions: sum, mean, var, max/min, prod, logsumexp, argmax/argmin, topk.
+
+The gradient of a reduction broadcasts the output gradient back over the reduced axes
+(the adjoint of summation is broadcasting), weighted by the local derivative.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import array_module
+
+
+def normalize_dims(dim, ndim, op="reduce"):
+    """``dim`` (None, int or tuple, negatives allowed) as a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        n = max(ndim, 1)
+        if not -n <= d < n:
+            raise IndexError(
+                f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions "
+                f"(expected -{n} <= dim < {n})")
+        out.append(d % n if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def _expand_back(g, shape, axes, keepdim):
+    """Reinsert reduced axes (size 1) so ``g`` broadcasts against the input."""
+    if not keepdim and len(shape):
+        g = g.reshape([1 if i in axes else s for i, s in enumerate(shape)])
+    return g
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return a.sum(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+        return xp.broadcast_to(g, ctx.shape), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        n = 1
+        for ax in axes:
+            n *= a.shape[ax]
+        ctx.n = n
+        return a.mean(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+        return xp.broadcast_to(g / ctx.n if ctx.n else g, ctx.shape), None, None
+
+
+class Var(Function):
+    """Variance with Bessel's ``correction`` (1 = unbiased, PyTorch's default)."""
+
+    @staticmethod
+    def forward(ctx, a, axes, correction, keepdim):
+        xp = array_module(a)
+        n = 1
+        for ax in axes:
+            n *= a.shape[ax]
+        mu = a.mean(axis=axes, keepdims=True)
+        d = a - mu
+        ctx.save_for_backward(d)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
+        with _quiet(xp):
+            out = (d * d).sum(axis=axes, keepdims=keepdim) / ctx.denom
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved_tensors
+        g = _expand_back(g, d.shape, ctx.axes, ctx.keepdim)
+        return g * (2.0 / ctx.denom) * d if ctx.denom else g * d * float("nan"), None, None, None
+
+
+class _quiet:
+    def __init__(self, xp):
+        self.np = xp.__name__ == "numpy"
+
+    def __enter__(self):
+        if self.np:
+            import numpy as np
+            self.old = np.seterr(divide="ignore", invalid="ignore")
+
+    def __exit__(self, *a):
+        if self.np:
+            import numpy as np
+            np.seterr(**self.old)
+
+
+class AMax(Function):
+    """max/min over axes returning values only; the gradient is shared evenly among ties."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, is_max):
+        if a.size == 0:
+            raise IndexError(
+                f"{'max' if is_max else 'min'}: cannot reduce an empty tensor of shape "
+                f"{tuple(a.shape)} without an identity")
+        out = a.max(axis=axes, keepdims=True) if is_max else a.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else out.reshape([s for i, s in enumerate(a.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        mask = a == out
+        count = mask.sum(axis=ctx.axes, keepdims=True)
+        g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        return mask * (g / count), None, None, None
+
+
+class MaxDim(Function):
+    """max/min along one dim returning (values, indices); the gradient goes to the index."""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, is_max):
+        xp = array_module(a)
+        if a.shape[dim] == 0:
+            raise IndexError(f"{'max' if is_max else 'min'}: dim {dim} of shape {tuple(a.shape)} is empty")
+        idx = (a.argmax if is_max else a.argmin)(axis=dim)
+        idx = xp.expand_dims(idx, dim)
+        vals = xp.take_along_axis(a, idx, axis=dim)
+        # numpy's argmax/argmin already return the first NaN: NaN propagates, as in PyTorch.
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        ctx.save_for_backward(idx)
+        if not keepdim:
+            vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+        return vals, idx.astype("int64", copy=False)
+
+    @staticmethod
+    def backward(ctx, g, _gi):
+        (idx,) = ctx.saved_tensors
+        xp = array_module(g)
+        if not ctx.keepdim:
+            g = xp.expand_dims(g, ctx.dim)
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        xp.put_along_axis(out, idx, g, axis=ctx.dim)
+        return out, None, None, None
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        out = a.prod(axis=axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else out.reshape([s for i, s in enumerate(a.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        xp = array_module(a)
+        g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        zeros = a == 0
+        if not bool(zeros.any()):
+            return g * out / a, None, None
+        # With zeros, d prod / d a_i is the product of the others: computed by moving the
+        # reduced axes to the end and taking exclusive cumulative products from both sides.
+        axes = ctx.axes
+        rest = [i for i in range(a.ndim) if i not in axes]
+        perm = rest + list(axes)
+        ap = a.transpose(perm)
+        lead = ap.shape[: len(rest)]
+        flat = ap.reshape(lead + (-1,))
+        ones = xp.ones(lead + (1,), dtype=a.dtype)
+        left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], -1), -1), -1)
+        others = (left * right).reshape(ap.shape)
+        inv = [0] * a.ndim
+        for i, p in enumerate(perm):
+            inv[p] = i
+        return g * others.transpose(inv), None, None
+
+
+class LogSumExp(Function):
+    """log sum exp(x), computed as m + log sum exp(x - m) with m = max(x): never overflows."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        xp = array_module(a)
+        m = a.max(axis=axes, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        s = xp.exp(a - m).sum(axis=axes, keepdims=True)
+        with _quiet(xp):
+            out = xp.log(s) + m
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else out.reshape([d for i, d in enumerate(a.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        xp = array_module(a)
+        g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        return g * xp.exp(a - out), None, None
+
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return array_module(a).cumsum(a, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
+
+
+class TopK(Function):
+    @staticmethod
+    def forward(ctx, a, k, dim, largest, sorted_):
+        xp = array_module(a)
+        n = a.shape[dim]
+        if not 0 <= k <= n:
+            raise RuntimeError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
+        key = -a if largest else a
+        if a.dtype.kind == "b":
+            key = -a.astype("int8") if largest else a.astype("int8")
+        # stable sort keeps the first occurrence first among ties
+        idx = xp.argsort(key, axis=dim, kind="stable")
+        idx = xp.take(idx, xp.arange(k), axis=dim)
+        vals = xp.take_along_axis(a, idx, axis=dim)
+        ctx.shape, ctx.dim = a.shape, dim
+        ctx.save_for_backward(idx)
+        return vals, idx.astype("int64", copy=False)
+
+    @staticmethod
+    def backward(ctx, g, _gi):
+        (idx,) = ctx.saved_tensors
+        xp = array_module(g)
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        xp.put_along_axis(out, idx, g, axis=ctx.dim)
+        return out, None, None, None, None
