@@ -1,0 +1,39 @@
+"""Test configuration: the repository root on sys.path, and seeded randomness for every test."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for _p in (ROOT, os.path.join(ROOT, "tests")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import glassnet as gn  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - torch is a test dependency
+    torch = None
+
+
+@pytest.fixture(autouse=True)
+def _seed_everything():
+    """Every test starts from the same seeds: glassnet's generator, NumPy's and PyTorch's."""
+    gn.manual_seed(0)
+    np.random.seed(0)
+    if torch is not None:
+        torch.manual_seed(0)
+    yield
+
+
+@pytest.fixture
+def rng():
+    """A seeded NumPy Generator for test data."""
+    return np.random.default_rng(1234)
