@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of glassnet and PyTorch (run with `make bench`)."""
