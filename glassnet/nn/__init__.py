@@ -1,7 +1,11 @@
 """Neural-network layers (Modules), initialisation and utilities, with PyTorch's names."""
 
 # --- modules, containers, layers, losses (module.py, containers.py, linear.py, ...) ---
-from .module import *  # noqa: F401,F403
+from .containers import (  # noqa: F401
+    Identity, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential)
+from .hooks import RemovableHandle  # noqa: F401
+from .module import Module  # noqa: F401
+from .parameter import Buffer, Parameter  # noqa: F401
 # --- end modules ---
 
 # --- convolution and pooling layers (conv.py, pooling.py, ...) ---
