@@ -28,10 +28,14 @@ class Dataset:
     """
 
     def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__}: subclasses of Dataset must implement __getitem__")
+        raise NotImplementedError(
+            f"{type(self).__name__}: subclasses of Dataset must implement __getitem__"
+        )
 
     def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__}: subclasses of Dataset must implement __len__")
+        raise NotImplementedError(
+            f"{type(self).__name__}: subclasses of Dataset must implement __len__"
+        )
 
     def __add__(self, other):
         return ConcatDataset([self, other])
@@ -52,10 +56,16 @@ def batch_getter(dataset):
     datasets, Subset/ConcatDataset of those) or an ``arrays`` attribute (a tuple of arrays
     indexed along their first axis).
     """
-    if getattr(dataset, "supports_get_batch", True) and callable(getattr(dataset, "get_batch", None)):
+    if getattr(dataset, "supports_get_batch", True) and callable(
+        getattr(dataset, "get_batch", None)
+    ):
         return dataset.get_batch
     arrays = getattr(dataset, "arrays", None)
-    if isinstance(arrays, (tuple, list)) and arrays and all(isinstance(a, np.ndarray) for a in arrays):
+    if (
+        isinstance(arrays, (tuple, list))
+        and arrays
+        and all(isinstance(a, np.ndarray) for a in arrays)
+    ):
         return lambda idx: tuple(a[idx] for a in arrays)
     return None
 
@@ -81,7 +91,8 @@ class TensorDataset(Dataset):
                 shapes = [tuple(x.shape) for x in arrays]
                 raise ValueError(
                     f"TensorDataset: every array needs the same first dimension; array {k} has shape "
-                    f"{tuple(a.shape)} (all shapes: {shapes})")
+                    f"{tuple(a.shape)} (all shapes: {shapes})"
+                )
         self.arrays = arrays
 
     @property
@@ -121,7 +132,9 @@ class Subset(Dataset):
     def get_batch(self, indices):
         get = batch_getter(self.dataset)
         if get is None:
-            raise TypeError(f"Subset.get_batch: the wrapped {type(self.dataset).__name__} has no batched access")
+            raise TypeError(
+                f"Subset.get_batch: the wrapped {type(self.dataset).__name__} has no batched access"
+            )
         return get(self.indices[np.asarray(indices, dtype=np.int64)])
 
     def __len__(self):
@@ -172,8 +185,10 @@ class ConcatDataset(Dataset):
             rows = np.nonzero(which == d)[0]
             get = batch_getter(self.datasets[d])
             if get is None:
-                raise TypeError(f"ConcatDataset.get_batch: part {d} ({type(self.datasets[d]).__name__}) "
-                                "has no batched access")
+                raise TypeError(
+                    f"ConcatDataset.get_batch: part {d} ({type(self.datasets[d]).__name__}) "
+                    "has no batched access"
+                )
             part = get(idx[rows] - starts[d])
             single = not isinstance(part, tuple)
             part = (part,) if single else part
@@ -192,12 +207,14 @@ def _resolve_lengths(lengths, n):
     if all(float(x).is_integer() and x >= 0 for x in lengths):
         return [int(x) for x in lengths]
     if all(0 <= x <= 1 for x in lengths) and math.isclose(sum(lengths), 1.0):
-        counts = [int(math.floor(n * f)) for f in lengths]
+        counts = [math.floor(n * f) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         return counts
-    raise ValueError(f"random_split: lengths must be non-negative integers or fractions summing to 1, "
-                     f"got {lengths}")
+    raise ValueError(
+        f"random_split: lengths must be non-negative integers or fractions summing to 1, "
+        f"got {lengths}"
+    )
 
 
 def random_split(dataset, lengths, generator=None):
@@ -213,11 +230,13 @@ def random_split(dataset, lengths, generator=None):
     n = len(dataset)
     counts = _resolve_lengths(lengths, n)
     if sum(counts) != n:
-        raise ValueError(f"random_split: lengths {list(lengths)} sum to {sum(counts)} but the dataset "
-                         f"has {n} samples")
+        raise ValueError(
+            f"random_split: lengths {list(lengths)} sum to {sum(counts)} but the dataset "
+            f"has {n} samples"
+        )
     perm = backend.rng(generator).permutation(n)
     out, start = [], 0
     for c in counts:
-        out.append(Subset(dataset, perm[start:start + c]))
+        out.append(Subset(dataset, perm[start : start + c]))
         start += c
     return out

@@ -23,15 +23,21 @@ it, so a resumed run yields exactly the remaining batches and then identical lat
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
 
 from glassnet.data.dataset import batch_getter
-from glassnet.data.sampler import (BatchSampler, RandomSampler, Sampler,  # noqa: F401
-                                   SequentialSampler, SubsetRandomSampler)
+from glassnet.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,  # noqa: F401
+    SequentialSampler,
+)
 
 
 def _convert_array(a, as_numpy=False):
@@ -65,7 +71,9 @@ def convert_batch(batch, as_numpy=False):
 
 
 def _stack(samples):
-    return np.stack([getattr(s, "data", s) if not isinstance(s, np.ndarray) else s for s in samples])
+    return np.stack(
+        [getattr(s, "data", s) if not isinstance(s, np.ndarray) else s for s in samples]
+    )
 
 
 def default_collate(batch, as_numpy=False):
@@ -96,11 +104,15 @@ def default_collate(batch, as_numpy=False):
     if isinstance(elem, (tuple, list)):
         n = len(elem)
         if any(len(s) != n for s in batch):
-            raise ValueError(f"default_collate: every sample must have the same length; the first has {n}, "
-                             f"lengths seen: {sorted({len(s) for s in batch})}")
+            raise ValueError(
+                f"default_collate: every sample must have the same length; the first has {n}, "
+                f"lengths seen: {sorted({len(s) for s in batch})}"
+            )
         return [default_collate(list(col), as_numpy) for col in zip(*batch)]
-    raise TypeError(f"default_collate: samples must be arrays, Tensors, numbers, strings, dicts or "
-                    f"sequences of those; got {type(elem).__name__}")
+    raise TypeError(
+        f"default_collate: samples must be arrays, Tensors, numbers, strings, dicts or "
+        f"sequences of those; got {type(elem).__name__}"
+    )
 
 
 _END = object()
@@ -109,6 +121,31 @@ _END = object()
 class _Failure:
     def __init__(self, exc):
         self.exc = exc
+
+
+def _put(q, stop, item):
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _produce(make_batch, batches, q, stop):
+    """The prefetch thread: build batches in order and queue them; stop when asked.
+
+    It holds no reference to the iterator, so an abandoned iterator is collected at once
+    and its ``__del__`` stops this thread."""
+    try:
+        for idx in batches:
+            if not _put(q, stop, make_batch(idx)):
+                return
+    except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+        _put(q, stop, _Failure(exc))
+        return
+    _put(q, stop, _END)
 
 
 class _LoaderIter:
@@ -124,28 +161,13 @@ class _LoaderIter:
         if loader.prefetch > 0 and self._n > 0:
             self._queue = queue.Queue(maxsize=loader.prefetch)
             self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._produce, name="glassnet-prefetch", daemon=True)
+            self._thread = threading.Thread(
+                target=_produce,
+                name="glassnet-prefetch",
+                daemon=True,
+                args=(loader._make_batch, batches, self._queue, self._stop),
+            )
             self._thread.start()
-
-    def _produce(self):
-        try:
-            for idx in self._batches:
-                item = self.loader._make_batch(idx)
-                if not self._put(item):
-                    return
-        except BaseException as exc:  # handed to the consumer, re-raised there
-            self._put(_Failure(exc))
-            return
-        self._put(_END)
-
-    def _put(self, item):
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
 
     def __iter__(self):
         return self
@@ -166,7 +188,7 @@ class _LoaderIter:
                 self.close()
                 raise item.exc
         self._next += 1
-        if self.loader._current is self:
+        if self.loader._current is not None and self.loader._current() is self:
             self.loader._pos_batches += 1
             self.loader._pos_samples += len(idx)
         return item
@@ -184,10 +206,10 @@ class _LoaderIter:
             self._thread = None
 
     def __del__(self):
-        try:
+        with contextlib.suppress(
+            Exception
+        ):  # interpreter shutdown may have torn down queue/threading
             self.close()
-        except Exception:
-            pass
 
 
 class DataLoader:
@@ -210,20 +232,47 @@ class DataLoader:
         as_numpy: give NumPy arrays instead of Tensors.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
-                 drop_last=False, collate_fn=None, generator=None, prefetch=0, num_workers=0,
-                 as_numpy=False, **unused):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        sampler=None,
+        batch_sampler=None,
+        drop_last=False,
+        collate_fn=None,
+        generator=None,
+        prefetch=0,
+        num_workers=0,
+        as_numpy=False,
+        **unused,
+    ):
         for k in unused:
-            if k not in ("pin_memory", "timeout", "worker_init_fn", "persistent_workers",
-                         "prefetch_factor", "multiprocessing_context", "pin_memory_device"):
+            if k not in (
+                "pin_memory",
+                "timeout",
+                "worker_init_fn",
+                "persistent_workers",
+                "prefetch_factor",
+                "multiprocessing_context",
+                "pin_memory_device",
+            ):
                 raise TypeError(f"DataLoader: unexpected keyword argument {k!r}")
-        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
-            raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, "
-                             "sampler and drop_last")
+        if batch_sampler is not None and (
+            batch_size != 1 or shuffle or sampler is not None or drop_last
+        ):
+            raise ValueError(
+                "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, "
+                "sampler and drop_last"
+            )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler is mutually exclusive with shuffle=True")
-        if batch_sampler is None and (batch_size is None or int(batch_size) != batch_size or batch_size <= 0):
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if batch_sampler is None and (
+            batch_size is None or int(batch_size) != batch_size or batch_size <= 0
+        ):
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive integer, got {batch_size!r}"
+            )
         if int(prefetch) < 0:
             raise ValueError(f"DataLoader: prefetch must be >= 0, got {prefetch!r}")
         self.dataset = dataset
@@ -231,8 +280,11 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.generator = generator
         if sampler is None:
-            sampler = (RandomSampler(dataset, generator=generator) if shuffle
-                       else SequentialSampler(dataset))
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else SequentialSampler(dataset)
+            )
         self.sampler = sampler
         self.batch_sampler = batch_sampler
         self.collate_fn = collate_fn
@@ -276,9 +328,11 @@ class DataLoader:
         else:
             self.epoch += 1
         batches = self._epoch_batches(skip_b, skip_s)
-        if self._current is not None:
-            self._current.close()
-        self._current = it = _LoaderIter(self, batches, skip_b, skip_s)
+        old = self._current() if self._current is not None else None
+        if old is not None:
+            old.close()
+        it = _LoaderIter(self, batches, skip_b, skip_s)
+        self._current = weakref.ref(it)
         self._in_epoch = True
         return it
 
@@ -303,12 +357,20 @@ class DataLoader:
             done = self._in_epoch and self._pos_batches >= len(self.batch_sampler)
         else:
             done = self._in_epoch and self._pos_samples >= self._epoch_total()
-        sampler = self.batch_sampler.sampler if self.batch_sampler is not None and \
-            hasattr(self.batch_sampler, "sampler") else self.sampler
+        sampler = (
+            self.batch_sampler.sampler
+            if self.batch_sampler is not None and hasattr(self.batch_sampler, "sampler")
+            else self.sampler
+        )
         st = sampler.state_dict() if hasattr(sampler, "state_dict") else None
-        return {"epoch": self.epoch, "batches_yielded": self._pos_batches,
-                "samples_yielded": self._pos_samples, "in_epoch": bool(self._in_epoch and not done),
-                "batch_size": self.batch_size, "sampler": st}
+        return {
+            "epoch": self.epoch,
+            "batches_yielded": self._pos_batches,
+            "samples_yielded": self._pos_samples,
+            "in_epoch": bool(self._in_epoch and not done),
+            "batch_size": self.batch_size,
+            "sampler": st,
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Resume: the next ``iter(loader)`` yields the rest of the saved epoch (same permutation,
@@ -320,10 +382,15 @@ class DataLoader:
         """
         for k in ("epoch", "batches_yielded", "samples_yielded", "in_epoch"):
             if k not in state:
-                raise KeyError(f"DataLoader.load_state_dict: state has no {k!r} entry (keys: {sorted(state)})")
+                raise KeyError(
+                    f"DataLoader.load_state_dict: state has no {k!r} entry (keys: {sorted(state)})"
+                )
         resume = bool(state["in_epoch"])
-        sampler = self.batch_sampler.sampler if self.batch_sampler is not None and \
-            hasattr(self.batch_sampler, "sampler") else self.sampler
+        sampler = (
+            self.batch_sampler.sampler
+            if self.batch_sampler is not None and hasattr(self.batch_sampler, "sampler")
+            else self.sampler
+        )
         if state.get("sampler") is not None and hasattr(sampler, "load_state_dict"):
             sampler.load_state_dict(state["sampler"], resume_epoch=resume)
         if state.get("batch_size") is not None and self.batch_sampler is None:

@@ -67,7 +67,9 @@ class RandomSampler(Sampler):
         self.data_source = data_source
         self.replacement = bool(replacement)
         if num_samples is not None and (int(num_samples) != num_samples or num_samples <= 0):
-            raise ValueError(f"RandomSampler: num_samples must be a positive integer, got {num_samples!r}")
+            raise ValueError(
+                f"RandomSampler: num_samples must be a positive integer, got {num_samples!r}"
+            )
         self._num_samples = None if num_samples is None else int(num_samples)
         self.generator = generator
         self.epoch_seed = None  # seed of the current epoch's permutation
@@ -95,7 +97,11 @@ class RandomSampler(Sampler):
         if self.replacement:
             return rng.integers(0, n, size=m, dtype=np.int64)
         reps = -(-m // n) if n else 0
-        perm = np.concatenate([rng.permutation(n) for _ in range(reps)]) if reps else np.empty(0, np.int64)
+        perm = (
+            np.concatenate([rng.permutation(n) for _ in range(reps)])
+            if reps
+            else np.empty(0, np.int64)
+        )
         return perm[:m].astype(np.int64, copy=False)
 
     def state_dict(self) -> dict:
@@ -136,7 +142,9 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler, batch_size, drop_last=False):
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size <= 0:
-            raise ValueError(f"BatchSampler: batch_size must be a positive integer, got {batch_size!r}")
+            raise ValueError(
+                f"BatchSampler: batch_size must be a positive integer, got {batch_size!r}"
+            )
         self.sampler = sampler
         self.batch_size = int(batch_size)
         self.drop_last = bool(drop_last)
@@ -144,11 +152,14 @@ class BatchSampler(Sampler):
     def batches(self, indices):
         b = self.batch_size
         stop = (len(indices) // b) * b if self.drop_last else len(indices)
-        return [indices[i:i + b] for i in range(0, stop, b)]
+        return [indices[i : i + b] for i in range(0, stop, b)]
 
     def __iter__(self):
-        idx = self.sampler.epoch_indices() if hasattr(self.sampler, "epoch_indices") \
+        idx = (
+            self.sampler.epoch_indices()
+            if hasattr(self.sampler, "epoch_indices")
             else np.fromiter(iter(self.sampler), dtype=np.int64)
+        )
         for batch in self.batches(idx):
             yield batch.tolist()
 

@@ -1,0 +1,51 @@
+"""Data: datasets, mini-batch loading and augmentation.
+
+    from glassnet.data import DataLoader, TensorDataset, transforms, datasets
+
+    train = datasets.FashionMNIST(train=True, transform=transforms.RandomCrop(28, padding=2))
+    loader = DataLoader(train, batch_size=64, shuffle=True)
+    for x, y in loader:          # x: Tensor (64, 1, 28, 28) float32, y: Tensor (64,) int64
+        ...
+
+NumPy arrays are the working currency inside this package; Tensors appear only at the
+DataLoader's output.
+"""
+
+from glassnet.data import augment, datasets, transforms, warp
+from glassnet.data.dataset import (
+    ConcatDataset,
+    Dataset,
+    Subset,
+    TensorDataset,
+    batch_getter,
+    random_split,
+)
+from glassnet.data.loader import DataLoader, convert_batch, default_collate
+from glassnet.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+)
+
+__all__ = [
+    "BatchSampler",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "augment",
+    "batch_getter",
+    "convert_batch",
+    "datasets",
+    "default_collate",
+    "random_split",
+    "transforms",
+    "warp",
+]

@@ -1,0 +1,61 @@
+"""Built-in datasets: image sets read from their original files, generated and toy sets.
+
+``get(name, **kwargs)`` constructs any of them by name and ``available()`` lists them; see
+``registry``. Every dataset is array-backed (``.data``, ``.targets``) with batched access,
+so the DataLoader builds whole mini-batches with vectorised NumPy.
+"""
+
+from glassnet.data.datasets._files import DatasetNotFoundError, DownloadError, data_home
+from glassnet.data.datasets.base import ArrayDataset
+from glassnet.data.datasets.cifar import CIFAR10, read_cifar_bin, write_cifar_bin
+from glassnet.data.datasets.digits import Digits
+from glassnet.data.datasets.idx import IDXFormatError, read_idx, write_idx
+from glassnet.data.datasets.mnist import KMNIST, MNIST, FashionMNIST
+from glassnet.data.datasets.mnist1d import MNIST1D
+from glassnet.data.datasets.mnist5k import MNISTSubset5k
+from glassnet.data.datasets.registry import DatasetInfo, available, get, info, names, register
+from glassnet.data.datasets.toy import (
+    XOR,
+    Blobs,
+    LogicGate,
+    Spirals,
+    ToyDataset,
+    blobs,
+    logic_gates,
+    spirals,
+    xor,
+)
+
+__all__ = [
+    "CIFAR10",
+    "KMNIST",
+    "MNIST",
+    "MNIST1D",
+    "XOR",
+    "ArrayDataset",
+    "Blobs",
+    "DatasetInfo",
+    "DatasetNotFoundError",
+    "Digits",
+    "DownloadError",
+    "FashionMNIST",
+    "IDXFormatError",
+    "LogicGate",
+    "MNISTSubset5k",
+    "Spirals",
+    "ToyDataset",
+    "available",
+    "blobs",
+    "data_home",
+    "get",
+    "info",
+    "logic_gates",
+    "names",
+    "read_cifar_bin",
+    "read_idx",
+    "register",
+    "spirals",
+    "write_cifar_bin",
+    "write_idx",
+    "xor",
+]

@@ -1,0 +1,344 @@
+"""Transforms: what happens to a sample between the file and the network.
+
+Conversion (``ToTensor``), input standardisation (``Normalize``, ``Standardize``) and the
+random augmentations (from ``glassnet.data.augment``), chained with ``Compose``. Every
+transform takes a single image ``(C, H, W)`` or a whole batch ``(N, C, H, W)``; the image
+datasets apply them to whole batches when the DataLoader asks for one, so a pipeline costs
+a few vectorised NumPy calls per batch rather than one Python call per image.
+
+``transforms_from_spec("crop,flip", "cifar10")`` builds an augmentation pipeline with
+sensible defaults for a dataset (used by ``glassnet train --augment``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.data.augment import (
+    CenterCrop,
+    ColorJitter,
+    ElasticDeformation,
+    GaussianNoise,
+    RandomAffine,
+    RandomCrop,
+    RandomErasing,
+    RandomHorizontalFlip,
+    RandomRotation,
+    RandomVerticalFlip,
+    Transform,
+    _raw,
+)
+from glassnet.data.warp import elastic_deform
+
+__all__ = [
+    "SPEC_NAMES",
+    "CenterCrop",
+    "ColorJitter",
+    "Compose",
+    "ElasticDeformation",
+    "GaussianNoise",
+    "Lambda",
+    "Normalize",
+    "RandomAffine",
+    "RandomCrop",
+    "RandomErasing",
+    "RandomHorizontalFlip",
+    "RandomRotation",
+    "RandomVerticalFlip",
+    "Standardize",
+    "ToTensor",
+    "Transform",
+    "apply_transform",
+    "elastic_deform",
+    "transforms_from_spec",
+]
+
+
+class Compose(Transform):
+    """Apply transforms one after the other: ``Compose([t1, t2])(x) = t2(t1(x))``."""
+
+    def __init__(self, transforms):
+        self.transforms = list(transforms)
+
+    @property
+    def supports_batch(self):
+        return all(getattr(t, "supports_batch", False) for t in self.transforms)
+
+    def __call__(self, x):
+        for t in self.transforms:
+            x = t(x)
+        return x
+
+    def __repr__(self):
+        body = "".join(f"\n    {t!r}," for t in self.transforms)
+        return f"Compose([{body}\n])"
+
+
+class Lambda(Transform):
+    """Wrap a function; ``batched=True`` promises it handles whole batches."""
+
+    def __init__(self, fn, batched=False):
+        self.fn, self.supports_batch = fn, bool(batched)
+
+    def __call__(self, x):
+        return self.fn(x)
+
+
+def apply_transform(transform, batch):
+    """Apply ``transform`` to a batch: in one call when it ``supports_batch``, else image by image."""
+    if transform is None:
+        return batch
+    if getattr(transform, "supports_batch", False):
+        return transform(batch)
+    return np.stack([np.asarray(_raw(transform(b))) for b in batch])
+
+
+class ToTensor(Transform):
+    """Integer images ``(H, W)`` or ``(H, W, C)`` -> float32 ``(C, H, W)`` in [0, 1] (``x / 255``).
+
+    Batches too: ``(N, H, W, C)`` -> ``(N, C, H, W)``; a 3-D integer array whose last axis is
+    not 1, 3 or 4 is read as a grayscale batch ``(N, H, W)``. Floating arrays are taken as
+    already converted and pass through (as float32; float64 stays): glassnet's image datasets
+    already return float ``(C, H, W)`` images, so a ``ToTensor()`` carried over from a
+    PyTorch script is harmless. The result is a NumPy array; the DataLoader makes Tensors.
+    """
+
+    def __call__(self, pic):
+        a = _raw(pic)
+        if a.dtype.kind == "f":
+            out = a if a.dtype == np.float64 else a.astype(np.float32, copy=False)
+            return out[None] if out.ndim == 2 else out
+        if a.dtype.kind not in "iub":
+            raise TypeError(
+                f"ToTensor: expected an integer, bool or float image, got dtype {a.dtype}"
+            )
+        scale = np.float32(1.0 / 255.0) if a.dtype.kind in "iu" else np.float32(1.0)
+        if a.ndim == 2:
+            a = a[None]
+        elif a.ndim == 3:
+            a = a.transpose(2, 0, 1) if a.shape[-1] in (1, 3, 4) else a[:, None]
+        elif a.ndim == 4:
+            a = a.transpose(0, 3, 1, 2)
+        else:
+            raise ValueError(
+                f"ToTensor: expected (H, W), (H, W, C) or (N, H, W, C), got shape {a.shape}"
+            )
+        return np.ascontiguousarray(a, dtype=np.float32) * scale
+
+
+def _channel_shape(name, stats, x):
+    """Reshape per-channel statistics to broadcast over ``(..., C, H, W)``."""
+    if stats.size == 1:
+        return stats.reshape(())
+    if x.ndim < 3 or x.shape[-3] != stats.size:
+        raise ValueError(
+            f"{name}: {stats.size} channel statistics but input has shape {x.shape} "
+            f"(expected (C, H, W) or (N, C, H, W) with C={stats.size})"
+        )
+    return stats.reshape(-1, 1, 1)
+
+
+class Normalize(Transform):
+    """Per-channel standardisation ``x' = (x - mean[c]) / std[c]`` with given statistics.
+
+    ``mean``/``std``: one number, or one per channel. Any input with channels at axis -3
+    (an image or a batch); a single number broadcasts over any shape.
+    """
+
+    def __init__(self, mean, std, inplace=False):
+        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+        self.std = np.atleast_1d(np.asarray(std, dtype=np.float64))
+        if self.mean.shape != self.std.shape:
+            raise ValueError(
+                f"Normalize: mean and std need the same length, got {self.mean.size} "
+                f"and {self.std.size}"
+            )
+        if np.any(self.std == 0):
+            raise ValueError(f"Normalize: std must be non-zero, got {self.std.tolist()}")
+        self.inplace = inplace
+
+    def __call__(self, x):
+        x = _raw(x)
+        dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+        m = _channel_shape("Normalize", self.mean, x).astype(dt)
+        s = _channel_shape("Normalize", self.std, x).astype(dt)
+        if self.inplace and x.dtype == dt:
+            x -= m
+            x /= s
+            return x
+        return (x.astype(dt, copy=False) - m) / s
+
+    def __repr__(self):
+        return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
+
+
+class Standardize(Transform):
+    """Input standardisation with statistics measured on the training set.
+
+    The lectures' recipe: subtract the training-set mean and divide by its standard
+    deviation, ``x' = (x - mu) / sigma``, so every input is centred with unit spread; this
+    conditions the loss surface (similar curvature in every direction) and keeps the first
+    layer's pre-activations in range. ``fit`` measures ``mu`` and ``sigma`` (population std)
+    once on training data; the same numbers are then used for validation and test.
+
+    Args:
+        per: ``'channel'`` (one mu/sigma per channel of ``(N, C, ...)`` data, the default for
+            images), ``'feature'`` (one per input dimension, the default for ``(N, D)``
+            data) or ``'global'`` (one number).
+        mean, std: give the statistics directly instead of calling ``fit``.
+        eps: a sigma below ``eps`` (a constant input) is replaced by 1.
+    """
+
+    def __init__(self, per=None, mean=None, std=None, eps=1e-8):
+        if per not in (None, "channel", "feature", "global"):
+            raise ValueError(
+                f"Standardize: per must be 'channel', 'feature' or 'global', got {per!r}"
+            )
+        self.per, self.eps = per, eps
+        self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
+        self.std = None if std is None else np.asarray(std, dtype=np.float64)
+
+    def fit(self, data, chunk=8192):
+        """Measure mean/std on ``data``: an array ``(N, ...)`` or an array-backed Dataset (its
+        inputs as it returns them, i.e. after its own transform). Returns ``self``."""
+        from glassnet.data.dataset import batch_getter
+
+        if isinstance(data, np.ndarray) or isinstance(getattr(data, "data", None), np.ndarray):
+            arr = _raw(data)
+            n = arr.shape[0]
+
+            def part(i):
+                return arr[i : i + chunk]
+        else:
+            get = batch_getter(data)
+            if get is None:
+                raise TypeError(
+                    f"Standardize.fit: expected an array or an array-backed Dataset, "
+                    f"got {type(data).__name__}"
+                )
+            n = len(data)
+
+            def part(i):
+                b = get(np.arange(i, min(i + chunk, n)))
+                return np.asarray(b[0] if isinstance(b, (tuple, list)) else b)
+
+        if n == 0:
+            raise ValueError("Standardize.fit: got no samples")
+        first = part(0)
+        per = self.per or ("channel" if first.ndim >= 4 else "feature")
+        if per == "channel" and first.ndim < 3:
+            raise ValueError(
+                f"Standardize.fit: per='channel' needs data of shape (N, C, ...), got {first.shape}"
+            )
+        axes = {
+            "channel": (0,) + tuple(range(2, first.ndim)),
+            "feature": (0,),
+            "global": tuple(range(first.ndim)),
+        }[per]
+        s = s2 = 0.0
+        count = 0
+        for i in range(0, n, chunk):
+            b = (first if i == 0 else part(i)).astype(np.float64)
+            part_sum = b.sum(axis=axes, keepdims=True)
+            s = s + part_sum
+            s2 = s2 + (b * b).sum(axis=axes, keepdims=True)
+            count += b.size // part_sum.size
+        mean = s / count
+        var = np.maximum(s2 / count - mean * mean, 0.0)
+        self.per = per
+        self.mean, self.std = mean[0], np.sqrt(var)[0]
+        return self
+
+    def __call__(self, x):
+        if self.mean is None:
+            raise RuntimeError("Standardize: call fit(training_data) first (or pass mean and std)")
+        x = _raw(x)
+        dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+        std = np.where(self.std < self.eps, 1.0, self.std)
+        return ((x - self.mean) / std).astype(dt, copy=False)
+
+    def state_dict(self):
+        return {
+            "per": self.per,
+            "mean": np.asarray(self.mean).tolist(),
+            "std": np.asarray(self.std).tolist(),
+        }
+
+    def load_state_dict(self, state):
+        self.per = state["per"]
+        self.mean, self.std = np.asarray(state["mean"]), np.asarray(state["std"])
+
+    def __repr__(self):
+        m = None if self.mean is None else np.round(np.ravel(self.mean)[:4], 4).tolist()
+        return f"Standardize(per={self.per!r}, mean={m}{'...' if m and np.size(self.mean) > 4 else ''})"
+
+
+SPEC_NAMES = ("crop", "flip", "vflip", "rotate", "affine", "elastic", "noise", "erase", "jitter")
+
+
+def _spec_one(name, value, shape, generator):
+    """One augmentation with defaults scaled to the image side ``s``; ``value`` overrides the
+    main parameter."""
+    s = shape[-1]
+
+    def v(default):
+        return default if value is None else value
+
+    if name == "crop":
+        return RandomCrop(shape[-2:], padding=int(v(max(1, round(s / 8)))), generator=generator)
+    if name == "flip":
+        return RandomHorizontalFlip(v(0.5), generator=generator)
+    if name == "vflip":
+        return RandomVerticalFlip(v(0.5), generator=generator)
+    if name == "rotate":
+        return RandomRotation(v(15.0), generator=generator)
+    if name == "affine":
+        return RandomAffine(
+            degrees=v(10.0), translate=(0.1, 0.1), scale=(0.9, 1.1), shear=10.0, generator=generator
+        )
+    if name == "elastic":
+        return ElasticDeformation(alpha=v(34.0 * s / 28), sigma=4.0 * s / 28, generator=generator)
+    if name == "noise":
+        return GaussianNoise(std=v(0.05), generator=generator)
+    if name == "erase":
+        return RandomErasing(p=v(0.5), generator=generator)
+    if name == "jitter":
+        return ColorJitter(brightness=v(0.2), contrast=v(0.2), generator=generator)
+    raise AssertionError(name)
+
+
+def transforms_from_spec(spec, dataset_name=None, input_shape=None, generator=None):
+    """Build an augmentation pipeline from a comma list, e.g. ``"crop,flip,rotate=10"``.
+
+    Names: crop (random shift, padding s/8), flip, vflip, rotate (+-15 deg), affine
+    (+-10 deg, 10 % shift, 0.9-1.1 zoom, +-10 deg shear), elastic (alpha 34, sigma 4 at 28 px,
+    scaled to the image side), noise (std 0.05), erase (p 0.5), jitter (brightness and
+    contrast 0.2). ``name=value`` sets the main parameter (padding, p, degrees, alpha, std,
+    p, strength). The input shape comes from ``input_shape`` or the registry entry of
+    ``dataset_name``. Horizontal flips change the meaning of digits and characters; use them
+    on natural images and clothing (cifar10, fashion-mnist). Returns a ``Compose`` (empty
+    for an empty spec).
+    """
+    items = [p.strip() for p in (spec.split(",") if isinstance(spec, str) else list(spec or ()))]
+    items = [p for p in items if p]
+    if input_shape is None and dataset_name is not None:
+        from glassnet.data.datasets.registry import info
+
+        input_shape = info(dataset_name).input_shape
+    out = []
+    for item in items:
+        name, _, val = item.partition("=")
+        name = name.strip().lower()
+        if name not in SPEC_NAMES:
+            raise ValueError(
+                f"transforms_from_spec: unknown augmentation {name!r}; choose from {', '.join(SPEC_NAMES)}"
+            )
+        value = float(val) if val.strip() else None
+        if name != "noise" and (input_shape is None or len(input_shape) != 3):
+            raise ValueError(
+                f"transforms_from_spec: {name!r} needs images (C, H, W) but "
+                f"{'dataset ' + repr(dataset_name) if dataset_name else 'the input'} has "
+                f"input shape {input_shape}; only 'noise' applies to other inputs"
+            )
+        out.append(_spec_one(name, value, input_shape or (), generator))
+    return Compose(out)
