@@ -1,0 +1,113 @@
+"""Per-batch metric sums that add up to exact epoch metrics.
+
+Every metric is kept as ``(sum, count)`` over the epoch, so the epoch value is the mean over
+all samples, not a mean of batch means (which would over-weight a small last batch).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.io.state import to_numpy
+
+
+def predicted_classes(output: np.ndarray) -> np.ndarray:
+    """Class predictions from model outputs: argmax over classes, or ``logit > 0`` for one logit."""
+    out = np.asarray(output)
+    if out.ndim == 1 or (out.ndim == 2 and out.shape[1] == 1):
+        return (out.reshape(-1) > 0).astype(np.int64)
+    return out.argmax(axis=1)
+
+
+def accuracy_count(output, target) -> tuple[float, int]:
+    """(number correct, number of samples) for a classification batch.
+
+    output: (N, K) logits (N, K, d...) for per-position classes, or (N,)/(N, 1) binary logits;
+    target: (N,) / (N, d...) class indices, or (N, K) one-hot / soft labels.
+    """
+    out = to_numpy(output)
+    t = to_numpy(target)
+    if out.ndim >= 2 and out.shape[1] > 1:
+        pred = out.argmax(axis=1)
+        if t.shape == out.shape:
+            t = t.argmax(axis=1)
+        if t.shape != pred.shape:
+            raise ValueError(f"accuracy: outputs of shape {out.shape} give predictions of shape "
+                             f"{pred.shape}, but the targets have shape {t.shape}")
+    else:
+        pred = (out.reshape(-1) > 0).astype(np.int64)
+        t = t.reshape(-1)
+        if t.shape != pred.shape:
+            raise ValueError(f"accuracy: {pred.size} binary outputs but {t.size} targets")
+    return float(np.sum(pred == t)), int(pred.size)
+
+
+def _named(fn, name=None):
+    return name or getattr(fn, "__name__", type(fn).__name__)
+
+
+def resolve_metrics(metrics):
+    """``('accuracy', fn, ...)`` -> ``[(name, batch_fn)]`` with ``batch_fn(out, y) -> (sum, count)``.
+
+    A callable ``fn(output, target)`` returning a number is treated as a batch mean and
+    weighted by the batch size; ``('name', fn)`` pairs set the name.
+    """
+    out = []
+    for m in metrics or ():
+        if isinstance(m, str):
+            if m in ("accuracy", "acc"):
+                out.append(("accuracy", accuracy_count))
+                continue
+            raise ValueError(f"Trainer: unknown metric {m!r}; use 'accuracy' or pass a callable "
+                             "fn(output, target) -> float")
+        name, fn = (m if isinstance(m, tuple) else (None, m))
+        if not callable(fn):
+            raise TypeError(f"Trainer: a metric must be a name or a callable, got {type(fn).__name__}")
+
+        def batch_fn(o, y, _fn=fn):
+            v = _fn(o, y)
+            n = int(np.shape(to_numpy(y))[0]) if np.ndim(to_numpy(y)) else 1
+            v = float(to_numpy(v)) if not isinstance(v, (int, float)) else float(v)
+            return v * n, n
+
+        out.append((_named(fn, name), batch_fn))
+    return out
+
+
+class Accumulator:
+    """Running sums of the loss and each metric over one epoch (JSON-safe state for resuming)."""
+
+    def __init__(self, names):
+        self.names = list(names)
+        self.reset()
+
+    def reset(self):
+        self.loss_sum = 0.0
+        self.count = 0
+        self.sums = {n: 0.0 for n in self.names}
+        self.counts = {n: 0 for n in self.names}
+
+    def add_loss(self, value: float, n: int):
+        self.loss_sum += value * n
+        self.count += n
+
+    def add(self, name, s, c):
+        self.sums[name] += s
+        self.counts[name] += c
+
+    def means(self, prefix="") -> dict:
+        out = {f"{prefix}loss": self.loss_sum / self.count if self.count else math.nan}
+        for n in self.names:
+            out[f"{prefix}{n}"] = self.sums[n] / self.counts[n] if self.counts[n] else math.nan
+        return out
+
+    def state_dict(self):
+        return {"loss_sum": self.loss_sum, "count": self.count, "sums": dict(self.sums),
+                "counts": dict(self.counts)}
+
+    def load_state_dict(self, st):
+        self.loss_sum, self.count = float(st["loss_sum"]), int(st["count"])
+        self.sums = {n: float(st["sums"].get(n, 0.0)) for n in self.names}
+        self.counts = {n: int(st["counts"].get(n, 0)) for n in self.names}

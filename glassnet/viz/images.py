@@ -1,0 +1,188 @@
+"""Image grids: learned filters, misclassified examples, feature maps.
+
+What a CNN learns, made visible (the lectures' "what CNNs learn"): the first convolution
+layer of a trained network ends up holding oriented edge and colour-blob detectors, much like
+Gabor filters, and its feature maps show where in the image each detector fires.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.viz._mpl import as_numpy, grid_shape, new_figure, save_figure, to_displayable
+
+__all__ = ["plot_filters", "plot_misclassified", "plot_feature_maps", "plot_images",
+           "capture_feature_maps"]
+
+
+def _draw_panel(ax, sample, image_shape=None, cmap="gray", flat_as_image=True):
+    kind, a = to_displayable(sample, image_shape, flat_as_image)
+    if kind == "image":
+        ax.imshow(a, cmap=cmap if a.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        for ch in np.atleast_2d(a):
+            ax.plot(ch, linewidth=1)
+        ax.set_xticks([])
+        ax.tick_params(labelsize=6)
+
+
+def plot_images(images, path, titles=None, ncols=None, title=None, image_shape=None,
+                panel_size=1.4, what="image grid"):
+    """A grid of samples (images or 1-D signals) with optional per-panel titles."""
+    images = as_numpy(images)
+    n = len(images)
+    rows, cols = grid_shape(max(n, 1), ncols)
+    fig = new_figure((panel_size * cols + 0.4, panel_size * rows + (0.6 if title else 0.2)), what)
+    if fig is None:
+        return None
+    if n == 0:
+        ax = fig.add_subplot(1, 1, 1)
+        ax.axis("off")
+        ax.text(0.5, 0.5, "nothing to show", ha="center", va="center")
+    for i in range(n):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        _draw_panel(ax, images[i], image_shape)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_filters(weight, path, max_filters: int = 64, channel: int | None = None,
+                 image_shape=None, title: str | None = None):
+    """Draw a layer's filters as a grid of small images.
+
+    Args:
+        weight: a conv weight ``(out_channels, in_channels, kH, kW)`` (one panel per output
+            channel: RGB when in_channels == 3, grey when 1, else input channel ``channel``,
+            default 0); a conv1d weight ``(out, in, k)`` (one line per input channel); or a
+            Linear weight ``(out_features, in_features)`` whose rows are drawn as images when
+            ``in_features`` is a square >= 64 (an MLP's templates on MNIST) or ``image_shape``.
+        max_filters: draw at most this many (the first ones).
+    Each filter is min-max scaled on its own: grey is zero only relative to that filter.
+    Returns ``path``, or None without matplotlib.
+    """
+    w = as_numpy(weight).astype(np.float64)
+    if w.ndim not in (2, 3, 4):
+        raise ValueError(f"plot_filters: expected a weight of 2, 3 or 4 dims (Linear, Conv1d, Conv2d), "
+                         f"got shape {w.shape}")
+    w = w[:max_filters]
+    if w.ndim == 4:
+        if w.shape[1] == 3 and channel is None:
+            panels = w  # (N, 3, kH, kW): drawn in colour
+        else:
+            c = 0 if channel is None else int(channel)
+            if not 0 <= c < w.shape[1]:
+                raise ValueError(f"plot_filters: channel {c} out of range for {w.shape[1]} input channels")
+            panels = w[:, c]
+    else:
+        panels = w
+    shape = "x".join(map(str, as_numpy(weight).shape))
+    return plot_images(panels, path, image_shape=image_shape, panel_size=1.0, what="filters",
+                       title=title or f"Filters ({shape})")
+
+
+def plot_misclassified(images, y_true, y_pred, classes=None, path=None, max_images: int = 25,
+                       image_shape=None, title: str | None = "Misclassified examples"):
+    """A grid of the samples the model got wrong, each titled "true: A / pred: B".
+
+    ``images``, ``y_true`` and ``y_pred`` cover the same samples (all of them, or only the
+    wrong ones); samples whose prediction is right are skipped. Writes a figure saying so
+    when there is nothing wrong. Returns ``path``, or None without matplotlib.
+    """
+    if path is None:
+        raise TypeError("plot_misclassified: path is required")
+    images = as_numpy(images)
+    t = as_numpy(y_true).reshape(-1)
+    p = as_numpy(y_pred).reshape(-1)
+    if not (len(images) == len(t) == len(p)):
+        raise ValueError(f"plot_misclassified: {len(images)} images, {len(t)} true labels and "
+                         f"{len(p)} predictions; expected the same number")
+    wrong = np.flatnonzero(t != p)[:max_images]
+
+    def name(c):
+        return str(classes[int(c)]) if classes is not None else str(int(c))
+
+    titles = [f"true: {name(t[i])}\npred: {name(p[i])}" for i in wrong]
+    return plot_images(images[wrong], path, titles=titles, image_shape=image_shape, panel_size=1.5,
+                       what="misclassified examples",
+                       title=f"{title} ({len(np.flatnonzero(t != p))} of {len(t)})" if title else None)
+
+
+def plot_feature_maps(maps, path, sample: int = 0, max_maps: int = 32, title: str | None = None):
+    """Draw activations: one panel per channel of one sample.
+
+    ``maps`` is (N, C, H, W) / (N, C, L) (batch: ``sample`` is drawn), (C, H, W), or a dict
+    ``{layer name: maps}`` (from ``capture_feature_maps``), drawn one layer per row.
+    Returns ``path``, or None without matplotlib.
+    """
+    layers = maps if isinstance(maps, dict) else {"": maps}
+    rows = []
+    for name, m in layers.items():
+        m = as_numpy(m)
+        if m.ndim == 4 or (isinstance(maps, dict) and m.ndim == 3):
+            if not 0 <= sample < m.shape[0]:
+                raise IndexError(f"plot_feature_maps: sample {sample} out of range for a batch of "
+                                 f"{m.shape[0]} ({name or 'maps'})")
+            m = m[sample]
+        if m.ndim not in (2, 3):
+            raise ValueError(f"plot_feature_maps: expected (N, C, H, W), (N, C, L) or (C, H, W) maps, "
+                             f"got shape {m.shape} ({name or 'maps'})")
+        rows.append((name, m[:max_maps]))
+    cols = max(len(m) for _, m in rows)
+    fig = new_figure((1.2 * cols + 0.6, 1.3 * len(rows) + 0.6), "feature maps")
+    if fig is None:
+        return None
+    for r, (name, m) in enumerate(rows):
+        for c in range(len(m)):
+            ax = fig.add_subplot(len(rows), cols, r * cols + c + 1)
+            _draw_panel(ax, m[c], cmap="viridis", flat_as_image=False)
+            if r == 0 or len(rows) == 1:
+                ax.set_title(f"ch {c}", fontsize=6)
+            if c == 0 and name:
+                ax.set_ylabel(name, fontsize=7)
+    fig.suptitle(title or ("Feature maps" if len(rows) > 1 or not rows[0][0]
+                           else f"Feature maps: {rows[0][0]}"))
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def capture_feature_maps(model, x, layers=None) -> dict:
+    """Run ``model(x)`` once (eval mode, no gradients) and return ``{layer name: output}``.
+
+    ``layers``: names from ``model.named_modules()``; default every leaf module whose output
+    keeps spatial structure (3 or more dims), i.e. convolutions, activations and pooling.
+    Uses forward hooks, removed afterwards; the model's train/eval mode is restored.
+    """
+    from glassnet.autograd import no_grad
+
+    modules = dict(model.named_modules())
+    if layers is None:
+        names = [n for n, m in modules.items() if n and not any(True for _ in m.children())]
+    else:
+        names = list(layers)
+        for n in names:
+            if n not in modules:
+                raise KeyError(f"capture_feature_maps: the model has no layer {n!r}; layers: "
+                               f"{[k for k in modules if k]}")
+    out, handles = {}, []
+    for n in names:
+        def hook(mod, inp, output, _n=n):
+            out[_n] = as_numpy(output[0] if isinstance(output, (tuple, list)) else output)
+        handles.append(modules[n].register_forward_hook(hook))
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    if layers is None:
+        out = {k: v for k, v in out.items() if v.ndim >= 3}
+    return {n: out[n] for n in names if n in out}
