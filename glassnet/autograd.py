@@ -226,7 +226,11 @@ class Function:
         ctx.needs_input_grad = tuple(needs)
         out = cls.forward(ctx, *arrays, **kwargs)
         multi = isinstance(out, tuple)
-        outs = out if multi else (out,)
+        if multi:
+            outs = tuple(np.asarray(o) if isinstance(o, np.generic) else o for o in out)
+        else:
+            # NumPy reductions return scalars; a Tensor always holds an array.
+            outs = (np.asarray(out) if isinstance(out, np.generic) else out,)
         if _anomaly["on"]:
             ctx._stack = _user_frame(traceback.extract_stack()[:-1])
             _check_finite(outs, "forward output", ctx)
@@ -384,6 +388,8 @@ def _run_tensor_hooks(node, grads_out):
 
 
 def _accumulate_leaf(t, g):
+    if isinstance(g, np.generic):  # NumPy ops on 0-d arrays return scalars
+        g = np.asarray(g)
     if g.shape != t.data.shape:  # only a broken Function can get here
         raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape {t.data.shape}")
     if g.dtype != t.data.dtype:

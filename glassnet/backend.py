@@ -82,13 +82,21 @@ def is_floating(dtype) -> bool:
     return np.dtype(dtype).kind == "f"
 
 
-def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+def _category(d: np.dtype) -> int:
+    return 0 if d.kind == "b" else (2 if d.kind == "f" else 1)
+
+
+def promote_types(a: np.dtype, b: np.dtype, a_dim: bool = True, b_dim: bool = True) -> np.dtype:
     """PyTorch's promotion for two tensors: bool < integers < floats; within a kind, the wider.
 
-    Unlike NumPy, int64 with float32 gives float32 (not float64).
+    Unlike NumPy, int64 with float32 gives float32 (not float64). ``a_dim``/``b_dim`` say whether
+    each tensor has dimensions: a 0-d tensor does not widen a dimensioned tensor of the same
+    category (float32 (3,) + float64 () -> float32), as in PyTorch.
     """
     if a == b:
         return a
+    if a_dim != b_dim and _category(a) == _category(b):
+        return a if a_dim else b
     ka, kb = a.kind, b.kind
     if ka == "f" and kb != "f":
         return a

@@ -13,7 +13,7 @@ import numpy as np
 from . import backend
 from .ops import linalg as L
 from .ops import shape as S
-from .ops.reduce import normalize_dims
+from .ops.reduce import normalize_dim, normalize_dims
 from .tensor import Tensor, _as_tensor, _size, _to_array, matmul, maximum, minimum, tensor, where
 
 
@@ -190,7 +190,7 @@ def cat(tensors, dim=0):
     ts = _common(tensors, "cat")
     ts = [t for t in ts if not (t.ndim == 1 and t.shape[0] == 0)] or ts[:1]
     ref = ts[0]
-    d = normalize_dims(dim, ref.ndim, "cat")[0]
+    d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(ts):
         if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
             raise RuntimeError(
@@ -272,5 +272,5 @@ def equal(a, b):
 
 
 __all__ = [n for n in list(globals()) if not n.startswith("_") and n not in
-           ("annotations", "builtins", "np", "backend", "L", "S", "normalize_dims")]
+           ("annotations", "builtins", "np", "backend", "L", "S", "normalize_dims", "normalize_dim")]
 _ = (matmul, maximum, minimum, where)

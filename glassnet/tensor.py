@@ -18,7 +18,7 @@ from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
-from .ops.reduce import normalize_dims
+from .ops.reduce import normalize_dim, normalize_dims
 
 _cupy = backend._cupy
 
@@ -707,7 +707,10 @@ class Tensor:
             return maximum(self, dim)
         if dim is None:
             return R.AMax.apply(self, normalize_dims(None, self.ndim), False, True)
-        d = normalize_dims(dim, self.ndim, "max")[0]
+        d = normalize_dim(dim, self.ndim, "max")
+        if self.ndim == 0:  # a 0-d tensor is its own max, at index 0
+            v, i = self.reshape(1).max(0)
+            return _MinMaxResult(v.reshape(()), i.reshape(()))
         return _MinMaxResult(*R.MaxDim.apply(self, d, keepdim, True))
 
     def min(self, dim=None, keepdim=False):
@@ -715,7 +718,10 @@ class Tensor:
             return minimum(self, dim)
         if dim is None:
             return R.AMax.apply(self, normalize_dims(None, self.ndim), False, False)
-        d = normalize_dims(dim, self.ndim, "min")[0]
+        d = normalize_dim(dim, self.ndim, "min")
+        if self.ndim == 0:
+            v, i = self.reshape(1).min(0)
+            return _MinMaxResult(v.reshape(()), i.reshape(()))
         return _MinMaxResult(*R.MaxDim.apply(self, d, keepdim, False))
 
     def amax(self, dim=None, keepdim=False):
@@ -739,7 +745,11 @@ class Tensor:
         return Tensor._make(self.data.astype(bool).any(axis=ax, keepdims=keepdim), False)
 
     def cumsum(self, dim):
-        return R.Cumsum.apply(self, normalize_dims(dim, self.ndim, "cumsum")[0])
+        d = normalize_dim(dim, self.ndim, "cumsum")
+        x = self.to(backend.int64) if self.dtype.kind in "bi" else self
+        if x.ndim == 0:
+            return x.clone()
+        return R.Cumsum.apply(x, d)
 
     def norm(self, p=2, dim=None, keepdim=False):
         if p == 2 or p == "fro":
@@ -751,11 +761,16 @@ class Tensor:
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        d = normalize_dims(dim, self.ndim, "topk")[0]
+        d = normalize_dim(dim, self.ndim, "topk")
+        if self.ndim == 0:
+            v, i = self.reshape(1).topk(k, 0, largest, sorted)
+            return _TopKResult(v.reshape(()), i.reshape(()))
         return _TopKResult(*R.TopK.apply(self, k, d, largest, sorted))
 
     def sort(self, dim=-1, descending=False, stable=False):
-        d = normalize_dims(dim, self.ndim, "sort")[0]
+        d = normalize_dim(dim, self.ndim, "sort")
+        if self.ndim == 0:
+            return _TopKResult(self.clone(), Tensor._make(np.zeros((), np.int64), False))
         return _TopKResult(*R.TopK.apply(self, self.shape[d] if self.ndim else 1, d, descending, True))
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -813,7 +828,7 @@ class Tensor:
         if n == 0:
             return self
         perm = list(range(n))
-        d0, d1 = normalize_dims(dim0, n, "transpose")[0], normalize_dims(dim1, n, "transpose")[0]
+        d0, d1 = normalize_dim(dim0, n, "transpose"), normalize_dim(dim1, n, "transpose")
         perm[d0], perm[d1] = perm[d1], perm[d0]
         return self.permute(*perm)
 
@@ -879,7 +894,7 @@ class Tensor:
         return out.reshape(tuple(r * s for r, s in zip(sizes, x.shape)))
 
     def split(self, split_size_or_sections, dim=0):
-        d = normalize_dims(dim, self.ndim, "split")[0]
+        d = normalize_dim(dim, self.ndim, "split")
         n = self.shape[d]
         if isinstance(split_size_or_sections, int):
             k = split_size_or_sections
@@ -897,16 +912,16 @@ class Tensor:
         return out if isinstance(out, tuple) else (out,)
 
     def chunk(self, chunks, dim=0):
-        n = self.shape[normalize_dims(dim, self.ndim, "chunk")[0]]
+        n = self.shape[normalize_dim(dim, self.ndim, "chunk")]
         k = -(-n // chunks) if n else 1
         return self.split(max(k, 1), dim)
 
     def unbind(self, dim=0):
-        d = normalize_dims(dim, self.ndim, "unbind")[0]
+        d = normalize_dim(dim, self.ndim, "unbind")
         return tuple(p.squeeze(d) for p in self.split(1, d))
 
     def narrow(self, dim, start, length):
-        d = normalize_dims(dim, self.ndim, "narrow")[0]
+        d = normalize_dim(dim, self.ndim, "narrow")
         idx = [slice(None)] * self.ndim
         idx[d] = slice(start, start + length)
         return self[tuple(idx)]
@@ -921,28 +936,32 @@ class Tensor:
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, idx):
         idx = _unwrap_index(idx)
+        if isinstance(idx, tuple) and len(idx) > 1:
+            split = _split_index(idx)
+            if split is not None:  # ints are applied before arrays, as in PyTorch
+                return self[split[0]][split[1]]
         try:
             return S.GetItem.apply(self, idx)
         except IndexError as e:
             raise IndexError(f"index: {e} (tensor of shape {tuple(self.shape)})") from None
 
     def gather(self, dim, index):
-        d = normalize_dims(dim, self.ndim, "gather")[0]
+        d = normalize_dim(dim, self.ndim, "gather")
         idx = _index_array(index, "gather")
         if idx.ndim != self.ndim:
             raise RuntimeError(f"gather: index has {idx.ndim} dimensions but input has {self.ndim}")
         return S.Gather.apply(self, d, idx)
 
     def scatter_add(self, dim, index, src):
-        d = normalize_dims(dim, self.ndim, "scatter_add")[0]
+        d = normalize_dim(dim, self.ndim, "scatter_add")
         return S.ScatterAdd.apply(self, d, _index_array(index, "scatter_add"), _as_tensor(src, self))
 
     def index_select(self, dim, index):
-        d = normalize_dims(dim, self.ndim, "index_select")[0]
+        d = normalize_dim(dim, self.ndim, "index_select")
         return S.IndexSelect.apply(self, d, _index_array(index, "index_select"))
 
     def index_add(self, dim, index, source, alpha=1):
-        d = normalize_dims(dim, self.ndim, "index_add")[0]
+        d = normalize_dim(dim, self.ndim, "index_add")
         return S.IndexAdd.apply(self, d, _index_array(index, "index_add"), _as_tensor(source, self), alpha)
 
     def nonzero(self, as_tuple=False):
@@ -1057,8 +1076,8 @@ def _arg(t, dim, keepdim, is_max):
         if keepdim:
             r = backend.array_module(t.data).asarray(r).reshape((1,) * t.ndim)
     else:
-        d = normalize_dims(dim, t.ndim, "argmax" if is_max else "argmin")[0]
-        r = f(axis=d, keepdims=keepdim)
+        d = normalize_dim(dim, t.ndim, "argmax" if is_max else "argmin")
+        r = f(axis=d, keepdims=keepdim) if t.ndim else 0
     xp = backend.array_module(t.data)
     return Tensor._make(xp.asarray(r, dtype=backend.int64), False)
 
@@ -1075,11 +1094,41 @@ def _unwrap_index(idx):
         d = idx.data
         return d if d.dtype.kind == "b" or d.ndim else builtins.int(d)
     if isinstance(idx, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in idx)
+        return tuple((builtins.int(i.data) if i.data.ndim == 0 and i.data.dtype.kind in "iu"
+                      else i.data) if isinstance(i, Tensor) else i for i in idx)
     if isinstance(idx, list):
         return np.asarray(idx) if all(isinstance(i, (int, bool, np.integer)) for i in idx) else \
             tuple(i.data if isinstance(i, Tensor) else i for i in idx)
     return idx
+
+
+def _split_index(idx):
+    """PyTorch applies integer indices before array indices; NumPy mixes them (so that
+    ``x[0, :, [1, 3]]`` has shape (2, 3) in NumPy but (3, 2) in PyTorch). When an index holds
+    both, return (basic part, advanced part) to apply one after the other; otherwise None."""
+    has_int = has_arr = False
+    for i in idx:
+        if isinstance(i, (builtins.int, np.integer)) and not isinstance(i, (builtins.bool, np.bool_)):
+            has_int = True
+        elif hasattr(i, "ndim") and hasattr(i, "dtype") or isinstance(i, list):
+            has_arr = True
+    if not (has_int and has_arr):
+        return None
+    first, second = [], []
+    for i in idx:
+        if isinstance(i, (builtins.int, np.integer)) and not isinstance(i, (builtins.bool, np.bool_)):
+            first.append(i)
+        elif i is None or isinstance(i, slice):
+            first.append(i)
+            second.append(slice(None))
+        elif i is Ellipsis:
+            first.append(i)
+            second.append(i)
+        else:
+            a = np.asarray(i) if isinstance(i, list) else i
+            first.extend([slice(None)] * (a.ndim if a.dtype.kind == "b" else 1))
+            second.append(a)
+    return tuple(first), tuple(second)
 
 
 def _index_array(index, op):
@@ -1150,7 +1199,9 @@ def _binary(fn, a, b, op, reverse=False, true_div=False):
         _check_device(a, b, op)
         da, db = a.data.dtype, b.data.dtype
         if da != db:
-            dt = backend.promote_types(da, db)
+            dt = backend.promote_types(da, db, a.data.ndim > 0, b.data.ndim > 0)
+            if true_div and dt.kind != "f":
+                dt = backend.get_default_dtype()
             if dt != da:
                 a = a.to(dt)
             if dt != db:
@@ -1186,7 +1237,7 @@ def _nograd_binary(ufunc, a, b, reverse=False, compare=False):
     _check_device(a, bt, ufunc.__name__)
     x, y = a.data, bt.data
     if x.dtype != y.dtype and not compare:
-        dt = backend.promote_types(x.dtype, y.dtype)
+        dt = backend.promote_types(x.dtype, y.dtype, x.ndim > 0, y.ndim > 0)
         x, y = x.astype(dt, copy=False), y.astype(dt, copy=False)
     if reverse:
         x, y = y, x
@@ -1260,7 +1311,7 @@ def where(condition, input=None, other=None):
     a = _as_tensor(input, ref)
     b = _as_tensor(other, ref)
     if a.dtype != b.dtype:
-        dt = backend.promote_types(a.dtype, b.dtype)
+        dt = backend.promote_types(a.dtype, b.dtype, a.ndim > 0, b.ndim > 0)
         a, b = a.to(dt), b.to(dt)
     try:
         return E.Where.apply(cond, a, b)

@@ -245,8 +245,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, grad_inputs=None, seed
         v /= np.linalg.norm(v)
         plus = list(base)
         minus = list(base)
-        plus[i] = x + eps * v
-        minus[i] = x - eps * v
+        plus[i] = np.asarray(x + eps * v)
+        minus[i] = np.asarray(x - eps * v)
         with gn.no_grad():
             lp = loss(plus)[0].item()
             lm = loss(minus)[0].item()
@@ -261,15 +261,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, grad_inputs=None, seed
 
 # ----------------------------------------------------------------------------- data
 def randn(rng, shape, dtype=np.float64, scale=1.0):
-    return (rng.standard_normal(shape) * scale).astype(dtype)
+    return np.asarray(rng.standard_normal(shape) * scale, dtype=dtype)
 
 
 def uniform(rng, shape, low=-1.0, high=1.0, dtype=np.float64):
-    return rng.uniform(low, high, shape).astype(dtype)
+    return np.asarray(rng.uniform(low, high, shape), dtype=dtype)
 
 
 def positive(rng, shape, low=0.5, high=2.0, dtype=np.float64):
-    return rng.uniform(low, high, shape).astype(dtype)
+    return np.asarray(rng.uniform(low, high, shape), dtype=dtype)
 
 
 def away_from(rng, shape, points=(0.0,), margin=0.05, dtype=np.float64):
@@ -278,11 +278,11 @@ def away_from(rng, shape, points=(0.0,), margin=0.05, dtype=np.float64):
     for p in points:
         close = np.abs(x - p) < margin
         x = np.where(close, p + np.sign(x - p + 1e-12) * margin * 2, x)
-    return x.astype(dtype)
+    return np.asarray(x, dtype=dtype)
 
 
 def distinct(rng, shape, dtype=np.float64):
     """Values with no ties (a shuffled range plus noise): max/min/sort gradients are unique."""
     n = int(np.prod(shape)) if len(shape) else 1
     x = rng.permutation(n).astype(np.float64) * 0.37 - n * 0.15
-    return x.reshape(shape).astype(dtype)
+    return np.asarray(x.reshape(shape), dtype=dtype)

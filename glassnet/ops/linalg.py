@@ -26,9 +26,11 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g
-        if a.ndim == 1:
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: g is a scalar
+            g2 = g.reshape(1, 1)
+        elif a.ndim == 1:
             g2 = xp.expand_dims(g2, -2)
-        if b.ndim == 1:
+        elif b.ndim == 1:
             g2 = xp.expand_dims(g2, -1)
         ga = gb = None
         if na:

@@ -15,15 +15,20 @@ def normalize_dims(dim, ndim, op="reduce"):
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        n = max(ndim, 1)
-        if not -n <= d < n:
-            raise IndexError(
-                f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions "
-                f"(expected -{n} <= dim < {n})")
-        out.append(d % n if ndim else 0)
+    out = [normalize_dim(d, ndim, op) for d in dims]
+    if ndim == 0:  # a 0-d tensor has nothing to reduce: dim 0 / -1 name the tensor itself
+        return ()
     return tuple(sorted(set(out)))
+
+
+def normalize_dim(dim, ndim, op="op"):
+    """One ``dim`` (negatives allowed) as an axis in ``range(ndim)``; 0 for a 0-d tensor."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions "
+            f"(expected -{n} <= dim < {n})")
+    return dim % n
 
 
 def _expand_back(g, shape, axes, keepdim):
@@ -54,6 +59,9 @@ class Mean(Function):
         for ax in axes:
             n *= a.shape[ax]
         ctx.n = n
+        if n == 0:  # the mean of nothing is NaN (without NumPy's warning), as in PyTorch
+            xp = array_module(a)
+            return xp.full(a.sum(axis=axes, keepdims=keepdim).shape, xp.nan, dtype=a.dtype)
         return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -208,7 +216,8 @@ class LogSumExp(Function):
         a, out = ctx.saved_tensors
         xp = array_module(a)
         g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        return g * xp.exp(a - out), None, None
+        with _quiet(xp):  # rows of -inf give NaN gradients, as in PyTorch
+            return g * xp.exp(a - out), None, None
 
 
 class Cumsum(Function):
