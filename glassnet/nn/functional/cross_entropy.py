@@ -1,0 +1,403 @@
+"""Classification losses: cross-entropy, negative log-likelihood, binary cross-entropy, KL.
+
+Cross-entropy with class indices is one fused Function (log-softmax + NLL). For logits x and
+label y, with p = softmax(x), the loss is -log p_y = logsumexp(x) - x_y, and its gradient is
+
+    dL/dx = p - e_y       (softmax minus the one-hot label; lectures: "its gradient softmax - y")
+
+so the backward pass is one subtraction: no Jacobian of the softmax is ever formed. Class weights,
+``ignore_index`` and label smoothing only rescale that formula (see ``_ce_backward``).
+"""
+
+from __future__ import annotations
+
+from ... import backend
+from ...autograd import Function
+from ...backend import array_module
+from . import _reduction as _R
+from .softmax import log_softmax
+
+__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "kl_div"]
+
+
+# ----------------------------------------------------------------------------- class indices
+def _flatten_classes(x, y):
+    """(N, C, d1, ...) and (N, d1, ...) -> (M, C) and (M,); also (C,) and () -> (1, C), (1,)."""
+    if x.ndim == 1:
+        return x[None, :], y.reshape(1)
+    if x.ndim == 2:
+        return x, y
+    xp = array_module(x)
+    return xp.moveaxis(x, 1, -1).reshape(-1, x.shape[1]), y.reshape(-1)
+
+
+def _unflatten_grad(g2, shape):
+    if len(shape) == 1:
+        return g2[0]
+    if len(shape) == 2:
+        return g2
+    xp = array_module(g2)
+    return xp.moveaxis(g2.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+
+
+def _sample_weights(y, w, ignore_index, dtype, xp):
+    """Per-sample weights w[y_i] (0 where y_i == ignore_index), labels made safe to index with."""
+    valid = y != ignore_index
+    all_valid = bool(valid.all())
+    ysafe = y if all_valid else xp.where(valid, y, 0)
+    if w is None:
+        wy = None if all_valid else valid.astype(dtype)
+    else:
+        wy = w[ysafe].astype(dtype, copy=False)
+        if not all_valid:
+            wy = wy * valid
+    return ysafe, wy
+
+
+class _CrossEntropy(Function):
+    """Fused log-softmax + NLL over class indices, on a (M, C) view of the logits."""
+
+    @staticmethod
+    def forward(ctx, x, y, w, ignore_index, reduction, eps):
+        shape = x.shape
+        x2, y2 = _flatten_classes(x, y)
+        xp = array_module(x2)
+        m, c = x2.shape
+        ysafe, wy = _sample_weights(y2, w, ignore_index, x2.dtype, xp)
+        # Stable log-softmax: shift by the row max (softmax is shift invariant).
+        sh = x2 - x2.max(axis=1, keepdims=True)
+        e = xp.exp(sh)
+        s = e.sum(axis=1)
+        lse = xp.log(s)
+        rows = xp.arange(m)
+        loss = lse - sh[rows, ysafe]  # -log p_y
+        if wy is not None:
+            loss = loss * wy
+        if eps:
+            loss = loss * x2.dtype.type(1 - eps)
+            if w is None:
+                smooth = c * lse - sh.sum(axis=1)  # -sum_c log p_c
+            else:
+                smooth = w.sum() * lse - sh @ w  # -sum_c w_c log p_c
+            if wy is not None and w is None:
+                smooth = smooth * wy
+            elif w is not None and not bool((y2 != ignore_index).all()):
+                smooth = smooth * (y2 != ignore_index)
+            loss = loss + smooth * x2.dtype.type(eps / c)
+        denom = None
+        if reduction == "mean":
+            denom = float(m) if wy is None else float(wy.sum())
+            out = xp.asarray(loss.sum() / denom if denom else xp.nan, dtype=x2.dtype)
+        elif reduction == "sum":
+            out = xp.asarray(loss.sum(), dtype=x2.dtype)
+        else:
+            out = loss.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else loss.reshape(())
+        e /= s[:, None]  # e is now softmax(x): all the backward pass needs
+        ctx.save_for_backward(e, ysafe, wy, w)
+        ctx.c = (shape, reduction, denom, eps, ignore_index, y2)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        p, ysafe, wy, w = ctx.saved_tensors
+        shape, reduction, denom, eps, ignore_index, y2 = ctx.c
+        return _unflatten_grad(_ce_backward(p, ysafe, wy, w, g, reduction, denom, eps, y2,
+                                            ignore_index), shape), None, None, None, None, None
+
+
+def _ce_backward(p, y, wy, w, g, reduction, denom, eps, y2, ignore_index):
+    """d loss_i / d x_i = (1 - eps) w_{y_i} (p_i - e_{y_i}) + (eps / C)(sum(w) p_i - w)."""
+    xp = array_module(p)
+    m, c = p.shape
+    rows = xp.arange(m)
+    t = p.dtype.type
+    if reduction == "mean":
+        scale = (g / t(denom if denom else xp.nan)).astype(p.dtype)  # scalar array
+        rscale = None
+    elif reduction == "sum":
+        scale, rscale = g.astype(p.dtype), None
+    else:
+        scale, rscale = None, g.reshape(-1)
+    # per-row multiplier of the (p - e_y) term
+    row = wy if wy is not None else None
+    if rscale is not None:
+        row = rscale if row is None else row * rscale
+    if not eps:
+        grad = p.copy() if row is None else p * row[:, None]
+        grad[rows, y] -= 1 if row is None else row
+    else:
+        a = t(1 - eps) * (wy if wy is not None else xp.ones(m, p.dtype))
+        valid = (y2 != ignore_index).astype(p.dtype)
+        sw = t(c) if w is None else w.sum()
+        b = t(eps / c) * valid
+        grad = p * (a * 1 + b * sw)[:, None]
+        grad[rows, y] -= a
+        grad -= b[:, None] * (1 if w is None else w[None, :])
+        if rscale is not None:
+            grad *= rscale[:, None]
+    if scale is not None:
+        grad *= scale
+    return grad
+
+
+def _check_index_target(op, x, target, num_classes, ignore_index):
+    y = target.data
+    if y.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"{op}: target has dtype {y.dtype} and shape {tuple(target.shape)}; class-index "
+            f"targets must be integers (int64: use target.long()), and class-probability targets "
+            f"must be floating with the input's shape {tuple(x.shape)}")
+    want = (x.shape[0],) + x.shape[2:] if x.ndim >= 2 else ()
+    if tuple(y.shape) != want:
+        raise RuntimeError(f"{op}: expected target of shape {want} for input of shape "
+                           f"{tuple(x.shape)} (classes along dim {1 if x.ndim >= 2 else 0}), "
+                           f"got target of shape {tuple(y.shape)}")
+    if y.size:
+        bad = (y != ignore_index) & ((y < 0) | (y >= num_classes))
+        if bool(bad.any()):
+            label = int(y[bad].reshape(-1)[0])
+            raise IndexError(f"{op}: target label {label} is out of range for {num_classes} "
+                             f"classes (expected 0 <= label < {num_classes}, or "
+                             f"ignore_index={ignore_index})")
+    return y.astype(backend.int64, copy=False)
+
+
+def _check_weight(op, weight, c, dtype):
+    if weight is None:
+        return None
+    if tuple(weight.shape) != (c,):
+        raise RuntimeError(f"{op}: weight should be defined for all {c} classes (shape ({c},)), "
+                           f"got weight of shape {tuple(weight.shape)}")
+    return weight.data.astype(dtype, copy=False)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy between softmax(input) and the target distribution.
+
+    With class indices y: loss_i = -w_{y_i} log softmax(x_i)_{y_i}, and 'mean' divides by
+    sum_i w_{y_i} over targets != ignore_index. With class probabilities (e.g. one-hot rows)
+    t: loss_i = -sum_c w_c t_ic log softmax(x_i)_c, and 'mean' divides by the number of samples.
+    ``label_smoothing`` eps mixes the target with the uniform distribution: (1 - eps) t + eps / C.
+
+    Shape:
+        - input: (C,), (N, C) or (N, C, d1, ...) unnormalised logits
+        - target: (), (N,) or (N, d1, ...) int64 class indices in [0, C), or floating
+          probabilities with the input's shape
+        - output: scalar, or the target's shape (indices) / input shape without C with 'none'
+    """
+    op = "cross_entropy"
+    _R.check_float(input, op, "input")
+    _R.check_tensor(target, op, "target")
+    reduction = _R.get_reduction(op, reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    if input.ndim == 0:
+        raise RuntimeError(f"{op}: input must have at least 1 dimension (the classes)")
+    cdim = 0 if input.ndim == 1 else 1
+    c = input.shape[cdim]
+    w = _check_weight(op, weight, c, input.dtype)
+    if tuple(target.shape) == tuple(input.shape) and target.dtype.kind == "f":
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, cdim)
+    if tuple(target.shape) == tuple(input.shape) and target.dtype.kind != "f":
+        raise RuntimeError(f"{op}: target has the input's shape {tuple(input.shape)}, so it is "
+                           f"read as class probabilities, which must be floating point (got "
+                           f"{target.dtype})")
+    y = _check_index_target(op, input, target, c, ignore_index)
+    return _CrossEntropy.apply(input, y, w, ignore_index, reduction, float(label_smoothing))
+
+
+def _cross_entropy_probs(x, t, weight, reduction, eps, cdim):
+    c = x.shape[cdim]
+    logp = log_softmax(x, cdim)
+    if eps:
+        t = t * (1 - eps) + eps / c
+    terms = logp * t
+    if weight is not None:
+        terms = terms * weight.to(x.dtype).reshape((c,) + (1,) * (x.ndim - cdim - 1))
+    if reduction == "none":
+        return -terms.sum(cdim)
+    total = -terms.sum()
+    if reduction == "sum":
+        return total
+    n = x.numel() // c if c else 0
+    return total / n if n else total * float("nan")
+
+
+class _NLL(Function):
+    @staticmethod
+    def forward(ctx, x, y, w, ignore_index, reduction):
+        shape = x.shape
+        x2, y2 = _flatten_classes(x, y)
+        xp = array_module(x2)
+        ysafe, wy = _sample_weights(y2, w, ignore_index, x2.dtype, xp)
+        picked = -x2[xp.arange(x2.shape[0]), ysafe]
+        if wy is not None:
+            picked = picked * wy
+        denom = None
+        if reduction == "mean":
+            denom = float(x2.shape[0]) if wy is None else float(wy.sum())
+            out = xp.asarray(picked.sum() / denom if denom else xp.nan, dtype=x2.dtype)
+        elif reduction == "sum":
+            out = xp.asarray(picked.sum(), dtype=x2.dtype)
+        else:
+            out = picked.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else picked.reshape(())
+        ctx.save_for_backward(ysafe, wy)
+        ctx.c = (shape, x2.shape, x2.dtype, reduction, denom)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        y, wy = ctx.saved_tensors
+        shape, shape2, dtype, reduction, denom = ctx.c
+        xp = array_module(g)
+        grad = xp.zeros(shape2, dtype=dtype)
+        v = -(xp.ones(shape2[0], dtype) if wy is None else wy)
+        if reduction == "mean":
+            v = v * (g / dtype.type(denom if denom else xp.nan))
+        elif reduction == "sum":
+            v = v * g
+        else:
+            v = v * g.reshape(-1)
+        grad[xp.arange(shape2[0]), y] = v
+        return _unflatten_grad(grad, shape), None, None, None, None
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood: loss_i = -w_{y_i} input[i, y_i] for log-probabilities ``input``
+    (e.g. the output of log_softmax). nll_loss(log_softmax(x), y) == cross_entropy(x, y).
+
+    Shape: input (C,), (N, C) or (N, C, d1, ...); target (), (N,) or (N, d1, ...) int64.
+    """
+    op = "nll_loss"
+    _R.check_float(input, op, "input")
+    _R.check_tensor(target, op, "target")
+    reduction = _R.get_reduction(op, reduction, size_average, reduce)
+    if input.ndim == 0:
+        raise RuntimeError(f"{op}: input must have at least 1 dimension (the classes)")
+    c = input.shape[0 if input.ndim == 1 else 1]
+    w = _check_weight(op, weight, c, input.dtype)
+    y = _check_index_target(op, input, target, c, ignore_index)
+    return _NLL.apply(input, y, w, ignore_index, reduction)
+
+
+# ----------------------------------------------------------------------------- binary
+class _BCE(Function):
+    @staticmethod
+    def forward(ctx, x, t):
+        xp = array_module(x)
+        # PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
+        lx = xp.maximum(xp.log(x), -100)
+        l1x = xp.maximum(xp.log1p(-x), -100)
+        ctx.save_for_backward(x, t, lx, l1x)
+        return -(t * lx + (1 - t) * l1x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t, lx, l1x = ctx.saved_tensors
+        xp = array_module(g)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = g * (x - t) / xp.maximum((1 - x) * x, x.dtype.type(1e-12))
+        if ctx.needs_input_grad[1]:
+            gt = g * (l1x - lx)
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """loss = -w [t log p + (1 - t) log(1 - p)] for probabilities p = ``input`` in [0, 1]
+    (each log clamped at -100, as in PyTorch). Prefer binary_cross_entropy_with_logits.
+
+    Shape: input, target and the per-element loss ('none') all the same shape.
+    """
+    op = "binary_cross_entropy"
+    _R.check_float(input, op, "input")
+    _R.check_float(target, op, "target")
+    reduction = _R.get_reduction(op, reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: using a target size ({tuple(target.shape)}) that is different "
+                         f"to the input size ({tuple(input.shape)}) is not supported; please "
+                         "ensure they have the same size")
+    d = input.data
+    if d.size and (bool((d < 0).any()) or bool((d > 1).any())):
+        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 (it takes "
+                           "probabilities; for logits use binary_cross_entropy_with_logits)")
+    loss = _BCE.apply(input, target.to(input.dtype))
+    if weight is not None:
+        loss = loss * weight.to(input.dtype)
+    return _R.reduce(loss, reduction)
+
+
+class _SoftplusNeg(Function):
+    """softplus(-x) = log(1 + e^-x) = max(-x, 0) + log1p(e^-|x|), stable for any |x|."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = array_module(x)
+        ctx.save_for_backward(x)
+        return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        xp = array_module(x)
+        e = xp.exp(-xp.abs(x))
+        sig_neg = xp.where(x >= 0, e / (1 + e), 1 / (1 + e)).astype(x.dtype)  # sigmoid(-x)
+        return -g * sig_neg
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """BCE on logits x: loss = w [(1 - t) x + (1 + (pos_weight - 1) t) log(1 + e^-x)], which
+    equals -w [pos_weight t log sigma(x) + (1 - t) log(1 - sigma(x))] but never takes the log of
+    0, so it is stable for logits of any size. Its gradient is sigma(x) - t (without pos_weight).
+
+    Shape: input and target the same shape; ``pos_weight`` broadcasts along the last (class)
+    dimension, ``weight`` broadcasts to the input.
+    """
+    op = "binary_cross_entropy_with_logits"
+    _R.check_float(input, op, "input")
+    _R.check_float(target, op, "target")
+    reduction = _R.get_reduction(op, reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: target size ({tuple(target.shape)}) must be the same as input "
+                         f"size ({tuple(input.shape)})")
+    t = target.to(input.dtype)
+    sp = _SoftplusNeg.apply(input)
+    if pos_weight is not None:
+        lw = (pos_weight.to(input.dtype) - 1) * t + 1
+        loss = (1 - t) * input + lw * sp
+    else:
+        loss = (1 - t) * input + sp
+    if weight is not None:
+        loss = loss * weight.to(input.dtype)
+    return _R.reduce(loss, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence KL(target || exp(input)) for log-probabilities ``input``:
+    pointwise t (log t - input) (or e^t (t - input) with ``log_target``), 0 where t = 0.
+
+    reduction='batchmean' (sum / batch size) is the mathematical KL divergence; 'mean' divides by
+    every element, as PyTorch does, which is rarely what you want.
+    """
+    op = "kl_div"
+    _R.check_float(input, op, "input")
+    _R.check_float(target, op, "target")
+    reduction = _R.get_reduction(op, reduction, size_average, reduce, extra=("batchmean",))
+    t = target.to(input.dtype)
+    if log_target:
+        pointwise = t.exp() * (t - input)
+    else:
+        from ...tensor import where
+
+        safe = where(t > 0, t, 1.0)  # t log t -> 0 as t -> 0
+        pointwise = t * safe.log() - t * input
+    if reduction == "batchmean":
+        return pointwise.sum() / input.shape[0] if input.ndim else pointwise.sum()
+    return _R.reduce(pointwise, reduction)
+

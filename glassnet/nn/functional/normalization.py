@@ -1,0 +1,237 @@
+"""Normalisation layers' maths: batch, layer, group and instance norm, and ``normalize``.
+
+All four norms standardise x over some axes and then apply a learned affine map:
+
+    x_hat = (x - mean) / sqrt(var + eps)        (var biased: divided by n)
+    y     = gamma * x_hat + beta
+
+They differ only in the axes: batch norm pools over (N, *spatial) per channel, layer norm over the
+trailing ``normalized_shape``, group norm over channel groups and space per sample, instance norm
+over space per sample and channel. So there is one fused Function, ``_Normalize``, with the
+closed-form backward (n = number of pooled values, g_hat = dL/dx_hat = g * gamma):
+
+    dL/dx = (1 / sqrt(var + eps)) (g_hat - mean(g_hat) - x_hat mean(g_hat x_hat))
+
+instead of a graph of a dozen elementwise and reduction nodes.
+"""
+
+from __future__ import annotations
+
+from ...autograd import Function
+from ...backend import array_module
+from ...ops.elementwise import unbroadcast
+from ...tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "normalize",
+           "local_response_norm"]
+
+
+class _Normalize(Function):
+    """Normalise ``x`` (viewed as ``view``) over ``axes`` and apply gamma, beta (viewed as
+    ``pshape``). With ``stats`` = (mean, var) given, those constants are used instead of the
+    batch's (batch norm in eval mode); ``out_stats`` receives the batch's (mean, biased var)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, view, axes, pshape, eps, stats, out_stats):
+        xp = array_module(x)
+        shape = x.shape
+        xv = x.reshape(view) if view is not None else x
+        if stats is None:
+            mean = xv.mean(axis=axes, keepdims=True)
+            xc = xv - mean
+            var = (xc * xc).mean(axis=axes, keepdims=True)
+            if out_stats is not None:
+                out_stats.extend((mean, var))
+        else:
+            mean, var = stats
+            xc = xv - mean
+        rstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+        xhat = xc
+        xhat *= rstd
+        out = xhat if w is None else xhat * w.reshape(pshape)
+        if b is not None:
+            if out is xhat:
+                out = xhat + b.reshape(pshape)
+            else:
+                out += b.reshape(pshape)
+        ctx.save_for_backward(xhat, rstd, w)
+        ctx.c = (shape, axes, pshape, stats is None, None if w is None else w.shape,
+                 None if b is None else b.shape)
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, rstd, w = ctx.saved_tensors
+        shape, axes, pshape, batch_stats, wshape, bshape = ctx.c
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        gv = g.reshape(xhat.shape)
+        gx = gw = gb = None
+        if nw:
+            gw = unbroadcast(gv * xhat, pshape).reshape(wshape)
+        if nb:
+            gb = unbroadcast(gv, pshape).reshape(bshape)
+        if nx:
+            gh = gv * w.reshape(pshape) if w is not None else gv
+            if batch_stats:
+                # d/dx of (x - mean) / std, where mean and std are themselves functions of x
+                gx = gh - gh.mean(axis=axes, keepdims=True)
+                gx -= xhat * (gh * xhat).mean(axis=axes, keepdims=True)
+                gx *= rstd
+            else:
+                gx = gh * rstd
+            gx = gx.reshape(shape)
+        return (gx, gw, gb) + (None,) * 6
+
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """Batch normalisation (Ioffe & Szegedy 2015) over channel dim 1.
+
+    Training: normalise with the batch's mean and biased variance over (N, *spatial) and update
+    running_mean <- (1 - momentum) running_mean + momentum mean and running_var likewise with the
+    *unbiased* variance (n / (n - 1)), in place. Eval (``training=False``): use the running
+    statistics.
+
+    Shape: input (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W); running stats, weight and
+    bias (C,); output like input.
+    """
+    if not isinstance(input, Tensor) or input.data.dtype.kind != "f":
+        raise RuntimeError("batch_norm: expected a floating point input Tensor")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got shape "
+                         f"{tuple(input.shape)}")
+    c = input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"batch_norm: {name} should contain {c} elements (one per "
+                               f"channel of input {tuple(input.shape)}), got {t.numel()}")
+    axes = (0,) + tuple(range(2, input.ndim))
+    pshape = (1, c) + (1,) * (input.ndim - 2)
+    if training:
+        n = input.numel() // c if c else 0
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                             f"got input size {tuple(input.shape)}")
+        stats = []
+        out = _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, stats)
+        if running_mean is not None or running_var is not None:
+            mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
+            m = running_mean.data.dtype.type(momentum) if running_mean is not None else momentum
+            if running_mean is not None:
+                rm = running_mean.data
+                rm *= 1 - m
+                rm += m * mean.astype(rm.dtype, copy=False)
+            if running_var is not None:
+                rv = running_var.data
+                rv *= 1 - m
+                rv += (m * (var * (n / (n - 1)))).astype(rv.dtype, copy=False)
+        return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be given when "
+                           "training=False")
+    st = (running_mean.data.reshape(pshape).astype(input.dtype, copy=False),
+          running_var.data.reshape(pshape).astype(input.dtype, copy=False))
+    return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, st, None)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Layer normalisation (Ba et al. 2016): each sample normalised over its trailing
+    ``normalized_shape`` dims, independently of the batch (same in train and eval).
+
+    Shape: input (*, *normalized_shape); weight, bias ``normalized_shape``; output like input.
+    """
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != ns or input.ndim < k:
+        raise RuntimeError(f"layer_norm: given normalized_shape={list(ns)}, expected input with "
+                           f"shape [*, {', '.join(map(str, ns))}], but got input of size "
+                           f"{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(f"layer_norm: {name} must have shape {ns}, got {tuple(t.shape)}")
+    axes = tuple(range(input.ndim - k, input.ndim))
+    pshape = (1,) * (input.ndim - k) + ns
+    return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, None)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """Group normalisation (Wu & He 2018): channels split into ``num_groups`` groups; each sample
+    normalised over each group's channels and all spatial positions; per-channel affine.
+
+    Shape: input (N, C, *); weight, bias (C,); C divisible by num_groups.
+    """
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected input (N, C, *), got {tuple(input.shape)}")
+    n, c = input.shape[:2]
+    if c % num_groups:
+        raise RuntimeError(f"group_norm: expected number of channels in input ({c}) to be "
+                           f"divisible by num_groups ({num_groups})")
+    view = (n, num_groups, c // num_groups) + tuple(input.shape[2:])
+    axes = tuple(range(2, len(view)))
+    pshape = (1, num_groups, c // num_groups) + (1,) * (input.ndim - 2)
+    return _Normalize.apply(input, weight, bias, view, axes, pshape, eps, None, None)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-05):
+    """Instance normalisation (Ulyanov et al. 2016): each (sample, channel) normalised over its
+    spatial positions. Running statistics, if given, average the per-instance statistics.
+
+    Shape: input (N, C, *spatial); weight, bias, running stats (C,).
+    """
+    if input.ndim < 3:
+        raise RuntimeError(f"instance_norm: expected input (N, C, *spatial), got "
+                           f"{tuple(input.shape)}")
+    c = input.shape[1]
+    axes = tuple(range(2, input.ndim))
+    pshape = (1, c) + (1,) * (input.ndim - 2)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: running statistics are needed when "
+                               "use_input_stats=False")
+        st = (running_mean.data.reshape(pshape), running_var.data.reshape(pshape))
+        return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, st, None)
+    stats = []
+    out = _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, stats)
+    if running_mean is not None:
+        s = 1
+        for d in axes:
+            s *= input.shape[d]
+        mean = stats[0].reshape(input.shape[0], c).mean(axis=0)
+        var = (stats[1] * (s / max(s - 1, 1))).reshape(input.shape[0], c).mean(axis=0)
+        running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
+        running_var.data[...] = (1 - momentum) * running_var.data + momentum * var
+    return out
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(||x||_p, eps) along ``dim`` (unit vectors)."""
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """AlexNet's local response normalisation across channels:
+    b_c = a_c / (k + alpha / size * sum_{c' near c} a_{c'}^2)^beta, the window of ``size``
+    channels centred on c (zero-padded at the ends).
+
+    Shape: input (N, C, *).
+    """
+    from ...functions import cat
+
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3-D or higher input, got "
+                         f"{tuple(input.shape)}")
+    sq = input * input
+    c = input.shape[1]
+    zeros_front = Tensor._make(array_module(input.data).zeros(
+        (input.shape[0], size // 2) + tuple(input.shape[2:]), input.dtype), False)
+    zeros_back = Tensor._make(array_module(input.data).zeros(
+        (input.shape[0], (size - 1) // 2) + tuple(input.shape[2:]), input.dtype), False)
+    padded = cat([zeros_front, sq, zeros_back], dim=1)
+    win = padded.narrow(1, 0, c)
+    for i in range(1, size):
+        win = win + padded.narrow(1, i, c)
+    div = (win * (alpha / size) + k) ** beta
+    return input / div
