@@ -84,8 +84,9 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     # the same float arithmetic as PyTorch's 0-d tensor ops
     coef = dtype.type(float(max_norm)) / (tn + dtype.type(1e-6))
     coef = min(coef, dtype.type(1.0)) if not np.isnan(coef) else coef
-    for g in grads:
-        g.data *= g.data.dtype.type(coef)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf norm: nan gradients, as PyTorch
+        for g in grads:
+            g.data *= g.data.dtype.type(coef)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):

@@ -1,0 +1,166 @@
+"""Optimiser state_dict: PyTorch's layout, a safetensors + JSON round trip, exact resumption."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.numpy import load as st_load
+from safetensors.numpy import save as st_save
+
+import glassnet as gn
+import glassnet.optim as goptim
+
+from ._util import grad_fn, groups_of, init_arrays, make_pair, set_grads
+
+RESUME = [
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True)),
+    ("Adadelta", dict(rho=0.8)),
+    ("Adam", dict(lr=0.05, amsgrad=True)),
+    ("AdamW", dict(lr=0.05, weight_decay=0.1)),
+]
+GROUPS = [([0, 2], {"lr": 0.02}), ([1, 3], {})]
+
+
+def save_to_bytes(sd):
+    """What a checkpoint does: state arrays to safetensors, everything else to JSON."""
+    tensors, meta = {}, {"state": {}, "param_groups": sd["param_groups"]}
+    for idx, st in sd["state"].items():
+        entry = {}
+        for k, v in st.items():
+            if isinstance(v, gn.Tensor):
+                tensors[f"{idx}.{k}"] = v.data
+                entry[k] = {"tensor": f"{idx}.{k}"}
+            else:
+                assert isinstance(v, (int, float)), (k, type(v))
+                entry[k] = v
+        meta["state"][idx] = entry
+    return st_save(tensors), json.dumps(meta)
+
+
+def load_from_bytes(blob, text):
+    tensors = st_load(blob)
+    meta = json.loads(text)
+    for entry in meta["state"].values():
+        for k, v in entry.items():
+            if isinstance(v, dict):
+                entry[k] = tensors[v["tensor"]]
+    return meta
+
+
+def _grads_for(params, t):
+    for p, g in zip(params, grad_fn([p.data for p in params], t)):
+        p.grad = gn.tensor(g)
+
+
+@pytest.mark.parametrize("name,kw", RESUME, ids=[f"{n}-{i}" for i, (n, _) in enumerate(RESUME)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_resume_is_bit_for_bit(name, kw, dtype):
+    cls = getattr(goptim, name)
+    params = [gn.tensor(a, requires_grad=True) for a in init_arrays(dtype)]
+    opt = cls(groups_of(params, GROUPS), **kw)
+    for t in range(7):
+        _grads_for(params, t)
+        opt.step()
+    opt.param_groups[0]["lr"] *= 0.5  # a scheduler's change must survive too
+    blob, text = save_to_bytes(opt.state_dict())
+
+    params2 = [gn.tensor(p.data.copy(), requires_grad=True) for p in params]
+    opt2 = cls(groups_of(params2, GROUPS), **kw)
+    opt2.load_state_dict(load_from_bytes(blob, text))
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    for t in range(7, 20):
+        _grads_for(params, t)
+        _grads_for(params2, t)
+        opt.step()
+        opt2.step()
+    for a, b in zip(params, params2):
+        np.testing.assert_array_equal(a.data, b.data)
+        assert b.data.dtype == dtype
+    for st in opt2.state.values():
+        for v in st.values():
+            if isinstance(v, gn.Tensor):
+                assert v.data.dtype == dtype
+
+
+def test_loaded_state_is_a_copy():
+    p = gn.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    opt = goptim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = gn.ones(3)
+    opt.step()
+    sd = opt.state_dict()
+    q = gn.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    opt2 = goptim.SGD([q], lr=0.1, momentum=0.9)
+    opt2.load_state_dict(sd)
+    assert opt2.state[q]["momentum_buffer"].data is not sd["state"][0]["momentum_buffer"].data
+    # state_dict() itself returns references, as PyTorch's does; deepcopy makes a snapshot
+    snap = copy.deepcopy(opt.state_dict())
+    opt.step()
+    assert not np.array_equal(snap["state"][0]["momentum_buffer"].data,
+                              opt.state[p]["momentum_buffer"].data)
+
+
+def test_layout_matches_torch():
+    arrays = init_arrays()
+    gp, tp = make_pair(arrays)
+    groups = [([0, 1], {"amsgrad": True}), ([2, 3], {"lr": 0.1})]
+    gopt = goptim.Adam(groups_of(gp, groups), lr=0.05)
+    topt = torch.optim.Adam(groups_of(tp, groups), lr=0.05)
+    for t in range(3):
+        set_grads(gp, tp, t, skip=(3,))
+        gopt.step()
+        topt.step()
+    gsd, tsd = gopt.state_dict(), topt.state_dict()
+    assert list(gsd) == list(tsd) == ["state", "param_groups"]
+    assert sorted(gsd["state"]) == sorted(tsd["state"]) == [0, 1, 2]
+    for k in tsd["state"]:
+        assert list(gsd["state"][k]) == list(tsd["state"][k])
+    assert [g["params"] for g in gsd["param_groups"]] == [[0, 1], [2, 3]]
+    assert set(gsd["param_groups"][0]) == set(tsd["param_groups"][0])
+
+
+def test_loads_a_torch_state_dict():
+    """A PyTorch optimiser's state (torch tensors, tensor steps) continues in glassnet."""
+    arrays = init_arrays()
+    gp, tp = make_pair(arrays)
+    topt = torch.optim.RMSprop(tp, lr=0.01, momentum=0.9, centered=True, foreach=False)
+    for t in range(5):
+        set_grads(gp, tp, t)
+        topt.step()
+    for a, b in zip(gp, tp):
+        a.data[...] = b.detach().numpy()
+    gopt = goptim.RMSprop(gp, lr=0.01, momentum=0.9, centered=True)
+    gopt.load_state_dict(topt.state_dict())
+    assert gopt.state[gp[0]]["step"] == 5
+    for t in range(5, 15):
+        set_grads(gp, tp, t)
+        gopt.step()
+        topt.step()
+    for a, b in zip(gp, tp):
+        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_load_errors():
+    p, q = (gn.tensor(np.ones(2, dtype=np.float32), requires_grad=True) for _ in range(2))
+    opt = goptim.SGD([p, q], lr=0.1)
+    sd = opt.state_dict()
+    with pytest.raises(ValueError, match="parameter groups"):
+        goptim.SGD([{"params": [p]}, {"params": [q]}], lr=0.1).load_state_dict(sd)
+    with pytest.raises(ValueError, match="doesn't match the size"):
+        goptim.SGD([p], lr=0.1).load_state_dict(sd)
+
+
+def test_adagrad_state_exists_before_first_step_like_torch():
+    arrays = init_arrays()
+    gp, tp = make_pair(arrays)
+    gsd = goptim.Adagrad(gp, initial_accumulator_value=0.25).state_dict()
+    tsd = torch.optim.Adagrad(tp, initial_accumulator_value=0.25).state_dict()
+    assert sorted(gsd["state"]) == sorted(tsd["state"])
+    np.testing.assert_array_equal(gsd["state"][0]["sum"].data, tsd["state"][0]["sum"].numpy())
+    assert gsd["state"][0]["step"] == 0
