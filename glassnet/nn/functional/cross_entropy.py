@@ -14,6 +14,7 @@ from __future__ import annotations
 from ... import backend
 from ...autograd import Function
 from ...backend import array_module
+from ...ops.reduce import _quiet
 from . import _reduction as _R
 from .softmax import log_softmax
 
@@ -113,7 +114,8 @@ def _ce_backward(p, y, wy, w, g, reduction, denom, eps, y2, ignore_index):
     rows = xp.arange(m)
     t = p.dtype.type
     if reduction == "mean":
-        scale = (g / t(denom if denom else xp.nan)).astype(p.dtype)  # scalar array
+        # every row is ignored when denom == 0: the loss is NaN but the gradient is 0 (PyTorch)
+        scale = (g / t(denom)).astype(p.dtype) if denom else t(0)
         rscale = None
     elif reduction == "sum":
         scale, rscale = g.astype(p.dtype), None
@@ -256,7 +258,7 @@ class _NLL(Function):
         grad = xp.zeros(shape2, dtype=dtype)
         v = -(xp.ones(shape2[0], dtype) if wy is None else wy)
         if reduction == "mean":
-            v = v * (g / dtype.type(denom if denom else xp.nan))
+            v = v * (g / dtype.type(denom)) if denom else v * 0
         elif reduction == "sum":
             v = v * g
         else:
@@ -290,8 +292,9 @@ class _BCE(Function):
     def forward(ctx, x, t):
         xp = array_module(x)
         # PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
-        lx = xp.maximum(xp.log(x), -100)
-        l1x = xp.maximum(xp.log1p(-x), -100)
+        with _quiet(xp):
+            lx = xp.maximum(xp.log(x), -100)
+            l1x = xp.maximum(xp.log1p(-x), -100)
         ctx.save_for_backward(x, t, lx, l1x)
         return -(t * lx + (1 - t) * l1x)
 
