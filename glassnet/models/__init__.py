@@ -1,0 +1,39 @@
+"""The model zoo: the networks of the course, from a 1943 threshold unit to residual nets.
+
+========================  ==========================================================
+``McCullochPitts``        fixed-weight threshold logic gates (1943)
+``Perceptron``            Rosenblatt's learned threshold unit (1958)
+``MLP``                   multi-layer perceptron
+``LeNet5``                LeCun et al. 1998, classic (tanh, average pool) or modern
+``AlexNet``               Krizhevsky et al. 2012, small-input variant
+``VGG``                   Simonyan and Zisserman 2015, ``vgg11_small`` ...
+``GoogLeNet``             Szegedy et al. 2015, small Inception network
+``ResNet``                He et al. 2016 CIFAR nets ``resnet20`` ... and ``plain20`` ...
+``Autoencoder``           MLP and convolutional (denoising) autoencoders
+``FashionCNN``            small batch-norm CNN for Fashion-MNIST
+========================  ==========================================================
+
+``get(name, **kw)`` builds a registered model by name, ``available()`` lists them with one line
+each, ``build_for(name, input_shape, num_classes)`` fits one to a dataset (the command line's
+path), and ``summary(model, input_shape)`` prints the layer table.
+"""
+
+from .alexnet import AlexNet
+from .autoencoder import Autoencoder, ConvAutoencoder
+from .classic import McCullochPitts, Perceptron
+from .fashion_cnn import FashionCNN
+from .googlenet import GoogLeNet, Inception
+from .lenet import LeNet5
+from .mlp import MLP
+from .registry import available, build_for, check_input, entry, get, register
+from .resnet import (BasicBlock, ResNet, ShortcutA, plain20, plain32, plain44, plain56, resnet20,
+                     resnet32, resnet44, resnet56, resnet110)
+from .summary import Summary, count_parameters, summary
+from .vgg import VGG, vgg11_small, vgg13_small, vgg16_small
+
+__all__ = ["McCullochPitts", "Perceptron", "MLP", "LeNet5", "AlexNet", "VGG", "vgg11_small",
+           "vgg13_small", "vgg16_small", "Inception", "GoogLeNet", "ShortcutA", "BasicBlock",
+           "ResNet", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20",
+           "plain32", "plain44", "plain56", "Autoencoder", "ConvAutoencoder", "FashionCNN",
+           "get", "available", "build_for", "check_input", "entry", "register", "summary",
+           "Summary", "count_parameters"]
