@@ -24,6 +24,8 @@ identity, because integer sample positions put all the weight on one pixel.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -49,7 +51,10 @@ def sample_pixels(images, ys, xs, padding_mode="zeros", mode="bilinear"):
     if mode not in ("bilinear", "nearest"):
         raise ValueError(f"sample_pixels: mode must be 'bilinear' or 'nearest', got {mode!r}")
     n, c, h, w = images.shape
-    ys, xs = np.broadcast_arrays(np.asarray(ys, dtype=np.float64), np.asarray(xs, dtype=np.float64))
+    dtype = images.dtype if images.dtype.kind == "f" else np.dtype(np.float32)
+    ys, xs = np.asarray(ys), np.asarray(xs)
+    cdt = np.result_type(ys.dtype, xs.dtype, np.float32)  # coordinates: float32 or float64
+    ys, xs = np.broadcast_arrays(ys.astype(cdt, copy=False), xs.astype(cdt, copy=False))
     if ys.ndim == 2:  # one coordinate map shared by every image
         ys, xs = ys[None], xs[None]
     if ys.ndim != 3 or ys.shape[0] not in (1, n):
@@ -57,32 +62,48 @@ def sample_pixels(images, ys, xs, padding_mode="zeros", mode="bilinear"):
             f"sample_pixels: coordinates must have shape (N, Ho, Wo) with N={n}, got {ys.shape}"
         )
     ys, xs = np.broadcast_to(ys, (n,) + ys.shape[1:]), np.broadcast_to(xs, (n,) + xs.shape[1:])
-    dtype = images.dtype if images.dtype.kind == "f" else np.dtype(np.float32)
     if padding_mode == "border":
         xs, ys = np.clip(xs, 0, w - 1), np.clip(ys, 0, h - 1)
-    # One pixel of zeros around the image: every out-of-range tap is clipped onto it.
-    padded = np.zeros((n, h + 2, w + 2, c), dtype=dtype)
+    # One pixel of zeros around each image: every out-of-range tap is clipped onto it. The
+    # padded batch is stored channels-last and flattened, so a tap is one np.take of rows.
+    hp, wp = h + 2, w + 2
+    padded = np.zeros((n, hp, wp, c), dtype=dtype)
     padded[:, 1:-1, 1:-1, :] = images.transpose(0, 2, 3, 1)
-    flat = padded.reshape(n, -1, c)
-    wp = w + 2
-    rows = np.arange(n)[:, None]
-    out_shape = ys.shape[1:]
-
-    def tap(yi, xi):
-        yi = np.clip(yi, -1, h).astype(np.int64) + 1
-        xi = np.clip(xi, -1, w).astype(np.int64) + 1
-        return flat[rows, (yi * wp + xi).reshape(n, -1)]  # (N, P, C)
-
+    flat = padded.reshape(n * hp * wp, c)
+    it = np.int32 if n * hp * wp < 2**31 - 1 else np.int64
+    base = (np.arange(n, dtype=it) * (hp * wp)).reshape(n, 1, 1)
     if mode == "nearest":
-        out = tap(np.rint(ys), np.rint(xs))
+        x0, y0 = np.rint(xs), np.rint(ys)
     else:
-        y0, x0 = np.floor(ys), np.floor(xs)
-        wy = (ys - y0).reshape(n, -1, 1).astype(dtype)
-        wx = (xs - x0).reshape(n, -1, 1).astype(dtype)
-        top = tap(y0, x0) * (1 - wx) + tap(y0, x0 + 1) * wx
-        bottom = tap(y0 + 1, x0) * (1 - wx) + tap(y0 + 1, x0 + 1) * wx
-        out = top * (1 - wy) + bottom * wy
-    return np.ascontiguousarray(out.reshape((n,) + out_shape + (c,)).transpose(0, 3, 1, 2))
+        x0, y0 = np.floor(xs), np.floor(ys)
+        wx = (xs - x0).astype(dtype, copy=False)[..., None]
+        wy = (ys - y0).astype(dtype, copy=False)[..., None]
+    # Integer taps in padded coordinates; anything left of / above the image lands on the
+    # zero column/row 0, anything right of / below it on the zero column/row w+1 / h+1.
+    np.clip(x0, -2, w, out=x0)
+    np.clip(y0, -2, h, out=y0)
+    c0 = x0.astype(it)
+    c0 += 1
+    r0 = y0.astype(it)
+    r0 += 1
+    c1, r1 = c0 + 1, r0 + 1
+    for a_, hi in ((c0, w + 1), (c1, w + 1), (r0, h + 1), (r1, h + 1)):
+        np.clip(a_, 0, hi, out=a_)
+    for r in (r0, r1):
+        r *= wp
+        r += base
+    if mode == "nearest":
+        out = np.take(flat, r0 + c0, axis=0)
+    else:
+        # out = (1-wy) [(1-wx) I00 + wx I01] + wy [(1-wx) I10 + wx I11], in place
+        out = np.take(flat, r0 + c0, axis=0)
+        out += (np.take(flat, r0 + c1, axis=0) - out) * wx
+        bottom = np.take(flat, r1 + c0, axis=0)
+        bottom += (np.take(flat, r1 + c1, axis=0) - bottom) * wx
+        bottom -= out
+        bottom *= wy
+        out += bottom  # (N, Ho, Wo, C)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
 
 
 def _base_coords(size, align_corners):
@@ -147,11 +168,13 @@ def warp_affine(images, matrix, padding_mode="zeros", mode="bilinear"):
     """
     images = _check_images("warp_affine", images)
     n, _, h, w = images.shape
-    m = np.broadcast_to(np.asarray(matrix, dtype=np.float64), (n, 2, 3))
-    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
-    xs = m[:, 0, 0, None, None] * x + m[:, 0, 1, None, None] * y + m[:, 0, 2, None, None]
-    ys = m[:, 1, 0, None, None] * x + m[:, 1, 1, None, None] * y + m[:, 1, 2, None, None]
-    return sample_pixels(images, ys, xs, padding_mode=padding_mode, mode=mode)
+    # coordinates in the images' precision (float32 for float32 images): one batched matmul
+    cdt = images.dtype if images.dtype == np.float64 else np.dtype(np.float32)
+    m = np.broadcast_to(np.asarray(matrix, dtype=cdt), (n, 2, 3))
+    y, x = np.mgrid[0:h, 0:w].astype(cdt)
+    homog = np.stack([x.ravel(), y.ravel(), np.ones(h * w, dtype=cdt)])  # (3, H*W)
+    coords = (m @ homog).reshape(n, 2, h, w)
+    return sample_pixels(images, coords[:, 1], coords[:, 0], padding_mode=padding_mode, mode=mode)
 
 
 def affine_matrices(size, angle=0.0, translate=(0.0, 0.0), scale=1.0, shear=0.0):
@@ -194,27 +217,41 @@ def rotate(images, angle, padding_mode="zeros", mode="bilinear"):
     return warp_affine(images, m, padding_mode=padding_mode, mode=mode)
 
 
+@functools.lru_cache(maxsize=64)
+def _blur_matrix(n, sigma, truncate):
+    """The ``(n, n)`` matrix of a 1-D Gaussian filter with 'reflect' borders, built by
+    filtering the identity (each column is the response to one unit impulse)."""
+    r = int(truncate * sigma + 0.5)
+    k = np.arange(-r, r + 1, dtype=np.float64)
+    g = np.exp(-0.5 * (k / sigma) ** 2)
+    g /= g.sum()
+    p = np.pad(np.eye(n), ((r, r), (0, 0)), mode="symmetric")
+    m = np.zeros((n, n))
+    for i, gi in enumerate(g):
+        m += gi * p[i : i + n]
+    m.setflags(write=False)
+    return m
+
+
 def gaussian_blur(x, sigma, axes=(-2, -1), truncate=4.0):
-    """Separable Gaussian filter along ``axes`` (``scipy.ndimage.gaussian_filter``'s kernel and
-    its default 'reflect' border): ``g[k] ∝ exp(-k^2 / 2 sigma^2)``, ``|k| <= truncate*sigma``."""
+    """Separable Gaussian filter along ``axes``, with ``scipy.ndimage.gaussian_filter``'s kernel
+    ``g[k] ∝ exp(-k^2 / 2 sigma^2)`` for ``|k| <= truncate * sigma`` and its 'reflect' border.
+
+    Filtering is linear, so along each axis it is one matrix product with a cached ``(n, n)``
+    filter matrix: a batch of small images is blurred with two matmuls.
+    """
     x = np.asarray(x)
     if sigma <= 0:
         return x.copy()
-    r = int(truncate * float(sigma) + 0.5)
-    k = np.arange(-r, r + 1, dtype=np.float64)
-    g = np.exp(-0.5 * (k / sigma) ** 2)
-    g = (g / g.sum()).astype(x.dtype if x.dtype.kind == "f" else np.float64)
-    out = x
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    out = x.astype(dtype, copy=False)
+    if out.ndim >= 2 and sorted(a % out.ndim for a in axes) == [out.ndim - 2, out.ndim - 1]:
+        mh = _blur_matrix(out.shape[-2], float(sigma), float(truncate)).astype(dtype, copy=False)
+        mw = _blur_matrix(out.shape[-1], float(sigma), float(truncate)).astype(dtype, copy=False)
+        return mh @ out @ mw.T  # rows filtered by mh, columns by mw
     for ax in axes:
-        ax = ax % out.ndim
-        pad = [(0, 0)] * out.ndim
-        pad[ax] = (r, r)
-        p = np.pad(out, pad, mode="symmetric")
-        length = out.shape[ax]
-        acc = np.zeros_like(out, dtype=g.dtype)
-        for i, gi in enumerate(g):
-            acc += gi * np.take(p, np.arange(i, i + length), axis=ax)
-        out = acc
+        m = _blur_matrix(out.shape[ax], float(sigma), float(truncate)).astype(dtype, copy=False)
+        out = np.moveaxis(np.moveaxis(out, ax, -1) @ m.T, -1, ax)
     return out
 
 
@@ -225,8 +262,9 @@ def elastic_displacement(shape, alpha, sigma, rng):
     with standard deviation ``sigma`` pixels (the smoothness), scaled by ``alpha`` pixels
     (the strength). Returns ``(dy, dx)``, each of ``shape = (N, H, W)``.
     """
-    u = rng.uniform(-1.0, 1.0, size=(2,) + tuple(shape))
-    d = gaussian_blur(u, sigma) * float(alpha)
+    u = rng.random(size=(2,) + tuple(shape), dtype=np.float32)
+    u = u * 2 - 1  # U(-1, 1)
+    d = gaussian_blur(u, sigma) * np.float32(alpha)
     return d[0], d[1]
 
 
@@ -253,6 +291,6 @@ def elastic_deform(images, alpha, sigma, rng=None, padding_mode="zeros", displac
         dy, dx = elastic_displacement((n, h, w), alpha, sigma, gen)
     else:
         dy, dx = displacement
-    y, xg = np.mgrid[0:h, 0:w].astype(np.float64)
+    y, xg = np.mgrid[0:h, 0:w].astype(np.float32)
     out = sample_pixels(x, y + dy, xg + dx, padding_mode=padding_mode)
     return out[0] if single else out

@@ -161,3 +161,21 @@ def test_real_fashion_mnist_if_installed():
     assert np.bincount(train.targets).tolist() == [6000] * 10
     x, _ = next(iter(DataLoader(train, batch_size=64, shuffle=True)))
     assert x.shape == (64, 1, 28, 28) and 0 <= arr(x).min() and arr(x).max() <= 1
+
+
+def test_split_subsets_target_transform_and_standardize(isolated):
+    from glassnet.data import random_split
+    from glassnet.data.transforms import Lambda, Standardize
+
+    root = isolated / "s"
+    fake_files(root, n_train=30)
+    ds = MNIST(root=root, download=False, target_transform=Lambda(lambda y: y + 1, batched=True))
+    a, b = random_split(ds, [0.5, 0.5])
+    ys = np.concatenate([arr(y) for _, y in DataLoader(a, batch_size=4)])
+    np.testing.assert_array_equal(np.sort(ys), np.sort(ds.targets[a.indices] + 1))
+    assert ds[0][1] == int(ds.targets[0]) + 1
+    st = Standardize().fit(ds)
+    assert st.mean.shape == (1, 1, 1)
+    ds.transform = st
+    x = np.concatenate([arr(x) for x, _ in DataLoader(ds, batch_size=7)])
+    assert abs(float(x.mean())) < 1e-4 and abs(float(x.std()) - 1) < 1e-3

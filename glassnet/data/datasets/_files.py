@@ -112,32 +112,43 @@ def download_file(urls, dest, md5=None, timeout=CONNECT_TIMEOUT):
     """Fetch ``dest`` from the first mirror in ``urls`` that answers; verify ``md5``; write
     atomically. Raises ``DownloadError`` at once when the network is unreachable."""
     dest = Path(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(f"cannot create the download folder {dest.parent}: {exc}") from exc
     errors = []
     for url in urls:
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with _urlopen(url, timeout) as resp:
-                fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
-                try:
-                    with os.fdopen(fd, "wb") as f:
-                        while block := resp.read(1 << 20):
-                            f.write(block)
-                    if md5 is not None and (got := md5sum(tmp)) != md5:
-                        raise DownloadError(
-                            f"download of {url}: MD5 {got} does not match the published {md5}"
-                        )
-                    os.replace(tmp, dest)
-                finally:
-                    if os.path.exists(tmp):
-                        os.unlink(tmp)
-            return dest
-        except DownloadError as exc:
-            errors.append(str(exc))
+            resp = _urlopen(url, timeout)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             errors.append(f"{url}: {exc}")
             if _network_down(exc):
-                raise DownloadError(f"network unavailable ({exc})") from exc
+                raise DownloadError(f"network unavailable ({exc}) while fetching {url}") from exc
+            continue  # this mirror refused: try the next one
+        try:
+            with resp:
+                _write_verified(resp, dest, md5, url)
+            return dest
+        except DownloadError as exc:
+            errors.append(str(exc))
+        except OSError as exc:  # the connection broke mid-way, or the disk is full
+            errors.append(f"{url}: {exc}")
     raise DownloadError("; ".join(errors) or "no mirror given")
+
+
+def _write_verified(resp, dest, md5, url):
+    """Stream ``resp`` to a temporary file beside ``dest``, check the MD5, then rename."""
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            while block := resp.read(1 << 20):
+                f.write(block)
+        if md5 is not None and (got := md5sum(tmp)) != md5:
+            raise DownloadError(f"download of {url}: MD5 {got} does not match the published {md5}")
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def missing_error(dataset, filenames, dirs, download_error=None, hint=None):
