@@ -429,7 +429,8 @@ class Tensor:
             return self // o
         if rounding_mode == "trunc":
             q = _nograd_binary(np.true_divide, self, o)
-            return Tensor._make(backend.array_module(q.data).trunc(q.data).astype(q.dtype), False)
+            dt = _nograd_binary(np.floor_divide, self, o).dtype  # ints stay ints
+            return Tensor._make(backend.array_module(q.data).trunc(q.data).astype(dt), False)
         raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
     multiply, divide, subtract, true_divide = mul, div, sub, div
@@ -626,6 +627,9 @@ class Tensor:
         return _zero_grad_op(self, "ceil")
 
     def round(self, decimals=0):
+        if decimals:
+            xp = backend.array_module(self.data)
+            return Tensor._make(xp.round(self.data, decimals), False)
         return _zero_grad_op(self, "round")
 
     def trunc(self):
@@ -641,7 +645,13 @@ class Tensor:
             return out
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        return E.Clamp.apply(self, min, max)
+        x = self
+        for bound in (min, max):  # an int tensor clamped to a float bound becomes float
+            if bound is not None:
+                dt = backend.scalar_dtype(x.data.dtype, bound)
+                if dt != x.data.dtype:
+                    x = x.to(dt)
+        return E.Clamp.apply(x, min, max)
 
     clip = clamp
 
@@ -655,7 +665,7 @@ class Tensor:
         return where(cond, self, o)
 
     def masked_fill(self, mask, value):
-        return where(mask, _as_tensor(value, self), self)
+        return where(mask, _as_tensor(value, self).to(self.dtype), self)
 
     def isnan(self):
         return Tensor._make(backend.array_module(self.data).isnan(self.data), False)
@@ -1306,8 +1316,8 @@ def where(condition, input=None, other=None):
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     ref = input if isinstance(input, Tensor) else other
-    if not isinstance(ref, Tensor):
-        ref = Tensor._make(np.asarray(input), False)
+    if not isinstance(ref, Tensor):  # two Python scalars: PyTorch's default dtypes
+        ref = Tensor._make(_to_array(input), False)
     a = _as_tensor(input, ref)
     b = _as_tensor(other, ref)
     if a.dtype != b.dtype:
