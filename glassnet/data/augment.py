@@ -24,11 +24,7 @@ import numpy as np
 
 from glassnet import backend
 from glassnet.data import warp
-
-
-def _raw(x):
-    data = getattr(x, "data", None)
-    return data if isinstance(data, np.ndarray) and not isinstance(x, np.ndarray) else np.asarray(x)
+from glassnet.data.dataset import _raw
 
 
 def _pair(name, v, what):

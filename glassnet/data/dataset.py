@@ -41,11 +41,22 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+def _is_tensor(x) -> bool:
+    if isinstance(x, np.ndarray):
+        return False
+    from glassnet.tensor import Tensor
+
+    return isinstance(x, Tensor)
+
+
 def _raw(x):
-    """The ndarray behind a glassnet Tensor (no copy), or ``np.asarray(x)``."""
-    data = getattr(x, "data", None)
-    if isinstance(data, np.ndarray) and not isinstance(x, np.ndarray):
-        return data
+    """The NumPy array behind a glassnet Tensor (no copy on the CPU), or ``np.asarray(x)``."""
+    if isinstance(x, np.ndarray):
+        return x
+    if _is_tensor(x):
+        from glassnet.backend import to_numpy
+
+        return to_numpy(x.data)
     return np.asarray(x)
 
 

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from glassnet.data.dataset import batch_getter
+from glassnet.data.dataset import _is_tensor, _raw, batch_getter
 from glassnet.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -64,16 +64,13 @@ def convert_batch(batch, as_numpy=False):
         return {k: convert_batch(v, as_numpy) for k, v in batch.items()}
     if isinstance(batch, (tuple, list)):
         return [convert_batch(v, as_numpy) for v in batch]
-    data = getattr(batch, "data", None)  # already a Tensor
-    if isinstance(data, np.ndarray):
+    if _is_tensor(batch):
         return batch
     return _convert_array(batch, as_numpy)
 
 
 def _stack(samples):
-    return np.stack(
-        [getattr(s, "data", s) if not isinstance(s, np.ndarray) else s for s in samples]
-    )
+    return np.stack([_raw(s) for s in samples])
 
 
 def default_collate(batch, as_numpy=False):
@@ -87,7 +84,7 @@ def default_collate(batch, as_numpy=False):
     if len(batch) == 0:
         raise ValueError("default_collate: expected a non-empty list of samples, got an empty one")
     elem = batch[0]
-    if isinstance(elem, np.ndarray) or isinstance(getattr(elem, "data", None), np.ndarray):
+    if isinstance(elem, np.ndarray) or _is_tensor(elem):
         return _convert_array(_stack(batch), as_numpy)
     if isinstance(elem, np.generic):
         return _convert_array(np.array(batch, dtype=elem.dtype), as_numpy)

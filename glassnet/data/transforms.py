@@ -26,8 +26,8 @@ from glassnet.data.augment import (
     RandomRotation,
     RandomVerticalFlip,
     Transform,
-    _raw,
 )
+from glassnet.data.dataset import _is_tensor, _raw
 from glassnet.data.warp import elastic_deform
 
 __all__ = [
@@ -203,7 +203,7 @@ class Standardize(Transform):
         inputs as it returns them, i.e. after its own transform). Returns ``self``."""
         from glassnet.data.dataset import batch_getter
 
-        if isinstance(data, np.ndarray) or isinstance(getattr(data, "data", None), np.ndarray):
+        if isinstance(data, np.ndarray) or _is_tensor(data):
             arr = _raw(data)
             n = arr.shape[0]
 

@@ -170,7 +170,7 @@ def test_split_subsets_target_transform_and_standardize(isolated):
     root = isolated / "s"
     fake_files(root, n_train=30)
     ds = MNIST(root=root, download=False, target_transform=Lambda(lambda y: y + 1, batched=True))
-    a, b = random_split(ds, [0.5, 0.5])
+    a, _ = random_split(ds, [0.5, 0.5])
     ys = np.concatenate([arr(y) for _, y in DataLoader(a, batch_size=4)])
     np.testing.assert_array_equal(np.sort(ys), np.sort(ds.targets[a.indices] + 1))
     assert ds[0][1] == int(ds.targets[0]) + 1
