@@ -281,6 +281,7 @@ def save(state_dict, path, metadata: dict | None = None) -> str:
         isinstance(k, str) and _is_array(v) for k, v in state_dict.items())
     if flat:
         tensors = {k: to_numpy(v) for k, v in state_dict.items()}
+        meta["glassnet_keys"] = json.dumps(list(tensors))  # safetensors sorts; keep the order
     else:
         skel, tensors = flatten_state(state_dict, "state")
         meta["glassnet_state"] = json.dumps(skel)
@@ -301,6 +302,10 @@ def load(path, as_numpy: bool = False):
     if "glassnet" in meta:
         keys = json.loads(meta["glassnet"]).get("model_keys") or []
         arrays = {k: arrays[f"model/{k}"] for k in keys}
+    elif "glassnet_keys" in meta:
+        keys = json.loads(meta["glassnet_keys"])
+        arrays = {k: arrays[k] for k in keys if k in arrays} | {k: v for k, v in arrays.items()
+                                                                 if k not in set(keys)}
     if as_numpy:
         return dict(arrays)
     from glassnet.tensor import Tensor

@@ -39,7 +39,8 @@ def to_numpy(value) -> np.ndarray:
         data = value
     if type(data).__module__.startswith("torch"):
         data = data.detach().cpu().numpy()
-    return np.ascontiguousarray(backend.to_numpy(data))
+    a = np.asarray(backend.to_numpy(data))
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)  # (keeps 0-d arrays 0-d)
 
 
 def _is_array(value) -> bool:

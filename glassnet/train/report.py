@@ -42,7 +42,7 @@ def first_layer_weight(model):
     Linear whose input is a square image (in_features a square >= 64), else (None, None)."""
     linear = None
     for name, p in model.named_parameters():
-        if not name.endswith("weight"):
+        if name.endswith("bias") or len(p.shape) < 2:
             continue
         a = to_numpy(p)
         if a.ndim in (3, 4):

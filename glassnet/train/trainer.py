@@ -417,12 +417,19 @@ class Trainer:
             if found is None:
                 raise CheckpointError(f"Trainer.resume: {path} has no checkpoints/last.safetensors")
             path = found
-        ck = load_checkpoint(path, model=self.model, optimizer=self.optimizer, scheduler=self.scheduler)
+        ck = load_checkpoint(path)
         extra = ck.get("extra") or {}
         st = extra.get("trainer")
         if st is None:
             raise CheckpointError(f"Trainer.resume: {ck['path']} is not a Trainer checkpoint "
                                   "(no trainer state); load weights with glassnet.io.load_checkpoint")
+        self.model.load_state_dict(ck["model"])
+        self.optimizer.load_state_dict(ck["optimizer"])
+        if self.scheduler is not None:
+            if ck.get("scheduler") is None:
+                raise CheckpointError(f"Trainer.resume: {ck['path']} has no scheduler state, but this "
+                                      f"trainer has a {type(self.scheduler).__name__}")
+            self.scheduler.load_state_dict(ck["scheduler"])
         self.epoch, self.global_step = int(st["epoch"]), int(st["global_step"])
         self.batch_in_epoch = int(st["batch_in_epoch"])
         self._epoch_lr = st.get("epoch_lr")

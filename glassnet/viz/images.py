@@ -15,8 +15,9 @@ __all__ = ["plot_filters", "plot_misclassified", "plot_feature_maps", "plot_imag
            "capture_feature_maps"]
 
 
-def _draw_panel(ax, sample, image_shape=None, cmap="gray", flat_as_image=True):
-    kind, a = to_displayable(sample, image_shape, flat_as_image)
+def _draw_panel(ax, sample, image_shape=None, cmap="gray", flat_as_image=True, signal=False):
+    kind, a = ("signal", np.asarray(sample, dtype=np.float64)) if signal else \
+        to_displayable(sample, image_shape, flat_as_image)
     if kind == "image":
         ax.imshow(a, cmap=cmap if a.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
         ax.set_xticks([])
@@ -29,8 +30,10 @@ def _draw_panel(ax, sample, image_shape=None, cmap="gray", flat_as_image=True):
 
 
 def plot_images(images, path, titles=None, ncols=None, title=None, image_shape=None,
-                panel_size=1.4, what="image grid"):
-    """A grid of samples (images or 1-D signals) with optional per-panel titles."""
+                panel_size=1.4, what="image grid", signals=False):
+    """A grid of samples (images or 1-D signals) with optional per-panel titles.
+
+    ``signals=True`` draws every sample as lines (one per row of a 2-D sample)."""
     images = as_numpy(images)
     n = len(images)
     rows, cols = grid_shape(max(n, 1), ncols)
@@ -43,7 +46,7 @@ def plot_images(images, path, titles=None, ncols=None, title=None, image_shape=N
         ax.text(0.5, 0.5, "nothing to show", ha="center", va="center")
     for i in range(n):
         ax = fig.add_subplot(rows, cols, i + 1)
-        _draw_panel(ax, images[i], image_shape)
+        _draw_panel(ax, images[i], image_shape, signal=signals)
         if titles is not None:
             ax.set_title(titles[i], fontsize=7)
     if title:
@@ -83,6 +86,7 @@ def plot_filters(weight, path, max_filters: int = 64, channel: int | None = None
         panels = w
     shape = "x".join(map(str, as_numpy(weight).shape))
     return plot_images(panels, path, image_shape=image_shape, panel_size=1.0, what="filters",
+                       signals=w.ndim == 3,
                        title=title or f"Filters ({shape})")
 
 
