@@ -92,13 +92,22 @@ def bilinear(input1, input2, weight, bias=None):
         - input1: (*, in1), input2: (*, in2), weight: (out, in1, in2), bias: (out,)
         - output: (*, out)
     """
-    from ...functions import einsum
-
     if input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
         raise RuntimeError(f"bilinear: input sizes {input1.shape[-1]} and {input2.shape[-1]} do "
                            f"not match weight shape {tuple(weight.shape)}")
-    out = einsum("...i,kij,...j->...k", input1, weight, input2)
-    return out + bias if bias is not None else out
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear: input1 {tuple(input1.shape)} and input2 "
+                           f"{tuple(input2.shape)} must have the same leading dimensions")
+    out_f, in1, in2 = weight.shape
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    # (x1 A_k) for every k at once: one (M, in1) @ (in1, out * in2) product, then dot with x2
+    t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)).reshape(-1, out_f, in2)
+    out = (t * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        out = out + bias
+    return out.reshape(lead + (out_f,))
 
 
 def one_hot(tensor, num_classes=-1):
