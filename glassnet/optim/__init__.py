@@ -15,5 +15,14 @@ from glassnet.optim.optimizer import Optimizer
 from glassnet.optim.rmsprop import RMSprop
 from glassnet.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
-           "BatchSizeScheduler", "lr_scheduler"]
+__all__ = [
+           "SGD",
+           "Adadelta",
+           "Adagrad",
+           "Adam",
+           "AdamW",
+           "BatchSizeScheduler",
+           "Optimizer",
+           "RMSprop",
+           "lr_scheduler",
+]

@@ -14,10 +14,11 @@ def _check_children(cls_name, optimizer, schedulers):
     for i, s in enumerate(schedulers):
         if not hasattr(s, "optimizer"):
             raise TypeError(f"{cls_name} at index {i} should have `optimizer` as its attribute.")
-        if isinstance(s, ReduceLROnPlateau):
-            raise ValueError(f"{cls_name} does not support `ReduceLROnPlateau` scheduler as it "
-                             "requires additional kwargs to be specified when calling `step`, "
-                             f"but got one at index {i} in the given schedulers sequence.")
+        if isinstance(s, ReduceLROnPlateau):  # a ValueError, as in PyTorch
+            raise ValueError(  # noqa: TRY004
+                f"{cls_name} does not support `ReduceLROnPlateau` scheduler as it requires "
+                "additional kwargs to be specified when calling `step`, but got one at index "
+                f"{i} in the given schedulers sequence.")
         if optimizer is not s.optimizer:
             raise ValueError(f"{cls_name} expects all schedulers to belong to the same optimizer, "
                              f"but got scheduler {type(s).__name__} at index {i} with a "

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from glassnet import backend
-from glassnet.optim.optimizer import (Optimizer, call_closure, check_common, check_unsupported,
-                                      effective_grad, params_with_grad, run_elementwise)
+from glassnet.optim._elementwise import effective_grad, run_elementwise
+from glassnet.optim.optimizer import (
+    Optimizer,
+    call_closure,
+    check_common,
+    check_unsupported,
+    params_with_grad,
+)
 
 
 class Adadelta(Optimizer):
@@ -38,8 +44,9 @@ class Adadelta(Optimizer):
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Adadelta: invalid rho value: {rho} (expected 0 <= rho <= 1)")
         check_unsupported("Adadelta", differentiable)
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
-                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "capturable": capturable, "foreach": foreach,
+                    "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from glassnet import backend
-from glassnet.optim.optimizer import (Optimizer, _wrap, call_closure, check_common,
-                                      check_unsupported, effective_grad, params_with_grad,
-                                      run_elementwise)
+from glassnet.optim._elementwise import effective_grad, run_elementwise
+from glassnet.optim.optimizer import (
+    Optimizer,
+    _wrap,
+    call_closure,
+    check_common,
+    check_unsupported,
+    params_with_grad,
+)
 
 
 class Adagrad(Optimizer):
@@ -44,9 +50,9 @@ class Adagrad(Optimizer):
             raise ValueError("Adagrad: invalid initial_accumulator_value value: "
                              f"{initial_accumulator_value} (expected >= 0)")
         check_unsupported("Adagrad", differentiable)
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable, fused=fused)
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from glassnet import backend
-from glassnet.optim.optimizer import (Optimizer, call_closure, check_common, check_unsupported,
-                                      effective_grad, params_with_grad, run_elementwise)
+from glassnet.optim._elementwise import effective_grad, run_elementwise
+from glassnet.optim.optimizer import (
+    Optimizer,
+    call_closure,
+    check_common,
+    check_unsupported,
+    params_with_grad,
+)
 
 
 class Adam(Optimizer):
@@ -48,10 +54,11 @@ class Adam(Optimizer):
                 raise ValueError(f"{name}: invalid beta parameter at index {i}: {b} "
                                  "(expected 0 <= beta < 1)")
         check_unsupported(name, differentiable)
-        defaults = dict(lr=lr, betas=tuple(float(b) for b in betas), eps=eps,
-                        weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
-                        foreach=foreach, capturable=capturable, differentiable=differentiable,
-                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
+        defaults = {"lr": lr, "betas": tuple(float(b) for b in betas), "eps": eps,
+                    "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -92,7 +92,7 @@ class BatchSizeScheduler:
             n = bisect_right(self.milestones, epoch) if self.milestones is not None \
                 else epoch // self.step_size
             bs = self.base_batch_size * self.factor ** n
-        bs = int(round(bs))
+        bs = round(bs)
         if self.max_batch_size is not None:
             bs = min(bs, int(self.max_batch_size))
         if bs <= 0:

@@ -69,7 +69,8 @@ class LambdaLR(_LambdaBase):
     """
 
     def get_lr(self):
-        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+        return [base_lr * fn(self.last_epoch)
+                for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class MultiplicativeLR(_LambdaBase):
@@ -219,14 +220,32 @@ class PolynomialLR(LRScheduler):
                 ** self.power for base_lr in self.base_lrs]
 
 
-from glassnet.optim._lr_cycles import (CosineAnnealingLR, CosineAnnealingWarmRestarts,  # noqa: E402
-                                       CyclicLR, OneCycleLR)
-from glassnet.optim._lr_compose import (ChainedScheduler, ReduceLROnPlateau,  # noqa: E402
-                                        SequentialLR)
+from glassnet.optim._lr_compose import ChainedScheduler, ReduceLROnPlateau, SequentialLR
+from glassnet.optim._lr_cycles import (
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    OneCycleLR,
+)
 
 _LRScheduler = LRScheduler
 
-__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
-           "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-           "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau",
-           "SequentialLR", "ChainedScheduler", "param_groups_val_list"]
+__all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+    "param_groups_val_list",
+]

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from glassnet import backend
+from glassnet.optim._elementwise import effective_grad, run_elementwise
 from glassnet.optim.adam import lerp_
-from glassnet.optim.optimizer import (Optimizer, call_closure, check_common, check_unsupported,
-                                      effective_grad, params_with_grad, run_elementwise)
+from glassnet.optim.optimizer import (
+    Optimizer,
+    call_closure,
+    check_common,
+    check_unsupported,
+    params_with_grad,
+)
 
 
 class RMSprop(Optimizer):
@@ -44,9 +50,9 @@ class RMSprop(Optimizer):
         if not 0.0 <= alpha:
             raise ValueError(f"RMSprop: invalid alpha value: {alpha} (expected >= 0)")
         check_unsupported("RMSprop", differentiable)
-        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable)
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                    "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
+                    "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from glassnet import backend
-from glassnet.optim.optimizer import (Optimizer, _wrap, call_closure, check_common,
-                                      check_unsupported, effective_grad, params_with_grad,
-                                      required, run_elementwise)
+from glassnet.optim._elementwise import effective_grad, run_elementwise
+from glassnet.optim.optimizer import (
+    Optimizer,
+    _wrap,
+    call_closure,
+    check_common,
+    check_unsupported,
+    params_with_grad,
+    required,
+)
 
 
 class SGD(Optimizer):
@@ -46,9 +53,9 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening, got "
                              f"momentum={momentum}, dampening={dampening}")
         check_unsupported("SGD", differentiable)
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize, foreach=foreach,
-                        differentiable=differentiable, fused=fused)
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -28,30 +28,32 @@ def _mult(epoch):
 
 # name, kwargs, optimizer ("sgd" with momentum, or "adam")
 CASES = [
-    ("StepLR", dict(step_size=7, gamma=0.5), "sgd"),
-    ("MultiStepLR", dict(milestones=[10, 30, 30, 55], gamma=0.3), "sgd"),
-    ("ExponentialLR", dict(gamma=0.97), "sgd"),
-    ("CosineAnnealingLR", dict(T_max=30, eta_min=1e-4), "sgd"),
-    ("CosineAnnealingLR", dict(T_max=100), "adam"),
-    ("LinearLR", dict(start_factor=0.1, end_factor=1.0, total_iters=20), "sgd"),
-    ("LinearLR", dict(start_factor=1.0, end_factor=0.05, total_iters=60), "adam"),
-    ("ConstantLR", dict(factor=0.25, total_iters=12), "sgd"),
-    ("PolynomialLR", dict(total_iters=80, power=2.0), "sgd"),
-    ("LambdaLR", dict(lr_lambda=_lam), "sgd"),
-    ("MultiplicativeLR", dict(lr_lambda=_mult), "sgd"),
-    ("OneCycleLR", dict(max_lr=[0.5, 1.0], total_steps=STEPS), "sgd"),
-    ("OneCycleLR", dict(max_lr=0.5, total_steps=STEPS, anneal_strategy="linear"), "sgd"),
-    ("OneCycleLR", dict(max_lr=0.5, epochs=10, steps_per_epoch=10, three_phase=True,
-                        pct_start=0.25), "adam"),
-    ("OneCycleLR", dict(max_lr=0.5, total_steps=STEPS, cycle_momentum=False,
-                        div_factor=10.0, final_div_factor=100.0), "sgd"),
-    ("OneCycleLR", dict(max_lr=0.05, total_steps=STEPS, base_momentum=0.8, max_momentum=0.9),
+    ("StepLR", {"step_size": 7, "gamma": 0.5}, "sgd"),
+    ("MultiStepLR", {"milestones": [10, 30, 30, 55], "gamma": 0.3}, "sgd"),
+    ("ExponentialLR", {"gamma": 0.97}, "sgd"),
+    ("CosineAnnealingLR", {"T_max": 30, "eta_min": 1e-4}, "sgd"),
+    ("CosineAnnealingLR", {"T_max": 100}, "adam"),
+    ("LinearLR", {"start_factor": 0.1, "end_factor": 1.0, "total_iters": 20}, "sgd"),
+    ("LinearLR", {"start_factor": 1.0, "end_factor": 0.05, "total_iters": 60}, "adam"),
+    ("ConstantLR", {"factor": 0.25, "total_iters": 12}, "sgd"),
+    ("PolynomialLR", {"total_iters": 80, "power": 2.0}, "sgd"),
+    ("LambdaLR", {"lr_lambda": _lam}, "sgd"),
+    ("MultiplicativeLR", {"lr_lambda": _mult}, "sgd"),
+    ("OneCycleLR", {"max_lr": [0.5, 1.0], "total_steps": STEPS}, "sgd"),
+    ("OneCycleLR", {"max_lr": 0.5, "total_steps": STEPS, "anneal_strategy": "linear"}, "sgd"),
+    ("OneCycleLR", {"max_lr": 0.5, "epochs": 10, "steps_per_epoch": 10, "three_phase": True,
+                        "pct_start": 0.25}, "adam"),
+    ("OneCycleLR", {"max_lr": 0.5, "total_steps": STEPS, "cycle_momentum": False,
+                        "div_factor": 10.0, "final_div_factor": 100.0}, "sgd"),
+    ("OneCycleLR", {"max_lr": 0.05, "total_steps": STEPS, "base_momentum": 0.8,
+                    "max_momentum": 0.9},
      "adam"),
-    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=8, step_size_down=12), "sgd"),
-    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=10, mode="triangular2"), "sgd"),
-    ("CyclicLR", dict(base_lr=0.001, max_lr=0.01, step_size_up=6, mode="exp_range",
-                      gamma=0.97), "adam"),
-    ("CosineAnnealingWarmRestarts", dict(T_0=10, T_mult=2, eta_min=0.001), "sgd"),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 8, "step_size_down": 12}, "sgd"),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10, "mode": "triangular2"},
+     "sgd"),
+    ("CyclicLR", {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 6, "mode": "exp_range",
+                      "gamma": 0.97}, "adam"),
+    ("CosineAnnealingWarmRestarts", {"T_0": 10, "T_mult": 2, "eta_min": 0.001}, "sgd"),
 ]
 
 
@@ -137,11 +139,11 @@ def test_state_dict_json_round_trip_resumes_exactly(case):
 
 
 PLATEAU = [
-    dict(),
-    dict(mode="min", factor=0.5, patience=2, threshold=0.01, cooldown=3, min_lr=0.01),
-    dict(mode="max", factor=0.3, patience=1, threshold=0.05, threshold_mode="abs"),
-    dict(mode="min", factor=0.5, patience=0, threshold_mode="abs", min_lr=[0.02, 0.001]),
-    dict(mode="max", patience=3, cooldown=1, eps=0.05),
+    {},
+    {"mode": "min", "factor": 0.5, "patience": 2, "threshold": 0.01, "cooldown": 3, "min_lr": 0.01},
+    {"mode": "max", "factor": 0.3, "patience": 1, "threshold": 0.05, "threshold_mode": "abs"},
+    {"mode": "min", "factor": 0.5, "patience": 0, "threshold_mode": "abs", "min_lr": [0.02, 0.001]},
+    {"mode": "max", "patience": 3, "cooldown": 1, "eps": 0.05},
 ]
 
 
@@ -218,10 +220,10 @@ def test_composites_match_torch_and_resume(build):
 
 
 def test_closed_form_with_epoch_argument_matches_torch():
-    for name, kw in [("StepLR", dict(step_size=3, gamma=0.5)),
-                     ("MultiStepLR", dict(milestones=[2, 5], gamma=0.1)),
-                     ("CosineAnnealingLR", dict(T_max=10)),
-                     ("ExponentialLR", dict(gamma=0.9))]:
+    for name, kw in [("StepLR", {"step_size": 3, "gamma": 0.5}),
+                     ("MultiStepLR", {"milestones": [2, 5], "gamma": 0.1}),
+                     ("CosineAnnealingLR", {"T_max": 10}),
+                     ("ExponentialLR", {"gamma": 0.9})]:
         gopt, topt = _opts("sgd")
         gs = getattr(gsched, name)(gopt, **kw)
         ts = getattr(torch.optim.lr_scheduler, name)(topt, **kw)

@@ -13,52 +13,52 @@ from ._util import init_arrays, make_pair, run_pair
 
 CONFIGS = {
     "SGD": [
-        dict(lr=0.05),
-        dict(lr=0.05, momentum=0.9),
-        dict(lr=0.05, momentum=0.9, dampening=0.3),
-        dict(lr=0.05, momentum=0.9, nesterov=True),
-        dict(lr=0.05, momentum=0.8, weight_decay=0.1),
-        dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.05, maximize=True),
-        dict(lr=0.05, weight_decay=0.1, maximize=True),
+        {"lr": 0.05},
+        {"lr": 0.05, "momentum": 0.9},
+        {"lr": 0.05, "momentum": 0.9, "dampening": 0.3},
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True},
+        {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.1},
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05, "maximize": True},
+        {"lr": 0.05, "weight_decay": 0.1, "maximize": True},
     ],
     "Adagrad": [
-        dict(lr=0.1),
-        dict(lr=0.1, lr_decay=0.01),
-        dict(lr=0.1, weight_decay=0.1, initial_accumulator_value=0.5),
-        dict(lr=0.1, eps=1e-3, maximize=True),
-        dict(lr=0.1, lr_decay=0.05, weight_decay=0.01, maximize=True),
+        {"lr": 0.1},
+        {"lr": 0.1, "lr_decay": 0.01},
+        {"lr": 0.1, "weight_decay": 0.1, "initial_accumulator_value": 0.5},
+        {"lr": 0.1, "eps": 1e-3, "maximize": True},
+        {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.01, "maximize": True},
     ],
     "RMSprop": [
-        dict(lr=0.01),
-        dict(lr=0.01, alpha=0.9, centered=True),
-        dict(lr=0.01, momentum=0.9),
-        dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
-        dict(lr=0.01, eps=1e-3, maximize=True, weight_decay=0.05),
-        dict(lr=0.01, alpha=0.3, momentum=0.9, centered=True, maximize=True),
+        {"lr": 0.01},
+        {"lr": 0.01, "alpha": 0.9, "centered": True},
+        {"lr": 0.01, "momentum": 0.9},
+        {"lr": 0.01, "momentum": 0.5, "centered": True, "weight_decay": 0.1},
+        {"lr": 0.01, "eps": 1e-3, "maximize": True, "weight_decay": 0.05},
+        {"lr": 0.01, "alpha": 0.3, "momentum": 0.9, "centered": True, "maximize": True},
     ],
     "Adadelta": [
-        dict(),
-        dict(lr=0.5, rho=0.95),
-        dict(lr=1.0, eps=1e-4, weight_decay=0.1),
-        dict(lr=0.8, maximize=True),
-        dict(lr=1.0, rho=0.5, weight_decay=0.05, maximize=True),
+        {},
+        {"lr": 0.5, "rho": 0.95},
+        {"lr": 1.0, "eps": 1e-4, "weight_decay": 0.1},
+        {"lr": 0.8, "maximize": True},
+        {"lr": 1.0, "rho": 0.5, "weight_decay": 0.05, "maximize": True},
     ],
     "Adam": [
-        dict(),
-        dict(lr=0.05, betas=(0.8, 0.99)),
-        dict(lr=0.05, weight_decay=0.1),
-        dict(lr=0.05, amsgrad=True),
-        dict(lr=0.05, amsgrad=True, weight_decay=0.05, maximize=True),
-        dict(lr=0.05, eps=1e-3, maximize=True),
-        dict(lr=0.05, betas=(0.3, 0.6)),  # beta1 < 0.5: the other branch of lerp
-        dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+        {},
+        {"lr": 0.05, "betas": (0.8, 0.99)},
+        {"lr": 0.05, "weight_decay": 0.1},
+        {"lr": 0.05, "amsgrad": True},
+        {"lr": 0.05, "amsgrad": True, "weight_decay": 0.05, "maximize": True},
+        {"lr": 0.05, "eps": 1e-3, "maximize": True},
+        {"lr": 0.05, "betas": (0.3, 0.6)},  # beta1 < 0.5: the other branch of lerp
+        {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True},
     ],
     "AdamW": [
-        dict(),
-        dict(lr=0.05, weight_decay=0.1),
-        dict(lr=0.05, amsgrad=True),
-        dict(lr=0.05, weight_decay=0.0),
-        dict(lr=0.05, amsgrad=True, weight_decay=0.2, maximize=True, betas=(0.7, 0.95)),
+        {},
+        {"lr": 0.05, "weight_decay": 0.1},
+        {"lr": 0.05, "amsgrad": True},
+        {"lr": 0.05, "weight_decay": 0.0},
+        {"lr": 0.05, "amsgrad": True, "weight_decay": 0.2, "maximize": True, "betas": (0.7, 0.95)},
     ],
 }
 
@@ -122,16 +122,17 @@ def test_trajectory_matches_torch_float32(case):
 
 
 PARAM_GROUPS = {
-    "SGD": ([([0, 2], dict(lr=0.1, momentum=0.9, nesterov=True)), ([1, 3], dict(weight_decay=0.1))],
-            dict(lr=0.02, momentum=0.5)),
-    "Adagrad": ([([0], dict(lr_decay=0.1)), ([1, 2, 3], dict(lr=0.3, maximize=True))],
-                dict(lr=0.1)),
-    "RMSprop": ([([0, 1], dict(centered=True)), ([2], dict(momentum=0.9)), ([3], {})],
-                dict(lr=0.01)),
-    "Adadelta": ([([0, 3], dict(rho=0.8)), ([1, 2], dict(lr=0.5, weight_decay=0.1))], {}),
-    "Adam": ([([0, 1], dict(amsgrad=True, lr=0.1)), ([2, 3], dict(betas=(0.5, 0.9)))],
-             dict(lr=0.05, weight_decay=0.01)),
-    "AdamW": ([([3, 1], dict(weight_decay=0.5)), ([0, 2], dict(amsgrad=True))], dict(lr=0.05)),
+    "SGD": ([([0, 2], {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+             ([1, 3], {"weight_decay": 0.1})],
+            {"lr": 0.02, "momentum": 0.5}),
+    "Adagrad": ([([0], {"lr_decay": 0.1}), ([1, 2, 3], {"lr": 0.3, "maximize": True})],
+                {"lr": 0.1}),
+    "RMSprop": ([([0, 1], {"centered": True}), ([2], {"momentum": 0.9}), ([3], {})],
+                {"lr": 0.01}),
+    "Adadelta": ([([0, 3], {"rho": 0.8}), ([1, 2], {"lr": 0.5, "weight_decay": 0.1})], {}),
+    "Adam": ([([0, 1], {"amsgrad": True, "lr": 0.1}), ([2, 3], {"betas": (0.5, 0.9)})],
+             {"lr": 0.05, "weight_decay": 0.01}),
+    "AdamW": ([([3, 1], {"weight_decay": 0.5}), ([0, 2], {"amsgrad": True})], {"lr": 0.05}),
 }
 
 
@@ -218,9 +219,9 @@ def test_optimises_a_real_loss():
     X = rng.standard_normal((64, 3)).astype(np.float32)
     w_true = np.array([1.5, -2.0, 0.5], dtype=np.float32)
     y = X @ w_true
-    for cls, kw in [(goptim.SGD, dict(lr=0.05, momentum=0.9)), (goptim.Adam, dict(lr=0.05)),
-                    (goptim.AdamW, dict(lr=0.05, weight_decay=0.0)), (goptim.RMSprop, {}),
-                    (goptim.Adagrad, dict(lr=0.5)), (goptim.Adadelta, dict(lr=5.0))]:
+    for cls, kw in [(goptim.SGD, {"lr": 0.05, "momentum": 0.9}), (goptim.Adam, {"lr": 0.05}),
+                    (goptim.AdamW, {"lr": 0.05, "weight_decay": 0.0}), (goptim.RMSprop, {}),
+                    (goptim.Adagrad, {"lr": 0.5}), (goptim.Adadelta, {"lr": 5.0})]:
         w = gn.zeros(3, requires_grad=True)
         opt = cls([w], **kw)
         Xt, yt = gn.tensor(X), gn.tensor(y)
@@ -234,16 +235,13 @@ def test_optimises_a_real_loss():
 
 def test_large_parameters_split_across_threads_match_one_call():
     """The chunked multi-threaded update equals the single-call update exactly."""
-    from glassnet.optim import optimizer as O
+    from glassnet.optim import _elementwise as O
 
-    rng = np.random.default_rng(0)
     n = O._MIN_PARALLEL + 12345
+    start = np.random.default_rng(0).standard_normal(n).astype(np.float32)
     results = []
     for parallel in (True, False):
-        p = gn.tensor(rng.standard_normal(n).astype(np.float32) if not results else start.copy(),
-                      requires_grad=True)
-        if not results:
-            start = p.data.copy()
+        p = gn.tensor(start.copy(), requires_grad=True)
         old = O._MIN_PARALLEL
         O._MIN_PARALLEL = old if parallel else 1 << 62
         try:

@@ -17,13 +17,13 @@ import glassnet.optim as goptim
 from ._util import grad_fn, groups_of, init_arrays, make_pair, set_grads
 
 RESUME = [
-    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
-    ("SGD", dict(lr=0.05)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
-    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True)),
-    ("Adadelta", dict(rho=0.8)),
-    ("Adam", dict(lr=0.05, amsgrad=True)),
-    ("AdamW", dict(lr=0.05, weight_decay=0.1)),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.05}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True}),
+    ("Adadelta", {"rho": 0.8}),
+    ("Adam", {"lr": 0.05, "amsgrad": True}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
 ]
 GROUPS = [([0, 2], {"lr": 0.02}), ([1, 3], {})]
 
