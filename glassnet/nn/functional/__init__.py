@@ -10,4 +10,14 @@ from .softmax import *  # noqa: F401,F403,E402
 # --- end activations ---
 
 # --- convolution, padding, pooling, sampling (conv.py, padding.py, pooling.py, sampling.py) ---
+from .adaptive import (  # noqa: F401,E402
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
+    adaptive_max_pool2d, adaptive_max_pool3d)
+from .conv import (  # noqa: F401,E402
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, convolve,
+    flip_kernel, fold, unfold)
+from .padding import pad  # noqa: F401,E402
+from .pooling import (  # noqa: F401,E402
+    avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d, max_unpool2d)
+from .sampling import interpolate, upsample  # noqa: F401,E402
 # --- end convolution ---

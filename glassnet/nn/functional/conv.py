@@ -1,0 +1,443 @@
+"""Convolution: conv1d/2d/3d, the transposed convolutions, unfold/fold, and true convolution.
+
+What deep learning calls "convolution" is cross-correlation: the kernel slides over the input
+without being flipped::
+
+    y[n, o, p] = bias[o] + sum_(c, k) W[o, c, k] * x_padded[n, g(o) * C/g + c, p * stride + k * dilation]
+
+with the output size per spatial dimension ``floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1``.
+Each output channel sees only the ``C / groups`` input channels of its group (``groups = C``
+is a depthwise convolution). Two ideas from the lectures carry the whole implementation:
+
+* **Weight sharing makes convolution a (sparse) matrix product.** Copying every receptive field
+  into a column (im2col) turns it into one dense matrix product with the shared kernel
+  (``im2col.py``); ``glassnet.analysis.conv_matrix`` builds the sparse matrix itself.
+* **Transposed convolution is the transposed matrix.** The input gradient of a convolution
+  multiplies by M.T, and so does ``conv_transpose``: each input pixel pastes a scaled copy of the
+  kernel into the output and overlapping pastes add up. So ``conv_transpose`` is computed as a
+  convolution's input gradient and its own input gradient is a convolution (DESIGN.md habit 4).
+
+``convolve`` and ``flip_kernel`` show the difference from true (signal processing) convolution,
+which flips the kernel and is therefore commutative and associative.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...autograd import Function
+from ...backend import array_module
+from ...tensor import Tensor
+from .im2col import (col2im, forward_product, geometry, im2col, input_grad, narrow, ntuple,
+                     out_size, weight_grad, widen)
+
+# Columns up to this size are kept from forward to backward; larger ones are recomputed.
+KEEP_COLS_BYTES = 512 * 2**20
+
+
+# ------------------------------------------------------------------ argument handling
+def _check_tensor(op, name, t):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+
+
+def conv_pads(padding, ksize, stride, dilation, op):
+    """``padding`` (int, tuple, 'valid', 'same') as ((low, high), ...) per spatial dimension."""
+    nd = len(ksize)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{op}: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride})")
+            pads = []
+            for k, d in zip(ksize, dilation):
+                total = d * (k - 1)
+                pads.append((total // 2, total - total // 2))
+            return tuple(pads)
+        raise ValueError(f"{op}: padding must be an int, a tuple, 'valid' or 'same', "
+                         f"got {padding!r}")
+    p = ntuple(padding, nd, op, "padding", minimum=0)
+    return tuple((v, v) for v in p)
+
+
+def _prepare(op, nd, input, weight, bias, stride, dilation, groups, transposed=False):
+    """Validate the arguments; returns (input as a batched tensor, unbatched?, stride, dilation)."""
+    _check_tensor(op, "input", input)
+    _check_tensor(op, "weight", weight)
+    if weight.ndim != nd + 2:
+        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight, got shape {tuple(weight.shape)}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
+                           f"input, got shape {tuple(input.shape)}")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"{op}: input ({input.dtype}) and weight ({weight.dtype}) must have "
+                           "the same dtype")
+    unbatched = input.ndim == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    groups = int(groups)
+    if groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups}")
+    c = input.shape[1]
+    if transposed:
+        if weight.shape[0] != c:
+            raise RuntimeError(f"{op}: input has {c} channels but weight expects "
+                               f"{weight.shape[0]} (weight shape {tuple(weight.shape)})")
+        if c % groups:
+            raise RuntimeError(f"{op}: in_channels {c} is not divisible by groups={groups}")
+        out_c = weight.shape[1] * groups
+    else:
+        if weight.shape[1] * groups != c:
+            raise RuntimeError(f"{op}: input has {c} channels but weight expects "
+                               f"{weight.shape[1] * groups} (weight shape {tuple(weight.shape)}, "
+                               f"groups={groups})")
+        if weight.shape[0] % groups:
+            raise RuntimeError(f"{op}: out_channels {weight.shape[0]} is not divisible by "
+                               f"groups={groups}")
+        out_c = weight.shape[0]
+    if bias is not None:
+        _check_tensor(op, "bias", bias)
+        if tuple(bias.shape) != (out_c,):
+            raise RuntimeError(f"{op}: bias must have shape ({out_c},), got {tuple(bias.shape)}")
+        if bias.dtype != input.dtype:
+            raise RuntimeError(f"{op}: bias ({bias.dtype}) and input ({input.dtype}) must have "
+                               "the same dtype")
+    stride = ntuple(stride, nd, op, "stride", minimum=1)
+    dilation = ntuple(dilation, nd, op, "dilation", minimum=1)
+    return input, unbatched, stride, dilation, groups
+
+
+# ------------------------------------------------------------------ Functions
+class ConvNd(Function):
+    """Convolution plus bias as one fused Function (any number of spatial dimensions)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, groups):
+        geom = geometry(x.shape, tuple(w.shape[2:]), stride, pads, dilation)
+        cols = im2col(x, geom)
+        y2 = forward_product(w, cols, groups)
+        ctx.geom, ctx.groups = geom, groups
+        nx, nw = ctx.needs_input_grad[:2]
+        if nw and cols.nbytes <= KEEP_COLS_BYTES:
+            ctx.save_for_backward(cols, w, True)
+        else:
+            ctx.save_for_backward(x if nw else None, w if nx else None, False)
+        return narrow(y2, geom, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        data, w, is_cols = ctx.saved_tensors
+        geom, groups = ctx.geom, ctx.groups
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        g2 = widen(g, geom)
+        dx = dw = db = None
+        if nx:
+            dx = input_grad(g2, w, geom, groups)
+        if nw:
+            cols = data if is_cols else im2col(data, geom)
+            dw = weight_grad(g2, cols, w.shape, groups)
+        if nb:
+            db = g2.sum(axis=1)
+        return dx, dw, db, None, None, None, None
+
+
+class ConvTransposeNd(Function):
+    """Transposed convolution plus bias: the input gradient of the convolution with weight w."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, out_spatial, stride, pads, dilation, groups):
+        n = x.shape[0]
+        cout = w.shape[1] * groups
+        # The convolution this one transposes maps the output back to x's spatial size.
+        geom = geometry((n, cout) + tuple(out_spatial), tuple(w.shape[2:]), stride, pads,
+                        dilation, out=tuple(x.shape[2:]))
+        xp = array_module(x, w)
+        y = input_grad(widen(x, geom), w, geom, groups)
+        out = xp.empty(y.shape, dtype=y.dtype)
+        if b is None:
+            out[...] = y
+        else:
+            xp.add(y, b.reshape((cout,) + (1,) * geom.nd), out=out)
+        ctx.geom, ctx.groups = geom, groups
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        geom, groups = ctx.geom, ctx.groups
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        dx = dw = db = None
+        if nx or nw:
+            cols = im2col(g, geom)  # the convolution of dy with w is the input gradient
+        if nx:
+            dx = narrow(forward_product(w, cols, groups), geom)
+        if nw:
+            dw = weight_grad(widen(x, geom), cols, w.shape, groups)
+        if nb:
+            db = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+        return dx, dw, db, None, None, None, None, None
+
+
+# ------------------------------------------------------------------ public API
+def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    x, unbatched, stride, dilation, groups = _prepare(op, nd, input, weight, bias, stride,
+                                                      dilation, groups)
+    ksize = tuple(weight.shape[2:])
+    pads = conv_pads(padding, ksize, stride, dilation, op)
+    for i in range(nd):
+        span = dilation[i] * (ksize[i] - 1) + 1
+        padded = x.shape[2 + i] + pads[i][0] + pads[i][1]
+        if span > padded:
+            raise RuntimeError(
+                f"{op}: kernel size (with dilation) {span} is larger than the padded input size "
+                f"{padded} in spatial dimension {i} (input shape {tuple(input.shape)}, weight "
+                f"shape {tuple(weight.shape)}, padding {padding!r})")
+    y = ConvNd.apply(x, weight, bias, stride, pads, dilation, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) over an input of shape (N, C_in, L).
+
+    ``padding`` is an int, a 1-tuple, 'valid' (no padding) or 'same' (output length = input
+    length, stride 1 only). See ``conv2d`` for the formula.
+
+    Shape:
+        input (N, C_in, L) or (C_in, L); weight (C_out, C_in / groups, K); bias (C_out,);
+        output (N, C_out, L_out), L_out = floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation), PyTorch's ``conv2d``.
+
+    y[n, o, i, j] = b[o] + sum_(c, u, v) W[o, c, u, v] x_pad[n, c, i s_h + u d_h, j s_w + v d_w]
+    over the C_in / groups channels of o's group. A small kernel slid over the whole image is the
+    lectures' locality plus weight sharing: the same feature detector at every position, so the
+    layer is shift-equivariant (up to borders and stride).
+
+    Shape:
+        input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in / groups, kH, kW);
+        bias (C_out,); output (N, C_out, H_out, W_out) with
+        H_out = floor((H + 2 padding[0] - dilation[0] (kH - 1) - 1) / stride[0]) + 1.
+
+    Example: the lectures' strided convolution of a 7x7 grid with the 3x3 kernel
+    [[1, 1, 1], [1, 2, 1], [1, 1, 1]] / 10 and stride 2 gives a 3x3 map whose top-left entry is
+    (2 + 6 + 5 + 8 + 2*2 + 4 + 3 + 5 + 3) / 10 = 4.0.
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution (cross-correlation) over (N, C_in, D, H, W) (video, volumes).
+
+    Shape:
+        input (N, C_in, D, H, W) or unbatched; weight (C_out, C_in / groups, kD, kH, kW);
+        output (N, C_out, D_out, H_out, W_out), each size as in ``conv2d``.
+    """
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def transposed_out_size(size, k, s, p, op_, d):
+    """(L - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1."""
+    return (size - 1) * s - 2 * p + d * (k - 1) + op_ + 1
+
+
+def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):
+    x, unbatched, stride, dilation, groups = _prepare(op, nd, input, weight, bias, stride,
+                                                      dilation, groups, transposed=True)
+    ksize = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
+    pad = ntuple(padding, nd, op, "padding", minimum=0)
+    opad = ntuple(output_padding, nd, op, "output_padding", minimum=0)
+    for i in range(nd):
+        if opad[i] >= stride[i] and opad[i] >= dilation[i]:
+            raise ValueError(f"{op}: output_padding must be smaller than either stride or "
+                             f"dilation, got output_padding={opad}, stride={stride}, "
+                             f"dilation={dilation}")
+    out = tuple(transposed_out_size(x.shape[2 + i], ksize[i], stride[i], pad[i], opad[i],
+                                    dilation[i]) for i in range(nd))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"{op}: the output size {out} is not positive (input shape "
+                           f"{tuple(input.shape)}, weight {tuple(weight.shape)}, padding {pad})")
+    pads = tuple((p, p) for p in pad)
+    y = ConvTransposeNd.apply(x, weight, bias, out, stride, pads, dilation, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution (see ``conv_transpose2d``).
+
+    Shape:
+        input (N, C_in, L); weight (C_in, C_out / groups, K); output (N, C_out, L_out) with
+        L_out = (L - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1.
+    """
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution ("upconvolution"; do not call it deconvolution).
+
+    Every input pixel pastes the kernel, scaled by its value, into the output at
+    ``stride`` times its position; overlapping pastes add up. This is multiplication by M.T where
+    M is the matrix of ``conv2d`` with the same weight, stride, padding and dilation, so it
+    upsamples by the stride. ``padding`` crops the result; ``output_padding`` adds rows/columns
+    at the high end to pick among the input sizes a strided convolution maps to the same size.
+
+    Shape:
+        input (N, C_in, H, W) or unbatched; weight (C_in, C_out / groups, kH, kW); output
+        (N, C_out, H_out, W_out), H_out = (H - 1) stride - 2 padding + dilation (kH - 1)
+        + output_padding + 1.
+
+    Example (the lectures): [[4, 3], [2, 0]] with the kernel [[1, 1, 1], [1, 2, 1], [1, 1, 1]]
+    and stride 3 pastes four separate 3x3 blocks 4K, 3K, 2K, 0K into a 6x6 output; with stride 2
+    the blocks overlap by one row/column and add up (5x5 output).
+    """
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution (see ``conv_transpose2d``); weight (C_in, C_out / g, kD, kH, kW)."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def flip_kernel(weight):
+    """The kernel flipped along every spatial dimension (all but the first two).
+
+    cross-correlation with ``flip_kernel(w)`` is true convolution with ``w``, and vice versa.
+    """
+    _check_tensor("flip_kernel", "weight", weight)
+    if weight.ndim < 3:
+        raise RuntimeError(f"flip_kernel: expected a weight (C_out, C_in, *K), got shape "
+                           f"{tuple(weight.shape)}")
+    return weight.flip(*range(2, weight.ndim))
+
+
+def convolve(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """True convolution: (f * g)[p] = sum_k f[p - k] g[k], the kernel flipped.
+
+    CNN layers compute cross-correlation, (f ⋆ g)[p] = sum_k f[p + k] g[k]; the two differ by a
+    flip of the kernel: ``convolve(x, w) == conv2d(x, flip_kernel(w))``. For a symmetric kernel
+    (a blur) they agree; for an edge detector the sign flips. Only true convolution is
+    commutative and associative: with ``padding='full'`` (``dilation (K - 1)`` on each side, every
+    overlap) it is the convolution of signal processing, so for 1-D signals f, g, h::
+
+        convolve(f, g, padding='full') == convolve(g, f, padding='full')        # f*g = g*f
+        convolve(convolve(f, g, 'full'), h, 'full') == convolve(f, convolve(g, h, 'full'), 'full')
+
+    where a signal of length L is passed as input (1, L) and as weight (1, 1, L). The arguments
+    and shapes are those of ``conv1d``/``conv2d``/``conv3d``, chosen by the weight's dimensions.
+
+    Example:
+        >>> f = gn.tensor([[1., 2., 3.]]); g = gn.tensor([[[0., 1., 0.5]]])
+        >>> F.convolve(f, g, padding='full')        # numpy.convolve([1, 2, 3], [0, 1, .5])
+        tensor([[0.0000, 1.0000, 2.5000, 4.0000, 1.5000]])
+        >>> F.conv1d(f, g, padding=2)               # correlation: the kernel is not flipped
+        tensor([[0.5000, 2.0000, 3.5000, 3.0000, 0.0000]])
+    """
+    _check_tensor("convolve", "weight", weight)
+    nd = weight.ndim - 2
+    if nd not in (1, 2, 3):
+        raise RuntimeError(f"convolve: expected a 3-D, 4-D or 5-D weight, got shape "
+                           f"{tuple(weight.shape)}")
+    if isinstance(padding, str) and padding == "full":
+        dil = ntuple(dilation, nd, "convolve", "dilation", minimum=1)
+        padding = tuple(d * (k - 1) for d, k in zip(dil, weight.shape[2:]))
+    fn = (conv1d, conv2d, conv3d)[nd - 1]
+    return fn(input, flip_kernel(weight), bias, stride, padding, dilation, groups)
+
+
+# ------------------------------------------------------------------ unfold / fold
+class Unfold(Function):
+    @staticmethod
+    def forward(ctx, x, ksize, stride, pads, dilation):
+        geom = geometry(x.shape, ksize, stride, pads, dilation, wide=False)
+        ctx.geom = geom
+        return im2col(x, geom, layout="nc")
+
+    @staticmethod
+    def backward(ctx, g):
+        return col2im(g, ctx.geom, layout="nc"), None, None, None, None
+
+
+class Fold(Function):
+    @staticmethod
+    def forward(ctx, cols, in_shape, ksize, stride, pads, dilation):
+        geom = geometry(in_shape, ksize, stride, pads, dilation, wide=False)
+        ctx.geom = geom
+        return array_module(cols).ascontiguousarray(col2im(cols, geom, layout="nc"))
+
+    @staticmethod
+    def backward(ctx, g):
+        return im2col(g, ctx.geom, layout="nc"), None, None, None, None, None
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: every kernel_size block of the (padded) input as a column.
+
+    out[n, (c, u, v), l] = x_pad[n, c, i_l stride + u dilation, j_l stride + v dilation], l
+    running over the L = H_out * W_out block positions in row-major order. ``conv2d`` is
+    ``W.view(C_out, -1) @ unfold(x)`` reshaped.
+
+    Shape:
+        input (N, C, H, W) or (C, H, W); output (N, C * kH * kW, L).
+    """
+    _check_tensor("unfold", "input", input)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"unfold: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    k = ntuple(kernel_size, 2, "unfold", "kernel_size", minimum=1)
+    d = ntuple(dilation, 2, "unfold", "dilation", minimum=1)
+    p = ntuple(padding, 2, "unfold", "padding", minimum=0)
+    s = ntuple(stride, 2, "unfold", "stride", minimum=1)
+    for i in range(2):
+        if out_size(x.shape[2 + i], k[i], s[i], p[i], p[i], d[i]) <= 0:
+            raise RuntimeError(f"unfold: kernel_size {k} (dilation {d}) does not fit in the "
+                               f"padded input (input shape {tuple(input.shape)}, padding {p})")
+    y = Unfold.apply(x, k, s, ((p[0], p[0]), (p[1], p[1])), d)
+    return y.squeeze(0) if unbatched else y
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im, the adjoint of ``unfold``: sum every column back onto the pixels of its block.
+
+    Overlapping blocks add up, so ``fold(unfold(x))`` multiplies each pixel by the number of
+    blocks that contain it.
+
+    Shape:
+        input (N, C * kH * kW, L) or (C * kH * kW, L); output (N, C, *output_size).
+    """
+    _check_tensor("fold", "input", input)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"fold: expected a 2-D or 3-D input, got shape {tuple(input.shape)}")
+    unbatched = input.ndim == 2
+    x = input.unsqueeze(0) if unbatched else input
+    osz = ntuple(output_size, 2, "fold", "output_size", minimum=1)
+    k = ntuple(kernel_size, 2, "fold", "kernel_size", minimum=1)
+    d = ntuple(dilation, 2, "fold", "dilation", minimum=1)
+    p = ntuple(padding, 2, "fold", "padding", minimum=0)
+    s = ntuple(stride, 2, "fold", "stride", minimum=1)
+    kp = math.prod(k)
+    if x.shape[1] % kp:
+        raise RuntimeError(f"fold: expected size of input's dimension 1 to be divisible by the "
+                           f"product of kernel_size {k}, got {x.shape[1]}")
+    blocks = [out_size(osz[i], k[i], s[i], p[i], p[i], d[i]) for i in range(2)]
+    if blocks[0] * blocks[1] != x.shape[2]:
+        raise RuntimeError(f"fold: expected input's last dimension to be {blocks[0] * blocks[1]} "
+                           f"blocks for output_size {osz}, got {x.shape[2]}")
+    in_shape = (x.shape[0], x.shape[1] // kp) + osz
+    y = Fold.apply(x, in_shape, k, s, ((p[0], p[0]), (p[1], p[1])), d)
+    return y.squeeze(0) if unbatched else y

@@ -1,0 +1,250 @@
+"""The convolution kernels on raw arrays: im2col, col2im and the three matrix products.
+
+A convolution of an input ``x`` of shape (N, C, *S) with a weight of shape (O, C/g, *K) is one
+matrix product once every receptive field has been copied into a column (im2col)::
+
+    cols[(c, k), (n, p)] = x_padded[n, c, p * stride + k * dilation]      (C*prod(K), N*P)
+    y[o, (n, p)]         = sum_(c, k) W[o, (c, k)] * cols[(c, k), (n, p)]   (O, N*P)
+
+and its two gradients are matrix products too (the backward pass of a product is a product)::
+
+    dW    = dy @ cols.T                  (the weight gradient)
+    dcols = W.T @ dy;  dx = col2im(dcols)  (the input gradient: scatter-add the columns back)
+
+``col2im`` is the transpose of ``im2col``, which is why a transposed convolution is computed as
+a convolution's input gradient and the other way round (DESIGN.md habit 4). One N-d
+implementation serves 1-D, 2-D and 3-D: the receptive fields are a strided *view* of the padded
+input (no Python loop over pixels), copied once into columns; col2im loops over the prod(K)
+kernel offsets, never over pixels.
+
+The "wide row" trick. For a stride-1 last dimension the columns are built over rows as wide as
+the padded input (Wp instead of Wo), so each copied run is a whole contiguous block of rows
+rather than Wo elements: the copy runs at memory speed. The Wp - Wo extra positions of each row
+are scratch; they are dropped from the output and their gradient is zero.
+
+These are internal helpers; the public API is in ``conv.py``, ``pooling.py`` and ``padding.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from ...backend import array_module
+
+
+def as_strided(xp, a, shape, strides):
+    """A view of ``a`` with the given shape and byte strides (numpy or cupy)."""
+    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+
+
+def ntuple(value, n: int, op: str, name: str, minimum: int | None = None) -> tuple:
+    """``value`` (an int or a sequence of n ints) as an n-tuple, with a clear error otherwise."""
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1 and n > 1:
+            value = tuple(value) * n
+        if len(value) != n:
+            raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+        out = tuple(int(v) for v in value)
+    else:
+        try:
+            out = (int(value),) * n
+        except (TypeError, ValueError):
+            raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, "
+                            f"got {value!r}") from None
+    if minimum is not None and any(v < minimum for v in out):
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return out
+
+
+def out_size(size: int, k: int, s: int, lo: int, hi: int, d: int) -> int:
+    """floor((size + lo + hi - d (k - 1) - 1) / s) + 1: how many windows fit."""
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+class ConvGeometry:
+    """Everything about one convolution's shapes that does not depend on the values.
+
+    ``in_shape`` = (N, C, *S) is the convolution's input; ``pads`` holds (low, high) per spatial
+    dimension. Geometries are cached per shape (``geometry``), so a training loop pays for this
+    bookkeeping once.
+    """
+
+    def __init__(self, in_shape, ksize, stride, pads, dilation, wide=None, out=None):
+        n, c, *spatial = in_shape
+        nd = len(spatial)
+        self.in_shape, self.n, self.c, self.spatial = tuple(in_shape), n, c, tuple(spatial)
+        self.ksize, self.stride, self.pads, self.dilation = ksize, stride, pads, dilation
+        self.nd = nd
+        self.kprod = math.prod(ksize)
+        # ``out`` may ask for fewer windows than fit (a transposed convolution whose
+        # output_padding leaves trailing rows that no input pixel reaches).
+        self.out = tuple(out) if out is not None else tuple(
+            out_size(spatial[i], ksize[i], stride[i], pads[i][0], pads[i][1], dilation[i])
+            for i in range(nd))
+        self.padded = tuple(spatial[i] + pads[i][0] + pads[i][1] for i in range(nd))
+        # The wide-row trick pays when rows are short and the scratch part is small.
+        if wide is None:
+            wo, wp = self.out[-1], self.padded[-1]
+            wide = nd >= 2 and stride[-1] == 1 and wo <= 128 and (wp - wo) * 2 <= wo
+        self.wide = bool(wide) and nd >= 2 and stride[-1] == 1
+        # Extra zero rows at the bottom so the last wide row may run past its end.
+        extra = 1 if self.wide and (ksize[-1] - 1) * dilation[-1] > 0 else 0
+        self.buf_spatial = self.padded[:-2] + (self.padded[-2] + extra,) + self.padded[-1:] \
+            if nd >= 2 else self.padded
+        self.out_wide = self.out[:-1] + (self.padded[-1],) if self.wide else self.out
+        self.p = math.prod(self.out)
+        self.p_wide = math.prod(self.out_wide)
+        self.needs_buffer = any(lo or hi for lo, hi in pads) or extra > 0
+        self.interior = (slice(None), slice(None)) + tuple(
+            slice(lo, lo + s) for (lo, _), s in zip(pads, spatial))
+
+    # -------------------------------------------------------------- buffers and views
+    def padded_input(self, x):
+        """x placed in a zero buffer of shape (N, C, *buf_spatial) (x itself when no padding)."""
+        if not self.needs_buffer:
+            return x
+        xp = array_module(x)
+        buf = xp.zeros((x.shape[0], x.shape[1]) + self.buf_spatial, dtype=x.dtype)
+        buf[self.interior] = x
+        return buf
+
+    def windows(self, buf):
+        """The strided view (N, C, *K, *out_wide) of the padded buffer: every receptive field."""
+        xp = array_module(buf)
+        st = buf.strides
+        sp = st[2:]
+        shape = buf.shape[:2] + tuple(self.ksize) + self.out_wide
+        strides = st[:2] + tuple(d * s for d, s in zip(self.dilation, sp)) + \
+            tuple(s * t for s, t in zip(self.stride, sp))
+        return as_strided(xp, buf, shape, strides)
+
+    def offset_view(self, buf, k):
+        """The view (N, C, *out_wide) of the buffer that kernel offset ``k`` (a tuple) touches."""
+        xp = array_module(buf)
+        st = buf.strides
+        sp = st[2:]
+        start = buf[(slice(None), slice(None)) + tuple(ki * d for ki, d in zip(k, self.dilation))]
+        shape = buf.shape[:2] + self.out_wide
+        strides = st[:2] + tuple(s * t for s, t in zip(self.stride, sp))
+        return as_strided(xp, start, shape, strides)
+
+
+_GEOMS: dict = {}
+
+
+def geometry(in_shape, ksize, stride, pads, dilation, wide=None, out=None) -> ConvGeometry:
+    """The cached ConvGeometry for these shapes and options."""
+    key = (tuple(in_shape), ksize, stride, pads, dilation, wide, out)
+    g = _GEOMS.get(key)
+    if g is None:
+        if len(_GEOMS) > 512:
+            _GEOMS.clear()
+        g = _GEOMS[key] = ConvGeometry(in_shape, ksize, stride, pads, dilation, wide, out)
+    return g
+
+
+# ------------------------------------------------------------------ im2col / col2im
+def im2col(x, geom: ConvGeometry, layout: str = "cn"):
+    """Copy every receptive field of ``x`` into a column.
+
+    layout "cn": (C * prod(K), N * P_wide), channels outermost, one matrix for the whole batch;
+    layout "nc": (N, C * prod(K), P_wide), one matrix per sample (``F.unfold``'s layout).
+    """
+    xp = array_module(x)
+    win = geom.windows(geom.padded_input(x))  # (N, C, *K, *out_wide)
+    nd = geom.nd
+    n, c = x.shape[0], x.shape[1]
+    if layout == "cn":
+        perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
+        return xp.ascontiguousarray(win.transpose(perm)).reshape(c * geom.kprod, n * geom.p_wide)
+    return xp.ascontiguousarray(win).reshape(n, c * geom.kprod, geom.p_wide)
+
+
+def col2im(cols, geom: ConvGeometry, layout: str = "cn"):
+    """The adjoint of ``im2col``: add every column back onto the pixels it was copied from.
+
+    One strided add per kernel offset (prod(K) adds), each covering the whole batch.
+    """
+    xp = array_module(cols)
+    n, c, nd = geom.n, geom.c, geom.nd
+    if layout == "cn":
+        v = cols.reshape((c,) + tuple(geom.ksize) + (n,) + geom.out_wide)
+        v = v.transpose((nd + 1, 0) + tuple(range(1, nd + 1)) + tuple(range(nd + 2, 2 * nd + 2)))
+    else:
+        v = cols.reshape((n, c) + tuple(geom.ksize) + geom.out_wide)
+    buf = xp.zeros((n, c) + geom.buf_spatial, dtype=cols.dtype)
+    for k in itertools.product(*(range(ki) for ki in geom.ksize)):
+        dst = geom.offset_view(buf, k)
+        dst += v[(slice(None), slice(None)) + k]
+    return buf[geom.interior] if geom.needs_buffer else buf
+
+
+def widen(g, geom: ConvGeometry):
+    """dy (N, O, *out) as the matrix (O, N * P_wide), zero on the scratch columns."""
+    xp = array_module(g)
+    n, o = g.shape[0], g.shape[1]
+    gt = g.transpose((1, 0) + tuple(range(2, g.ndim)))
+    if not geom.wide:
+        return xp.ascontiguousarray(gt).reshape(o, n * geom.p)
+    out = xp.empty((o, n) + geom.out_wide, dtype=g.dtype)
+    wo = geom.out[-1]
+    out[..., :wo] = gt
+    out[..., wo:] = 0
+    return out.reshape(o, n * geom.p_wide)
+
+
+def narrow(y2, geom: ConvGeometry, bias=None):
+    """The product (O, N * P_wide) as the output (N, O, *out), plus the bias (fused copy)."""
+    xp = array_module(y2)
+    o = y2.shape[0]
+    v = y2.reshape((o, geom.n) + geom.out_wide)
+    if geom.wide:
+        v = v[..., :geom.out[-1]]
+    v = v.transpose((1, 0) + tuple(range(2, 2 + geom.nd)))
+    out = xp.empty((geom.n, o) + geom.out, dtype=y2.dtype)
+    if bias is None:
+        out[...] = v
+    else:
+        xp.add(v, bias.reshape((o,) + (1,) * geom.nd), out=out)
+    return out
+
+
+# ------------------------------------------------------------------ the three products
+def forward_product(w, cols, groups: int):
+    """W (O, C/g * prod(K)) @ cols, one product per group: the output as (O, N * P_wide)."""
+    xp = array_module(w, cols)
+    o = w.shape[0]
+    w2 = w.reshape(o, -1)
+    if groups == 1:
+        return xp.matmul(w2, cols)
+    return xp.matmul(w2.reshape(groups, o // groups, -1),
+                     cols.reshape(groups, -1, cols.shape[1])).reshape(o, -1)
+
+
+def input_grad(g2, w, geom: ConvGeometry, groups: int):
+    """dx = col2im(W.T @ dy) for dy given as the wide matrix (O, N * P_wide).
+
+    This is also the forward pass of a transposed convolution.
+    """
+    xp = array_module(g2, w)
+    o = w.shape[0]
+    w2 = w.reshape(o, -1)
+    if groups == 1:
+        dcols = xp.matmul(w2.T, g2)
+    else:
+        wg = w2.reshape(groups, o // groups, -1).transpose(0, 2, 1)
+        dcols = xp.matmul(wg, g2.reshape(groups, o // groups, -1)).reshape(-1, g2.shape[1])
+    return col2im(dcols, geom)
+
+
+def weight_grad(g2, cols, w_shape, groups: int):
+    """dW = dy @ cols.T for dy given as the wide matrix (O, N * P_wide)."""
+    xp = array_module(g2, cols)
+    if groups == 1:
+        dw = xp.matmul(g2, cols.T)
+    else:
+        o = g2.shape[0]
+        dw = xp.matmul(g2.reshape(groups, o // groups, -1),
+                       cols.reshape(groups, -1, cols.shape[1]).transpose(0, 2, 1))
+    return dw.reshape(w_shape)

@@ -1,0 +1,364 @@
+"""Pooling: max and average pooling in 1-D, 2-D and 3-D, and max unpooling.
+
+Pooling summarises each window of a feature map by one number, channel by channel: it lowers
+the resolution, and the max makes the map tolerant to small shifts and deformations inside a
+window (approximate invariance). It is *not* shift-equivariant: shifting the input by one pixel
+can change a stride-2 max pool's output completely (aliasing; see ``nn.BlurPool2d`` for the
+anti-aliased version of R. Zhang, ICML 2019).
+
+Both poolings run over the prod(K) kernel offsets of a strided view (never over pixels). Max
+pooling keeps, per output, the offset of the first maximum in window scan order (row-major),
+exactly PyTorch's rule, so ties route the gradient to the same input pixel PyTorch picks; a NaN
+in a window wins (the last NaN, as in PyTorch). Adaptive pooling lives in ``adaptive.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ...autograd import Function
+from ...backend import array_module
+from ...tensor import Tensor
+from .im2col import geometry, ntuple
+
+
+def pool_output_size(size, k, s, p, d, ceil_mode):
+    """PyTorch's pooling output size, including the ceil_mode rule.
+
+    floor or ceil of (size + 2 p - d (k - 1) - 1) / s, plus 1; in ceil mode the last window must
+    start inside the input or its left padding.
+    """
+    num = size + 2 * p - d * (k - 1) - 1
+    o = (num + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (o - 1) * s >= size + p:
+        o -= 1
+    return o
+
+
+def _plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd):
+    """Validate pooling arguments; returns the ConvGeometry of the windows."""
+    k = ntuple(ksize, nd, op, "kernel_size", minimum=1)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else \
+        ntuple(stride, nd, op, "stride", minimum=1)
+    p = ntuple(padding, nd, op, "padding", minimum=0)
+    d = ntuple(dilation, nd, op, "dilation", minimum=1)
+    pads = []
+    spatial = x_shape[2:]
+    for i in range(nd):
+        if p[i] > k[i] // 2:
+            raise ValueError(f"{op}: pad should be smaller than or equal to half of kernel size, "
+                             f"but got padding={p}, kernel_size={k}")
+        o = pool_output_size(spatial[i], k[i], s[i], p[i], d[i], ceil_mode)
+        if o <= 0:
+            raise RuntimeError(f"{op}: output size is too small ({o}) for input shape "
+                               f"{tuple(x_shape)}, kernel_size={k}, stride={s}, padding={p}, "
+                               f"dilation={d}")
+        hi = max(p[i], (o - 1) * s[i] + d[i] * (k[i] - 1) + 1 - spatial[i] - p[i])
+        pads.append((p[i], hi))
+    return geometry(tuple(x_shape), k, s, tuple(pads), d, wide=False)
+
+
+def _batched(op, input, nd):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
+                           f"input, got shape {tuple(input.shape)}")
+    if input.ndim == nd + 1:
+        return input.unsqueeze(0), True
+    return input, False
+
+
+def _offsets(geom):
+    return list(itertools.product(*(range(k) for k in geom.ksize)))
+
+
+def _overlapping(geom):
+    return any(s < d * (k - 1) + 1 for s, k, d in zip(geom.stride, geom.ksize, geom.dilation))
+
+
+def _fill_value(dtype):
+    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+
+
+def _padded(x, geom, value):
+    if not geom.needs_buffer:
+        return x
+    xp = array_module(x)
+    buf = xp.full(x.shape[:2] + geom.buf_spatial, value, dtype=x.dtype)
+    buf[geom.interior] = x
+    return buf
+
+
+def _first_valid(xp, geom):
+    """Per output, the scan-order index of the first window tap inside the input."""
+    flat = 0
+    for i in range(geom.nd):
+        o = xp.arange(geom.out[i])
+        lo, d = geom.pads[i][0], geom.dilation[i]
+        ka = xp.maximum(0, -((o * geom.stride[i] - lo) // d))  # ceil((lo - o s) / d), >= 0
+        shape = [1] * geom.nd
+        shape[i] = geom.out[i]
+        flat = flat * geom.ksize[i] + ka.reshape(shape)
+    return flat
+
+
+class MaxPoolNd(Function):
+    """Max over each window; the arg-max offset (first maximum in scan order) is kept."""
+
+    @staticmethod
+    def forward(ctx, x, geom, return_indices):
+        xp = array_module(x)
+        buf = _padded(x, geom, _fill_value(x.dtype))
+        offs = _offsets(geom)
+        views = [geom.offset_view(buf, k) for k in offs]
+        kk = len(views)
+        m = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(m, v, out=m)
+        idx_t = np.int8 if kk < 127 else (np.int16 if kk < 32000 else np.int32)
+        idx = xp.full(m.shape, kk - 1, dtype=idx_t)
+        for j in range(kk - 2, -1, -1):  # descending, so the first maximum is written last
+            xp.copyto(idx, j, where=views[j] == m)
+        if m.dtype.kind == "f":
+            nan = xp.isnan(m)
+            if nan.any():  # PyTorch takes the last NaN of the window
+                for j in range(kk):
+                    xp.copyto(idx, j, where=nan & xp.isnan(views[j]))
+            if geom.needs_buffer:
+                empty = m == -np.inf  # only padding-valued taps: the first real one wins
+                if empty.any():
+                    fv = xp.broadcast_to(_first_valid(xp, geom), m.shape)
+                    xp.copyto(idx, fv.astype(idx_t), where=empty)
+        ctx.geom, ctx.shape = geom, x.shape
+        ctx.save_for_backward(idx)
+        if return_indices:
+            return m, _flat_indices(xp, idx, geom)
+        return m
+
+    @staticmethod
+    def backward(ctx, g, *_):
+        (idx,) = ctx.saved_tensors
+        geom = ctx.geom
+        xp = array_module(g)
+        buf = xp.zeros(ctx.shape[:2] + geom.buf_spatial, dtype=g.dtype)
+        overlap = _overlapping(geom)
+        for j, k in enumerate(_offsets(geom)):
+            view = geom.offset_view(buf, k)
+            mask = idx == j
+            if overlap:
+                view += xp.where(mask, g, 0)
+            else:
+                xp.copyto(view, g, where=mask)
+        return (buf[geom.interior] if geom.needs_buffer else buf), None, None
+
+
+def _flat_indices(xp, idx, geom):
+    """Window offsets -> PyTorch's indices: the flat position in the (unpadded) input plane."""
+    taps = xp.unravel_index(idx.astype(np.int64), geom.ksize)
+    flat = 0
+    for i in range(geom.nd):
+        shape = [1] * geom.nd
+        shape[i] = geom.out[i]
+        o = xp.arange(geom.out[i]).reshape(shape)
+        pos = o * geom.stride[i] - geom.pads[i][0] + taps[i] * geom.dilation[i]
+        flat = flat * geom.spatial[i] + pos
+    return xp.ascontiguousarray(flat.astype(np.int64))
+
+
+class AvgPoolNd(Function):
+    """Sum over each window divided by the window's divisor (an array over output positions)."""
+
+    @staticmethod
+    def forward(ctx, x, geom, divisor):
+        xp = array_module(x)
+        buf = _padded(x, geom, 0)
+        views = [geom.offset_view(buf, k) for k in _offsets(geom)]
+        acc = views[0].copy()
+        for v in views[1:]:
+            acc += v
+        ctx.geom, ctx.shape, ctx.divisor = geom, x.shape, divisor
+        if acc.dtype.kind != "f":  # integer tensors: C's truncating division, like PyTorch
+            return (xp.abs(acc) // divisor * xp.sign(acc)).astype(acc.dtype)
+        return xp.divide(acc, divisor, out=acc)
+
+    @staticmethod
+    def backward(ctx, g):
+        geom = ctx.geom
+        xp = array_module(g)
+        gd = g / ctx.divisor
+        buf = xp.zeros(ctx.shape[:2] + geom.buf_spatial, dtype=g.dtype)
+        overlap = _overlapping(geom)
+        for k in _offsets(geom):
+            view = geom.offset_view(buf, k)
+            if overlap:
+                view += gd
+            else:
+                view[...] = gd
+        return (buf[geom.interior] if geom.needs_buffer else buf), None, None
+
+
+def _avg_divisor(xp, geom, dtype, count_include_pad, divisor_override):
+    """PyTorch's divisor per output: the window size clipped to input + padding (or to input)."""
+    if divisor_override is not None:
+        if int(divisor_override) == 0:
+            raise ValueError("avg_pool: divisor_override must be non-zero")
+        return dtype.type(divisor_override)
+    if np.dtype(dtype).kind != "f":
+        dtype = np.int64
+    div = 1
+    for i in range(geom.nd):
+        o = np.arange(geom.out[i])
+        p, size, k = geom.pads[i][0], geom.spatial[i], geom.ksize[i]
+        start = o * geom.stride[i] - p
+        end = np.minimum(start + k, size + p)
+        n = end - start if count_include_pad else \
+            np.minimum(end, size) - np.maximum(start, 0)
+        shape = [1] * geom.nd
+        shape[i] = geom.out[i]
+        div = div * n.reshape(shape)
+    return xp.asarray(np.asarray(div, dtype=dtype))
+
+
+# ------------------------------------------------------------------ public API
+def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    x, unbatched = _batched(op, input, nd)
+    geom = _plan(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode, nd)
+    out = MaxPoolNd.apply(x, geom, bool(return_indices))
+    if unbatched:
+        out = tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
+    return out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-D max pooling: y[n, c, i] = max_k x_pad[n, c, i stride + k dilation] (pad = -inf).
+
+    Shape:
+        input (N, C, L) or (C, L); output (N, C, L_out) with
+        L_out = floor_or_ceil((L + 2 padding - dilation (kernel_size - 1) - 1) / stride) + 1.
+    """
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-D max pooling: the largest value of each kernel_size window, channel by channel.
+
+    ``stride`` defaults to ``kernel_size`` (non-overlapping windows). Padding is -inf (never
+    picked). With ``return_indices`` also returns, per output, the flat index h * W + w of the
+    chosen input pixel (what ``max_unpool2d`` needs). The gradient flows only to that pixel.
+
+    Shape:
+        input (N, C, H, W) or (C, H, W); output (N, C, H_out, W_out), H_out as in ``max_pool1d``.
+
+    Example (the lectures): 2x2 max pooling of [[12, 20, 30, 0], [8, 12, 2, 0],
+    [34, 70, 37, 4], [112, 100, 25, 12]] gives [[20, 30], [112, 37]].
+    """
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """3-D max pooling over (N, C, D, H, W); see ``max_pool2d``. Indices are flat in D*H*W."""
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override):
+    x, unbatched = _batched(op, input, nd)
+    k = ntuple(kernel_size, nd, op, "kernel_size", minimum=1)
+    p = ntuple(padding, nd, op, "padding", minimum=0)
+    if nd == 3 and any(x.shape[2 + i] < k[i] for i in range(3)):  # PyTorch's avg_pool3d check
+        raise RuntimeError(f"{op}: input image {tuple(x.shape[2:])} is smaller than the kernel "
+                           f"size {k}")
+    geom = _plan(op, x.shape, k, stride, p, 1, ceil_mode, nd)
+    div = _avg_divisor(array_module(x.data), geom, x.dtype, count_include_pad, divisor_override)
+    out = AvgPoolNd.apply(x, geom, div)
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """1-D average pooling (see ``avg_pool2d``). Shape: (N, C, L) -> (N, C, L_out)."""
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """2-D average pooling: the mean of each window, channel by channel.
+
+    The divisor is the window size, counting zero padding when ``count_include_pad`` (but never
+    the part of a ceil_mode window that hangs past the padding), only real pixels otherwise, or
+    ``divisor_override``. A fixed linear filter (a box blur followed by subsampling).
+
+    Shape:
+        input (N, C, H, W) or (C, H, W); output (N, C, H_out, W_out), H_out as in ``max_pool2d``.
+    """
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """3-D average pooling over (N, C, D, H, W); see ``avg_pool2d``."""
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+# ------------------------------------------------------------------ max unpooling
+class MaxUnpool(Function):
+    @staticmethod
+    def forward(ctx, x, indices, out_plane):
+        xp = array_module(x)
+        n, c = x.shape[:2]
+        flat = indices.reshape(n * c, -1)
+        out = xp.zeros((n * c, math.prod(out_plane)), dtype=x.dtype)
+        xp.put_along_axis(out, flat, x.reshape(n * c, -1), axis=1)
+        ctx.flat, ctx.xshape = flat, x.shape
+        return out.reshape((n, c) + tuple(out_plane))
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        gx = xp.take_along_axis(g.reshape(ctx.flat.shape[0], -1), ctx.flat, axis=1)
+        return gx.reshape(ctx.xshape), None, None
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool2d``: each value goes back to the position it came from.
+
+    Every other output pixel is zero. ``indices`` are those returned by
+    ``max_pool2d(..., return_indices=True)``.
+
+    Shape:
+        input and indices (N, C, H, W) or (C, H, W); output (N, C, H_out, W_out) with
+        H_out = (H - 1) stride - 2 padding + kernel_size, or ``output_size``.
+    """
+    x, unbatched = _batched("max_unpool2d", input, 2)
+    ind = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if unbatched:
+        ind = ind[None]
+    if tuple(ind.shape) != tuple(x.shape):
+        raise RuntimeError(f"max_unpool2d: indices shape {tuple(ind.shape)} must equal input "
+                           f"shape {tuple(x.shape)}")
+    k = ntuple(kernel_size, 2, "max_unpool2d", "kernel_size", minimum=1)
+    s = k if stride is None else ntuple(stride, 2, "max_unpool2d", "stride", minimum=1)
+    p = ntuple(padding, 2, "max_unpool2d", "padding", minimum=0)
+    if output_size is None:
+        out = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(2))
+    else:
+        out = tuple(int(v) for v in tuple(output_size)[-2:])
+    total = out[0] * out[1]
+    if ind.size and (int(ind.min()) < 0 or int(ind.max()) >= total):
+        raise RuntimeError(f"max_unpool2d: found an index outside the output plane of size "
+                           f"{out} (indices must be in [0, {total}))")
+    y = MaxUnpool.apply(x, ind.astype(np.int64, copy=False), out)
+    return y.squeeze(0) if unbatched else y
