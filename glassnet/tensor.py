@@ -698,11 +698,16 @@ class Tensor:
         return R.Mean.apply(x, normalize_dims(dim, x.ndim, "mean"), keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        if isinstance(dim, builtins.bool):  # var(False): the old var(unbiased) overload
+            dim, unbiased = None, dim
         corr = _correction(unbiased, correction)
         return R.Var.apply(self._f(), normalize_dims(dim, self.ndim, "var"), corr, keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return self.var(dim, unbiased, keepdim, correction).sqrt()
+        if isinstance(dim, builtins.bool):
+            dim, unbiased = None, dim
+        corr = _correction(unbiased, correction)
+        return R.Std.apply(self._f(), normalize_dims(dim, self.ndim, "std"), corr, keepdim)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)

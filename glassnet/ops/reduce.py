@@ -80,8 +80,10 @@ class Var(Function):
         n = 1
         for ax in axes:
             n *= a.shape[ax]
-        mu = a.mean(axis=axes, keepdims=True)
-        d = a - mu
+        with _quiet(xp):
+            mu = a.sum(axis=axes, keepdims=True) / n if n else xp.full(
+                [1 if i in axes else k for i, k in enumerate(a.shape)], xp.nan, a.dtype)
+        d = a - mu.astype(a.dtype, copy=False)
         ctx.save_for_backward(d)
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
         with _quiet(xp):
@@ -90,9 +92,28 @@ class Var(Function):
 
     @staticmethod
     def backward(ctx, g):
-        (d,) = ctx.saved_tensors
+        (d,) = ctx.saved_tensors[:1]
         g = _expand_back(g, d.shape, ctx.axes, ctx.keepdim)
         return g * (2.0 / ctx.denom) * d if ctx.denom else g * d * float("nan"), None, None, None
+
+
+class Std(Function):
+    """sqrt(var). d std = d var / (2 std), taken as 0 where std = 0 (as PyTorch does)."""
+
+    @staticmethod
+    def forward(ctx, a, axes, correction, keepdim):
+        xp = array_module(a)
+        out = xp.sqrt(Var.forward(ctx, a, axes, correction, keepdim))
+        ctx.save_for_backward(ctx.saved_tensors[0], out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        out = ctx.saved_tensors[1]
+        with _quiet(xp):
+            gv = xp.where(out == 0, 0, g / (2 * out)).astype(g.dtype, copy=False)
+        return Var.backward(ctx, gv)
 
 
 class _quiet:
@@ -115,7 +136,7 @@ class AMax(Function):
 
     @staticmethod
     def forward(ctx, a, axes, keepdim, is_max):
-        if a.size == 0:
+        if any(a.shape[ax] == 0 for ax in axes):
             raise IndexError(
                 f"{'max' if is_max else 'min'}: cannot reduce an empty tensor of shape "
                 f"{tuple(a.shape)} without an identity")

@@ -154,6 +154,14 @@ def test_var_positional_unbiased(rng):
     x = distinct(rng, (4, 5))
     check_parity(lambda t: t.var(1, False), lambda t: t.var(1, False), [x])
     check_parity(lambda t: t.std(0, True, True), lambda t: t.std(0, True, True), [x])
+    check_parity(lambda t: t.var(False), lambda t: t.var(False), [x])
+    check_parity(lambda t: t.std(True), lambda t: t.std(True), [x])
+
+
+def test_std_gradient_is_zero_where_std_is_zero():
+    x = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])
+    for f in (lambda t: t.std(1), lambda t: t.std(1, correction=0), lambda t: t.std(0)):
+        check_parity(f, f, [x])
 
 
 def test_var_edge_cases():
