@@ -9,13 +9,31 @@
 Nothing here uses pickle (DESIGN.md habit 12).
 """
 
-from glassnet.io.atomic import atomic_write, atomic_write_bytes, atomic_write_json, atomic_write_text
-from glassnet.io.checkpoint import (CheckpointError, checkpoint_paths, load, load_checkpoint,
-                                    read_tensors, safetensors_available, save, save_checkpoint,
-                                    write_tensors)
+from glassnet.io.atomic import (
+                                    atomic_write,
+                                    atomic_write_bytes,
+                                    atomic_write_json,
+                                    atomic_write_text,
+)
+from glassnet.io.checkpoint import (
+                                    CheckpointError,
+                                    checkpoint_paths,
+                                    load,
+                                    load_checkpoint,
+                                    read_tensors,
+                                    safetensors_available,
+                                    save,
+                                    save_checkpoint,
+                                    write_tensors,
+)
 from glassnet.io.interop import from_torch_state_dict, to_torch_state_dict
-from glassnet.io.state import (capture_rng_state, flatten_state, json_safe, restore_rng_state,
-                               unflatten_state)
+from glassnet.io.state import (
+                                    capture_rng_state,
+                                    flatten_state,
+                                    json_safe,
+                                    restore_rng_state,
+                                    unflatten_state,
+)
 
 __all__ = ["save", "load", "save_checkpoint", "load_checkpoint", "CheckpointError",
            "checkpoint_paths", "read_tensors", "write_tensors", "safetensors_available",

@@ -77,12 +77,17 @@ def write_tensors(path, tensors: dict, metadata: dict | None = None) -> str:
     Returns the path written: ``path`` itself, or with the suffix ``.npz`` when the
     ``safetensors`` package is missing and ``path`` ends in ``.safetensors``.
     """
+    return _write_tensors(path, tensors, metadata)[0]
+
+
+def _write_tensors(path, tensors, metadata):
+    """write_tensors, also returning the SHA-256 of the bytes written."""
     data, fmt = _encode(tensors, metadata)
     path = os.fspath(path)
     if fmt == "npz" and path.endswith(".safetensors"):
         path = path[: -len(".safetensors")] + ".npz"
     atomic_write_bytes(path, data)
-    return path
+    return path, hashlib.sha256(data).hexdigest()
 
 
 def _resolve(path) -> str:
@@ -124,7 +129,8 @@ def _decode(path: str, data: bytes) -> tuple[dict, dict]:
     try:
         header = json.loads(data[8:8 + n].decode("utf-8"))
     except ValueError as exc:
-        raise CheckpointError(f"{path}: safetensors header is not valid JSON (corrupt?): {exc}") from None
+        raise CheckpointError(f"{path}: safetensors header is not valid JSON (corrupt?): "
+                              f"{exc}") from None
     if not safetensors_available():
         raise CheckpointError(f"{path}: is a safetensors file, but the safetensors package is not "
                               "installed; pip install safetensors (or glassnet[weights])")
@@ -191,9 +197,7 @@ def save_checkpoint(path, model=None, optimizer=None, scheduler=None, extra=None
         tensors.update(arrays)
         skeleton[name] = skel
     text = json.dumps(skeleton)
-    tensor_path = write_tensors(tensor_path, tensors, {"format": FORMAT, "glassnet": text})
-    with open(tensor_path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
+    tensor_path, digest = _write_tensors(tensor_path, tensors, {"format": FORMAT, "glassnet": text})
     sidecar = dict(skeleton, tensors_file=os.path.basename(tensor_path), tensors_sha256=digest)
     atomic_write_json(json_path, sidecar)
     return tensor_path
@@ -247,7 +251,8 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
         out = {"model": None if keys is None else {}}
         for k in keys or ():
             if f"model/{k}" not in arrays:
-                raise CheckpointError(f"{tensor_path}: model entry {k!r} is missing from the tensor file")
+                raise CheckpointError(f"{tensor_path}: model entry {k!r} is missing from the "
+                                      "tensor file")
             out["model"][k] = Tensor(arrays[f"model/{k}"])
         for name in ("optimizer", "scheduler", "extra"):
             try:

@@ -12,9 +12,16 @@
     trainer.write_report(test_loader, test_metrics=trainer.evaluate(test_loader))
 """
 
-from glassnet.train.callbacks import (Callback, CallbackList, EarlyStopping, LambdaCallback,
-                                      LearningRateMonitor, TerminateOnNaN)
+from glassnet.train.callbacks import (
+                                      Callback,
+                                      CallbackList,
+                                      EarlyStopping,
+                                      LambdaCallback,
+                                      LearningRateMonitor,
+                                      TerminateOnNaN,
+)
 from glassnet.train.checkpointing import ModelCheckpoint
+from glassnet.train.evaluation import evaluate, predict
 from glassnet.train.loggers import CSVLogger, JSONLLogger
 from glassnet.train.progress import ProgressBar
 from glassnet.train.report import report_from_trainer, write_report
@@ -23,4 +30,4 @@ from glassnet.train.trainer import Trainer
 
 __all__ = ["Trainer", "Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint", "CSVLogger",
            "JSONLLogger", "LearningRateMonitor", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
-           "RunDir", "read_metrics", "write_report", "report_from_trainer"]
+           "RunDir", "read_metrics", "write_report", "report_from_trainer", "evaluate", "predict"]

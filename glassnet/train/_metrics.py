@@ -44,6 +44,9 @@ def accuracy_count(output, target) -> tuple[float, int]:
     return float(np.sum(pred == t)), int(pred.size)
 
 
+accuracy_count.sum_count = True
+
+
 def _named(fn, name=None):
     return name or getattr(fn, "__name__", type(fn).__name__)
 
@@ -56,6 +59,9 @@ def resolve_metrics(metrics):
     """
     out = []
     for m in metrics or ():
+        if isinstance(m, tuple) and len(m) == 2 and getattr(m[1], "sum_count", False):
+            out.append(m)  # already resolved
+            continue
         if isinstance(m, str):
             if m in ("accuracy", "acc"):
                 out.append(("accuracy", accuracy_count))
@@ -72,6 +78,7 @@ def resolve_metrics(metrics):
             v = float(to_numpy(v)) if not isinstance(v, (int, float)) else float(v)
             return v * n, n
 
+        batch_fn.sum_count = True
         out.append((_named(fn, name), batch_fn))
     return out
 

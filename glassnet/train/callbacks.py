@@ -170,13 +170,15 @@ class EarlyStopping(Callback):
         if self._improved(current):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = {k: to_numpy(v).copy() for k, v in trainer.model.state_dict().items()}
+                self.best_weights = {k: to_numpy(v).copy()
+                                     for k, v in trainer.model.state_dict().items()}
             return
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             trainer.stop_training = True
-            best = "none yet" if self.best_epoch is None else f"best {self.best:.6g} at epoch {self.best_epoch + 1}"
+            best = ("none yet" if self.best_epoch is None
+                    else f"best {self.best:.6g} at epoch {self.best_epoch + 1}")
             trainer.stop_reason = (f"EarlyStopping: {self.monitor} did not improve for {self.wait} "
                                    f"epoch(s) ({best}); stopped after epoch {epoch + 1}")
 
@@ -216,9 +218,10 @@ class TerminateOnNaN(Callback):
         if loss is not None and not math.isfinite(loss):
             trainer.stop_training = True
             trainer.nonfinite_step = trainer.global_step
-            trainer.stop_reason = (f"TerminateOnNaN: the loss became {loss} at step {trainer.global_step} "
-                                   f"(epoch {trainer.epoch + 1}, batch {batch + 1}); training stopped, "
-                                   "the last good checkpoint is kept")
+            trainer.stop_reason = (
+                f"TerminateOnNaN: the loss became {loss} at step {trainer.global_step} "
+                f"(epoch {trainer.epoch + 1}, batch {batch + 1}); training stopped, "
+                "the last good checkpoint is kept")
 
 
 class LearningRateMonitor(Callback):

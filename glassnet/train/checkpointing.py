@@ -66,8 +66,8 @@ class ModelCheckpoint(Callback):
     def _save(self, trainer, name, reason):
         if getattr(trainer, "nonfinite_step", None) is not None or not finite_weights(trainer.model):
             step = getattr(trainer, "nonfinite_step", None) or trainer.global_step
-            log.warning("ModelCheckpoint: not saving %s at step %s: the weights or loss are not finite; "
-                        "keeping the previous checkpoint", name, step)
+            log.warning("ModelCheckpoint: not saving %s at step %s: the weights or loss are not "
+                        "finite; keeping the previous checkpoint", name, step)
             return None
         path = trainer.save_checkpoint(os.path.join(self._dir(trainer), name + ".safetensors"))
         if self.verbose:

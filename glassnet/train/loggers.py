@@ -57,9 +57,11 @@ class CSVLogger(Callback):
             if rows:
                 self.keys = rows[0][1:]
                 if trainer.resuming:  # drop epochs the resumed run will redo
-                    keep = [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) <= trainer.epoch]
+                    keep = [r for r in rows[1:]
+                            if r and r[0].isdigit() and int(r[0]) <= trainer.epoch]
                     buf = io.StringIO()
-                    csv.writer(buf, delimiter=self.separator, lineterminator="\n").writerows([rows[0], *keep])
+                    writer = csv.writer(buf, delimiter=self.separator, lineterminator="\n")
+                    writer.writerows([rows[0], *keep])
                     atomic_write_text(self.filename, buf.getvalue())
         else:
             os.makedirs(os.path.dirname(os.path.abspath(self.filename)), exist_ok=True)

@@ -4,7 +4,7 @@ In a terminal (and with ``tqdm`` installed) each epoch shows a bar with the runn
 accuracy and the throughput in samples per second. When stdout is not a terminal (a log file,
 CI, a notebook's captured output) it prints one line per epoch instead::
 
-    epoch 3/10  loss 0.2314  accuracy 0.9312  val_loss 0.2501  val_accuracy 0.9260  4213 samples/s  1.9s
+    epoch 3/10  loss 0.2314  accuracy 0.9312  val_loss 0.2501  val_accuracy 0.9260  4213 samples/s
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ class ProgressBar(Callback):
 
     def __init__(self, stream=None, mode="auto", refresh_every=0.2):
         if mode not in ("auto", "bar", "lines", "off"):
-            raise ValueError(f"ProgressBar: mode must be 'auto', 'bar', 'lines' or 'off', got {mode!r}")
+            raise ValueError(f"ProgressBar: mode must be 'auto', 'bar', 'lines' or 'off', "
+                             f"got {mode!r}")
         self.stream = stream
         self.mode = mode
         self.refresh_every = float(refresh_every)

@@ -20,6 +20,9 @@ from glassnet.io.state import to_numpy
 __all__ = ["write_report", "report_from_trainer", "collect_predictions", "first_layer_weight"]
 
 
+_BOOKKEEPING = ("epoch", "step", "time", "samples_per_s")
+
+
 def _fmt(v):
     if v is None:
         return "–"
@@ -58,7 +61,7 @@ def collect_predictions(trainer, loader, max_examples=25):
     """Run the model over ``loader``: (y_true, y_pred, wrong_inputs, wrong_true, wrong_pred),
     or None when the outputs are not class scores for integer labels."""
     from glassnet.autograd import no_grad
-    from glassnet.train.trainer import _as_tensor, _batches_of, _unpack
+    from glassnet.train.evaluation import iterate_batches, to_batch_tensor, unpack_batch
 
     ys, preds, wrong_x, wrong_t, wrong_p = [], [], [], [], []
     model = trainer.model
@@ -66,11 +69,11 @@ def collect_predictions(trainer, loader, max_examples=25):
     model.eval()
     try:
         with no_grad():
-            for batch in _batches_of(loader, 256):
-                x, y = _unpack(batch)
+            for batch in iterate_batches(loader, 256):
+                x, y = unpack_batch(batch)
                 if y is None or isinstance(x, (list, tuple)):
                     return None
-                out = to_numpy(model(_as_tensor(x, trainer.device)).data)
+                out = to_numpy(model(to_batch_tensor(x, trainer.device)).data)
                 y = to_numpy(getattr(y, "data", y))
                 if y.ndim != 1 or y.dtype.kind not in "iub":
                     return None
@@ -92,8 +95,8 @@ def collect_predictions(trainer, loader, max_examples=25):
         model.train(was_training)
     if not ys:
         return None
-    return (np.concatenate(ys), np.concatenate(preds), np.asarray(wrong_x), np.asarray(wrong_t, np.int64),
-            np.asarray(wrong_p, np.int64))
+    return (np.concatenate(ys), np.concatenate(preds), np.asarray(wrong_x),
+            np.asarray(wrong_t, np.int64), np.asarray(wrong_p, np.int64))
 
 
 def _drawable(images) -> bool:
@@ -161,8 +164,9 @@ def write_report(run_dir, history=None, test_metrics=None, model=None, examples=
         if model is not None:
             name, w = first_layer_weight(model)
             if w is not None:
+                shape = "x".join(map(str, w.shape))
                 plots["filters"] = viz.plot_filters(w, os.path.join(run.plots_dir, "filters.png"),
-                                                    title=f"First-layer filters ({name}, {'x'.join(map(str, w.shape))})")
+                                                    title=f"First-layer filters ({name}, {shape})")
         if examples is not None and examples[0] is not None and _drawable(examples[0]):
             plots["misclassified"] = viz.plot_misclassified(
                 examples[0], examples[1], examples[2], classes,
@@ -177,11 +181,12 @@ def write_report(run_dir, history=None, test_metrics=None, model=None, examples=
     bases = []
     for k in list(history) + list(test_metrics):
         b = k[4:] if k.startswith("val_") else k
-        if b not in bases and not b.startswith("lr") and b not in ("epoch", "step", "time", "samples_per_s"):
+        if b not in bases and not b.startswith("lr") and b not in _BOOKKEEPING:
             bases.append(b)
     has_val = any(k.startswith("val_") for k in history)
     cols = ["training"] + (["validation"] if has_val else []) + (["test"] if test_metrics else [])
-    L += ["## Final numbers", "", "| metric | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    L += ["## Final numbers", "", "| metric | " + " | ".join(cols) + " |",
+          "|---" * (len(cols) + 1) + "|"]
     for b in bases:
         row = [_fmt(_last(history, b))]
         if has_val:
@@ -199,8 +204,8 @@ def write_report(run_dir, history=None, test_metrics=None, model=None, examples=
             v, i = better(seq)
             summary.append(f"- Best {key}: {_fmt(v)} at epoch {i + 1}")
     if history.get("lr"):
-        summary.append(f"- Learning rate: {_fmt(history['lr'][0])} at the start, {_fmt(history['lr'][-1])} "
-                       "in the last epoch")
+        summary.append(f"- Learning rate: {_fmt(history['lr'][0])} at the start, "
+                       f"{_fmt(history['lr'][-1])} in the last epoch")
     if model is not None:
         n_params = int(sum(int(np.prod(p.shape)) for p in model.parameters()))
         summary.append(f"- Model: `{type(model).__name__}`, {n_params:,} parameters")
@@ -218,10 +223,12 @@ def write_report(run_dir, history=None, test_metrics=None, model=None, examples=
         cm = to_numpy(confusion)
         if cm.shape[0] <= 20:
             names = classes or [str(i) for i in range(cm.shape[0])]
-            L += ["## Per-class accuracy", "", "| class | samples | correct | accuracy |", "|---|---|---|---|"]
+            L += ["## Per-class accuracy", "", "| class | samples | correct | accuracy |",
+                  "|---|---|---|---|"]
             for i in range(cm.shape[0]):
                 tot = int(cm[i].sum())
-                L.append(f"| {names[i]} | {tot} | {int(cm[i, i])} | {_fmt(cm[i, i] / tot if tot else None)} |")
+                rate = _fmt(cm[i, i] / tot if tot else None)
+                L.append(f"| {names[i]} | {tot} | {int(cm[i, i])} | {rate} |")
             L.append("")
     # ---------------- plots
     L += ["## Plots", ""]

@@ -144,7 +144,8 @@ def describe_config(trainer, train_loader=None, val_loader=None, epochs=None) ->
     n_params = int(sum(int(np.prod(p.shape)) for p in params))
     groups = []
     for g in getattr(opt, "param_groups", []):
-        groups.append({k: v for k, v in g.items() if k != "params"} | {"num_params": len(g["params"])})
+        groups.append({k: v for k, v in g.items() if k != "params"}
+                      | {"num_params": len(g["params"])})
     cfg = {
         "created": _dt.datetime.now().isoformat(timespec="seconds"),
         "model": {"class": type(model).__name__, "parameters": n_params, "repr": repr(model)},

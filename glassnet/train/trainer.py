@@ -31,12 +31,19 @@ import time
 
 import numpy as np
 
-from glassnet.autograd import no_grad
 from glassnet.io.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from glassnet.io.state import capture_rng_state, json_safe, restore_rng_state, to_numpy
 from glassnet.train._metrics import Accumulator, resolve_metrics
 from glassnet.train.callbacks import CallbackList
 from glassnet.train.checkpointing import ModelCheckpoint
+from glassnet.train.evaluation import (
+    batch_len,
+    evaluate,
+    forward,
+    predict,
+    to_batch_tensor,
+    unpack_batch,
+)
 from glassnet.train.loggers import JSONLLogger
 from glassnet.train.progress import ProgressBar
 from glassnet.train.run import RunDir, describe_config
@@ -44,45 +51,6 @@ from glassnet.train.run import RunDir, describe_config
 log = logging.getLogger("glassnet.train")
 
 __all__ = ["Trainer"]
-
-_NOT_IN_HISTORY = {"epoch", "step", "time", "samples_per_s"}
-
-
-def _as_tensor(x, device):
-    from glassnet.tensor import Tensor
-
-    if isinstance(x, (list, tuple)):
-        return type(x)(_as_tensor(v, device) for v in x)
-    if x is None:
-        return None
-    if not isinstance(x, Tensor):
-        x = Tensor(np.asarray(x))
-    return x if str(device) == "cpu" and str(x.device) == "cpu" else x.to(device)
-
-
-def _unpack(batch):
-    """(inputs, targets) from a batch: ``(x, y)``/``[x, y]``, a dict, or inputs alone."""
-    if isinstance(batch, dict):
-        x = next((batch[k] for k in ("input", "inputs", "x", "image", "images") if k in batch), None)
-        y = next((batch[k] for k in ("target", "targets", "y", "label", "labels") if k in batch), None)
-        if x is None:
-            raise ValueError(f"Trainer: a dict batch needs an 'input'/'x'/'image' entry, got keys {sorted(batch)}")
-        return x, y
-    if isinstance(batch, (list, tuple)):
-        if len(batch) >= 2:
-            return batch[0], batch[1]
-        return batch[0], None
-    return batch, None
-
-
-def _batches_of(data, batch_size):
-    """Iterate a DataLoader-like object, or cut ``(X, y)`` / ``X`` arrays into batches."""
-    if isinstance(data, tuple) and len(data) == 2 and hasattr(data[0], "shape"):
-        X, y = data
-        return ([X[i:i + batch_size], y[i:i + batch_size]] for i in range(0, len(X), batch_size))
-    if hasattr(data, "shape"):
-        return ([data[i:i + batch_size]] for i in range(0, len(data), batch_size))
-    return iter(data)
 
 
 class Trainer:
@@ -113,9 +81,11 @@ class Trainer:
                  scheduler_monitor="val_loss", log_every_n_steps=None, config=None, report=True,
                  run_root="runs"):
         if scheduler_interval not in ("epoch", "step"):
-            raise ValueError(f"Trainer: scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
+            raise ValueError(f"Trainer: scheduler_interval must be 'epoch' or 'step', "
+                             f"got {scheduler_interval!r}")
         if not callable(loss):
-            raise TypeError(f"Trainer: loss must be callable as loss(output, target), got {type(loss).__name__}")
+            raise TypeError(f"Trainer: loss must be callable as loss(output, target), "
+                            f"got {type(loss).__name__}")
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss
         self.metrics = resolve_metrics(metrics)
         self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
@@ -179,8 +149,8 @@ class Trainer:
     def _build_callbacks(self, val_loader):
         cbs = list(self._user_callbacks)
         if self.run is not None:
-            if not any(isinstance(c, JSONLLogger) and os.path.abspath(c.filename) == self.run.metrics_path
-                       for c in cbs):
+            if not any(isinstance(c, JSONLLogger)
+                       and os.path.abspath(c.filename) == self.run.metrics_path for c in cbs):
                 cbs.append(JSONLLogger(self.run.metrics_path, every_n_steps=self.log_every_n_steps))
             if not any(isinstance(c, ModelCheckpoint) for c in cbs):
                 cbs.append(ModelCheckpoint(self.run.checkpoint_dir,
@@ -193,12 +163,12 @@ class Trainer:
 
     # ------------------------------------------------------------------ one step
     def _train_step(self, batch):
-        x, y = _unpack(batch)
-        x, y = _as_tensor(x, self.device), _as_tensor(y, self.device)
+        x, y = unpack_batch(batch)
+        x, y = to_batch_tensor(x, self.device), to_batch_tensor(y, self.device)
         b = self.batch_in_epoch
         self.callbacks.call("on_batch_start", self, b, {})
         self.optimizer.zero_grad()
-        out = self.model(*x) if isinstance(x, (list, tuple)) else self.model(x)
+        out = forward(self.model, x)
         loss = self.loss_fn(out, y)
         loss.backward()
         if self.grad_clip is not None:
@@ -209,7 +179,7 @@ class Trainer:
         self.global_step += 1
         self.batch_in_epoch += 1
         value = float(loss.item())
-        n = int(x[0].shape[0] if isinstance(x, (list, tuple)) else x.shape[0])
+        n = batch_len(x)
         self._acc.add_loss(value, n)
         logs = {"loss": value}
         if self.metrics and y is not None:
@@ -284,10 +254,12 @@ class Trainer:
             self._end_epoch(val_loader)
         if max_steps is not None and self.global_step >= max_steps and self.epoch < self.epochs \
                 and self.stop_reason is None:
-            self.stop_reason = f"stopped at max_steps={max_steps} (epoch {self.epoch + 1}, step {self.global_step})"
+            self.stop_reason = (f"stopped at max_steps={max_steps} "
+                                f"(epoch {self.epoch + 1}, step {self.global_step})")
         self.callbacks.call("on_fit_end", self, dict(self.last_logs))
         if self.stop_reason:
-            self.log(self.stop_reason, logging.WARNING if self.nonfinite_step is not None else logging.INFO)
+            level = logging.WARNING if self.nonfinite_step is not None else logging.INFO
+            self.log(self.stop_reason, level)
         if self.run is not None and self.report:
             self.write_report(val_loader)
         return self.history
@@ -340,58 +312,19 @@ class Trainer:
         ``loader``: a DataLoader, any iterable of ``(x, y)`` batches, or ``(X, y)`` arrays.
         Returns ``{"loss": ..., "accuracy": ...}`` with keys prefixed by ``prefix``.
         """
-        acc = Accumulator([n for n, _ in self.metrics])
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            with no_grad():
-                for batch in _batches_of(loader, batch_size):
-                    x, y = _unpack(batch)
-                    x, y = _as_tensor(x, self.device), _as_tensor(y, self.device)
-                    out = self.model(*x) if isinstance(x, (list, tuple)) else self.model(x)
-                    n = int(x[0].shape[0] if isinstance(x, (list, tuple)) else x.shape[0])
-                    acc.add_loss(float(self.loss_fn(out, y).item()), n)
-                    out_np, y_np = to_numpy(out.data), to_numpy(y.data)
-                    for name, fn in self.metrics:
-                        acc.add(name, *fn(out_np, y_np))
-        finally:
-            self.model.train(was_training)
-        return acc.means(prefix)
+        return evaluate(self.model, loader, self.loss_fn, self.metrics, self.device, batch_size,
+                        prefix)
 
     def predict(self, data, batch_size=256, probabilities=False) -> np.ndarray:
-        """Model outputs for every sample, as one NumPy array (eval mode, no gradients).
-
-        ``data``: a DataLoader / iterable of batches (inputs are the first element), or an
-        array / Tensor of inputs cut into ``batch_size`` batches. ``probabilities=True``
-        applies softmax over dim 1 (sigmoid for a single output column).
-        """
-        outs = []
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            with no_grad():
-                for batch in _batches_of(data, batch_size):
-                    x, _ = _unpack(batch) if not hasattr(batch, "shape") else (batch, None)
-                    x = _as_tensor(x, self.device)
-                    out = self.model(*x) if isinstance(x, (list, tuple)) else self.model(x)
-                    outs.append(to_numpy(out.data))
-        finally:
-            self.model.train(was_training)
-        out = np.concatenate(outs) if outs else np.zeros((0,), np.float32)
-        if probabilities:
-            if out.ndim >= 2 and out.shape[1] > 1:
-                z = out - out.max(axis=1, keepdims=True)
-                e = np.exp(z)
-                out = e / e.sum(axis=1, keepdims=True)
-            else:
-                out = 1.0 / (1.0 + np.exp(-out))
-        return out
+        """Model outputs for every sample, as one NumPy array (see ``glassnet.train.predict``)."""
+        return predict(self.model, data, self.device, batch_size, probabilities)
 
     # ------------------------------------------------------------------ checkpoints
     def state(self) -> dict:
         """The trainer's own counters and history (JSON-safe), as saved in checkpoints."""
-        return {"epoch": self.epoch, "global_step": self.global_step, "batch_in_epoch": self.batch_in_epoch,
-                "epochs": self.epochs, "epoch_lr": self._epoch_lr, "accumulator": self._acc.state_dict(),
+        return {"epoch": self.epoch, "global_step": self.global_step,
+                "batch_in_epoch": self.batch_in_epoch, "epochs": self.epochs,
+                "epoch_lr": self._epoch_lr, "accumulator": self._acc.state_dict(),
                 "history": self.history}
 
     def save_checkpoint(self, path) -> str:
@@ -461,7 +394,8 @@ class Trainer:
                                                   "time": time.strftime("%Y-%m-%dT%H:%M:%S")})
             self.run.write_config(old)
         else:
-            self.run.write_config(describe_config(self, self.train_loader, self.val_loader, self.epochs))
+            self.run.write_config(describe_config(self, self.train_loader, self.val_loader,
+                                                  self.epochs))
 
     # ------------------------------------------------------------------ report
     def write_report(self, loader=None, test_metrics=None, classes=None, title=None):
@@ -472,4 +406,5 @@ class Trainer:
         """
         from glassnet.train.report import report_from_trainer
 
-        return report_from_trainer(self, loader, test_metrics=test_metrics, classes=classes, title=title)
+        return report_from_trainer(self, loader, test_metrics=test_metrics, classes=classes,
+                                   title=title)

@@ -40,7 +40,8 @@ def plot_confusion_matrix(cm, classes=None, path=None, normalize: bool = True,
         raise TypeError("plot_confusion_matrix: path is required")
     cm = as_numpy(cm).astype(np.float64)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise ValueError(f"plot_confusion_matrix: cm must be a square (K, K) matrix, got shape {cm.shape}")
+        raise ValueError(f"plot_confusion_matrix: cm must be a square (K, K) matrix, "
+                         f"got shape {cm.shape}")
     k = cm.shape[0]
     classes = [str(c) for c in (classes if classes is not None else range(k))]
     if len(classes) != k:

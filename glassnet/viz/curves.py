@@ -67,7 +67,8 @@ def plot_curves(history, path, title: str | None = "Training curves"):
             x = np.arange(1, len(y) + 1)
             label = "validation" if key.startswith("val_") else ("training" if base != "lr" else "lr")
             ax.plot(x, y, marker="o" if len(y) <= 30 else None, markersize=3, label=label)
-        if base == "lr" and np.all(_values(history[keys[0]])[~np.isnan(_values(history[keys[0]]))] > 0):
+        lr = _values(history[keys[0]]) if base == "lr" else None
+        if lr is not None and np.all(lr[~np.isnan(lr)] > 0):
             ax.set_yscale("log")
         ax.set_title(base.replace("_", " "))
         ax.set_xlabel("epoch")

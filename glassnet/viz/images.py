@@ -80,7 +80,8 @@ def plot_filters(weight, path, max_filters: int = 64, channel: int | None = None
         else:
             c = 0 if channel is None else int(channel)
             if not 0 <= c < w.shape[1]:
-                raise ValueError(f"plot_filters: channel {c} out of range for {w.shape[1]} input channels")
+                raise ValueError(f"plot_filters: channel {c} out of range for {w.shape[1]} "
+                                 "input channels")
             panels = w[:, c]
     else:
         panels = w
@@ -114,7 +115,7 @@ def plot_misclassified(images, y_true, y_pred, classes=None, path=None, max_imag
     titles = [f"true: {name(t[i])}\npred: {name(p[i])}" for i in wrong]
     return plot_images(images[wrong], path, titles=titles, image_shape=image_shape, panel_size=1.5,
                        what="misclassified examples",
-                       title=f"{title} ({len(np.flatnonzero(t != p))} of {len(t)})" if title else None)
+                       title=f"{title} ({int(np.sum(t != p))} of {len(t)})" if title else None)
 
 
 def plot_feature_maps(maps, path, sample: int = 0, max_maps: int = 32, title: str | None = None):

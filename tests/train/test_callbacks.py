@@ -8,14 +8,22 @@ import math
 
 import numpy as np
 import pytest
+from common import MLP, cross_entropy, loaders
 
 import glassnet as gn
 import glassnet.io as gio
 import glassnet.optim as optim
-from glassnet.train import (Callback, CSVLogger, EarlyStopping, JSONLLogger, LambdaCallback,
-                            LearningRateMonitor, ModelCheckpoint, TerminateOnNaN, Trainer)
-
-from common import MLP, cross_entropy, loaders
+from glassnet.train import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    JSONLLogger,
+    LambdaCallback,
+    LearningRateMonitor,
+    ModelCheckpoint,
+    TerminateOnNaN,
+    Trainer,
+)
 
 
 def _weights(model):

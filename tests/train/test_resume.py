@@ -14,14 +14,13 @@ import os
 
 import numpy as np
 import pytest
+from common import MLP, blobs, cross_entropy
 
 import glassnet as gn
 import glassnet.optim as optim
 from glassnet.backend import Generator
 from glassnet.data import DataLoader, TensorDataset
 from glassnet.train import ModelCheckpoint, Trainer, read_metrics
-
-from common import MLP, blobs, cross_entropy
 
 EPOCHS = 3
 

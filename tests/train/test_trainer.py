@@ -8,13 +8,12 @@ import os
 
 import numpy as np
 import pytest
+from common import MLP, cross_entropy, loaders
 
 import glassnet as gn
 import glassnet.optim as optim
 from glassnet.train import ProgressBar, Trainer, read_metrics
 from glassnet.viz import matplotlib_available
-
-from common import MLP, cross_entropy, loaders
 
 
 def _trainer(model=None, lr=0.1, **kw):
