@@ -15,6 +15,13 @@ from .parameter import Buffer, Parameter  # noqa: F401
 # --- end modules ---
 
 # --- convolution and pooling layers (conv.py, pooling.py, ...) ---
+from .conv import (  # noqa: F401,E402
+    Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, FactorizedConv2d,
+    SeparableConv2d)
+from .pooling import (  # noqa: F401,E402
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, BlurPool2d, Flatten,
+    MaxBlurPool2d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool2d, Unflatten, Upsample)
 # --- end convolution ---
 
 from . import functional, init, utils  # noqa: E402,F401
