@@ -15,7 +15,8 @@ from glassnet.optim.optimizer import (
 
 class Adam(Optimizer):
     r"""Adam (``torch.optim.Adam``): momentum on the gradient, scaled per coordinate by a running
-    estimate of the gradient's magnitude.
+    estimate of the gradient's magnitude — in the lectures' words, "Adam adds momentum to
+    RMSprop".
 
     Step ``t`` (counting from 1), for each parameter::
 

@@ -1,10 +1,14 @@
 """BatchSizeScheduler: small batches first, larger batches later.
 
-The lectures' mini-batch SGD estimates the full gradient from a batch of ``B`` samples; the
-estimate is unbiased and its noise shrinks like ``1 / sqrt(B)``. Early in training that noise is
-useful: small batches take many cheap, noisy steps that explore the loss surface and escape
-sharp regions. Later, the noise is what keeps SGD bouncing around a minimum instead of settling
-in it, and larger batches average it away (and use the hardware better).
+The lectures' "varying batch sizes" (mini-batch training): *use a small batch size when the
+network starts training; increase it when the network gets better and needs a clearer gradient*.
+Mini-batch SGD, ``W <- W - eta * sum_{i in B} dL_i/dW``, estimates the full gradient from a
+batch of ``B`` samples; the estimate is unbiased and its noise shrinks like ``1 / sqrt(B)``.
+Early in training that noise is useful: small batches take many cheap, noisy steps that explore
+the loss surface and escape sharp regions. Later, the noise is what keeps SGD bouncing around a
+minimum instead of settling in it, and larger batches average it away (and use the hardware
+better). The lectures add that it is a good idea not much used in practice; this class makes it
+a one-line experiment.
 
 Decaying the learning rate and growing the batch size are two ways to lower that noise: the
 scale of SGD's noise is roughly ``lr * N / B`` (N the data set size), so multiplying ``B`` by

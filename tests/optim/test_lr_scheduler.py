@@ -107,7 +107,7 @@ def test_sequence_matches_torch(case):
     gopt, topt = _opts(kind)
     gs = getattr(gsched, name)(gopt, **kw)
     ts = getattr(torch.optim.lr_scheduler, name)(topt, **kw)
-    steps = STEPS if name != "OneCycleLR" else STEPS - 1
+    steps = STEPS
     _assert_seq_equal(_record(gopt, gs, steps), _record(topt, ts, steps))
     assert gs.last_epoch == ts.last_epoch
     assert [g["lr"] for g in gopt.param_groups] == gs.get_last_lr()
@@ -116,7 +116,7 @@ def test_sequence_matches_torch(case):
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_state_dict_json_round_trip_resumes_exactly(case):
     name, kw, kind = case
-    steps = STEPS if name != "OneCycleLR" else STEPS - 1
+    steps = STEPS
     k = 37
     gopt, _ = _opts(kind)
     sched = getattr(gsched, name)(gopt, **kw)
