@@ -29,29 +29,80 @@ def _draw_panel(ax, sample, image_shape=None, cmap="gray", flat_as_image=True, s
         ax.tick_params(labelsize=6)
 
 
+def _mosaic(tiles, cols, title_band):
+    """Tiles (all HxW, or HxWx3) on one canvas with gaps: (canvas, [(x_center, y_top)])."""
+    h, w = tiles[0].shape[:2]
+    rgb = any(t.ndim == 3 for t in tiles)
+    if rgb:
+        tiles = [t if t.ndim == 3 else np.repeat(t[..., None], 3, axis=2) for t in tiles]
+    pad = max(1, round(0.12 * min(h, w)))
+    band = round(title_band * h)
+    rows = -(-len(tiles) // cols)
+    shape = (rows * (h + pad + band) + pad, cols * (w + pad) + pad) + ((3,) if rgb else ())
+    canvas = np.full(shape, 1.0 if rgb else np.nan)
+    anchors = []
+    for i, t in enumerate(tiles):
+        r, c = divmod(i, cols)
+        y0, x0 = pad + band + r * (h + pad + band), pad + c * (w + pad)
+        canvas[y0:y0 + h, x0:x0 + w] = t
+        anchors.append((x0 + (w - 1) / 2, y0 - 0.5))
+    return canvas, anchors
+
+
 def plot_images(images, path, titles=None, ncols=None, title=None, image_shape=None,
-                panel_size=1.4, what="image grid", signals=False):
+                panel_size=1.4, what="image grid", signals=False, cmap="gray"):
     """A grid of samples (images or 1-D signals) with optional per-panel titles.
 
-    ``signals=True`` draws every sample as lines (one per row of a 2-D sample)."""
+    Images of one shape are tiled into a single picture (fast even for hundreds of panels);
+    1-D signals (or ``signals=True``) get one small line plot each.
+    """
     images = as_numpy(images)
     n = len(images)
     rows, cols = grid_shape(max(n, 1), ncols)
-    fig = new_figure((panel_size * cols + 0.4, panel_size * rows + (0.6 if title else 0.2)), what)
+    shown = [] if signals else [to_displayable(im, image_shape) for im in images]
+    tiled = n > 0 and not signals and all(k == "image" for k, _ in shown) \
+        and len({a.shape[:2] for _, a in shown}) == 1
+    # room above each tile for its title: about 0.3 inch for two lines of 7-point text
+    band = 0.0 if titles is None else \
+        (0.32 if any("\n" in str(t) for t in titles) else 0.18) / panel_size
+    top = 0.45 if title else 0.05
+    if tiled:
+        canvas, anchors = _mosaic([a for _, a in shown], cols, band)
+        h, w = shown[0][1].shape[:2]
+        width = panel_size * cols * min(max(w / h, 0.5), 3.0)
+        height = width * canvas.shape[0] / canvas.shape[1]
+        size = (width, height + top)
+    else:
+        size = (panel_size * cols + 0.4, panel_size * rows + (0.6 if title else 0.2))
+    fig = new_figure(size, what)
     if fig is None:
         return None
     if n == 0:
         ax = fig.add_subplot(1, 1, 1)
         ax.axis("off")
         ax.text(0.5, 0.5, "nothing to show", ha="center", va="center")
-    for i in range(n):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        _draw_panel(ax, images[i], image_shape, signal=signals)
-        if titles is not None:
-            ax.set_title(titles[i], fontsize=7)
+    elif tiled:
+        import matplotlib
+
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0 - top / size[1]))
+        cm = matplotlib.colormaps[cmap].with_extremes(bad="white")
+        ax.imshow(canvas, cmap=None if canvas.ndim == 3 else cm, vmin=0, vmax=1,
+                  interpolation="nearest", aspect="equal")
+        ax.axis("off")
+        for i, (x, y) in enumerate(anchors if titles is not None else ()):
+            ax.text(x, y, titles[i], ha="center", va="bottom", fontsize=7)
+    else:
+        for i in range(n):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            _draw_panel(ax, images[i], image_shape, signal=signals)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=7)
+        fig.tight_layout()
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        if tiled:
+            fig.suptitle(title, y=1.0 - 0.08 / size[1], va="top")
+        else:
+            fig.suptitle(title)
     return save_figure(fig, path)
 
 
@@ -138,6 +189,11 @@ def plot_feature_maps(maps, path, sample: int = 0, max_maps: int = 32, title: st
             raise ValueError(f"plot_feature_maps: expected (N, C, H, W), (N, C, L) or (C, H, W) maps, "
                              f"got shape {m.shape} ({name or 'maps'})")
         rows.append((name, m[:max_maps]))
+    if len(rows) == 1 and rows[0][1].ndim == 3:  # one layer of 2-D maps: one tiled picture
+        name, m = rows[0]
+        return plot_images(m, path, titles=[f"ch {c}" for c in range(len(m))], panel_size=1.2,
+                           what="feature maps", cmap="viridis",
+                           title=title or (f"Feature maps: {name}" if name else "Feature maps"))
     cols = max(len(m) for _, m in rows)
     fig = new_figure((1.2 * cols + 0.6, 1.3 * len(rows) + 0.6), "feature maps")
     if fig is None:

@@ -153,3 +153,33 @@ def test_resume_rejects_a_weights_only_file(tmp_path):
     with pytest.raises(gn.io.CheckpointError, match="not a Trainer checkpoint"):
         trainer(model, opt, sched, False).resume(tmp_path / "w.safetensors")
     assert os.path.exists(tmp_path / "w.safetensors")
+
+
+def test_resume_with_layers_batchnorm_and_dropout(tmp_path):
+    """Library layers: BatchNorm buffers (running stats, an int64 counter) resume exactly too."""
+    nn = pytest.importorskip("glassnet.nn")
+    if not all(hasattr(nn, n) for n in ("Conv2d", "BatchNorm2d", "Dropout", "Flatten")):
+        pytest.skip("layers not available")
+
+    def build(seed):
+        gn.manual_seed(seed)
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(72, 1, 6, 6)).astype(np.float32)
+        y = (x[:, 0, :3].mean((1, 2)) > 0).astype(np.int64)
+        loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                              nn.Dropout(0.25), nn.Linear(4 * 4 * 4, 2))
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+        return model, opt, loader
+
+    model, opt, loader = build(0)
+    Trainer(model, opt, nn.CrossEntropyLoss(), run_dir=False, progress=False).fit(loader, epochs=2)
+    ref = weights(model)
+    model, opt, loader = build(0)
+    Trainer(model, opt, nn.CrossEntropyLoss(), run_dir=tmp_path, progress=False,
+            report=False).fit(loader, epochs=2, max_steps=6)
+    model, opt, loader = build(1)
+    Trainer(model, opt, nn.CrossEntropyLoss(), run_dir=tmp_path, progress=False,
+            report=False).fit(loader, epochs=2, resume_from=tmp_path)
+    assert "1.num_batches_tracked" in ref and ref["1.num_batches_tracked"].dtype == np.int64
+    assert_bitwise_equal(ref, weights(model))

@@ -172,3 +172,20 @@ def test_progress_output(capsys):
     buf = io.StringIO()
     _trainer(callbacks=[ProgressBar(stream=buf, mode="bar")]).fit(train, val, epochs=1)
     assert "epoch 1/1" in buf.getvalue() and "loss" in buf.getvalue()
+
+
+def test_evaluation_only_trainer_and_first_layer_weight():
+    """``Trainer(model, None, loss)`` evaluates (the command line's ``evaluate``); the report
+    picks the first convolution's weight for its filters plot."""
+    nn = pytest.importorskip("glassnet.nn")
+    from glassnet.train.report import first_layer_weight
+
+    _, val = loaders(n=60)
+    model = MLP()
+    ev = Trainer(model, None, cross_entropy, run_dir=False, progress=False).evaluate(val)
+    assert set(ev) == {"loss", "accuracy"}
+    assert first_layer_weight(model) == (None, None)  # 2 inputs: no picture in a Linear
+    if hasattr(nn, "Conv2d"):
+        net = nn.Sequential(nn.Linear(3, 3), nn.Conv2d(1, 4, 3), nn.Conv2d(4, 2, 3))
+        name, w = first_layer_weight(net)
+        assert name == "1.weight" and w.shape == (4, 1, 3, 3)
