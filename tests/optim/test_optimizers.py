@@ -288,3 +288,26 @@ def test_repr_and_hooks():
     h1.remove()
     opt.step()
     assert calls == ["pre", "post", "post"]
+
+
+def test_named_parameters_and_subclass_step_hooks_run_once():
+    p = gn.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    q = gn.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+
+    class Clipped(goptim.SGD):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for t in group["params"]:
+                    t.grad.data.clip(-0.5, 0.5, out=t.grad.data)
+            return super().step(closure)
+
+    opt = Clipped([("w", p), ("b", q)], lr=1.0)
+    assert opt.param_groups[0]["param_names"] == ["w", "b"]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["w", "b"]
+    calls = []
+    opt.register_step_post_hook(lambda o, a, k: calls.append(1))
+    p.grad, q.grad = gn.ones(2) * 3, gn.ones(3) * -3
+    opt.step()
+    assert calls == [1]
+    np.testing.assert_allclose(p.data, 0.5)
+    np.testing.assert_allclose(q.data, 1.5)
