@@ -47,6 +47,29 @@ def accuracy_count(output, target) -> tuple[float, int]:
 accuracy_count.sum_count = True
 
 
+def _top_k(name):
+    """k from 'top5', 'top5_accuracy', 'top_5_accuracy'; None for other names."""
+    core = name.removesuffix("_accuracy").removeprefix("top").lstrip("_")
+    return int(core) if name.startswith("top") and core.isdigit() and int(core) > 0 else None
+
+
+def _top_k_count(k):
+    """(sum, count) of top-k hits: the target is among the k highest scores, i.e. fewer than
+    k classes score strictly higher than it (the ImageNet top-5 measure)."""
+
+    def count(output, target):
+        out, t = to_numpy(output), to_numpy(target)
+        if out.ndim != 2 or out.shape[1] < k:
+            raise ValueError(f"top{k}_accuracy: expected scores (N, C) with C >= {k}, "
+                             f"got shape {out.shape}")
+        t = t.argmax(axis=1) if t.shape == out.shape else t.reshape(-1).astype(np.int64)
+        higher = (out > out[np.arange(len(t)), t][:, None]).sum(axis=1)
+        return float(np.sum(higher < k)), int(len(t))
+
+    count.sum_count = True
+    return count
+
+
 def _named(fn, name=None):
     return name or getattr(fn, "__name__", type(fn).__name__)
 
@@ -66,8 +89,12 @@ def resolve_metrics(metrics):
             if m in ("accuracy", "acc"):
                 out.append(("accuracy", accuracy_count))
                 continue
-            raise ValueError(f"Trainer: unknown metric {m!r}; use 'accuracy' or pass a callable "
-                             "fn(output, target) -> float")
+            k = _top_k(m)
+            if k is not None:
+                out.append((f"top{k}_accuracy", _top_k_count(k)))
+                continue
+            raise ValueError(f"Trainer: unknown metric {m!r}; use 'accuracy', 'top5_accuracy' "
+                             "(any k) or pass a callable fn(output, target) -> float")
         name, fn = (m if isinstance(m, tuple) else (None, m))
         if not callable(fn):
             raise TypeError(f"Trainer: a metric must be a name or a callable, got {type(fn).__name__}")

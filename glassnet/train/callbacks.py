@@ -8,6 +8,8 @@ A callback overrides any of::
     on_batch_end(trainer, batch, logs)     logs: loss, batch metrics, step, epoch, batch_size
     on_epoch_end(trainer, epoch, logs)     logs: loss/metrics, val_loss/val_metrics, lr, time
     on_fit_end(trainer, logs)
+    on_exception(trainer, exc)             fit ends with an exception: close files (no saving:
+                                           the model may be half-way through an update)
 
 and sees the whole trainer (``trainer.model``, ``trainer.optimizer``, ``trainer.global_step``,
 ``trainer.history``, ...). Setting ``trainer.stop_training = True`` (with a
@@ -77,6 +79,9 @@ class Callback:
 
     def on_fit_end(self, trainer, logs):
         pass
+
+    def on_exception(self, trainer, exc):
+        """``fit`` is ending with an exception (Ctrl-C, a crash): release files, bars."""
 
     def state_dict(self) -> dict:
         """Whatever a resumed run needs to continue this callback exactly (JSON/array values)."""

@@ -83,6 +83,9 @@ class CSVLogger(Callback):
             self._file.close()
             self._file = None
 
+    def on_exception(self, trainer, exc):
+        self.on_fit_end(trainer, {})
+
 
 class JSONLLogger(Callback):
     """One JSON object per line: ``{"type": "epoch", "epoch": 3, "step": 1500, "loss": ...}``
@@ -136,3 +139,6 @@ class JSONLLogger(Callback):
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def on_exception(self, trainer, exc):
+        self.on_fit_end(trainer, {})

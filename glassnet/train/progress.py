@@ -105,3 +105,6 @@ class ProgressBar(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+    def on_exception(self, trainer, exc):
+        self.on_fit_end(trainer, {})

@@ -242,16 +242,15 @@ class Trainer:
         if state is not None and state.get("rng") is not None:
             restore_rng_state(state["rng"])  # last: nothing between here and the loop draws
         self.resuming = False
-        while self.epoch < self.epochs and not self.stop_training:
-            if max_steps is not None and self.global_step >= max_steps:
-                break
-            broke = self._run_epoch(train_loader, max_steps)
-            n = self.steps_per_epoch
-            complete = not broke or (n is not None and self.batch_in_epoch >= n
-                                     and self.nonfinite_step is None)
-            if not complete:
-                break
-            self._end_epoch(val_loader)
+        if self.epoch >= self.epochs:
+            self.log(f"fit: nothing to do, {self.epoch} of epochs={self.epochs} already done "
+                     "(epochs counts the whole run, resumed epochs included)")
+        try:
+            self._loop(train_loader, val_loader, max_steps)
+        except BaseException as exc:
+            for cb in self.callbacks:
+                cb.on_exception(self, exc)
+            raise
         if max_steps is not None and self.global_step >= max_steps and self.epoch < self.epochs \
                 and self.stop_reason is None:
             self.stop_reason = (f"stopped at max_steps={max_steps} "
@@ -263,6 +262,18 @@ class Trainer:
         if self.run is not None and self.report:
             self.write_report(val_loader)
         return self.history
+
+    def _loop(self, train_loader, val_loader, max_steps):
+        while self.epoch < self.epochs and not self.stop_training:
+            if max_steps is not None and self.global_step >= max_steps:
+                break
+            broke = self._run_epoch(train_loader, max_steps)
+            n = self.steps_per_epoch
+            complete = not broke or (n is not None and self.batch_in_epoch >= n
+                                     and self.nonfinite_step is None)
+            if not complete:
+                break
+            self._end_epoch(val_loader)
 
     def _run_epoch(self, loader, max_steps):
         """Train over (the rest of) one epoch; True when it stopped early."""

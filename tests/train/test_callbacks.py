@@ -213,3 +213,27 @@ def test_jsonl_writes_nonfinite_as_strings(tmp_path):
     lines = open(tmp_path / "m.jsonl").read().splitlines()
     assert json.loads(lines[-1])["loss"] == "nan"  # valid JSON everywhere
     assert gn.isnan(gn.tensor(float("nan"))).item()
+
+
+def test_top_k_metric_and_exception_closes_logs(tmp_path):
+    train, val = loaders(n=100, classes=3)
+    t = Trainer(MLP(), optim.SGD(MLP().parameters(), lr=0.0), cross_entropy,
+                metrics=("accuracy", "top2"), run_dir=False, progress=False)
+    hist = t.fit(train, val, epochs=1)
+    assert hist["top2_accuracy"][0] >= hist["accuracy"][0]
+    assert Trainer(MLP(), None, cross_entropy, metrics=("top3_accuracy",), run_dir=False,
+                   progress=False).evaluate(val)["top3_accuracy"] == 1.0
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        Trainer(MLP(), None, cross_entropy, metrics=("f1",))
+
+    log = JSONLLogger(tmp_path / "m.jsonl", every_n_steps=1)
+
+    def boom(trainer, batch, logs):
+        if trainer.global_step == 2:
+            raise KeyboardInterrupt
+
+    t = _trainer([log, LambdaCallback(on_batch_end=boom)])
+    with pytest.raises(KeyboardInterrupt):
+        t.fit(train, None, epochs=1)
+    assert log._file is None  # closed by on_exception
+    assert len(open(tmp_path / "m.jsonl").read().splitlines()) in (1, 2)

@@ -183,3 +183,24 @@ def test_resume_with_layers_batchnorm_and_dropout(tmp_path):
             report=False).fit(loader, epochs=2, resume_from=tmp_path)
     assert "1.num_batches_tracked" in ref and ref["1.num_batches_tracked"].dtype == np.int64
     assert_bitwise_equal(ref, weights(model))
+
+
+def test_resume_with_a_per_step_schedule(tmp_path):
+    """A OneCycle schedule stepped every batch: its counters resume mid-epoch too."""
+
+    def build(seed):
+        model, _, _, train, val = make(seed)
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=2 * len(train))
+        return model, opt, sched, train, val
+
+    model, opt, sched, train, val = build(0)
+    trainer(model, opt, sched, False, scheduler_interval="step").fit(train, val, epochs=2)
+    ref = weights(model)
+    model, opt, sched, train, val = build(0)
+    trainer(model, opt, sched, tmp_path, scheduler_interval="step").fit(train, val, epochs=2,
+                                                                        max_steps=10)
+    model, opt, sched, train, val = build(2)
+    t = trainer(model, opt, sched, tmp_path, scheduler_interval="step")
+    t.fit(train, val, epochs=2, resume_from=tmp_path)
+    assert_bitwise_equal(ref, weights(model))
