@@ -317,9 +317,25 @@ class Module:
         yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                        remove_duplicate)
 
+    def _module_list(self):
+        """Every distinct submodule (self first, depth first), without building names."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            out.append(m)
+            stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+        return out
+
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        seen = set()
+        for m in (self._module_list() if recurse else (self,)):
+            for p in m._parameters.values():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield p
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse,

@@ -55,8 +55,7 @@ class _ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         out = array_module(x).maximum(x, 0)
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(out > 0)
+        ctx.save_for_backward(out > 0)
         return out
 
     @staticmethod

@@ -42,50 +42,50 @@ def _unflatten_grad(g2, shape):
     return xp.moveaxis(g2.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
 
 
-def _sample_weights(y, w, ignore_index, dtype, xp):
-    """Per-sample weights w[y_i] (0 where y_i == ignore_index), labels made safe to index with."""
-    valid = y != ignore_index
-    all_valid = bool(valid.all())
-    ysafe = y if all_valid else xp.where(valid, y, 0)
+def _sample_weights(y, w, has_ignore, ignore_index, dtype, xp):
+    """Per-sample weights w[y_i] (0 where y_i == ignore_index; None when all are 1), the mask
+    of valid samples (None when all are valid) and labels made safe to index with."""
+    valid = (y != ignore_index) if has_ignore else None
+    ysafe = y if valid is None else xp.where(valid, y, 0)
     if w is None:
-        wy = None if all_valid else valid.astype(dtype)
+        wy = None if valid is None else valid.astype(dtype)
     else:
         wy = w[ysafe].astype(dtype, copy=False)
-        if not all_valid:
+        if valid is not None:
             wy = wy * valid
-    return ysafe, wy
+    return ysafe, wy, valid
 
 
 class _CrossEntropy(Function):
     """Fused log-softmax + NLL over class indices, on a (M, C) view of the logits."""
 
     @staticmethod
-    def forward(ctx, x, y, w, ignore_index, reduction, eps):
+    def forward(ctx, x, y, w, has_ignore, ignore_index, reduction, eps):
         shape = x.shape
         x2, y2 = _flatten_classes(x, y)
         xp = array_module(x2)
         m, c = x2.shape
-        ysafe, wy = _sample_weights(y2, w, ignore_index, x2.dtype, xp)
+        t = x2.dtype.type
+        ysafe, wy, valid = _sample_weights(y2, w, has_ignore, ignore_index, x2.dtype, xp)
         # Stable log-softmax: shift by the row max (softmax is shift invariant).
         sh = x2 - x2.max(axis=1, keepdims=True)
-        e = xp.exp(sh)
+        rows = xp.arange(m)
+        picked = sh[rows, ysafe]
+        if eps:
+            # -sum_c w_c log p_c = sum(w) lse - sum_c w_c sh_c, needs sh before exp overwrites it
+            shw = sh.sum(axis=1) if w is None else sh @ w
+        e = xp.exp(sh, out=sh)
         s = e.sum(axis=1)
         lse = xp.log(s)
-        rows = xp.arange(m)
-        loss = lse - sh[rows, ysafe]  # -log p_y
+        loss = lse - picked  # -log p_y
         if wy is not None:
-            loss = loss * wy
+            loss *= wy
         if eps:
-            loss = loss * x2.dtype.type(1 - eps)
-            if w is None:
-                smooth = c * lse - sh.sum(axis=1)  # -sum_c log p_c
-            else:
-                smooth = w.sum() * lse - sh @ w  # -sum_c w_c log p_c
-            if wy is not None and w is None:
-                smooth = smooth * wy
-            elif w is not None and not bool((y2 != ignore_index).all()):
-                smooth = smooth * (y2 != ignore_index)
-            loss = loss + smooth * x2.dtype.type(eps / c)
+            smooth = (t(c) if w is None else w.sum()) * lse - shw
+            if valid is not None:
+                smooth *= valid
+            loss *= t(1 - eps)
+            loss += smooth * t(eps / c)
         denom = None
         if reduction == "mean":
             denom = float(m) if wy is None else float(wy.sum())
@@ -95,19 +95,19 @@ class _CrossEntropy(Function):
         else:
             out = loss.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else loss.reshape(())
         e /= s[:, None]  # e is now softmax(x): all the backward pass needs
-        ctx.save_for_backward(e, ysafe, wy, w)
-        ctx.c = (shape, reduction, denom, eps, ignore_index, y2)
+        ctx.save_for_backward(e, ysafe, wy, w, valid)
+        ctx.c = (shape, reduction, denom, eps)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        p, ysafe, wy, w = ctx.saved_tensors
-        shape, reduction, denom, eps, ignore_index, y2 = ctx.c
-        return _unflatten_grad(_ce_backward(p, ysafe, wy, w, g, reduction, denom, eps, y2,
-                                            ignore_index), shape), None, None, None, None, None
+        p, ysafe, wy, w, valid = ctx.saved_tensors
+        shape, reduction, denom, eps = ctx.c
+        grad = _ce_backward(p, ysafe, wy, w, valid, g, reduction, denom, eps)
+        return (_unflatten_grad(grad, shape),) + (None,) * 6
 
 
-def _ce_backward(p, y, wy, w, g, reduction, denom, eps, y2, ignore_index):
+def _ce_backward(p, y, wy, w, valid, g, reduction, denom, eps):
     """d loss_i / d x_i = (1 - eps) w_{y_i} (p_i - e_{y_i}) + (eps / C)(sum(w) p_i - w)."""
     xp = array_module(p)
     m, c = p.shape
@@ -121,18 +121,28 @@ def _ce_backward(p, y, wy, w, g, reduction, denom, eps, y2, ignore_index):
         scale, rscale = g.astype(p.dtype), None
     else:
         scale, rscale = None, g.reshape(-1)
-    # per-row multiplier of the (p - e_y) term
-    row = wy if wy is not None else None
-    if rscale is not None:
-        row = rscale if row is None else row * rscale
     if not eps:
-        grad = p.copy() if row is None else p * row[:, None]
-        grad[rows, y] -= 1 if row is None else row
+        # per-row multiplier r of (p - e_y): sample weight, upstream gradient, 1 / denom
+        r = wy
+        if rscale is not None:
+            r = rscale if r is None else r * rscale
+        if r is None:
+            if scale is None:
+                grad = p.copy()
+                grad[rows, y] -= 1
+            else:
+                grad = p * scale  # one pass: (p - e_y) * scale = p * scale - e_y * scale
+                grad[rows, y] -= scale
+            return grad
+        if scale is not None:
+            r = r * scale
+        grad = p * r[:, None]
+        grad[rows, y] -= r
+        return grad
     else:
         a = t(1 - eps) * (wy if wy is not None else xp.ones(m, p.dtype))
-        valid = (y2 != ignore_index).astype(p.dtype)
         sw = t(c) if w is None else w.sum()
-        b = t(eps / c) * valid
+        b = xp.full(m, eps / c, p.dtype) if valid is None else t(eps / c) * valid
         grad = p * (a * 1 + b * sw)[:, None]
         grad[rows, y] -= a
         grad -= b[:, None] * (1 if w is None else w[None, :])
@@ -155,14 +165,18 @@ def _check_index_target(op, x, target, num_classes, ignore_index):
         raise RuntimeError(f"{op}: expected target of shape {want} for input of shape "
                            f"{tuple(x.shape)} (classes along dim {1 if x.ndim >= 2 else 0}), "
                            f"got target of shape {tuple(y.shape)}")
+    has_ignore = False
     if y.size:
-        bad = (y != ignore_index) & ((y < 0) | (y >= num_classes))
-        if bool(bad.any()):
-            label = int(y[bad].reshape(-1)[0])
-            raise IndexError(f"{op}: target label {label} is out of range for {num_classes} "
-                             f"classes (expected 0 <= label < {num_classes}, or "
-                             f"ignore_index={ignore_index})")
-    return y.astype(backend.int64, copy=False)
+        ymin, ymax = int(y.min()), int(y.max())
+        has_ignore = ymin <= ignore_index <= ymax and bool((y == ignore_index).any())
+        if ymin < 0 or ymax >= num_classes:
+            bad = (y != ignore_index) & ((y < 0) | (y >= num_classes))
+            if bool(bad.any()):
+                label = int(y[bad].reshape(-1)[0])
+                raise IndexError(f"{op}: target label {label} is out of range for {num_classes} "
+                                 f"classes (expected 0 <= label < {num_classes}, or "
+                                 f"ignore_index={ignore_index})")
+    return y.astype(backend.int64, copy=False), has_ignore
 
 
 def _check_weight(op, weight, c, dtype):
@@ -207,8 +221,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"{op}: target has the input's shape {tuple(input.shape)}, so it is "
                            f"read as class probabilities, which must be floating point (got "
                            f"{target.dtype})")
-    y = _check_index_target(op, input, target, c, ignore_index)
-    return _CrossEntropy.apply(input, y, w, ignore_index, reduction, float(label_smoothing))
+    y, has_ignore = _check_index_target(op, input, target, c, ignore_index)
+    return _CrossEntropy.apply(input, y, w, has_ignore, ignore_index, reduction,
+                               float(label_smoothing))
 
 
 def _cross_entropy_probs(x, t, weight, reduction, eps, cdim):
@@ -230,11 +245,11 @@ def _cross_entropy_probs(x, t, weight, reduction, eps, cdim):
 
 class _NLL(Function):
     @staticmethod
-    def forward(ctx, x, y, w, ignore_index, reduction):
+    def forward(ctx, x, y, w, has_ignore, ignore_index, reduction):
         shape = x.shape
         x2, y2 = _flatten_classes(x, y)
         xp = array_module(x2)
-        ysafe, wy = _sample_weights(y2, w, ignore_index, x2.dtype, xp)
+        ysafe, wy, _ = _sample_weights(y2, w, has_ignore, ignore_index, x2.dtype, xp)
         picked = -x2[xp.arange(x2.shape[0]), ysafe]
         if wy is not None:
             picked = picked * wy
@@ -264,7 +279,7 @@ class _NLL(Function):
         else:
             v = v * g.reshape(-1)
         grad[xp.arange(shape2[0]), y] = v
-        return _unflatten_grad(grad, shape), None, None, None, None
+        return (_unflatten_grad(grad, shape),) + (None,) * 5
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -282,8 +297,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise RuntimeError(f"{op}: input must have at least 1 dimension (the classes)")
     c = input.shape[0 if input.ndim == 1 else 1]
     w = _check_weight(op, weight, c, input.dtype)
-    y = _check_index_target(op, input, target, c, ignore_index)
-    return _NLL.apply(input, y, w, ignore_index, reduction)
+    y, has_ignore = _check_index_target(op, input, target, c, ignore_index)
+    return _NLL.apply(input, y, w, has_ignore, ignore_index, reduction)
 
 
 # ----------------------------------------------------------------------------- binary

@@ -61,6 +61,20 @@ def linear(input, weight, bias=None):
         - input: (*, in_features); weight: (out_features, in_features); bias: (out_features,)
         - output: (*, out_features)
     """
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        _linear_error(input, weight, bias)
+    x, w = input.data, weight.data
+    # The common case is checked with a few attribute reads; the details only on failure.
+    if (w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]
+            or x.dtype != w.dtype or type(x) is not type(w)
+            or (bias is not None and (bias.data.shape != (w.shape[0],)
+                                      or bias.data.dtype != w.dtype
+                                      or type(bias.data) is not type(w)))):
+        _linear_error(input, weight, bias)
+    return _Linear.apply(input, weight, bias)
+
+
+def _linear_error(input, weight, bias):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError("linear: input and weight must be Tensors, got "
                         f"{type(input).__name__} and {type(weight).__name__}")
@@ -73,16 +87,14 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear: input dtype {input.dtype} and weight dtype {weight.dtype} "
                            "must be the same (use .to(weight.dtype) or model.double())")
     if bias is not None:
-        if tuple(bias.shape) not in ((weight.shape[0],), ()):
+        if tuple(bias.shape) != (weight.shape[0],):
             raise RuntimeError(f"linear: bias has shape {tuple(bias.shape)} but weight has "
                                f"{weight.shape[0]} output features")
         if bias.dtype != weight.dtype:
             raise RuntimeError(f"linear: bias dtype {bias.dtype} differs from weight dtype "
                                f"{weight.dtype}")
-    if backend.device_of(input.data) != backend.device_of(weight.data):
-        raise RuntimeError(f"linear: input is on {input.device} but weight is on "
-                           f"{weight.device}; move them with .to(device)")
-    return _Linear.apply(input, weight, bias)
+    raise RuntimeError(f"linear: input is on {input.device} but weight is on {weight.device}; "
+                       "move them with .to(device)")
 
 
 def bilinear(input1, input2, weight, bias=None):
