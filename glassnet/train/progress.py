@@ -10,6 +10,7 @@ CI, a notebook's captured output) it prints one line per epoch instead::
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 
@@ -75,10 +76,15 @@ class ProgressBar(Callback):
         if self._use_bar():
             from tqdm.auto import tqdm
 
-            total = trainer.steps_per_epoch
-            self._bar = tqdm(total=total, initial=trainer.batch_in_epoch, file=self._out(),
-                             desc=f"epoch {epoch + 1}/{trainer.epochs}", dynamic_ncols=True,
-                             unit="batch", leave=True)
+            try:  # a terminal that reports no size (some ptys) gets a fixed width
+                size = os.get_terminal_size(self._out().fileno())
+                sized = size.columns > 0 and size.lines > 0
+            except (AttributeError, OSError, ValueError):
+                sized = False
+            self._bar = tqdm(total=trainer.steps_per_epoch, initial=trainer.batch_in_epoch,
+                             file=self._out(), desc=f"epoch {epoch + 1}/{trainer.epochs}",
+                             dynamic_ncols=sized, ncols=None if sized else 100,
+                             nrows=None if sized else 24, unit="batch", leave=True)
 
     def on_batch_end(self, trainer, batch, logs):
         if self._bar is None:
@@ -95,7 +101,8 @@ class ProgressBar(Callback):
         line = f"epoch {epoch + 1}/{trainer.epochs}  {format_logs(logs)}"
         extra = f"  {logs.get('samples_per_s', 0):.0f} samples/s  {logs.get('time', 0):.1f}s"
         if self._bar is not None:
-            self._bar.set_postfix_str(format_logs(logs) + extra, refresh=True)
+            self._bar.set_postfix_str(f"{logs.get('samples_per_s', 0):.0f} samples/s  "
+                                      + format_logs(logs), refresh=True)
             self._bar.close()
             self._bar = None
         elif self.mode != "off":
