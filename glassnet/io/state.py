@@ -43,12 +43,20 @@ def to_numpy(value) -> np.ndarray:
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)  # (keeps 0-d arrays 0-d)
 
 
+def _is_tensor(value) -> bool:
+    """A glassnet Tensor (Parameters included) or a PyTorch tensor."""
+    from glassnet.tensor import Tensor
+
+    return isinstance(value, Tensor) or (type(value).__module__.startswith("torch")
+                                         and hasattr(value, "detach"))
+
+
 def _is_array(value) -> bool:
     if isinstance(value, np.ndarray):
         return True
     if backend._cupy is not None and isinstance(value, backend._cupy.ndarray):
         return True
-    return type(value).__name__ == "Tensor" and hasattr(value, "data") and hasattr(value, "shape")
+    return _is_tensor(value)
 
 
 def _encode_float(x: float):
@@ -67,7 +75,7 @@ def flatten_state(obj, prefix: str = "state") -> tuple[object, dict]:
 
     def walk(x, path):
         if _is_array(x):
-            kind = "tensor" if type(x).__name__ == "Tensor" else "ndarray"
+            kind = "tensor" if _is_tensor(x) else "ndarray"
             tensors[path] = to_numpy(x)
             return {"__tensor__": path, "kind": kind}
         if x is None or isinstance(x, (bool, str)):

@@ -251,3 +251,14 @@ def test_torch_interop():
     lin2 = torch.nn.Linear(3, 2)
     lin2.load_state_dict(back)
     assert torch.equal(lin2.weight, lin.weight)
+
+
+def test_save_parameters_and_torch_tensors(tmp_path):
+    import glassnet.nn as nn
+
+    params = {"w": nn.Parameter(gn.ones(2, 2)), "b": nn.Parameter(gn.zeros(2))}
+    back = gio.load(gio.save(params, tmp_path / "p.safetensors"))
+    assert list(back) == ["w", "b"] and back["w"].numpy().sum() == 4
+    torch = pytest.importorskip("torch")
+    back = gio.load(gio.save({"t": torch.arange(3.0)}, tmp_path / "t.safetensors"), as_numpy=True)
+    np.testing.assert_array_equal(back["t"], [0.0, 1.0, 2.0])
