@@ -159,7 +159,7 @@ class Context:
     # Attributes used by the engine; user Functions may add any others.
     fn = None
     next_edges = ()  # one per input: (Node, output_nr), (leaf Tensor, None) or None
-    needs_input_grad = ()
+    _needs = None
     n_outputs = 1
     _saved = None
     _freed = False
@@ -170,6 +170,18 @@ class Context:
 
     def save_for_backward(self, *arrays) -> None:
         self._saved = arrays
+
+    @property
+    def needs_input_grad(self):
+        """One bool per argument of ``forward``: does that input need a gradient?"""
+        n = self._needs
+        if n is None:
+            n = self._needs = tuple(e is not None for e in self.next_edges)
+        return n
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value):
+        self._needs = tuple(value)
 
     @property
     def saved_tensors(self):
@@ -200,67 +212,78 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        # This is the hot path of every op: one pass over the arguments, no per-call lists
+        # beyond the edges, and Tensors built without going through __init__.
         Tensor = _Tensor
         record = _grad_mode.enabled
         arrays = []
         edges = []
-        needs = []
         any_grad = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if record and a.requires_grad:
                     any_grad = True
-                    needs.append(True)
                     gf = a.grad_fn
                     edges.append((gf, a._output_nr) if gf is not None else (a, None))
                 else:
-                    needs.append(False)
                     edges.append(None)
             else:
                 arrays.append(a)
-                needs.append(False)
                 edges.append(None)
         ctx = Context()
         ctx.fn = cls
-        ctx.needs_input_grad = tuple(needs)
+        ctx.next_edges = tuple(edges)  # read lazily by ctx.needs_input_grad
         out = cls.forward(ctx, *arrays, **kwargs)
-        multi = isinstance(out, tuple)
-        if multi:
-            outs = tuple(np.asarray(o) if isinstance(o, np.generic) else o for o in out)
+        if out.__class__ is tuple:
+            outs = tuple(_np_asarray(o) if isinstance(o, _np_generic) else o for o in out)
+            multi = True
         else:
-            # NumPy reductions return scalars; a Tensor always holds an array.
-            outs = (np.asarray(out) if isinstance(out, np.generic) else out,)
+            if isinstance(out, _np_generic):  # NumPy reductions return scalars
+                out = _np_asarray(out)
+            outs = (out,)
+            multi = False
         if _anomaly["on"]:
             ctx._stack = _user_frame(traceback.extract_stack()[:-1])
             _check_finite(outs, "forward output", ctx)
+        new = _new_tensor
+        results = []
         if any_grad:
-            ctx.next_edges = tuple(edges)
             ctx.n_outputs = len(outs)
             if multi:
                 ctx._out_meta = [(o.shape, o.dtype) for o in outs]
-            results = []
             for i, o in enumerate(outs):
-                t = Tensor._make(o, o.dtype.kind == "f")
-                if t.requires_grad:
+                t = new(Tensor)
+                t.data = o
+                t.grad = None
+                t._hooks = None
+                t._output_nr = i
+                if o.dtype.kind == "f":
+                    t.requires_grad = True
                     t.grad_fn = ctx
-                    t._output_nr = i
+                else:  # integer and bool outputs (indices, masks) carry no gradient
+                    t.requires_grad = False
+                    t.grad_fn = None
                 results.append(t)
         else:
-            results = [Tensor._make(o, False) for o in outs]
+            for o in outs:
+                t = new(Tensor)
+                t.data = o
+                t.grad = None
+                t.grad_fn = None
+                t._output_nr = 0
+                t._hooks = None
+                t.requires_grad = False
+                results.append(t)
         return tuple(results) if multi else results[0]
 
 
+_new_tensor = object.__new__
+_np_generic = np.generic
+_np_asarray = np.asarray
+
+
 # ----------------------------------------------------------------------------- the engine
-def _accumulate(buf, key, g):
-    old = buf.get(key)
-    if old is None:
-        buf[key] = g
-    else:
-        # A tensor used on several paths receives the sum of their gradients.
-        buf[key] = old + g
-
-
 def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     """Backpropagate from ``tensors`` (Kahn's algorithm over the graph: iterative, no recursion).
 
@@ -273,6 +296,8 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
         grad_tensors = [grad_tensors]
     elif grad_tensors is None:
         grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
     roots = []
     for t, g in zip(tensors, grad_tensors):
         if not t.requires_grad:
@@ -309,34 +334,41 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
             if e is None or e[1] is None:
                 continue
             nxt = e[0]
-            if nxt in deps:
-                deps[nxt] += 1
-            else:
+            d = deps.get(nxt)
+            if d is None:
                 deps[nxt] = 1
                 stack.append(nxt)
+            else:
+                deps[nxt] = d + 1
 
     # 2. Seed the gradient buffers and run nodes whose dependencies are all satisfied.
+    # A buffer is keyed by the node for single-output nodes, by (node, output) otherwise.
     buf = {}
     for t, g in roots:
-        if t.grad_fn is None:
+        node = t.grad_fn
+        if node is None:
             _accumulate_leaf(t, g)
-        else:
-            _accumulate(buf, (t.grad_fn, t._output_nr), g)
+            continue
+        key = node if node.n_outputs == 1 else (node, t._output_nr)
+        old = buf.get(key)
+        buf[key] = g if old is None else old + g
     ready = [n for n, d in deps.items() if d == 0]
     anomaly = _anomaly["on"]
     while ready:
         node = ready.pop()
-        if node.n_outputs == 1:
-            g = buf.pop((node, 0), None)
-            grads_out = [g]
+        n_out = node.n_outputs
+        if n_out == 1:
+            g = buf.pop(node, None)
+            grads_out = (g,)
+            has_grad = g is not None
         else:
-            grads_out = [buf.pop((node, i), None) for i in range(node.n_outputs)]
-        if node._pre_hooks or node._retain:
+            grads_out = [buf.pop((node, i), None) for i in range(n_out)]
+            has_grad = any(g is not None for g in grads_out)
+        if node._pre_hooks is not None or node._retain is not None:
             grads_out = _run_tensor_hooks(node, grads_out)
-        if all(g is None for g in grads_out):
-            grads_in = [None] * len(node.next_edges)
-        else:
-            if node.n_outputs > 1:
+        edges = node.next_edges
+        if has_grad:
+            if n_out > 1:
                 xp = backend.array_module(*[g for g in grads_out if g is not None])
                 grads_out = [xp.zeros(s, d) if g is None else g
                              for g, (s, d) in zip(grads_out, node._out_meta)]
@@ -346,27 +378,33 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
                     "saved arrays were freed after the first backward). Pass retain_graph=True to "
                     "the first backward() if you need to backpropagate twice.")
             grads_in = node.fn.backward(node, *grads_out)
-            if not isinstance(grads_in, tuple):
+            if grads_in.__class__ is not tuple:
                 grads_in = (grads_in,)
-            if len(grads_in) < len(node.next_edges):
-                grads_in = tuple(grads_in) + (None,) * (len(node.next_edges) - len(grads_in))
             if anomaly:
                 _check_finite(grads_in, "backward (input gradient)", node)
             if not retain_graph:
                 node._saved = None
                 node._freed = True
-        for e, g in zip(node.next_edges, grads_in):
+        else:
+            grads_in = ()
+        n_in = len(grads_in)
+        for i, e in enumerate(edges):
             if e is None:
                 continue
             nxt, nr = e
+            g = grads_in[i] if i < n_in else None
             if nr is None:  # a leaf tensor
                 if g is not None:
                     _accumulate_leaf(nxt, g)
                 continue
             if g is not None:
-                _accumulate(buf, (nxt, nr), g)
-            deps[nxt] -= 1
-            if deps[nxt] == 0:
+                # A tensor used on several paths receives the sum of their gradients.
+                key = nxt if nxt.n_outputs == 1 else (nxt, nr)
+                old = buf.get(key)
+                buf[key] = g if old is None else old + g
+            d = deps[nxt] - 1
+            deps[nxt] = d
+            if d == 0:
                 ready.append(nxt)
 
 

@@ -1210,8 +1210,12 @@ def _as_tensor(o, like):
 
 def _binary(fn, a, b, op, reverse=False, true_div=False):
     """Apply a differentiable binary op with PyTorch's dtype promotion."""
-    if isinstance(b, Tensor):
-        _check_device(a, b, op)
+    cb = b.__class__
+    if cb is builtins.float and a.data.dtype.kind == "f":
+        pass  # fast path: a Python float never widens a float tensor (float32 * 2.5 is float32)
+    elif isinstance(b, Tensor):
+        if _cupy is not None:
+            _check_device(a, b, op)
         da, db = a.data.dtype, b.data.dtype
         if da != db:
             dt = backend.promote_types(da, db, a.data.ndim > 0, b.data.ndim > 0)
@@ -1229,7 +1233,8 @@ def _binary(fn, a, b, op, reverse=False, true_div=False):
             dt = backend.get_default_dtype()
         if dt != a.data.dtype:
             a = a.to(dt)
-        b = dt.type(b)
+        if cb is not builtins.float and cb is not builtins.int:
+            b = dt.type(b)  # NumPy scalars would otherwise promote like arrays
     elif b is None or isinstance(b, str):
         raise TypeError(f"{op}: unsupported operand type {type(b).__name__}")
     else:
