@@ -1,4 +1,4 @@
-"""Classification metrics: accuracy, top-k accuracy / error, confusion matrix, precision, recall, F1.
+"""Classification metrics: accuracy, top-k error, confusion matrix, precision, recall, F1.
 
 Every function accepts NumPy arrays, glassnet tensors or anything array-like, and predictions as
 either class labels or scores:

@@ -46,7 +46,7 @@ def gradient_norms(model, loss_fn, x, y, kind="weight", layers=None):
         if layers is not None:
             return isinstance(m, tuple(layers) if isinstance(layers, (list, tuple)) else layers)
         if kind == "weight":
-            return getattr(m, "weight", None) is not None and m._parameters.get("weight") is not None
+            return m._parameters.get("weight") is not None
         return next(m.children(), None) is None  # leaf modules
 
     names = {id(m): n for n, m in model.named_modules() if n and wanted(m)}

@@ -67,7 +67,11 @@ class Sequential(Module):
 
     def __delitem__(self, idx):
         keys = list(self._modules.keys())
-        for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), "Sequential")]]):
+        if isinstance(idx, slice):
+            doomed = keys[idx]
+        else:
+            doomed = [keys[_index(idx, len(keys), "Sequential")]]
+        for k in doomed:
             del self._modules[k]
         # renumber, like PyTorch, so indices stay contiguous
         items = list(self._modules.values())
@@ -134,7 +138,11 @@ class ModuleList(Module):
 
     def __delitem__(self, idx):
         keys = list(self._modules.keys())
-        for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), "ModuleList")]]):
+        if isinstance(idx, slice):
+            doomed = keys[idx]
+        else:
+            doomed = [keys[_index(idx, len(keys), "ModuleList")]]
+        for k in doomed:
             del self._modules[k]
         items = list(self._modules.values())
         self._modules.clear()
@@ -175,7 +183,7 @@ class ModuleList(Module):
         return v
 
     def __repr__(self):
-        """Runs of identical modules are folded, as PyTorch prints them: ``(0-2): 3 x Linear(...)``."""
+        """Runs of identical modules are folded as PyTorch prints them: ``(0-2): 3 x Linear()``."""
         reprs = [repr(m) for m in self]
         if not reprs:
             return self._get_name() + "()"

@@ -17,7 +17,8 @@ __all__ = ["RemovableHandle"]
 
 
 class RemovableHandle:
-    """Returned by ``register_*_hook``: ``handle.remove()`` unregisters the hook (also a context)."""
+    """Returned by ``register_*_hook``: ``handle.remove()`` unregisters the hook; also a context
+    manager that removes it on exit."""
 
     _next_id = 0
 

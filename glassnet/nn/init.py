@@ -37,7 +37,8 @@ def _fill(tensor, values):
 
 def calculate_gain(nonlinearity, param=None):
     """The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh,
-    sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu (slope 0.01 by default), 3/4 for selu."""
+    sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu (slope 0.01 by default), 3/4 for
+    selu."""
     if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
         return 1
     if nonlinearity == "tanh":

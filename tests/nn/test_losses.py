@@ -1,4 +1,4 @@
-"""Loss modules: same results as the functional forms and as torch.nn's modules; weights are buffers."""
+"""Loss modules: the same results as torch.nn's modules; class weights are buffers."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ def test_setattr_rules():
     m.register_module("sub2", nn.Tanh())
     assert [n for n, _ in m.named_children()] == ["sub", "sub2"]
     with pytest.raises(AttributeError, match="no attribute 'missing'"):
-        m.missing
+        _ = m.missing
     m.buf = nn.Buffer(gn.zeros(3))
     assert "buf" in dict(m.named_buffers())
 
@@ -209,7 +209,8 @@ def test_forward_hooks_and_handles():
     m.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
     with m.register_forward_hook(lambda mod, args, out: out + 1):
         out = m(gn.randn(2, 2))
-    np.testing.assert_allclose(out.detach().numpy(), (m.bias + 1).detach().numpy()[None].repeat(2, 0))
+    expect = (m.bias + 1).detach().numpy()[None].repeat(2, 0)
+    np.testing.assert_allclose(out.detach().numpy(), expect)
     # with_kwargs
     seen = {}
     m2 = nn.Linear(2, 2)

@@ -315,7 +315,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); gradient 1 strictly inside, 0 outside (PyTorch's convention)."""
     _check(input, "hardtanh")
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
     return _finish(input, _Hardtanh.apply(input, float(min_val), float(max_val)), inplace)
 
 
