@@ -203,6 +203,10 @@ def write_report(run_dir, history=None, test_metrics=None, model=None, examples=
         if seq:
             v, i = better(seq)
             summary.append(f"- Best {key}: {_fmt(v)} at epoch {i + 1}")
+    if test_metrics:
+        shown = ", ".join(f"`{k if k.startswith('test_') else 'test_' + k}` = {_fmt(v)}"
+                          for k, v in test_metrics.items() if isinstance(v, (int, float)))
+        summary.append(f"- Test set: {shown}")
     if history.get("lr"):
         summary.append(f"- Learning rate: {_fmt(history['lr'][0])} at the start, "
                        f"{_fmt(history['lr'][-1])} in the last epoch")
