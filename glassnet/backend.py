@@ -18,9 +18,9 @@ try:  # CuPy is optional: the GPU backend exists only where it is installed and 
 
     try:
         _CUDA_OK = _cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:  # pragma: no cover - depends on the machine
+    except Exception:  # noqa: BLE001  # pragma: no cover - any CUDA failure means no GPU
         _CUDA_OK = False
-except Exception:  # pragma: no cover - cupy absent
+except Exception:  # noqa: BLE001  # pragma: no cover - cupy absent or broken
     _cupy = None
     _CUDA_OK = False
 
@@ -34,8 +34,8 @@ int16 = np.dtype(np.int16)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
-half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
-short, int, long = int16, int32, int64  # noqa: A001
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
 
 _default_dtype = float32
 
@@ -72,7 +72,7 @@ def to_dtype(dtype) -> np.dtype | None:
         raise TypeError(f"unknown dtype {dtype!r}") from None
 
 
-import builtins as _builtins  # noqa: E402
+import builtins as _builtins
 
 builtins_float = _builtins.float
 builtins_int = _builtins.int
@@ -117,7 +117,7 @@ def scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
     """
     if isinstance(value, _builtins.bool):
         return tensor_dtype
-    if isinstance(value, _builtins.float) or (isinstance(value, np.floating)):
+    if isinstance(value, (_builtins.float, np.floating)):
         return tensor_dtype if tensor_dtype.kind == "f" else _default_dtype
     if isinstance(value, (_builtins.int, np.integer)):
         return int64 if tensor_dtype.kind == "b" else tensor_dtype
@@ -130,7 +130,7 @@ def scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
 class Device:
     """A device name: 'cpu' (NumPy) or 'cuda' / 'cuda:N' (CuPy)."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
     def __init__(self, spec="cpu"):
         if isinstance(spec, Device):

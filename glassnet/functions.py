@@ -13,7 +13,7 @@ import numpy as np
 from . import backend
 from .ops import linalg as L
 from .ops import shape as S
-from .ops.reduce import normalize_dim, normalize_dims
+from .ops.reduce import normalize_dim
 from .tensor import Tensor, _as_tensor, _size, _to_array, matmul, maximum, minimum, tensor, where
 
 
@@ -243,16 +243,21 @@ def _delegate(name):
     return f
 
 
-_names = ("exp log log1p expm1 log2 log10 sqrt rsqrt square reciprocal abs sin cos tan tanh sigmoid "
-          "relu erf sign floor ceil round trunc clamp clip sum mean var std prod logsumexp max min "
-          "amax amin argmax argmin all any cumsum norm topk sort argsort reshape flatten unflatten "
-          "permute transpose swapaxes movedim squeeze unsqueeze split chunk unbind narrow flip roll "
-          "gather scatter_add index_select index_add nonzero masked_fill isnan isinf isfinite t "
-          "count_nonzero unique neg add sub mul div pow dot mm bmm lerp repeat_interleave_ expand").split()
+_names = [
+    "exp", "log", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "square", "reciprocal",
+    "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "erf", "sign", "floor", "ceil",
+    "round", "trunc", "clamp", "clip", "sum", "mean", "var", "std", "prod", "logsumexp", "max",
+    "min", "amax", "amin", "argmax", "argmin", "all", "any", "cumsum", "norm", "topk", "sort",
+    "argsort", "reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "movedim",
+    "squeeze", "unsqueeze", "split", "chunk", "unbind", "narrow", "flip", "roll", "gather",
+    "scatter_add", "index_select", "index_add", "nonzero", "masked_fill", "isnan", "isinf",
+    "isfinite", "t", "count_nonzero", "unique", "neg", "add", "sub", "mul", "div", "pow", "dot",
+    "mm", "bmm", "lerp", "repeat_interleave_", "expand",
+]
 for _n in _names:
     if hasattr(Tensor, _n):
         globals()[_n] = _delegate(_n)
-clamp_min = lambda x, m: x.clamp(min=m)  # noqa: E731
+clamp_min = lambda x, m: x.clamp(min=m)
 absolute = globals()["abs"]
 multiply, divide, subtract, negative = globals()["mul"], globals()["div"], globals()["sub"], globals()["neg"]
 

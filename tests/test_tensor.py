@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import dtype_name
 
 import glassnet as gn
-from helpers import dtype_name
 
 
 def _lib_call(f):

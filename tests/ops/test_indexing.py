@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import FLOAT_DTYPES, check_parity, gradcheck, noncontig, randn
 
 import glassnet as gn
-from helpers import FLOAT_DTYPES, check_parity, gradcheck, noncontig, randn
 
 
 def _idx(lib, spec):
@@ -99,15 +99,15 @@ def test_getitem_3d_mixed(rng):
              (np.array([[True, False, True], [False, True, True]]), 1),
              (1, Ellipsis, np.array([True, False, True, True])), (0, slice(None), [1, 3])]
     for spec in specs:
-        check_parity(lambda t: t[_idx(gn, spec)], lambda t: t[_idx(torch, spec)], [x])
+        check_parity(lambda t, s=spec: t[_idx(gn, s)], lambda t, s=spec: t[_idx(torch, s)], [x])
 
 
 def test_index_out_of_range_is_an_index_error():
     x = gn.ones(2, 3)
     with pytest.raises(IndexError, match="index"):
-        x[5]
+        _ = x[5]
     with pytest.raises(IndexError):
-        x[gn.tensor([0, 3])]
+        _ = x[gn.tensor([0, 3])]
 
 
 # ----------------------------------------------------------------------------- gather family
@@ -118,7 +118,7 @@ def test_gather(dim, dtype, rng):
     n = x.shape[dim]
     idx = rng.integers(0, n, (3, 4) if dim == 0 else (3, 5))
     idx[0, 0] = idx[0, 1] = 0  # repeated
-    f = lambda t, i: t.gather(dim, i)  # noqa: E731
+    f = lambda t, i: t.gather(dim, i)
     check_parity(f, f, [x, idx], dtype=dtype)
     check_parity(f, f, [noncontig(x), idx], dtype=dtype)
     gradcheck(f, [x, idx])
@@ -127,9 +127,9 @@ def test_gather(dim, dtype, rng):
 def test_gather_with_smaller_index(rng):
     x = randn(rng, (4, 5))
     idx = rng.integers(0, 5, (2, 3))
-    f = lambda t, i: t.gather(1, i)  # noqa: E731
+    f = lambda t, i: t.gather(1, i)
     check_parity(f, f, [x, idx])
-    g = lambda t, i: torch.gather(t, 1, i) if isinstance(t, torch.Tensor) else gn.gather(t, 1, i)  # noqa: E731
+    g = lambda t, i: torch.gather(t, 1, i) if isinstance(t, torch.Tensor) else gn.gather(t, 1, i)
     check_parity(g, g, [x, idx])
 
 
@@ -138,7 +138,7 @@ def test_gather_with_smaller_index(rng):
 def test_index_select(dim, dtype, rng):
     x = randn(rng, (3, 4))
     idx = np.array([2, 0, 2, 1]) % x.shape[dim]
-    f = lambda t, i: t.index_select(dim, i)  # noqa: E731
+    f = lambda t, i: t.index_select(dim, i)
     check_parity(f, f, [x, idx], dtype=dtype)
     check_parity(f, f, [x, np.array([], dtype=np.int64)], dtype=dtype)
     gradcheck(f, [x, idx])
@@ -150,7 +150,7 @@ def test_scatter_add(dim, dtype, rng):
     x = randn(rng, (3, 4))
     src = randn(rng, (3, 4))
     idx = rng.integers(0, x.shape[dim], (3, 4))
-    f = lambda t, i, s: t.scatter_add(dim, i, s)  # noqa: E731
+    f = lambda t, i, s: t.scatter_add(dim, i, s)
     check_parity(f, f, [x, idx, src], dtype=dtype)
     gradcheck(f, [x, idx, src])
     small = idx[:2, :3]  # an index smaller than src (PyTorch's own backward rejects this case)
@@ -165,9 +165,9 @@ def test_index_add(dim, dtype, rng):
     idx = np.array([0, 2, 0])
     src_shape = (3, 4) if dim == 0 else (3, 3)
     src = randn(rng, src_shape)
-    f = lambda t, i, s: t.index_add(dim, i, s)  # noqa: E731
+    f = lambda t, i, s: t.index_add(dim, i, s)
     check_parity(f, f, [x, idx, src], dtype=dtype)
-    g = lambda t, i, s: t.index_add(dim, i, s, alpha=2.5)  # noqa: E731
+    g = lambda t, i, s: t.index_add(dim, i, s, alpha=2.5)
     check_parity(g, g, [x, idx, src], dtype=dtype)
     gradcheck(g, [x, idx, src])
 
@@ -230,7 +230,7 @@ def test_setitem_without_grad(rng):
 def test_masked_fill_and_nonzero(rng):
     x = randn(rng, (3, 4))
     mask = x > 0.3
-    f = lambda t, m: t.masked_fill(m, 0.5)  # noqa: E731
+    f = lambda t, m: t.masked_fill(m, 0.5)
     check_parity(f, f, [x, mask])
     np.testing.assert_array_equal(gn.tensor(x).nonzero().numpy(),
                                   torch.tensor(x).nonzero().numpy())

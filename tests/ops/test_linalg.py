@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import FLOAT_DTYPES, check_parity, gradcheck, noncontig, randn
 
 import glassnet as gn
-from helpers import FLOAT_DTYPES, check_parity, gradcheck, noncontig, randn
 
 MATMUL_SHAPES = [
     ((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((1, 1), (1, 1)),

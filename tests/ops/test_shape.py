@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import FLOAT_DTYPES, check_parity, gradcheck, noncontig, randn
 
 import glassnet as gn
-from helpers import FLOAT_DTYPES, check_parity, gradcheck, noncontig, randn
 
 # name -> (input shape, function applied to either library's tensor)
 SHAPE_OPS = {
@@ -85,7 +85,7 @@ def test_shape_op_gradcheck(name, rng):
 
 def test_view_of_a_transposed_tensor_then_op(rng):
     x = randn(rng, (3, 4))
-    f = lambda t: (t.T.reshape(-1) * 2).reshape(2, 6).sum(0)  # noqa: E731
+    f = lambda t: (t.T.reshape(-1) * 2).reshape(2, 6).sum(0)
     check_parity(f, f, [x])
 
 
@@ -101,16 +101,16 @@ def _lib(t):
 ], ids=str)
 def test_cat(shapes, dim, dtype, rng):
     xs = [randn(rng, s) for s in shapes]
-    f = lambda *ts: _lib(ts[0]).cat(list(ts), dim)  # noqa: E731
+    f = lambda *ts: _lib(ts[0]).cat(list(ts), dim)
     check_parity(f, f, xs, dtype=dtype)
     gradcheck(f, xs)
 
 
 def test_cat_with_noncontiguous_and_mixed_requires_grad(rng):
     a, b = noncontig(randn(rng, (3, 4))), randn(rng, (2, 4))
-    f = lambda x, y: _lib(x).cat((x, y), dim=0)  # noqa: E731
+    f = lambda x, y: _lib(x).cat((x, y), dim=0)
     check_parity(f, f, [a, b], grad_inputs=[1])
-    g = lambda x, y: _lib(x).concat([x.T, y.T], dim=1)  # noqa: E731
+    g = lambda x, y: _lib(x).concat([x.T, y.T], dim=1)
     check_parity(g, g, [a, b])
 
 
@@ -125,7 +125,7 @@ def test_cat_promotes_dtypes():
                                          ((0, 2), 1, 2)], ids=str)
 def test_stack(shape, dim, n, dtype, rng):
     xs = [randn(rng, shape) for _ in range(n)]
-    f = lambda *ts: _lib(ts[0]).stack(ts, dim)  # noqa: E731
+    f = lambda *ts: _lib(ts[0]).stack(ts, dim)
     check_parity(f, f, xs, dtype=dtype)
     gradcheck(f, xs)
 
@@ -137,7 +137,7 @@ def test_stack(shape, dim, n, dtype, rng):
 ], ids=str)
 def test_split(shape, arg, dim, dtype, rng):
     x = randn(rng, shape)
-    f = lambda t: t.split(arg, dim)  # noqa: E731
+    f = lambda t: t.split(arg, dim)
     check_parity(f, f, [x], dtype=dtype)
     if x.size:
         gradcheck(f, [x])
@@ -148,7 +148,7 @@ def test_split(shape, arg, dim, dtype, rng):
                          ids=str)
 def test_chunk(shape, chunks, dim, rng):
     x = randn(rng, shape)
-    f = lambda t: t.chunk(chunks, dim)  # noqa: E731
+    f = lambda t: t.chunk(chunks, dim)
     check_parity(f, f, [x])
     check_parity(f, f, [noncontig(x)], dtype=np.float64)
     gradcheck(f, [x])
@@ -156,18 +156,18 @@ def test_chunk(shape, chunks, dim, rng):
 
 def test_split_uses_only_some_outputs(rng):
     x = randn(rng, (6, 2))
-    f = lambda t: t.split(2)[1] * 3  # noqa: E731
+    f = lambda t: t.split(2)[1] * 3
     check_parity(f, f, [x])
-    g = lambda t: t.chunk(3)[0].sum() + t.chunk(3)[2].sum()  # noqa: E731
+    g = lambda t: t.chunk(3)[0].sum() + t.chunk(3)[2].sum()
     check_parity(g, g, [x])
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_unbind_and_iteration(dim, rng):
     x = randn(rng, (3, 4))
-    f = lambda t: t.unbind(dim)  # noqa: E731
+    f = lambda t: t.unbind(dim)
     check_parity(f, f, [x])
-    g = lambda t: tuple(r * 2 for r in t)  # noqa: E731
+    g = lambda t: tuple(r * 2 for r in t)
     check_parity(g, g, [x])
 
 
