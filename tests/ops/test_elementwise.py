@@ -272,3 +272,29 @@ def test_rounding_ops_have_zero_gradient(rng):
 def test_erf_matches_torch(rng):
     x = randn(rng, (50,), scale=2)
     check_parity(lambda t: t.erf(), lambda t: t.erf(), [x], dtype=np.float64)
+
+
+# ----------------------------------------------------------------------------- comparisons
+COMPARISONS = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+    "lt_scalar": lambda a, b: a < 0.25, "ge_rscalar": lambda a, b: 0.25 >= b,
+    "eq_method": lambda a, b: a.eq(b), "gt_method": lambda a, b: a.gt(b),
+}
+
+
+@pytest.mark.parametrize("shapes", BROADCAST_PAIRS, ids=str)
+@pytest.mark.parametrize("name", list(COMPARISONS))
+def test_comparisons_broadcast_and_give_bool_without_grad(name, shapes, rng):
+    a, b = _pair(rng, *shapes, "any")
+    b = np.where(rng.random(np.shape(b)) < 0.3, 0.25, b)  # some exact ties
+    a = np.where(rng.random(np.shape(a)) < 0.3, 0.25, a)
+    fn = COMPARISONS[name]
+    g, _ = check_parity(fn, fn, [a, b])
+    assert g[0].dtype == gn.bool and not g[0].requires_grad
+
+
+def test_logical_ops_on_bool_tensors(rng):
+    a, b = rng.random((3, 4)) > 0.5, rng.random((4,)) > 0.5
+    for fn in (lambda x, y: x & y, lambda x, y: x | y, lambda x, y: x ^ y, lambda x, y: ~x):
+        check_parity(fn, fn, [a, b])
