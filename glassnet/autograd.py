@@ -202,6 +202,10 @@ class Context:
 class Function:
     """Base class of every differentiable op (see the module docstring for an example)."""
 
+    # True when backward returns a newly allocated array for every input (never the incoming
+    # gradient, a saved array or one array twice): a leaf then keeps it as .grad without a copy.
+    fresh_grads = False
+
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -388,6 +392,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
         else:
             grads_in = ()
         n_in = len(grads_in)
+        fresh = node.fn.fresh_grads
         for i, e in enumerate(edges):
             if e is None:
                 continue
@@ -395,7 +400,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
             g = grads_in[i] if i < n_in else None
             if nr is None:  # a leaf tensor
                 if g is not None:
-                    _accumulate_leaf(nxt, g)
+                    _accumulate_leaf(nxt, g, fresh)
                 continue
             if g is not None:
                 # A tensor used on several paths receives the sum of their gradients.
@@ -425,7 +430,10 @@ def _run_tensor_hooks(node, grads_out):
     return out
 
 
-def _accumulate_leaf(t, g):
+def _accumulate_leaf(t, g, fresh=False):
+    """Add ``g`` into ``t.grad``. ``fresh``: the Function that made ``g`` promises it is a new
+    array nobody else holds (``Function.fresh_grads = True``), so it can become ``.grad``
+    without a copy."""
     if isinstance(g, np.generic):  # NumPy ops on 0-d arrays return scalars
         g = np.asarray(g)
     if g.shape != t.data.shape:  # only a broken Function can get here
@@ -436,10 +444,11 @@ def _accumulate_leaf(t, g):
         r = hook(_Tensor._make(g, False))
         if r is not None:
             g = r.data if isinstance(r, _Tensor) else r
+            fresh = False
     if t.grad is None:
         # Own the buffer (one op may hand the same array to several inputs): later
         # accumulations update it in place.
-        t.grad = _Tensor._make(g.copy(), False)
+        t.grad = _Tensor._make(g if fresh and g.base is None else g.copy(), False)
     else:
         t.grad.data += g
 

@@ -22,6 +22,8 @@ __all__ = ["linear", "bilinear", "embedding", "one_hot"]
 
 
 class _Linear(Function):
+    fresh_grads = True  # every gradient below is a new matmul / sum result
+
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
