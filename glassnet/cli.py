@@ -28,8 +28,8 @@ EPILOGS = {
   glassnet train --model mlp --dataset digits --epochs 5 --limit-train 500   # a quick run
   glassnet train --model resnet20 --dataset cifar10 --data-dir ~/data --scheduler cosine""",
     "evaluate": """examples:
-  glassnet evaluate runs/lenet5-fashion-mnist            # test accuracy of the best checkpoint
-  glassnet evaluate runs/lenet5-fashion-mnist --checkpoint last --split val""",
+  glassnet evaluate runs/lenet5-fashion-mnist            # test accuracy of the final weights
+  glassnet evaluate runs/lenet5-fashion-mnist --checkpoint best --split val""",
     "predict": """examples:
   glassnet predict runs/lenet5-fashion-mnist boot.png shirt.png
   glassnet predict runs/mlp-digits sample.npy --top 5
@@ -121,14 +121,16 @@ def build_parser():
     _add_train_args(cmd("train", "train a model on a dataset and write a run folder"))
     p = cmd("evaluate", "evaluate a run's checkpoint on the test (or validation) set")
     p.add_argument("run")
-    p.add_argument("--checkpoint", default="best", help="best, last or a checkpoint path")
+    p.add_argument("--checkpoint", default="last",
+                   help="last (the final weights, whose test numbers `train` prints), best "
+                        "(lowest validation loss) or a checkpoint path")
     p.add_argument("--split", default="test", choices=["test", "val", "train"])
     p.add_argument("--data-dir", default=None)
     p.add_argument("--batch-size", type=int, default=256)
     p = cmd("predict", "classify image files with a trained run (top classes)")
     p.add_argument("run")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--checkpoint", default="best")
+    p.add_argument("--checkpoint", default="last", help="last, best or a checkpoint path")
     p.add_argument("--top", type=int, default=3)
     p.add_argument("--invert", action="store_true",
                    help="invert intensities (dark objects on a light background)")
@@ -384,7 +386,8 @@ def _finish(trainer, cfg, test, run_dir):
     metrics["test_samples"] = len(test)
     atomic_write_json(str(Path(run_dir) / "test_metrics.json"), metrics)
     classes = getattr(getattr(test, "dataset", test), "classes", None) or None
-    trainer.write_report(test_loader, test_metrics=metrics, classes=classes,
+    shown = {k[5:]: v for k, v in metrics.items() if k != "test_samples"}
+    trainer.write_report(test_loader, test_metrics=shown, classes=classes,
                          title=f"{cfg['model']} on {cfg['dataset']}")
     acc = metrics.get("test_accuracy")
     print(f"test: loss {metrics['test_loss']:.4f}  accuracy {acc:.4f}  ({len(test)} samples)")
@@ -441,7 +444,7 @@ def cmd_resume(args):
     train_run(cfg, args.run, args.data_dir, args.quiet, resume=True)
 
 
-def load_run(run, checkpoint="best"):
+def load_run(run, checkpoint="last"):
     """``(cfg, info, model)`` of a finished run, weights loaded from its checkpoint."""
     from glassnet.io import load_checkpoint
 
