@@ -78,6 +78,18 @@ class PointwiseMixin:
     def relu(self):
         return E.ReLU.apply(self)
 
+    def softmax(self, dim, dtype=None):
+        """See ``glassnet.nn.functional.softmax``."""
+        from .nn.functional.softmax import softmax
+
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        """See ``glassnet.nn.functional.log_softmax``."""
+        from .nn.functional.softmax import log_softmax
+
+        return log_softmax(self, dim, dtype=dtype)
+
     def erf(self):
         return E.Erf.apply(self._f())
 

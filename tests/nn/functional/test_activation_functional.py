@@ -161,3 +161,10 @@ def test_heaviside_values_and_no_gradient():
     xr = gn.tensor([-1.0, 1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="no useful derivative"):
         F.heaviside(xr).sum().backward()
+
+
+def test_tensor_softmax_methods(rng):
+    x = rng.standard_normal((3, 4))
+    check_parity(lambda t: t.softmax(1), lambda t: t.softmax(1), [x])
+    check_parity(lambda t: t.log_softmax(dim=-1), lambda t: t.log_softmax(dim=-1), [x])
+    check_parity(lambda t: gn.softmax(t, dim=0), lambda t: torch.softmax(t, dim=0), [x])
