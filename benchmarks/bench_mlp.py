@@ -1,6 +1,6 @@
 """The MLP training step of the lectures: 784-500-150-10, ReLU, cross-entropy, plain SGD.
 
-Run: python benchmarks/bench_mlp.py [--batches 64 256] [--blocks 9] [--profile]
+Run: python benchmarks/bench_mlp.py [--batches 64 256] [--blocks 9] [--threads N] [--profile]
 
 One step = zero_grad, forward through nn.Linear / nn.ReLU, nn.CrossEntropyLoss, backward, and an
 in-place SGD update ``p.data -= lr * p.grad`` under no_grad, written identically for glassnet and
@@ -8,6 +8,8 @@ PyTorch. Both models start from the same weights and see the same batch. PyTorch
 thread count. Blocks of steps alternate between the two libraries in one process (see
 ``harness.py``); printed are the median time per step and the ratio glassnet / PyTorch.
 
+``--threads N`` limits both libraries to N threads (PyTorch's intra-op pool and NumPy's BLAS,
+through threadpoolctl), which is steadier on a busy machine; without it both keep their defaults.
 ``--profile`` runs cProfile over glassnet's steps and prints where the time goes.
 """
 
@@ -112,7 +114,14 @@ if __name__ == "__main__":
     ap.add_argument("--batches", type=int, nargs="+", default=[64, 256])
     ap.add_argument("--blocks", type=int, default=9)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--threads", type=int, default=None)
     a = ap.parse_args()
+    if a.threads:
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(a.threads)
+        threadpool_limits(a.threads)
     if a.profile:
         for b in a.batches:
             profile(b)
