@@ -2,3 +2,12 @@
 
 from .gradient_flow import gradient_norms, gradient_ratio  # noqa: F401
 from .conv_matrix import conv_matrix, conv_param_comparison  # noqa: F401
+from .dimensionality import (  # noqa: F401
+    ball_volume_fraction, ball_volume_fraction_mc, curse_of_dimensionality_table,
+    distance_limits, half_length, log10_samples_needed, pairwise_distance_stats,
+    pairwise_distances, rind_growth_rate, rind_volume_fraction, rind_volume_fraction_mc,
+    subcube_half_length)
+from .equivariance import (  # noqa: F401
+    disk_mask, equivariance_error, invariance_error, rot90, rotate, rotate_p4,
+    rotation_deviation)
+from .invariance import shift, shift_batch, shift_consistency, shift_deviation  # noqa: F401
