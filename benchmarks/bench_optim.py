@@ -2,7 +2,8 @@
 
 Run: python benchmarks/bench_optim.py [--numel 1000000] [--blocks 7] [--reps 20] [--threads N]
 
-``--threads 1`` compares one core against one core, which is steadier on a busy machine.
+``--threads 1`` compares one core against one core; add ``--cpu-time`` to time the CPU each step
+uses, which stays steady when other processes share the machine.
 
 Both libraries update the same parameter shapes (a few tensors summing to ``--numel``) with
 fixed gradients; blocks of ``--reps`` steps alternate between the two in one process, and the
@@ -61,24 +62,24 @@ def _torch_setup(cls, kw, arrays, grads):
     return cls(ps, **kw)
 
 
-def _block(opt, reps):
+def _block(opt, reps, clock=time.perf_counter):
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         opt.step()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return times
 
 
-def compare(label, gn_opt, torch_opts, blocks, reps):
+def compare(label, gn_opt, torch_opts, blocks, reps, clock=time.perf_counter):
     for o in [gn_opt, *torch_opts.values()]:
         _block(o, 3)  # warm-up: state allocation, thread pools
     gt = []
     tt = {k: [] for k in torch_opts}
     for _ in range(blocks):
-        gt += _block(gn_opt, reps)
+        gt += _block(gn_opt, reps, clock)
         for k, o in torch_opts.items():
-            tt[k] += _block(o, reps)
+            tt[k] += _block(o, reps, clock)
     g_ms = statistics.median(gt) * 1e3
     print(f"{label}")
     print(f"  glassnet                 {g_ms:8.3f} ms/step")
@@ -94,13 +95,21 @@ def main():
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--threads", type=int, default=None,
                     help="threads for both libraries (default: each library's own default)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="with --threads 1, time the CPU the step uses rather than the wall clock "
+                         "(steadier when other processes share the machine)")
     args = ap.parse_args()
     if torch is None:
         print("PyTorch is not installed: nothing to compare against")
         return
+    clock = time.perf_counter
     if args.threads:
         torch.set_num_threads(args.threads)
         set_num_threads(args.threads)
+        if args.threads == 1 and args.cpu_time:
+            clock = time.thread_time  # all work runs on this thread: its CPU time
+    if args.cpu_time and clock is time.perf_counter:
+        print("--cpu-time needs --threads 1; timing wall-clock instead")
     arrays, grads = _params(args.numel)
     print(f"{args.numel:,} float32 parameters in {len(arrays)} tensors; "
           f"{os.cpu_count()} CPUs, torch {torch.__version__} with "
@@ -118,7 +127,7 @@ def main():
         t = {"default": _torch_setup(getattr(torch.optim, name), kw, arrays, grads),
              "foreach=True": _torch_setup(getattr(torch.optim, name), dict(kw, foreach=True),
                                           arrays, grads)}
-        compare(label, g, t, args.blocks, args.reps)
+        compare(label, g, t, args.blocks, args.reps, clock)
 
 
 if __name__ == "__main__":
