@@ -259,9 +259,7 @@ def cmd_summary(args):
         shape, classes = tuple(info.input_shape), args.num_classes or info.num_classes
     kw = model_kwargs(args.model_arg)
     try:
-        if e.kind in ("image", "flat"):
-            model = models.build_for(e.name, shape, classes, **kw)
-        elif e.kind == "autoencoder":
+        if e.kind in ("image", "flat", "autoencoder"):
             model = models.build_for(e.name, shape, classes, **kw)
         else:
             model = models.get(e.name, **kw)
@@ -297,7 +295,7 @@ def make_data(cfg, data_dir=None):
     test = load_dataset(info, False, data_dir)
     n = len(train_full)
     perm = np.random.default_rng(cfg["seed"]).permutation(n)
-    n_val = int(round(cfg["val_split"] * n)) if cfg["val_split"] else 0
+    n_val = round(cfg["val_split"] * n) if cfg["val_split"] else 0
     val_idx, train_idx = np.sort(perm[:n_val]), perm[n_val:]
     if cfg.get("limit_train"):
         train_idx = train_idx[:cfg["limit_train"]]
@@ -367,7 +365,7 @@ def make_trainer(cfg, model, steps_per_epoch, run_dir, quiet=False):
     gn.manual_seed(cfg["seed"])
     return Trainer(model, opt, loss, metrics=("accuracy",), scheduler=scheduler,
                    scheduler_interval=interval, run_dir=run_dir,
-                   progress=False if quiet else True, config={"cli": cfg}, report=False)
+                   progress=not quiet, config={"cli": cfg}, report=False)
 
 
 def _loader(ds, cfg, shuffle, batch_size=None):
@@ -473,7 +471,7 @@ def cmd_evaluate(args):
     from glassnet import nn
     from glassnet.train import Trainer
 
-    cfg, info, model, path = load_run(args.run, args.checkpoint)
+    cfg, _, model, path = load_run(args.run, args.checkpoint)
     gn.manual_seed(cfg["seed"])
     _, train, val, test = make_data(cfg, args.data_dir)
     data = {"test": test, "val": val, "train": train}[args.split]
@@ -541,7 +539,7 @@ def cmd_predict(args):
     import glassnet as gn
     from glassnet.data.transforms import Standardize
 
-    cfg, info, model, path = load_run(args.run, args.checkpoint)
+    cfg, info, model, _ = load_run(args.run, args.checkpoint)
     classes = list(getattr(info.cls, "classes", None) or []) or \
         [str(i) for i in range(info.num_classes)]
     stats = cfg.get("normalization")

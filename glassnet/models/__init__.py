@@ -26,14 +26,57 @@ from .googlenet import GoogLeNet, Inception
 from .lenet import LeNet5
 from .mlp import MLP
 from .registry import available, build_for, check_input, entry, get, register
-from .resnet import (BasicBlock, ResNet, ShortcutA, plain20, plain32, plain44, plain56, resnet20,
-                     resnet32, resnet44, resnet56, resnet110)
+from .resnet import (
+                     BasicBlock,
+                     ResNet,
+                     ShortcutA,
+                     plain20,
+                     plain32,
+                     plain44,
+                     plain56,
+                     resnet20,
+                     resnet32,
+                     resnet44,
+                     resnet56,
+                     resnet110,
+)
 from .summary import Summary, count_parameters, summary
 from .vgg import VGG, vgg11_small, vgg13_small, vgg16_small
 
-__all__ = ["McCullochPitts", "Perceptron", "MLP", "LeNet5", "AlexNet", "VGG", "vgg11_small",
-           "vgg13_small", "vgg16_small", "Inception", "GoogLeNet", "ShortcutA", "BasicBlock",
-           "ResNet", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20",
-           "plain32", "plain44", "plain56", "Autoencoder", "ConvAutoencoder", "FashionCNN",
-           "get", "available", "build_for", "check_input", "entry", "register", "summary",
-           "Summary", "count_parameters"]
+__all__ = [
+                     "MLP",
+                     "VGG",
+                     "AlexNet",
+                     "Autoencoder",
+                     "BasicBlock",
+                     "ConvAutoencoder",
+                     "FashionCNN",
+                     "GoogLeNet",
+                     "Inception",
+                     "LeNet5",
+                     "McCullochPitts",
+                     "Perceptron",
+                     "ResNet",
+                     "ShortcutA",
+                     "Summary",
+                     "available",
+                     "build_for",
+                     "check_input",
+                     "count_parameters",
+                     "entry",
+                     "get",
+                     "plain20",
+                     "plain32",
+                     "plain44",
+                     "plain56",
+                     "register",
+                     "resnet20",
+                     "resnet32",
+                     "resnet44",
+                     "resnet56",
+                     "resnet110",
+                     "summary",
+                     "vgg11_small",
+                     "vgg13_small",
+                     "vgg16_small",
+]

@@ -11,6 +11,7 @@ transposed convolutions, the adjoint of strided convolution. Course material: 00
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import glassnet as gn
@@ -42,11 +43,11 @@ class Autoencoder(nn.Module):
         if len(sizes) < 2:
             raise ValueError(f"Autoencoder: sizes needs an input and a code width, got {sizes}")
         enc, dec = [nn.Flatten()], []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(sizes)):
             enc += [nn.Linear(a, b)] + ([activation_layer(activation)] if i < len(sizes) - 2
                                          else [])
         rev = sizes[::-1]
-        for i, (a, b) in enumerate(zip(rev[:-1], rev[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(rev)):
             last = i == len(rev) - 2
             dec += [nn.Linear(a, b), activation_layer(out_activation if last else activation)]
         self.encoder, self.decoder = nn.Sequential(*enc), nn.Sequential(*dec)

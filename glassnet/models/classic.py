@@ -10,6 +10,8 @@ from its zeros (Minsky and Papert, 1969). Course material: 004 "Prehistory of De
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from glassnet import nn
@@ -51,7 +53,7 @@ class McCullochPitts(nn.Module):
         - Output: ``(N,)`` of zeros and ones, float32
     """
 
-    GATES = {"and": ((1, 1), 2), "or": ((1, 1), 1), "nand": ((-1, -1), -1),
+    GATES: ClassVar[dict] = {"and": ((1, 1), 2), "or": ((1, 1), 1), "nand": ((-1, -1), -1),
              "nor": ((-1, -1), 0), "not": ((-1,), 0)}
 
     def __init__(self, weights, threshold):

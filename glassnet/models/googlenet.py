@@ -15,7 +15,7 @@ from glassnet import nn
 
 from .registry import register
 
-__all__ = ["Inception", "GoogLeNet"]
+__all__ = ["GoogLeNet", "Inception"]
 
 
 def _conv(c_in, c_out, k, batch_norm):

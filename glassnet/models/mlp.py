@@ -10,6 +10,8 @@ cross-entropy loss live in the loss function. Course material: 004 "Multi-Layer 
 
 from __future__ import annotations
 
+import itertools
+
 from glassnet import nn
 
 from .registry import register
@@ -55,7 +57,7 @@ class MLP(nn.Sequential):
             raise ValueError(f"MLP: sizes must list at least an input and an output width, all "
                              f">= 1, got {sizes}")
         layers = [nn.Flatten()]
-        for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        for n_in, n_out in itertools.pairwise(sizes[:-1]):
             layers.append(nn.Linear(n_in, n_out))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(n_out))

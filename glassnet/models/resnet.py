@@ -21,8 +21,20 @@ from glassnet import nn
 
 from .registry import register
 
-__all__ = ["ShortcutA", "BasicBlock", "ResNet", "resnet20", "resnet32", "resnet44", "resnet56",
-           "resnet110", "plain20", "plain32", "plain44", "plain56"]
+__all__ = [
+    "BasicBlock",
+    "ResNet",
+    "ShortcutA",
+    "plain20",
+    "plain32",
+    "plain44",
+    "plain56",
+    "resnet20",
+    "resnet32",
+    "resnet44",
+    "resnet56",
+    "resnet110",
+]
 
 
 class ShortcutA(nn.Module):

@@ -21,7 +21,7 @@ import numpy as np
 from glassnet.autograd import no_grad
 from glassnet.tensor import Tensor
 
-__all__ = ["summary", "Summary", "count_parameters"]
+__all__ = ["Summary", "count_parameters", "summary"]
 
 
 def count_parameters(model, trainable_only=False):
@@ -65,9 +65,9 @@ class Summary:
         out += [fmt.format(*r) for r in body]
         out += ["=" * len(line),
                 f"Input shape: {list(self.input_shape)}   Output shape: {list(self.output_shape)}",
-                f"Total params: {self.total_params:,}   Trainable params: "
-                f"{self.trainable_params:,}   Non-trainable: "
-                f"{self.total_params - self.trainable_params:,}",
+                (f"Total params: {self.total_params:,}   Trainable params: "
+                 f"{self.trainable_params:,}   Non-trainable: "
+                 f"{self.total_params - self.trainable_params:,}"),
                 f"Mult-adds per sample: {self.total_macs:,} ({self.total_macs / 1e6:.2f} M)",
                 f"Parameter memory (float32): {self.total_params * 4 / 2**20:.2f} MiB", line]
         return "\n".join(out)

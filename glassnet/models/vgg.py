@@ -14,7 +14,7 @@ from glassnet import nn
 
 from .registry import register
 
-__all__ = ["VGG", "vgg11_small", "vgg13_small", "vgg16_small", "CONFIGS"]
+__all__ = ["CONFIGS", "VGG", "vgg11_small", "vgg13_small", "vgg16_small"]
 
 # numbers are 3x3 conv widths, "M" a 2x2 max pool (the configurations A, B, D of the paper, halved)
 CONFIGS = {

@@ -60,7 +60,7 @@ def test_plain_block_differs_from_residual_block_only_by_the_sum():
     plain.load_state_dict(res.state_dict())
     res.eval(), plain.eval()
     x = gn.randn(2, 4, 5, 5)
-    relu = lambda a: np.maximum(a, 0)  # noqa: E731
+    relu = lambda a: np.maximum(a, 0)
     with gn.no_grad():
         inner_res = res.bn2(res.conv2(res.relu(res.bn1(res.conv1(x))))).numpy()
         np.testing.assert_allclose(res(x).numpy(), relu(inner_res + x.numpy()), rtol=1e-5,

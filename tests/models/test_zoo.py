@@ -6,8 +6,18 @@ import pytest
 
 import glassnet as gn
 from glassnet import models
-from glassnet.models import (MLP, AlexNet, Autoencoder, ConvAutoencoder, FashionCNN, GoogLeNet,
-                             Inception, LeNet5, ResNet, count_parameters)
+from glassnet.models import (
+    MLP,
+    AlexNet,
+    Autoencoder,
+    ConvAutoencoder,
+    FashionCNN,
+    GoogLeNet,
+    Inception,
+    LeNet5,
+    ResNet,
+    count_parameters,
+)
 
 # (name, builder, input shape, output shape, parameters, class whose docstring states them)
 CASES = [
