@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-import glassnet.nn as nn
 import glassnet.nn.functional as F
+from glassnet import nn
 from glassnet.analysis import conv_matrix, conv_param_comparison
 
 KERNEL = [[1.0, 1, 1], [1, 2, 1], [1, 1, 1]]

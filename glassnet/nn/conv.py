@@ -20,8 +20,17 @@ from . import init
 from .linear import empty_param
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d", "SeparableConv2d", "FactorizedConv2d", "conv_cost"]
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "FactorizedConv2d",
+    "SeparableConv2d",
+    "conv_cost",
+]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 

@@ -10,8 +10,8 @@ import torch
 from helpers import assert_close
 
 import glassnet as gn
-import glassnet.nn as nn
 import glassnet.nn.functional as F
+from glassnet import nn
 
 CONV = {1: (nn.Conv1d, torch.nn.Conv1d), 2: (nn.Conv2d, torch.nn.Conv2d),
         3: (nn.Conv3d, torch.nn.Conv3d)}

@@ -15,7 +15,8 @@ from .adaptive import (  # noqa: F401,E402
     adaptive_max_pool2d, adaptive_max_pool3d)
 from .conv import (  # noqa: F401,E402
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, convolve,
-    flip_kernel, fold, unfold)
+    flip_kernel)
+from .fold import fold, unfold  # noqa: F401,E402
 from .padding import pad  # noqa: F401,E402
 from .pooling import (  # noqa: F401,E402
     avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d, max_unpool2d)

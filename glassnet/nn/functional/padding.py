@@ -85,7 +85,6 @@ class IndexPad(Function):
     @staticmethod
     def backward(ctx, g):
         # Undo the gathers in reverse order: each becomes "interior slice + border adds".
-        xp = array_module(g)
         for axis, lo, hi, size, idx in reversed(ctx.plan):
             pre = (slice(None),) * axis
             gx = g[pre + (slice(lo, lo + size),)].copy()

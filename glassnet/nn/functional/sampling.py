@@ -200,7 +200,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise ValueError(f"interpolate: scale_factor must have {nd} values for a "
                              f"{input.ndim}-D input, got {scale_factor!r}")
         sf = tuple(float(v) for v in sf)
-        out = tuple(int(math.floor(float(s) * f)) for s, f in zip(spatial, sf))
+        out = tuple(math.floor(float(s) * f) for s, f in zip(spatial, sf))
         scales = (None,) * nd if (recompute_scale_factor or mode == "area") else sf
     if any(o <= 0 for o in out):
         raise ValueError(f"interpolate: output size {out} must be positive (input shape "

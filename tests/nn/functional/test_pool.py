@@ -174,7 +174,7 @@ def test_max_unpool2d_roundtrip(rng):
     x = rng.standard_normal((2, 3, 6, 7))
     for k, s, p in [(2, 2, 0), (3, 2, 1), (2, 1, 0)]:
         y, idx = F.max_pool2d(gn.tensor(x), k, s, p, return_indices=True)
-        ty, tidx = TF.max_pool2d(torch.tensor(x), k, s, p, return_indices=True)
+        _, tidx = TF.max_pool2d(torch.tensor(x), k, s, p, return_indices=True)
         osz = x.shape[2:]
         check_parity(lambda a: F.max_unpool2d(a, idx, k, s, p, output_size=osz),
                      lambda a: TF.max_unpool2d(a, tidx, k, s, p, output_size=osz),

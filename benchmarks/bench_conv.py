@@ -1,0 +1,97 @@
+"""Convolution and max pooling, forward + backward, against PyTorch on LeNet-5 and ResNet shapes.
+
+Shapes: LeNet-5 on 28x28 MNIST at batch 64 (conv 1->6 k5 pad 2, conv 6->16 k5 on 14x14) and a
+CIFAR-style ResNet at batch 128 (3x3 convolutions, 16 channels at 32x32, 32 at 16x16, 64 at
+8x8, and the strided 16->32 transition), plus 2x2 max pooling. Each timed call runs the forward
+pass and the backward pass for the input, the weight and the bias.
+
+Run: ``python -m benchmarks.bench_conv`` (add ``--quick`` for fewer blocks).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from .harness import compare, print_table
+
+# (name, batch, in, out, size, kernel, stride, padding, target ratio)
+CONVS = [
+    ("LeNet conv1 1->6 k5 p2 28x28, batch 64", 64, 1, 6, 28, 5, 1, 2, 1.0),
+    ("LeNet conv2 6->16 k5 14x14, batch 64", 64, 6, 16, 14, 5, 1, 0, 1.0),
+    ("ResNet 16->16 3x3 32x32, batch 128", 128, 16, 16, 32, 3, 1, 1, 1.5),
+    ("ResNet 32->32 3x3 16x16, batch 128", 128, 32, 32, 16, 3, 1, 1, 1.5),
+    ("ResNet 64->64 3x3 8x8, batch 128", 128, 64, 64, 8, 3, 1, 1, 1.5),
+    ("ResNet 16->32 3x3 s2 32x32, batch 128", 128, 16, 32, 32, 3, 2, 1, 1.5),
+]
+# (name, shape, target)
+POOLS = [
+    ("max-pool 2x2 LeNet (64, 6, 28, 28)", (64, 6, 28, 28), 1.0),
+    ("max-pool 2x2 LeNet (64, 16, 10, 10)", (64, 16, 10, 10), 1.0),
+    ("max-pool 2x2 (128, 16, 32, 32)", (128, 16, 32, 32), 1.0),
+]
+
+
+def conv_benchmark(name, n, cin, cout, size, k, s, p, target, blocks=7):
+    import torch
+
+    import glassnet as gn
+    import glassnet.nn.functional as F
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, cin, size, size)).astype(np.float32)
+    w = (rng.standard_normal((cout, cin, k, k)) * 0.1).astype(np.float32)
+    b = rng.standard_normal(cout).astype(np.float32)
+    out = (size + 2 * p - k) // s + 1
+    g = rng.standard_normal((n, cout, out, out)).astype(np.float32)
+    gx, gw, gb = (gn.tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    gg, tg = gn.tensor(g), torch.tensor(g)
+
+    def run_gn():
+        gx.grad = gw.grad = gb.grad = None
+        F.conv2d(gx, gw, gb, stride=s, padding=p).backward(gg)
+
+    def run_torch():
+        tx.grad = tw.grad = tb.grad = None
+        torch.nn.functional.conv2d(tx, tw, tb, stride=s, padding=p).backward(tg)
+
+    flops = 3 * 2 * n * cout * out * out * cin * k * k  # forward, input grad, weight grad
+    return compare(name + " fwd+bwd", run_gn, run_torch, blocks=blocks, flops=flops,
+                   target=target)
+
+
+def pool_benchmark(name, shape, target, blocks=7):
+    import torch
+
+    import glassnet as gn
+    import glassnet.nn.functional as F
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    g = rng.standard_normal(shape[:2] + (shape[2] // 2, shape[3] // 2)).astype(np.float32)
+    gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gg, tg = gn.tensor(g), torch.tensor(g)
+
+    def run_gn():
+        gx.grad = None
+        F.max_pool2d(gx, 2).backward(gg)
+
+    def run_torch():
+        tx.grad = None
+        torch.nn.functional.max_pool2d(tx, 2).backward(tg)
+
+    return compare(name + " fwd+bwd", run_gn, run_torch, blocks=blocks, target=target)
+
+
+def run(quick=False):
+    blocks = 3 if quick else 7
+    res = [conv_benchmark(*c, blocks=blocks) for c in CONVS]
+    res += [pool_benchmark(*p, blocks=blocks) for p in POOLS]
+    print_table(res, "Convolution and pooling (forward + backward)")
+    return res
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)
