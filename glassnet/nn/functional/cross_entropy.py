@@ -407,6 +407,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     _R.check_float(input, op, "input")
     _R.check_float(target, op, "target")
     reduction = _R.get_reduction(op, reduction, size_average, reduce, extra=("batchmean",))
+    if reduction == "mean" and size_average is None and reduce is None:
+        import warnings
+
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and "
+                      "the support size; 'batchmean' divides only by the batch size, which is "
+                      "the KL divergence's definition.", stacklevel=2)
     t = target.to(input.dtype)
     if log_target:
         pointwise = t.exp() * (t - input)
