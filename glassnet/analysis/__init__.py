@@ -11,3 +11,7 @@ from .equivariance import (  # noqa: F401
     disk_mask, equivariance_error, invariance_error, rot90, rotate, rotate_p4,
     rotation_deviation)
 from .invariance import shift, shift_batch, shift_consistency, shift_deviation  # noqa: F401
+from .deformation import (  # noqa: F401
+    deformation_stability, deformation_table, displacement_gradient_norm)
+from .receptive_field import (  # noqa: F401
+    EmpiricalReceptiveField, empirical_receptive_field, receptive_field)
