@@ -8,7 +8,7 @@ import torch
 import torch.nn as tnn
 import torch.nn.functional as TF
 from helpers import FLOAT_DTYPES, assert_close, check_parity, gradcheck
-from test_layers import module_parity
+from nn_helpers import module_parity
 
 import glassnet as gn
 import glassnet.nn as nn
