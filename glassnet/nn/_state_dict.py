@@ -71,7 +71,10 @@ class StateDictMixin:
                 continue
             arr = backend.to_device(backend.to_numpy(arr), param.device) \
                 if backend.device_of(arr) != param.device else arr
-            if param.data.flags.writeable:
+            if local_metadata.get("assign_to_params_buffers"):
+                # assign=True: take the checkpoint's array itself (no copy)
+                param.data = backend.array_module(param.data).asarray(arr)
+            elif param.data.flags.writeable:
                 # Copy into the existing array, so views and optimiser state stay valid.
                 param.data[...] = arr
             else:
@@ -92,13 +95,16 @@ class StateDictMixin:
 
         Returns ``(missing_keys, unexpected_keys)``. With ``strict=True`` any missing or
         unexpected key, and always any shape mismatch, raises a RuntimeError listing them all.
+        ``assign=True`` makes the parameters and buffers take the given arrays instead.
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
 
         def load(module, prefix=""):
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected, errors)
+            meta = {"assign_to_params_buffers": assign}
+            module._load_from_state_dict(state_dict, prefix, meta, True, missing, unexpected,
+                                         errors)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")

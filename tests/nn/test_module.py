@@ -116,6 +116,10 @@ def test_load_state_dict_copies_in_place_and_round_trips_bit_for_bit():
     np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())
     # numpy arrays are accepted too
     b.load_state_dict({k: v.numpy() for k, v in a.state_dict().items()})
+    # assign=True takes the given arrays instead of copying into the existing ones
+    new = {k: v.numpy().copy() for k, v in a.state_dict().items()}
+    b.load_state_dict(new, assign=True)
+    assert b.fc1.weight.data is new["fc1.weight"] and isinstance(b.fc1.weight, nn.Parameter)
 
 
 def test_load_state_dict_errors_and_non_strict():
