@@ -15,3 +15,6 @@ from .deformation import (  # noqa: F401
     deformation_stability, deformation_table, displacement_gradient_norm)
 from .receptive_field import (  # noqa: F401
     EmpiricalReceptiveField, empirical_receptive_field, receptive_field)
+from .filters import (  # noqa: F401
+    activation_maximization, blur_kernel, edge_kernels, first_layer_filters, gabor_kernel,
+    kernels_to_weight, sharpen_kernel)

@@ -34,7 +34,7 @@ import numpy as np
 from ..tensor import Tensor
 from ._util import Table, as_numpy, np_rng
 
-__all__ = ["receptive_field", "empirical_receptive_field", "EmpiricalReceptiveField"]
+__all__ = ["EmpiricalReceptiveField", "empirical_receptive_field", "receptive_field"]
 
 _GLOBAL = ("Flatten", "Linear", "Bilinear", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
            "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d")

@@ -38,7 +38,7 @@ def test_lenet_receptive_fields():
     assert [row["jump"] for row in t] == [1, 1, 1, 2, 2, 2, 4]
     assert [row["output_size"] for row in t] == [32, 28, 28, 14, 10, 10, 5]
     assert t[-1]["start"] == 7.5
-    last, emp = check_agreement(lenet_features(), (1, 32, 32))
+    _, emp = check_agreement(lenet_features(), (1, 32, 32))
     assert emp.size == (16, 16) and emp.bbox == ((8, 23), (8, 23))
     # the effective field is brightest in the middle
     g = emp.gradient
