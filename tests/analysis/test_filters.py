@@ -13,7 +13,7 @@ import glassnet.nn.functional as F
 from glassnet import nn
 from glassnet.analysis import (activation_maximization, blur_kernel, edge_kernels,
                                first_layer_filters, gabor_kernel, kernels_to_weight,
-                               sharpen_kernel)
+                               receptive_field, sharpen_kernel)
 
 
 def step_image(vertical=True, size=12, col=6):
@@ -128,6 +128,12 @@ def test_activation_maximization_in_a_deeper_network():
     img, hist = activation_maximization(model, model[3], 2, steps=30, input_shape=(1, 16, 16),
                                         unit=(4, 4), generator=1)
     assert hist[-1] > hist[0] + 0.5
+    # the pattern lives in the unit's receptive field: 8 x 8 pixels centred on 8.5 (5..12)
+    rf = receptive_field(model[:4], (1, 16, 16))[-1]
+    assert rf["receptive_field"] == 8 and rf["start"] + 4 * rf["jump"] == 8.5
+    inside = np.zeros((16, 16), bool)
+    inside[5:13, 5:13] = True
+    assert np.abs(img[0][~inside]).max() < 0.05 * np.abs(img[0][inside]).max()
     with pytest.raises(ValueError, match="no layer named"):
         activation_maximization(model, "conv9", 0, input_shape=(1, 16, 16))
     with pytest.raises(ValueError, match="input_shape"):
