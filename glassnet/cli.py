@@ -477,8 +477,8 @@ def cmd_evaluate(args):
     data = {"test": test, "val": val, "train": train}[args.split]
     if data is None:
         raise CLIError(f"{args.run}: the run has no validation split (--val-split 0)")
-    if args.split == "train":
-        data.dataset.transform = val.dataset.transform if val is not None else None
+    if args.split == "train":  # without augmentation: the test set's (normalising) transform
+        data.dataset.transform = getattr(test, "dataset", test).transform
     trainer = Trainer(model, None, nn.CrossEntropyLoss(), run_dir=False, progress=False)
     metrics = trainer.evaluate(_loader(data, cfg, False, args.batch_size), prefix=f"{args.split}_")
     print(f"{cfg['model']} on {cfg['dataset']} ({args.split}, {len(data)} samples, "

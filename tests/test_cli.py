@@ -56,6 +56,8 @@ def test_evaluate_reproduces_the_test_numbers(run, capsys):
     assert f"test_accuracy: {test['test_accuracy']:.4f}" in out
     assert main(["evaluate", str(run), "--split", "val", "--checkpoint", "best"]) == 0
     assert "val_accuracy" in capsys.readouterr().out
+    assert main(["evaluate", str(run), "--split", "train"]) == 0
+    assert "(train, 256 samples" in capsys.readouterr().out
 
 
 def test_predict_on_npy_files(run, tmp_path, capsys):
