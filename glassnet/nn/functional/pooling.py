@@ -107,22 +107,34 @@ def _first_valid(xp, geom):
 
 
 class MaxPoolNd(Function):
-    """Max over each window; the arg-max offset (first maximum in scan order) is kept."""
+    """Max over each window; the arg-max offset (first maximum in scan order) is kept.
+
+    One scan over the window taps: a tap replaces the running maximum only where it is strictly
+    greater, so ties keep the earliest tap (PyTorch's rule). The arg-max is updated with integer
+    arithmetic on the comparison's bytes (idx += gt * (j - idx)), which runs at memory speed,
+    where a masked copy would not.
+    """
 
     @staticmethod
     def forward(ctx, x, geom, return_indices):
         xp = array_module(x)
         buf = _padded(x, geom, _fill_value(x.dtype))
-        offs = _offsets(geom)
-        views = [geom.offset_view(buf, k) for k in offs]
+        views = [geom.offset_view(buf, k) for k in _offsets(geom)]
         kk = len(views)
-        m = views[0].copy()
-        for v in views[1:]:
-            xp.maximum(m, v, out=m)
         idx_t = np.int8 if kk < 127 else (np.int16 if kk < 32000 else np.int32)
-        idx = xp.full(m.shape, kk - 1, dtype=idx_t)
-        for j in range(kk - 2, -1, -1):  # descending, so the first maximum is written last
-            xp.copyto(idx, j, where=views[j] == m)
+        m = views[0].copy()
+        idx = xp.zeros(m.shape, dtype=idx_t)
+        if kk > 1:
+            gt = xp.empty(m.shape, dtype=bool)
+            step = xp.empty(m.shape, dtype=idx_t)
+            gt_i = gt.view(idx_t) if idx_t == np.int8 else gt
+            for j in range(1, kk):
+                v = views[j]
+                xp.greater(v, m, out=gt)
+                xp.subtract(idx_t(j), idx, out=step)     # idx <- j where gt, unchanged elsewhere
+                xp.multiply(step, gt_i, out=step)
+                idx += step
+                xp.maximum(m, v, out=m)                  # NaN propagates into m, as in PyTorch
         if m.dtype.kind == "f":
             nan = xp.isnan(m)
             if nan.any():  # PyTorch takes the last NaN of the window
@@ -144,15 +156,21 @@ class MaxPoolNd(Function):
         (idx,) = ctx.saved_tensors
         geom = ctx.geom
         xp = array_module(g)
-        buf = xp.zeros(ctx.shape[:2] + geom.buf_spatial, dtype=g.dtype)
+        shape = ctx.shape[:2] + geom.buf_spatial
         overlap = _overlapping(geom)
+        # Windows that tile the buffer exactly write every element once: no zero fill needed.
+        tiled = not overlap and all(
+            k == s and d == 1 and o * k == b for k, s, d, o, b in
+            zip(geom.ksize, geom.stride, geom.dilation, geom.out, geom.buf_spatial))
+        buf = xp.empty(shape, dtype=g.dtype) if tiled else xp.zeros(shape, dtype=g.dtype)
+        mask = xp.empty(idx.shape, dtype=bool)
         for j, k in enumerate(_offsets(geom)):
             view = geom.offset_view(buf, k)
-            mask = idx == j
+            xp.equal(idx, j, out=mask)
             if overlap:
-                view += xp.where(mask, g, 0)
-            else:
-                xp.copyto(view, g, where=mask)
+                view += g * mask
+            else:  # each input pixel is in one window: write g where this tap won, else 0
+                xp.multiply(g, mask, out=view)
         return (buf[geom.interior] if geom.needs_buffer else buf), None, None
 
 
