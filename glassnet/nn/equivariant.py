@@ -8,14 +8,17 @@ share the filter over rotations too: for the group p4 (shifts and rotations by m
 degrees) every filter is applied in its four rotated copies, and the layer's output gains a
 rotation axis of size 4,
 
-    P4ConvZ2:  y[o, r] = sum_i  x[i] * R^r W[o, i]                         (N, C, H, W) -> (N, O, 4, H, W)
-    P4ConvP4:  y[o, r] = sum_i sum_s  x[i, s] * R^r W[o, i, s - r mod 4]   (N, C, 4, H, W) -> (N, O, 4, H, W)
+    P4ConvZ2:  y[o, r] = sum_i x[i] * R^r W[o, i]                         (N, C, H, W)
+    P4ConvP4:  y[o, r] = sum_i sum_s x[i, s] * R^r W[o, i, s - r mod 4]   (N, C, 4, H, W)
 
-with * the cross-correlation of ``F.conv2d`` and R a quarter turn (``rot90``). Both are exactly
-equivariant: rotating the input by a quarter turn rotates every output map and shifts the
-rotation axis cyclically, ``f(R x)[:, :, r] = R f(x)[:, :, r - 1]``. Because R^r x * R^r W =
-R^r (x * W), this needs the rotation to map the sampling grid onto itself: odd kernels, square
-inputs and "same"-style padding (or circular padding).
+both giving (N, O, 4, H, W), with * the cross-correlation of ``F.conv2d`` and R a quarter
+turn (``rot90``). Both are exactly equivariant: rotating the input by a quarter turn rotates
+every output map and shifts the rotation axis cyclically,
+
+    f(R x)[:, :, r] = R f(x)[:, :, r - 1].
+
+Because (R^r x) * (R^r W) = R^r (x * W), this needs the rotation to map the sampling grid onto
+itself: odd kernels, square inputs and "same"-style padding (or circular padding).
 
 ``GroupMaxPool`` takes the maximum over the rotation axis: the result is an ordinary feature
 map that rotates with the input (rotation-equivariant) and, after global pooling, a descriptor
