@@ -18,3 +18,5 @@ from .receptive_field import (  # noqa: F401
 from .filters import (  # noqa: F401
     activation_maximization, blur_kernel, edge_kernels, first_layer_filters, gabor_kernel,
     kernels_to_weight, sharpen_kernel)
+# parameter and multiply-add summaries live with the models; re-exported here
+from ..models.summary import Summary, count_parameters, summary  # noqa: F401
