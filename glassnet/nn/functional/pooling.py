@@ -38,8 +38,26 @@ def pool_output_size(size, k, s, p, d, ceil_mode):
     return o
 
 
+_PLANS: dict = {}
+
+
 def _plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd):
-    """Validate pooling arguments; returns the ConvGeometry of the windows."""
+    """Validate pooling arguments; returns the ConvGeometry of the windows (cached per call
+    signature, so a training loop validates once)."""
+    try:
+        key = (op, tuple(x_shape), ksize, stride, padding, dilation, ceil_mode, nd)
+        geom = _PLANS.get(key)
+    except TypeError:  # unhashable arguments (lists): no caching
+        return _make_plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd)
+    if geom is None:
+        if len(_PLANS) > 512:
+            _PLANS.clear()
+        geom = _PLANS[key] = _make_plan(op, x_shape, ksize, stride, padding, dilation,
+                                        ceil_mode, nd)
+    return geom
+
+
+def _make_plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd):
     k = ntuple(ksize, nd, op, "kernel_size", minimum=1)
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else \
         ntuple(stride, nd, op, "stride", minimum=1)
@@ -74,6 +92,27 @@ def _batched(op, input, nd):
 
 def _offsets(geom):
     return list(itertools.product(*(range(k) for k in geom.ksize)))
+
+
+_TAPS: dict = {}
+
+
+def _taps(buf, geom):
+    """The views (N, C, *out) of the padded buffer that each window tap reads, in scan order.
+
+    Tap k of every window sits at ``o * stride + k * dilation``: a basic slice (start
+    k * dilation, step stride), which NumPy builds without any Python-level stride arithmetic.
+    """
+    sls = _TAPS.get(geom)
+    if sls is None:
+        if len(_TAPS) > 512:
+            _TAPS.clear()
+        sls = _TAPS[geom] = [
+            (slice(None), slice(None)) + tuple(
+                slice(ki * d, ki * d + s * (o - 1) + 1, s)
+                for ki, d, s, o in zip(k, geom.dilation, geom.stride, geom.out))
+            for k in _offsets(geom)]
+    return [buf[sl] for sl in sls]
 
 
 def _overlapping(geom):
@@ -119,7 +158,7 @@ class MaxPoolNd(Function):
     def forward(ctx, x, geom, return_indices):
         xp = array_module(x)
         buf = _padded(x, geom, _fill_value(x.dtype))
-        views = [geom.offset_view(buf, k) for k in _offsets(geom)]
+        views = _taps(buf, geom)
         kk = len(views)
         idx_t = np.int8 if kk < 127 else (np.int16 if kk < 32000 else np.int32)
         m = views[0].copy()
@@ -164,8 +203,7 @@ class MaxPoolNd(Function):
             zip(geom.ksize, geom.stride, geom.dilation, geom.out, geom.buf_spatial))
         buf = xp.empty(shape, dtype=g.dtype) if tiled else xp.zeros(shape, dtype=g.dtype)
         mask = xp.empty(idx.shape, dtype=bool)
-        for j, k in enumerate(_offsets(geom)):
-            view = geom.offset_view(buf, k)
+        for j, view in enumerate(_taps(buf, geom)):
             xp.equal(idx, j, out=mask)
             if overlap:
                 view += g * mask
@@ -194,7 +232,7 @@ class AvgPoolNd(Function):
     def forward(ctx, x, geom, divisor):
         xp = array_module(x)
         buf = _padded(x, geom, 0)
-        views = [geom.offset_view(buf, k) for k in _offsets(geom)]
+        views = _taps(buf, geom)
         acc = views[0].copy()
         for v in views[1:]:
             acc += v
@@ -210,8 +248,7 @@ class AvgPoolNd(Function):
         gd = g / ctx.divisor
         buf = xp.zeros(ctx.shape[:2] + geom.buf_spatial, dtype=g.dtype)
         overlap = _overlapping(geom)
-        for k in _offsets(geom):
-            view = geom.offset_view(buf, k)
+        for view in _taps(buf, geom):
             if overlap:
                 view += gd
             else:
