@@ -37,13 +37,21 @@ class Result:
 
     def row(self) -> str:
         gf = f"{self.gflops:.1f} / {self.torch_gflops:.1f}" if self.flops else "-"
+        if self.flops and PEAK.get("gflops"):
+            gf += f" ({100 * self.gflops / PEAK['gflops']:.0f}% of peak)"
         tgt = f"<= {self.target:g}" if self.target is not None else "-"
         ok = "" if self.target is None else (" ok" if self.ratio <= self.target else " MISS")
         return (f"| {self.name} | {_fmt(self.gn_s)} | {_fmt(self.torch_s)} | **{self.ratio:.2f}** "
                 f"({self.ratio_min:.2f}-{self.ratio_max:.2f}) | {tgt}{ok} | {gf} |")
 
 
+# this machine's float32 matmul peak, measured by ``matmul_peak`` (used for "% of peak")
+PEAK: dict = {}
+
+
 def _fmt(s):
+    if s >= 10:
+        return f"{s:.2f} s"
     return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
 
 
@@ -55,8 +63,12 @@ def _time(fn, reps):
 
 
 def compare(name, gn_fn, torch_fn, *, blocks=7, reps=None, min_time=0.2, warmup=2, flops=None,
-            target=None, notes="") -> Result:
-    """Time ``gn_fn`` against ``torch_fn`` and return a Result (see the module docstring)."""
+            target=None, notes="", scale=1.0) -> Result:
+    """Time ``gn_fn`` against ``torch_fn`` and return a Result (see the module docstring).
+
+    ``scale`` multiplies the per-call times (e.g. steps per epoch / steps per call, to report a
+    whole epoch from a timed part of it); the ratio does not depend on it.
+    """
     for _ in range(warmup):
         gn_fn()
         torch_fn()
@@ -74,8 +86,10 @@ def compare(name, gn_fn, torch_fn, *, blocks=7, reps=None, min_time=0.2, warmup=
         g.append(a)
         tt.append(c)
         ratios.append(a / c)
-    return Result(name, statistics.median(g), statistics.median(tt), statistics.median(ratios),
-                  min(ratios), max(ratios), flops, target, notes)
+    r = Result(name, statistics.median(g) * scale, statistics.median(tt) * scale,
+               statistics.median(ratios), min(ratios), max(ratios), flops, target, notes)
+    r.extra["blocks"], r.extra["reps"] = blocks, reps
+    return r
 
 
 HEADER = ("| benchmark | glassnet | PyTorch | ratio gn/torch (min-max) | target | GFLOP/s gn / torch |\n"
@@ -88,3 +102,64 @@ def print_table(results, title=None):
     print(HEADER)
     for r in results:
         print(r.row(), flush=True)
+
+
+def matmul_peak(n=2048, reps=5):
+    """Best float32 matmul rate (GFLOP/s) of NumPy's BLAS and of PyTorch on n x n matrices."""
+    import numpy as np
+    import torch
+
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    ta = torch.from_numpy(a)
+    best = {"numpy": 0.0, "torch": 0.0}
+    for _ in range(reps):  # alternate, keep the best: the peak is what the machine can do
+        for lib, f in (("numpy", lambda: a @ a), ("torch", lambda: ta @ ta)):
+            t = _time(f, 1)
+            best[lib] = max(best[lib], 2 * n ** 3 / t / 1e9)
+    PEAK["gflops"] = max(best.values())
+    PEAK.update(best)
+    return best
+
+
+def machine_info() -> dict:
+    """CPU, cores, SIMD, versions, BLAS and threads: what RESULTS.md records with the numbers."""
+    import os
+    import platform
+
+    import numpy as np
+
+    info = {"python": platform.python_version(), "numpy": np.__version__,
+            "cpus": os.cpu_count(), "loadavg": os.getloadavg()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+        for line in text.splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        flags = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
+        info["simd"] = " ".join(f for f in ("avx2", "fma", "avx512f", "avx512_bf16",
+                                            "amx_tile") if f" {f}" in flags)
+    except OSError:
+        info["cpu"] = platform.processor()
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    except ImportError:
+        info["torch"] = None
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        if blas:
+            info["blas"] = (f"{blas[0].get('internal_api')} {blas[0].get('version')} "
+                            f"({blas[0].get('architecture')}, {blas[0].get('num_threads')} "
+                            "threads)")
+    except ImportError:
+        pass
+    import glassnet
+
+    info["glassnet"] = getattr(glassnet, "__version__", "?")
+    return info
