@@ -26,19 +26,8 @@ from __future__ import annotations
 from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
-from .im2col import (
-    forward_product,
-    geometry,
-    im2col,
-    input_grad,
-    narrow,
-    ntuple,
-    weight_grad,
-    widen,
-)
-
-# Columns up to this size are kept from forward to backward; larger ones are recomputed.
-KEEP_COLS_BYTES = 512 * 2**20
+from .conv_kernels import conv_pass, input_grad
+from .im2col import geometry, ntuple
 
 
 # ------------------------------------------------------------------ argument handling
@@ -117,40 +106,40 @@ def _prepare(op, nd, input, weight, bias, stride, dilation, groups, transposed=F
 
 # ------------------------------------------------------------------ Functions
 class ConvNd(Function):
-    """Convolution plus bias as one fused Function (any number of spatial dimensions)."""
+    """Convolution plus bias as one fused Function (any number of spatial dimensions).
+
+    The forward pass keeps the columns of x for the weight gradient when the whole batch is one
+    cache-sized chunk; otherwise backward rebuilds each chunk's columns (cheaper than keeping a
+    matrix prod(K) times the size of the input).
+    """
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
         geom = geometry(x.shape, tuple(w.shape[2:]), stride, pads, dilation)
-        cols = im2col(x, geom)
-        y2 = forward_product(w, cols, groups)
+        nw = ctx.needs_input_grad[1]
+        y, _, _, _, cols = conv_pass(geom, w, groups, x=x, bias=b, want_y=True, keep_cols=nw)
         ctx.geom, ctx.groups = geom, groups
-        nx, nw = ctx.needs_input_grad[:2]
-        if nw and cols.nbytes <= KEEP_COLS_BYTES:
-            ctx.save_for_backward(cols, w, True)
-        else:
-            ctx.save_for_backward(x if nw else None, w if nx else None, False)
-        return narrow(y2, geom, b)
+        ctx.save_for_backward(x if nw and cols is None else None, w, cols)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        data, w, is_cols = ctx.saved_tensors
-        geom, groups = ctx.geom, ctx.groups
+        x, w, cols = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
-        g2 = widen(g, geom)
-        dx = dw = db = None
-        if nx:
-            dx = input_grad(g2, w, geom, groups)
-        if nw:
-            cols = data if is_cols else im2col(data, geom)
-            dw = weight_grad(g2, cols, w.shape, groups)
-        if nb:
-            db = g2.sum(axis=1)
+        dw = db = None
+        if nw or nb:
+            _, _, dw, db, _ = conv_pass(ctx.geom, w, ctx.groups, x=x, g=g, cols=cols, want_dw=nw,
+                                        want_db=nb)
+        dx = input_grad(ctx.geom, w, ctx.groups, g) if nx else None
         return dx, dw, db, None, None, None, None
 
 
 class ConvTransposeNd(Function):
-    """Transposed convolution plus bias: the input gradient of the convolution with weight w."""
+    """Transposed convolution plus bias: the input gradient of the convolution with weight w.
+
+    Its own input gradient is that convolution applied to dy, and its weight gradient is the
+    convolution's weight gradient with the roles of input and output exchanged.
+    """
 
     @staticmethod
     def forward(ctx, x, w, b, out_spatial, stride, pads, dilation, groups):
@@ -160,10 +149,10 @@ class ConvTransposeNd(Function):
         geom = geometry((n, cout) + tuple(out_spatial), tuple(w.shape[2:]), stride, pads,
                         dilation, out=tuple(x.shape[2:]))
         xp = array_module(x, w)
-        y = input_grad(widen(x, geom), w, geom, groups)
+        y = input_grad(geom, w, groups, x)
         out = xp.empty(y.shape, dtype=y.dtype)
         if b is None:
-            out[...] = y
+            xp.copyto(out, y)
         else:
             xp.add(y, b.reshape((cout,) + (1,) * geom.nd), out=out)
         ctx.geom, ctx.groups = geom, groups
@@ -173,17 +162,9 @@ class ConvTransposeNd(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        geom, groups = ctx.geom, ctx.groups
         nx, nw, nb = ctx.needs_input_grad[:3]
-        dx = dw = db = None
-        if nx or nw:
-            cols = im2col(g, geom)  # the convolution of dy with w is the input gradient
-        if nx:
-            dx = narrow(forward_product(w, cols, groups), geom)
-        if nw:
-            dw = weight_grad(widen(x, geom), cols, w.shape, groups)
-        if nb:
-            db = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+        dx, _, dw, _, _ = conv_pass(ctx.geom, w, ctx.groups, x=g, g=x, want_y=nx, want_dw=nw)
+        db = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if nb else None
         return dx, dw, db, None, None, None, None, None
 
 

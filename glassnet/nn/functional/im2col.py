@@ -30,7 +30,13 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
+
 from ...backend import array_module
+
+
+# Wide rows are used while the scratch columns are at most this fraction of the real ones.
+WIDE_WASTE = 0.5
 
 
 def as_strided(xp, a, shape, strides):
@@ -86,7 +92,7 @@ class ConvGeometry:
         # The wide-row trick pays when rows are short and the scratch part is small.
         if wide is None:
             wo, wp = self.out[-1], self.padded[-1]
-            wide = nd >= 2 and stride[-1] == 1 and wo <= 128 and (wp - wo) * 2 <= wo
+            wide = nd >= 2 and stride[-1] == 1 and wo <= 128 and wp - wo <= WIDE_WASTE * wo
         self.wide = bool(wide) and nd >= 2 and stride[-1] == 1
         # Extra zero rows at the bottom so the last wide row may run past its end.
         extra = 1 if self.wide and (ksize[-1] - 1) * dilation[-1] > 0 else 0
@@ -98,6 +104,21 @@ class ConvGeometry:
         self.needs_buffer = any(lo or hi for lo, hi in pads) or extra > 0
         self.interior = (slice(None), slice(None)) + tuple(
             slice(lo, lo + s) for (lo, _), s in zip(pads, spatial))
+        self.key = (ksize, stride, pads, dilation, wide, out)
+        # When every kernel offset touches one contiguous run of each (n, c) plane of the
+        # buffer (stride 1, wide rows or 1-D), col2im adds plain slices: the element offsets.
+        sizes = self.buf_spatial
+        elem = [math.prod(sizes[i + 1:]) for i in range(nd)]
+        view = [stride[i] * elem[i] for i in range(nd)]
+        contig = [math.prod(self.out_wide[i + 1:]) for i in range(nd)]
+        self.runs = None
+        if all(v == c_ or o == 1 for v, c_, o in zip(view, contig, self.out_wide)):
+            self.runs = [sum(k_ * d_ * e for k_, d_, e in zip(kk, dilation, elem))
+                         for kk in itertools.product(*(range(k_) for k_ in ksize))]
+
+    def with_batch(self, n):
+        """The same geometry for a batch of ``n`` samples (a chunk of this one)."""
+        return self if n == self.n else geometry((n,) + self.in_shape[1:], *self.key)
 
     # -------------------------------------------------------------- buffers and views
     def padded_input(self, x):
@@ -121,13 +142,16 @@ class ConvGeometry:
 
     def offset_view(self, buf, k):
         """The view (N, C, *out_wide) of the buffer that kernel offset ``k`` (a tuple) touches."""
-        xp = array_module(buf)
         st = buf.strides
         sp = st[2:]
-        start = buf[(slice(None), slice(None)) + tuple(ki * d for ki, d in zip(k, self.dilation))]
         shape = buf.shape[:2] + self.out_wide
         strides = st[:2] + tuple(s * t for s, t in zip(self.stride, sp))
-        return as_strided(xp, start, shape, strides)
+        if isinstance(buf, np.ndarray) and buf.flags.c_contiguous:
+            # the ndarray constructor makes this view several times faster than as_strided
+            offset = sum(ki * d * t for ki, d, t in zip(k, self.dilation, sp))
+            return np.ndarray(shape, buf.dtype, buffer=buf, offset=offset, strides=strides)
+        start = buf[(slice(None), slice(None)) + tuple(ki * d for ki, d in zip(k, self.dilation))]
+        return as_strided(array_module(buf), start, shape, strides)
 
 
 _GEOMS: dict = {}
@@ -145,26 +169,42 @@ def geometry(in_shape, ksize, stride, pads, dilation, wide=None, out=None) -> Co
 
 
 # ------------------------------------------------------------------ im2col / col2im
-def im2col(x, geom: ConvGeometry, layout: str = "cn"):
+def im2col(x, geom: ConvGeometry, layout: str = "cn", out=None, xbuf=None):
     """Copy every receptive field of ``x`` into a column.
 
     layout "cn": (C * prod(K), N * P_wide), channels outermost, one matrix for the whole batch;
     layout "nc": (N, C * prod(K), P_wide), one matrix per sample (``F.unfold``'s layout).
+    ``out`` (a C-contiguous array of that shape) and ``xbuf`` (a zero-bordered padding buffer
+    of shape (N, C, *buf_spatial)) may be given to reuse memory.
     """
     xp = array_module(x)
-    win = geom.windows(geom.padded_input(x))  # (N, C, *K, *out_wide)
+    if geom.needs_buffer:
+        if xbuf is None:
+            xbuf = xp.zeros((x.shape[0], x.shape[1]) + geom.buf_spatial, dtype=x.dtype)
+        xbuf[geom.interior] = x
+        src = xbuf
+    else:
+        src = x
+    win = geom.windows(src)  # (N, C, *K, *out_wide)
     nd = geom.nd
     n, c = x.shape[0], x.shape[1]
     if layout == "cn":
         perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
-        return xp.ascontiguousarray(win.transpose(perm)).reshape(c * geom.kprod, n * geom.p_wide)
-    return xp.ascontiguousarray(win).reshape(n, c * geom.kprod, geom.p_wide)
+        win = win.transpose(perm)
+        shape = (c * geom.kprod, n * geom.p_wide)
+    else:
+        shape = (n, c * geom.kprod, geom.p_wide)
+    if out is None:
+        return xp.ascontiguousarray(win).reshape(shape)
+    xp.copyto(out.reshape(win.shape), win)
+    return out
 
 
-def col2im(cols, geom: ConvGeometry, layout: str = "cn"):
+def col2im(cols, geom: ConvGeometry, layout: str = "cn", buf=None):
     """The adjoint of ``im2col``: add every column back onto the pixels it was copied from.
 
-    One strided add per kernel offset (prod(K) adds), each covering the whole batch.
+    One strided add per kernel offset (prod(K) adds), each covering the whole batch. ``buf``
+    (N, C, *buf_spatial) may be given to reuse memory; the result is a view into it.
     """
     xp = array_module(cols)
     n, c, nd = geom.n, geom.c, geom.nd
@@ -173,80 +213,92 @@ def col2im(cols, geom: ConvGeometry, layout: str = "cn"):
         v = v.transpose((nd + 1, 0) + tuple(range(1, nd + 1)) + tuple(range(nd + 2, 2 * nd + 2)))
     else:
         v = cols.reshape((n, c) + tuple(geom.ksize) + geom.out_wide)
-    buf = xp.zeros((n, c) + geom.buf_spatial, dtype=cols.dtype)
-    for k in itertools.product(*(range(ki) for ki in geom.ksize)):
-        dst = geom.offset_view(buf, k)
-        dst += v[(slice(None), slice(None)) + k]
+    if buf is None:
+        buf = xp.zeros((n, c) + geom.buf_spatial, dtype=cols.dtype)
+    else:
+        buf.fill(0)
+    if geom.runs is not None and buf.flags.c_contiguous:
+        flat = buf.reshape(n, c, -1)
+        pw = geom.p_wide
+        v = v.reshape(n, c, geom.kprod, pw)
+        for j, off in enumerate(geom.runs):
+            dst = flat[:, :, off:off + pw]
+            dst += v[:, :, j]
+    else:
+        for k in itertools.product(*(range(ki) for ki in geom.ksize)):
+            dst = geom.offset_view(buf, k)
+            dst += v[(slice(None), slice(None)) + k]
     return buf[geom.interior] if geom.needs_buffer else buf
 
 
-def widen(g, geom: ConvGeometry):
+def widen(g, geom: ConvGeometry, out=None):
     """dy (N, O, *out) as the matrix (O, N * P_wide), zero on the scratch columns."""
     xp = array_module(g)
     n, o = g.shape[0], g.shape[1]
     gt = g.transpose((1, 0) + tuple(range(2, g.ndim)))
+    if out is None:
+        out = xp.empty((o, n * geom.p_wide), dtype=g.dtype)
+    v = out.reshape((o, n) + geom.out_wide)
     if not geom.wide:
-        return xp.ascontiguousarray(gt).reshape(o, n * geom.p)
-    out = xp.empty((o, n) + geom.out_wide, dtype=g.dtype)
+        xp.copyto(v, gt)
+        return out
     wo = geom.out[-1]
-    out[..., :wo] = gt
-    out[..., wo:] = 0
-    return out.reshape(o, n * geom.p_wide)
+    xp.copyto(v[..., :wo], gt)
+    v[..., wo:] = 0
+    return out
 
 
-def narrow(y2, geom: ConvGeometry, bias=None):
+def narrow(y2, geom: ConvGeometry, bias=None, out=None):
     """The product (O, N * P_wide) as the output (N, O, *out), plus the bias (fused copy)."""
     xp = array_module(y2)
     o = y2.shape[0]
-    v = y2.reshape((o, geom.n) + geom.out_wide)
+    n = y2.shape[1] // geom.p_wide
+    v = y2.reshape((o, n) + geom.out_wide)
     if geom.wide:
         v = v[..., :geom.out[-1]]
     v = v.transpose((1, 0) + tuple(range(2, 2 + geom.nd)))
-    out = xp.empty((geom.n, o) + geom.out, dtype=y2.dtype)
+    if out is None:
+        out = xp.empty((n, o) + geom.out, dtype=y2.dtype)
     if bias is None:
-        out[...] = v
+        xp.copyto(out, v)
     else:
         xp.add(v, bias.reshape((o,) + (1,) * geom.nd), out=out)
     return out
 
 
 # ------------------------------------------------------------------ the three products
-def forward_product(w, cols, groups: int):
+def forward_product(w, cols, groups: int, out=None):
     """W (O, C/g * prod(K)) @ cols, one product per group: the output as (O, N * P_wide)."""
     xp = array_module(w, cols)
     o = w.shape[0]
     w2 = w.reshape(o, -1)
     if groups == 1:
-        return xp.matmul(w2, cols)
-    return xp.matmul(w2.reshape(groups, o // groups, -1),
-                     cols.reshape(groups, -1, cols.shape[1])).reshape(o, -1)
+        return xp.matmul(w2, cols, out=out)
+    res = xp.matmul(w2.reshape(groups, o // groups, -1), cols.reshape(groups, -1, cols.shape[1]),
+                    out=None if out is None else out.reshape(groups, o // groups, -1))
+    return res.reshape(o, -1)
 
 
-def input_grad(g2, w, geom: ConvGeometry, groups: int):
-    """dx = col2im(W.T @ dy) for dy given as the wide matrix (O, N * P_wide).
-
-    This is also the forward pass of a transposed convolution.
-    """
+def cols_grad(g2, w, groups: int, out=None):
+    """dcols = W.T @ dy (per group) for dy given as the wide matrix (O, N * P_wide)."""
     xp = array_module(g2, w)
     o = w.shape[0]
     w2 = w.reshape(o, -1)
     if groups == 1:
-        dcols = xp.matmul(w2.T, g2)
-    else:
-        wg = w2.reshape(groups, o // groups, -1).transpose(0, 2, 1)
-        dcols = xp.matmul(wg, g2.reshape(groups, o // groups, -1)).reshape(-1, g2.shape[1])
-    return col2im(dcols, geom)
+        return xp.matmul(w2.T, g2, out=out)
+    wg = w2.reshape(groups, o // groups, -1).transpose(0, 2, 1)
+    res = xp.matmul(wg, g2.reshape(groups, o // groups, -1),
+                    out=None if out is None else out.reshape(groups, wg.shape[1], -1))
+    return res.reshape(-1, g2.shape[1])
 
 
-def weight_grad(g2, cols, w_shape, groups: int):
-    """dW = dy @ cols.T for dy given as the wide matrix (O, N * P_wide)."""
+def weight_grad_t(g2, cols, groups: int):
+    """dW as (groups, C/g * prod(K), O/g): cols @ dy.T per group.
+
+    The transpose of dW = dy @ cols.T is computed because BLAS runs the long inner dimension
+    (N * P) several times faster with the operands in this order.
+    """
     xp = array_module(g2, cols)
-    if groups == 1:
-        # computed as (cols @ dy.T).T: the same product, but BLAS runs a long inner dimension
-        # (N * P) with both operands in this order several times faster than as dy @ cols.T
-        dw = xp.matmul(cols, g2.T).T
-    else:
-        o = g2.shape[0]
-        dw = xp.matmul(g2.reshape(groups, o // groups, -1),
-                       cols.reshape(groups, -1, cols.shape[1]).transpose(0, 2, 1))
-    return dw.reshape(w_shape)
+    o = g2.shape[0]
+    return xp.matmul(cols.reshape(groups, -1, cols.shape[1]),
+                     g2.reshape(groups, o // groups, -1).transpose(0, 2, 1))

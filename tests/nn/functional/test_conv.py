@@ -257,3 +257,20 @@ def test_conv_with_torch_grid_of_float32_ties():
     y = F.conv2d(gn.tensor(x), gn.tensor(w), stride=2)
     t = TF.conv2d(torch.tensor(x), torch.tensor(w), stride=2)
     np.testing.assert_array_equal(y.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 3000])
+def test_conv_in_batch_chunks(monkeypatch, chunk_bytes):
+    # Large batches run in cache-sized chunks with reused scratch buffers; force tiny chunks.
+    from glassnet.nn.functional import conv_kernels
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(conv_kernels, "MIN_PARALLEL_BYTES", 0)  # threads too, where possible
+    r = np.random.default_rng(chunk_bytes)
+    for i in range(30):
+        cfg = dict(conv_config(r), batch=3, unbatched=False)
+        dtype = np.float32 if i % 2 == 0 else np.float64
+        _run_conv(cfg, dtype, r)
+        _run_conv(cfg, dtype, r)  # same shapes again: scratch buffers are reused
+        cfg = dict(conv_config(r, transposed=True), batch=3, unbatched=False)
+        if _valid_transposed(cfg):
+            _run_convt(cfg, dtype, r)

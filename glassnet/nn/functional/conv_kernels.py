@@ -1,0 +1,232 @@
+"""One pass of a convolution over the batch in cache-sized chunks (internal).
+
+``conv_pass`` computes any combination of the convolution's output, its input gradient, its
+weight gradient and its bias gradient. The batch is cut into chunks whose columns (im2col) fit
+in the processor's cache, so each chunk's columns are written, multiplied and (in backward)
+multiplied again while they are still in cache, instead of streaming a matrix up to prod(K)
+times the size of the input through main memory: the products run faster and the columns of
+the whole batch never exist at once. Scratch buffers are reused between calls (per thread).
+
+Chunks are independent, so when there are several and the BLAS library uses several threads,
+the chunks are shared out among that many Python threads (NumPy releases the interpreter lock in
+its copies and products) with BLAS limited to one thread meanwhile: the copies of im2col and
+col2im then run in parallel too, not only the products. This needs ``threadpoolctl`` to set
+the BLAS thread count; without it the chunks run one after the other.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ...backend import array_module
+from .im2col import (
+    ConvGeometry,
+    col2im,
+    cols_grad,
+    forward_product,
+    geometry,
+    im2col,
+    narrow,
+    weight_grad_t,
+    widen,
+)
+
+# Target size of one chunk's columns: a few MiB stay in the caches of current CPUs.
+CHUNK_BYTES = 2 * 2**20
+# Scratch memory kept between calls (per thread).
+SCRATCH_BYTES = 96 * 2**20
+# Problems with less column data than this run on one thread.
+MIN_PARALLEL_BYTES = 2 * 2**20
+
+_local = threading.local()
+_pool = {"executor": None, "controller": None, "threads": None}
+
+
+def _scratch(xp, key, size, dtype, zero=False):
+    """A reusable flat buffer of at least ``size`` elements (zeroed once if ``zero``)."""
+    cache = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = OrderedDict()
+    full_key = (xp.__name__, key, dtype.str)
+    buf = cache.get(full_key)
+    if buf is None or buf.size < size:
+        buf = (xp.zeros if zero else xp.empty)(size, dtype=dtype)
+        cache[full_key] = buf
+        total = sum(b.nbytes for b in cache.values())
+        while total > SCRATCH_BYTES and len(cache) > 1:
+            _, old = cache.popitem(last=False)
+            total -= old.nbytes
+    cache.move_to_end(full_key)
+    return buf
+
+
+def _blas_threads():
+    """(threads the BLAS library runs, a threadpoolctl controller) or (1, None)."""
+    if _pool["threads"] is None:
+        try:
+            import threadpoolctl
+
+            ctl = threadpoolctl.ThreadpoolController()
+            blas = [c for c in ctl.lib_controllers if c.user_api == "blas"]
+            threads = max((c.num_threads for c in blas), default=1)
+            _pool["controller"] = ctl if blas else None
+        except Exception:  # threadpoolctl missing or unable to inspect: stay sequential
+            threads = 1
+        _pool["threads"] = max(1, int(threads))
+    return _pool["threads"], _pool["controller"]
+
+
+def chunk_size(geom: ConvGeometry, itemsize: int) -> int:
+    """Samples per chunk: as many as keep one chunk's columns near CHUNK_BYTES."""
+    per_sample = geom.c * geom.kprod * geom.p_wide * itemsize
+    return max(1, min(geom.n, CHUNK_BYTES // max(per_sample, 1)))
+
+
+def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=None,
+              want_y=False, want_dx=False, want_dw=False, want_db=False, keep_cols=False):
+    """One chunked pass of the convolution ``y = conv(x, w) + bias`` described by ``geom``.
+
+    Computes y (needs x), dx = conv's input gradient of dy = g, dw (needs x and g) and db
+    (needs g), as asked. ``cols`` are columns of x kept from an earlier single-chunk pass.
+    Returns (y, dx, dw, db, cols), with cols only when ``keep_cols`` and the batch was one chunk.
+    """
+    ref = x if x is not None else g
+    xp = array_module(ref, w)
+    dt = ref.dtype
+    n = geom.n
+    nb = chunk_size(geom, dt.itemsize)
+    starts = list(range(0, n, nb))
+    single = len(starts) == 1
+    job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
+               keep_cols and single, nb, xp, dt)
+    threads, ctl = _blas_threads() if xp is np and not single else (1, None)
+    total = geom.c * geom.kprod * geom.p_wide * n * dt.itemsize
+    if threads > 1 and ctl is not None and total >= MIN_PARALLEL_BYTES:
+        workers = min(threads, len(starts))
+        if _pool["executor"] is None:
+            _pool["executor"] = ThreadPoolExecutor(max_workers=threads - 1,
+                                                   thread_name_prefix="glassnet-conv")
+        with ctl.limit(limits=1, user_api="blas"):
+            futures = [_pool["executor"].submit(job.run, starts[i::workers])
+                       for i in range(1, workers)]
+            parts = [job.run(starts[0::workers])] + [f.result() for f in futures]
+    else:
+        parts = [job.run(starts)]
+    dw = db = None
+    if want_dw:
+        dwt = parts[0][0]
+        for p in parts[1:]:
+            dwt += p[0]
+        dw = dwt.transpose(0, 2, 1).reshape(w.shape)
+    if want_db:
+        db = parts[0][1]
+        for p in parts[1:]:
+            db = db + p[1]
+    return job.y, job.dx, dw, db, job.kept
+
+
+class _Job:
+    """The arrays of one conv_pass, and the work on one chunk of the batch."""
+
+    def __init__(self, geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
+                 keep, nb, xp, dt):
+        self.geom, self.w, self.groups, self.x, self.g, self.bias = geom, w, groups, x, g, bias
+        self.cols, self.keep, self.nb, self.xp, self.dt = cols, keep, nb, xp, dt
+        self.want = (want_y, want_dx, want_dw, want_db)
+        n, c, o = geom.n, geom.c, w.shape[0]
+        self.single = nb >= n
+        self.y = xp.empty((n, o) + geom.out, dtype=dt) if want_y else None
+        self.dx = xp.empty((n, c) + geom.spatial, dtype=dt) if want_dx and not self.single \
+            else None
+        self.kept = None
+        self.key = (geom.in_shape[1:], geom.key, nb)
+        self.plane = c * int(np.prod(geom.buf_spatial))
+
+    def run(self, starts):
+        """Process the chunks beginning at ``starts``; returns this thread's (dW.T, db) sums."""
+        geom, w, groups, xp, dt, nb = self.geom, self.w, self.groups, self.xp, self.dt, self.nb
+        want_y, want_dx, want_dw, want_db = self.want
+        c, o, pw, key, plane = geom.c, w.shape[0], geom.p_wide, self.key, self.plane
+        ck = c * geom.kprod
+        dwt = db = None
+        for n0 in starts:
+            m = min(nb, geom.n - n0)
+            gc = geom.with_batch(m)
+            width = m * pw
+            if want_y or want_dw:
+                if self.cols is not None:
+                    cm = self.cols
+                else:
+                    if self.keep:
+                        cbuf = xp.empty((ck, width), dtype=dt)  # kept for backward
+                    else:
+                        cbuf = _scratch(xp, ("cols",) + key, ck * nb * pw, dt)
+                        cbuf = cbuf[:ck * width].reshape(ck, width)
+                    xbuf = None
+                    if geom.needs_buffer:
+                        xbuf = _scratch(xp, ("xbuf",) + key, nb * plane, dt, zero=True)
+                        xbuf = xbuf[:m * plane].reshape((m, c) + geom.buf_spatial)
+                    cm = im2col(self.x[n0:n0 + m], gc, out=cbuf, xbuf=xbuf)
+                    if self.keep:
+                        self.kept = cm
+            if want_y:
+                y2 = _scratch(xp, ("y2",) + key, o * nb * pw, dt)
+                y2 = forward_product(w, cm, groups, out=y2[:o * width].reshape(o, width))
+                narrow(y2, gc, self.bias, out=self.y[n0:n0 + m])
+            if not (want_dx or want_dw or want_db):
+                continue
+            g2 = _scratch(xp, ("g2",) + key, o * nb * pw, dt)
+            g2 = widen(self.g[n0:n0 + m], gc, out=g2[:o * width].reshape(o, width))
+            if want_db:
+                part = g2.sum(axis=1)
+                db = part if db is None else db + part
+            if want_dw:
+                part = weight_grad_t(g2, cm, groups)
+                if dwt is None:
+                    dwt = part
+                else:
+                    dwt += part
+            if want_dx:
+                dcols = _scratch(xp, ("dcols",) + key, ck * nb * pw, dt)
+                dcols = cols_grad(g2, w, groups, out=dcols[:ck * width].reshape(ck, width))
+                if self.single:  # a view of a fresh buffer: no copy
+                    self.dx = col2im(dcols, gc)
+                else:
+                    dbuf = _scratch(xp, ("dxbuf",) + key, nb * plane, dt)
+                    dbuf = dbuf[:m * plane].reshape((m, c) + geom.buf_spatial)
+                    xp.copyto(self.dx[n0:n0 + m], col2im(dcols, gc, buf=dbuf))
+        return dwt, db
+
+
+def input_grad(geom: ConvGeometry, w, groups, g):
+    """dx = the input gradient of the convolution ``geom`` for dy = g (N, O, *out).
+
+    With stride 1 this is itself a convolution: dy, padded by dilation (K - 1) - padding on each
+    side, correlated with the kernel flipped in space and with its in/out channels exchanged
+    ("full" correlation). Computed that way it is one more im2col + product, which is cheaper
+    than scattering the columns back (col2im). Other strides use col2im.
+    """
+    nd = geom.nd
+    k, d = geom.ksize, geom.dilation
+    # low side: dilation (K - 1) - padding; high side: whatever makes the output as large as
+    # x (more than dilation (K - 1) - padding when trailing input rows saw no window)
+    pads = tuple((d[i] * (k[i] - 1) - geom.pads[i][0],
+                  geom.spatial[i] - geom.out[i] + geom.pads[i][0]) for i in range(nd))
+    full_ok = all(s == 1 for s in geom.stride) and all(lo >= 0 and hi >= 0 for lo, hi in pads)
+    if not full_ok:
+        return conv_pass(geom, w, groups, g=g, want_dx=True)[1]
+    o, cg = w.shape[:2]
+    geom_g = geometry(tuple(g.shape), tuple(k), (1,) * nd, pads, tuple(d))
+    if o * geom_g.p_wide > 1.25 * geom.c * geom.p_wide:
+        # more columns than col2im would scatter (many output channels, or a wide padding)
+        return conv_pass(geom, w, groups, g=g, want_dx=True)[1]
+    og = o // groups
+    # W'[group, c, o, flipped k] = W[group, o, c, k]
+    wt = w.reshape((groups, og, cg) + tuple(k)).swapaxes(1, 2)
+    wt = wt[(Ellipsis,) + (slice(None, None, -1),) * nd]
+    wt = array_module(w).ascontiguousarray(wt).reshape((groups * cg, og) + tuple(k))
+    return conv_pass(geom_g, wt, groups, x=g, want_y=True)[0]
