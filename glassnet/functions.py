@@ -251,7 +251,7 @@ _names = [
     "argsort", "reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "movedim",
     "squeeze", "unsqueeze", "split", "chunk", "unbind", "narrow", "flip", "roll", "gather",
     "scatter_add", "index_select", "index_add", "nonzero", "masked_fill", "isnan", "isinf",
-    "isfinite", "t", "count_nonzero", "unique", "neg", "add", "sub", "mul", "div", "pow", "dot",
+    "isfinite", "rot90", "t", "count_nonzero", "unique", "neg", "add", "sub", "mul", "div", "pow", "dot",
     "mm", "bmm", "lerp", "repeat_interleave_", "expand", "softmax", "log_softmax",
 ]
 for _n in _names:

@@ -174,6 +174,23 @@ class ShapeMixin:
     def roll(self, shifts, dims=None):
         return S.Roll.apply(self, shifts, dims)
 
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotate by 90 degrees k times in the plane ``dims`` (from the first towards the second
+        axis, as torch.rot90): a transpose followed by a flip, so the gradient is exact."""
+        if len(dims) != 2:
+            raise RuntimeError(f"rot90: expected 2 dims, got {len(dims)}")
+        d0, d1 = (d % self.ndim for d in dims)
+        if d0 == d1:
+            raise RuntimeError(f"rot90: dims must be different, got {tuple(dims)}")
+        k %= 4
+        if k == 0:
+            return self
+        if k == 2:
+            return self.flip(d0, d1)
+        if k == 1:
+            return self.flip(d1).transpose(d0, d1)
+        return self.transpose(d0, d1).flip(d1)
+
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, idx):
         idx = _unwrap_index(idx)

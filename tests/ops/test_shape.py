@@ -206,3 +206,11 @@ def test_shape_errors_are_clear():
         x.unsqueeze(4)
     with pytest.raises(RuntimeError, match="split"):
         x.split([1, 2], 0)
+
+
+@pytest.mark.parametrize("k", [-1, 0, 1, 2, 3, 5])
+@pytest.mark.parametrize("dims", [(0, 1), (1, 2), (2, 0), (-1, -2)])
+def test_rot90_matches_torch(k, dims):
+    x = np.random.default_rng(k + 7).standard_normal((3, 4, 5))
+    check_parity(lambda t: t.rot90(k, dims), lambda t: torch.rot90(t, k, dims), [x])
+    gradcheck(lambda t: gn.rot90(t, k, dims), [x])
