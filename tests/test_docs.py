@@ -86,24 +86,22 @@ def slug(heading: str) -> str:
 
 
 def anchors(path: Path) -> set:
-    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
-    return {slug(m) for m in re.findall(r"^#+\s+(.*)$", text, flags=re.M)}
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return {slug(m) for m in re.findall(r"^#+\s+(.*)$", text, flags=re.MULTILINE)}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_relative_links_resolve(page):
     text = page.read_text(encoding="utf-8")
     # links inside code blocks are not links
-    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
     broken = []
     for target in LINK.findall(text):
         if re.match(r"^[a-z]+:", target):
             continue
         path, _, anchor = target.partition("#")
         dest = page if not path else page.parent / path
-        if not dest.exists():
-            broken.append(target)
-        elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
+        if not dest.exists() or (anchor and dest.suffix == ".md" and anchor not in anchors(dest)):
             broken.append(target)
     assert not broken, f"{page.name}: links to missing files or headings: {broken}"
 
