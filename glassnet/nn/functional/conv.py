@@ -26,7 +26,7 @@ from __future__ import annotations
 from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
-from .conv_kernels import conv_pass, input_grad
+from .conv_kernels import conv_pass, full_correlation, input_grad
 from .im2col import geometry, ntuple
 
 
@@ -126,11 +126,14 @@ class ConvNd(Function):
     def backward(ctx, g):
         x, w, cols = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
-        dw = db = None
-        if nw or nb:
-            _, _, dw, db, _ = conv_pass(ctx.geom, w, ctx.groups, x=x, g=g, cols=cols, want_dw=nw,
-                                        want_db=nb)
-        dx = input_grad(ctx.geom, w, ctx.groups, g) if nx else None
+        geom, groups = ctx.geom, ctx.groups
+        full = full_correlation(geom, w, groups, g.shape) if nx else None
+        dx = dw = db = None
+        if nw or nb or (nx and full is None):  # one pass shares the widened dy
+            _, dx, dw, db, _ = conv_pass(geom, w, groups, x=x, g=g, cols=cols,
+                                         want_dx=nx and full is None, want_dw=nw, want_db=nb)
+        if full is not None:  # stride 1: dx is the full correlation of dy with the flipped W
+            dx = conv_pass(full[0], full[1], groups, x=g, want_y=True)[0]
         return dx, dw, db, None, None, None, None
 
 

@@ -41,6 +41,8 @@ CHUNK_BYTES = 2 * 2**20
 SCRATCH_BYTES = 96 * 2**20
 # Problems with less column data than this run on one thread.
 MIN_PARALLEL_BYTES = 2 * 2**20
+# Elementwise kernels (pooling) on less data than this run on one thread.
+MIN_PARALLEL_SLICE_BYTES = 256 * 2**10
 
 _local = threading.local()
 _pool = {"executor": None, "controller": None, "threads": None}
@@ -152,35 +154,41 @@ class _Job:
         want_y, want_dx, want_dw, want_db = self.want
         c, o, pw, key, plane = geom.c, w.shape[0], geom.p_wide, self.key, self.plane
         ck = c * geom.kprod
+        need_cols = (want_y or want_dw) and self.cols is None
+        need_g = want_dx or want_dw or want_db
+        # this thread's scratch, fetched once for all its chunks
+        cols_s = _scratch(xp, ("cols",) + key, ck * nb * pw, dt) \
+            if need_cols and not self.keep else None
+        xbuf_s = _scratch(xp, ("xbuf",) + key, nb * plane, dt, zero=True) \
+            if need_cols and geom.needs_buffer else None
+        y2_s = _scratch(xp, ("y2",) + key, o * nb * pw, dt) if want_y else None
+        g2_s = _scratch(xp, ("g2",) + key, o * nb * pw, dt) if need_g else None
+        dcols_s = _scratch(xp, ("dcols",) + key, ck * nb * pw, dt) if want_dx else None
+        dxbuf_s = _scratch(xp, ("dxbuf",) + key, nb * plane, dt) \
+            if want_dx and not self.single else None
         dwt = db = None
         for n0 in starts:
             m = min(nb, geom.n - n0)
             gc = geom.with_batch(m)
             width = m * pw
-            if want_y or want_dw:
-                if self.cols is not None:
-                    cm = self.cols
+            cm = self.cols
+            if need_cols:
+                if self.keep:
+                    cbuf = xp.empty((ck, width), dtype=dt)  # kept for backward: not scratch
                 else:
-                    if self.keep:
-                        cbuf = xp.empty((ck, width), dtype=dt)  # kept for backward
-                    else:
-                        cbuf = _scratch(xp, ("cols",) + key, ck * nb * pw, dt)
-                        cbuf = cbuf[:ck * width].reshape(ck, width)
-                    xbuf = None
-                    if geom.needs_buffer:
-                        xbuf = _scratch(xp, ("xbuf",) + key, nb * plane, dt, zero=True)
-                        xbuf = xbuf[:m * plane].reshape((m, c) + geom.buf_spatial)
-                    cm = im2col(self.x[n0:n0 + m], gc, out=cbuf, xbuf=xbuf)
-                    if self.keep:
-                        self.kept = cm
+                    cbuf = cols_s[:ck * width].reshape(ck, width)
+                xbuf = None
+                if xbuf_s is not None:
+                    xbuf = xbuf_s[:m * plane].reshape((m, c) + geom.buf_spatial)
+                cm = im2col(self.x[n0:n0 + m], gc, out=cbuf, xbuf=xbuf)
+                if self.keep:
+                    self.kept = cm
             if want_y:
-                y2 = _scratch(xp, ("y2",) + key, o * nb * pw, dt)
-                y2 = forward_product(w, cm, groups, out=y2[:o * width].reshape(o, width))
+                y2 = forward_product(w, cm, groups, out=y2_s[:o * width].reshape(o, width))
                 narrow(y2, gc, self.bias, out=self.y[n0:n0 + m])
-            if not (want_dx or want_dw or want_db):
+            if not need_g:
                 continue
-            g2 = _scratch(xp, ("g2",) + key, o * nb * pw, dt)
-            g2 = widen(self.g[n0:n0 + m], gc, out=g2[:o * width].reshape(o, width))
+            g2 = widen(self.g[n0:n0 + m], gc, out=g2_s[:o * width].reshape(o, width))
             if want_db:
                 part = g2.sum(axis=1)
                 db = part if db is None else db + part
@@ -191,13 +199,11 @@ class _Job:
                 else:
                     dwt += part
             if want_dx:
-                dcols = _scratch(xp, ("dcols",) + key, ck * nb * pw, dt)
-                dcols = cols_grad(g2, w, groups, out=dcols[:ck * width].reshape(ck, width))
+                dcols = cols_grad(g2, w, groups, out=dcols_s[:ck * width].reshape(ck, width))
                 if self.single:  # a view of a fresh buffer: no copy
                     self.dx = col2im(dcols, gc)
                 else:
-                    dbuf = _scratch(xp, ("dxbuf",) + key, nb * plane, dt)
-                    dbuf = dbuf[:m * plane].reshape((m, c) + geom.buf_spatial)
+                    dbuf = dxbuf_s[:m * plane].reshape((m, c) + geom.buf_spatial)
                     xp.copyto(self.dx[n0:n0 + m], col2im(dcols, gc, buf=dbuf))
         return dwt, db
 
@@ -210,23 +216,57 @@ def input_grad(geom: ConvGeometry, w, groups, g):
     ("full" correlation). Computed that way it is one more im2col + product, which is cheaper
     than scattering the columns back (col2im). Other strides use col2im.
     """
+    plan = full_correlation(geom, w, groups, g.shape)
+    if plan is None:
+        return conv_pass(geom, w, groups, g=g, want_dx=True)[1]
+    geom_g, wt = plan
+    return conv_pass(geom_g, wt, groups, x=g, want_y=True)[0]
+
+
+def full_correlation(geom: ConvGeometry, w, groups, g_shape):
+    """(geometry, weight) of the input gradient as a stride-1 convolution of dy, or None.
+
+    None when the stride is not 1, or when that convolution would copy more columns than
+    col2im scatters (many more output than input channels, or a wide padding).
+    """
     nd = geom.nd
     k, d = geom.ksize, geom.dilation
     # low side: dilation (K - 1) - padding; high side: whatever makes the output as large as
     # x (more than dilation (K - 1) - padding when trailing input rows saw no window)
     pads = tuple((d[i] * (k[i] - 1) - geom.pads[i][0],
                   geom.spatial[i] - geom.out[i] + geom.pads[i][0]) for i in range(nd))
-    full_ok = all(s == 1 for s in geom.stride) and all(lo >= 0 and hi >= 0 for lo, hi in pads)
-    if not full_ok:
-        return conv_pass(geom, w, groups, g=g, want_dx=True)[1]
+    if not all(s == 1 for s in geom.stride) or any(lo < 0 or hi < 0 for lo, hi in pads):
+        return None
     o, cg = w.shape[:2]
-    geom_g = geometry(tuple(g.shape), tuple(k), (1,) * nd, pads, tuple(d))
+    geom_g = geometry(tuple(g_shape), tuple(k), (1,) * nd, pads, tuple(d))
     if o * geom_g.p_wide > 1.25 * geom.c * geom.p_wide:
-        # more columns than col2im would scatter (many output channels, or a wide padding)
-        return conv_pass(geom, w, groups, g=g, want_dx=True)[1]
+        return None
     og = o // groups
     # W'[group, c, o, flipped k] = W[group, o, c, k]
     wt = w.reshape((groups, og, cg) + tuple(k)).swapaxes(1, 2)
     wt = wt[(Ellipsis,) + (slice(None, None, -1),) * nd]
     wt = array_module(w).ascontiguousarray(wt).reshape((groups * cg, og) + tuple(k))
-    return conv_pass(geom_g, wt, groups, x=g, want_y=True)[0]
+    return geom_g, wt
+
+
+def parallel_slices(fn, n, work_bytes):
+    """Call ``fn(slice)`` over slices covering range(n), on several threads if worth it.
+
+    For elementwise kernels (pooling) over a batch of ``n`` samples: NumPy releases the
+    interpreter lock inside its loops, so the slices run in parallel on as many threads as
+    the BLAS library is configured for. Small work runs inline.
+    """
+    threads = _blas_threads()[0]
+    parts = min(threads, n)
+    if parts < 2 or work_bytes < MIN_PARALLEL_SLICE_BYTES:
+        fn(slice(0, n))
+        return
+    if _pool["executor"] is None:
+        _pool["executor"] = ThreadPoolExecutor(max_workers=threads - 1,
+                                               thread_name_prefix="glassnet-conv")
+    bounds = [n * i // parts for i in range(parts + 1)]
+    futures = [_pool["executor"].submit(fn, slice(bounds[i], bounds[i + 1]))
+               for i in range(1, parts)]
+    fn(slice(bounds[0], bounds[1]))
+    for f in futures:
+        f.result()

@@ -23,6 +23,7 @@ from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
 from .im2col import geometry, ntuple
+from .maxpool2x2 import MaxPool2x2
 
 
 def pool_output_size(size, k, s, p, d, ceil_mode):
@@ -282,7 +283,11 @@ def _avg_divisor(xp, geom, dtype, count_include_pad, divisor_override):
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unbatched = _batched(op, input, nd)
     geom = _plan(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode, nd)
-    out = MaxPoolNd.apply(x, geom, bool(return_indices))
+    if nd == 2 and geom.ksize == (2, 2) and geom.stride == (2, 2) and \
+            geom.dilation == (1, 1) and not geom.needs_buffer:
+        out = MaxPool2x2.apply(x, bool(return_indices))  # the common case, in two steps
+    else:
+        out = MaxPoolNd.apply(x, geom, bool(return_indices))
     if unbatched:
         out = tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
     return out
