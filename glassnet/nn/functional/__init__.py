@@ -19,6 +19,7 @@ from .conv import (  # noqa: F401,E402
 from .fold import fold, unfold  # noqa: F401,E402
 from .padding import pad  # noqa: F401,E402
 from .pooling import (  # noqa: F401,E402
-    avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d, max_unpool2d)
+    avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d)
+from .unpool import max_unpool2d  # noqa: F401,E402
 from .sampling import interpolate, upsample  # noqa: F401,E402
 # --- end convolution ---

@@ -1,4 +1,4 @@
-"""Pooling: max and average pooling in 1-D, 2-D and 3-D, and max unpooling.
+"""Pooling: max and average pooling in 1-D, 2-D and 3-D.
 
 Pooling summarises each window of a feature map by one number, channel by channel: it lowers
 the resolution, and the max makes the map tolerant to small shifts and deformations inside a
@@ -9,13 +9,14 @@ anti-aliased version of R. Zhang, ICML 2019).
 Both poolings run over the prod(K) kernel offsets of a strided view (never over pixels). Max
 pooling keeps, per output, the offset of the first maximum in window scan order (row-major),
 exactly PyTorch's rule, so ties route the gradient to the same input pixel PyTorch picks; a NaN
-in a window wins (the last NaN, as in PyTorch). Adaptive pooling lives in ``adaptive.py``.
+in a window wins (the last NaN, as in PyTorch). 2x2 max pooling at stride 2 has its own
+two-step kernel (``maxpool2x2.py``); adaptive pooling is in ``adaptive.py``, max unpooling in
+``unpool.py``.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 
@@ -371,54 +372,3 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """3-D average pooling over (N, C, D, H, W); see ``avg_pool2d``."""
     return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)
-
-
-# ------------------------------------------------------------------ max unpooling
-class MaxUnpool(Function):
-    @staticmethod
-    def forward(ctx, x, indices, out_plane):
-        xp = array_module(x)
-        n, c = x.shape[:2]
-        flat = indices.reshape(n * c, -1)
-        out = xp.zeros((n * c, math.prod(out_plane)), dtype=x.dtype)
-        xp.put_along_axis(out, flat, x.reshape(n * c, -1), axis=1)
-        ctx.flat, ctx.xshape = flat, x.shape
-        return out.reshape((n, c) + tuple(out_plane))
-
-    @staticmethod
-    def backward(ctx, g):
-        xp = array_module(g)
-        gx = xp.take_along_axis(g.reshape(ctx.flat.shape[0], -1), ctx.flat, axis=1)
-        return gx.reshape(ctx.xshape), None, None
-
-
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """The partial inverse of ``max_pool2d``: each value goes back to the position it came from.
-
-    Every other output pixel is zero. ``indices`` are those returned by
-    ``max_pool2d(..., return_indices=True)``.
-
-    Shape:
-        input and indices (N, C, H, W) or (C, H, W); output (N, C, H_out, W_out) with
-        H_out = (H - 1) stride - 2 padding + kernel_size, or ``output_size``.
-    """
-    x, unbatched = _batched("max_unpool2d", input, 2)
-    ind = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
-    if unbatched:
-        ind = ind[None]
-    if tuple(ind.shape) != tuple(x.shape):
-        raise RuntimeError(f"max_unpool2d: indices shape {tuple(ind.shape)} must equal input "
-                           f"shape {tuple(x.shape)}")
-    k = ntuple(kernel_size, 2, "max_unpool2d", "kernel_size", minimum=1)
-    s = k if stride is None else ntuple(stride, 2, "max_unpool2d", "stride", minimum=1)
-    p = ntuple(padding, 2, "max_unpool2d", "padding", minimum=0)
-    if output_size is None:
-        out = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(2))
-    else:
-        out = tuple(int(v) for v in tuple(output_size)[-2:])
-    total = out[0] * out[1]
-    if ind.size and (int(ind.min()) < 0 or int(ind.max()) >= total):
-        raise RuntimeError(f"max_unpool2d: found an index outside the output plane of size "
-                           f"{out} (indices must be in [0, {total}))")
-    y = MaxUnpool.apply(x, ind.astype(np.int64, copy=False), out)
-    return y.squeeze(0) if unbatched else y
