@@ -42,8 +42,8 @@ from .tensor import Tensor, matmul, maximum, minimum, tensor, where
 
 __version__ = "0.1.0"
 
-_LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io", "distributed",
-         "metrics", "cuda", "cli", "utils"}
+_LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io",
+         "metrics", "cuda", "cli"}
 
 
 def __getattr__(name):

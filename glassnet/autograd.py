@@ -288,13 +288,21 @@ _np_asarray = np.asarray
 
 
 # ----------------------------------------------------------------------------- the engine
-def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
+def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None, _capture=None):
     """Backpropagate from ``tensors`` (Kahn's algorithm over the graph: iterative, no recursion).
 
     Each node runs once, after every node that feeds gradient into it has run, so the gradient
-    it sees is already the sum over all paths. Leaf tensors accumulate into ``.grad``.
+    it sees is already the sum over all paths. Leaf tensors accumulate into ``.grad``; with
+    ``inputs`` (a tensor or a list), only those leaves do.
     """
     Tensor = _Tensor
+    if inputs is not None and _capture is None:
+        ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        for t in ins:
+            if t.grad_fn is not None:
+                t.retain_grad()
+        only = {id(t) for t in ins if t.grad_fn is None}
+        _capture = _LeafFilter(only)
     if isinstance(tensors, Tensor):
         tensors = [tensors]
         grad_tensors = [grad_tensors]
@@ -351,7 +359,10 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     for t, g in roots:
         node = t.grad_fn
         if node is None:
-            _accumulate_leaf(t, g)
+            if _capture is None:
+                _accumulate_leaf(t, g)
+            else:
+                _capture.leaf(t, g, False)
             continue
         key = node if node.n_outputs == 1 else (node, t._output_nr)
         old = buf.get(key)
@@ -370,6 +381,8 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
             has_grad = any(g is not None for g in grads_out)
         if node._pre_hooks is not None or node._retain is not None:
             grads_out = _run_tensor_hooks(node, grads_out)
+        if _capture is not None and _capture.nodes:
+            _capture.node(node, grads_out)
         edges = node.next_edges
         if has_grad:
             if n_out > 1:
@@ -400,7 +413,10 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
             g = grads_in[i] if i < n_in else None
             if nr is None:  # a leaf tensor
                 if g is not None:
-                    _accumulate_leaf(nxt, g, fresh)
+                    if _capture is None:
+                        _accumulate_leaf(nxt, g, fresh)
+                    else:
+                        _capture.leaf(nxt, g, fresh)
                 continue
             if g is not None:
                 # A tensor used on several paths receives the sum of their gradients.
@@ -453,25 +469,66 @@ def _accumulate_leaf(t, g, fresh=False):
         t.grad.data += g
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):
-    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``."""
+class _LeafFilter:
+    """Routes leaf gradients during backward: only the chosen leaves accumulate into .grad."""
+
+    nodes = None
+
+    def __init__(self, only):
+        self.only = only
+
+    def leaf(self, t, g, fresh):
+        if id(t) in self.only:
+            _accumulate_leaf(t, g, fresh)
+
+
+class _Capture:
+    """Collects d(outputs)/d(inputs) for ``grad`` without touching any tensor's ``.grad``."""
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+        self.leaves = {id(t): i for i, t in enumerate(inputs) if t.grad_fn is None}
+        self.nodes = {(t.grad_fn, t._output_nr): i for i, t in enumerate(inputs)
+                      if t.grad_fn is not None} or None
+        self.result = [None] * len(inputs)
+
+    def _add(self, i, g):
+        self.result[i] = g.copy() if self.result[i] is None else self.result[i] + g
+
+    def leaf(self, t, g, fresh):
+        i = self.leaves.get(id(t))
+        if i is not None:
+            self._add(i, g if g.dtype == t.data.dtype else g.astype(t.data.dtype))
+
+    def node(self, node, grads_out):
+        for nr, g in enumerate(grads_out):
+            i = self.nodes.get((node, nr))
+            if i is not None and g is not None:
+                self._add(i, g)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """d(outputs)/d(inputs), returned as a tuple instead of accumulated into ``.grad``.
+
+    No tensor's ``.grad`` changes. ``inputs`` may be leaves or intermediate tensors.
+    """
+    if create_graph:
+        raise NotImplementedError("autograd.grad: create_graph=True (higher-order gradients) is "
+                                  "not supported by glassnet")
     Tensor = _Tensor
     single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
-    saved = [(t.grad, t._hooks) for t in inputs]
-    for t in inputs:
-        if t.grad_fn is not None:
-            raise NotImplementedError("autograd.grad: inputs must be leaf tensors in glassnet")
-        t.grad = None
-    try:
-        backward(outputs, grad_outputs, retain_graph=retain_graph)
-        res = []
-        for t in inputs:
-            if t.grad is None and not allow_unused:
-                raise RuntimeError("autograd.grad: one of the inputs was not used in the graph "
-                                   "(pass allow_unused=True to get None for it)")
-            res.append(t.grad)
-    finally:
-        for t, (g, _) in zip(inputs, saved):
-            t.grad = g
+    ins = [inputs] if single else list(inputs)
+    cap = _Capture(ins)
+    backward(outputs, grad_outputs, retain_graph=bool(retain_graph), _capture=cap)
+    res = []
+    for t, g in zip(ins, cap.result):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("autograd.grad: one of the differentiated tensors appears not "
+                                   "to have been used in the graph (pass allow_unused=True to get "
+                                   "None for it)")
+            res.append(None)
+        else:
+            res.append(Tensor._make(g, False))
     return tuple(res)

@@ -154,12 +154,14 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False):
-        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                 inputs=None):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad
+        (only for ``inputs`` when given)."""
         if create_graph:
             raise NotImplementedError("backward: create_graph=True (higher-order gradients) is "
                                       "not supported by glassnet")
-        autograd.backward(self, gradient, retain_graph=retain_graph)
+        autograd.backward(self, gradient, retain_graph=bool(retain_graph), inputs=inputs)
 
     def detach(self):
         return Tensor._make(self.data, False)

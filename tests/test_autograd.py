@@ -420,3 +420,38 @@ def test_custom_function_under_no_grad_records_nothing():
     with gn.no_grad():
         y = ScaledSquare.apply(gn.tensor([1.0], requires_grad=True), 2.0)
     assert y.grad_fn is None and not y.requires_grad
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    w = gn.tensor([2.0], requires_grad=True)
+    x = gn.tensor([3.0], requires_grad=True)
+    h = w * x
+    gx, gh = gn.autograd.grad((h * h).sum(), [x, h])
+    assert gx.item() == 24.0 and gh.item() == 12.0  # d(h^2)/dx = 2 h w, d(h^2)/dh = 2 h
+    assert w.grad is None and x.grad is None
+    tw, tx = torch.tensor([2.0], requires_grad=True), torch.tensor([3.0], requires_grad=True)
+    th = tw * tx
+    ref = torch.autograd.grad((th * th).sum(), [tx, th])
+    assert [r.item() for r in ref] == [24.0, 12.0]
+
+
+def test_grad_unused_input():
+    a = gn.tensor([1.0], requires_grad=True)
+    b = gn.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        gn.autograd.grad((a * 2).sum(), [a, b])
+    ga, gb = gn.autograd.grad((a * 2).sum(), [a, b], allow_unused=True)
+    assert ga.item() == 2.0 and gb is None
+
+
+def test_backward_inputs_only_accumulates_there():
+    w = gn.tensor([2.0], requires_grad=True)
+    x = gn.tensor([3.0], requires_grad=True)
+    (w * x).sum().backward(inputs=[x])
+    assert w.grad is None and x.grad.item() == 2.0
+
+
+def test_cuda_namespace():
+    assert gn.cuda.is_available() in (True, False)
+    if not gn.cuda.is_available():
+        assert gn.cuda.device_count() == 0
