@@ -82,10 +82,17 @@ def _blas_threads():
     return _pool["threads"], _pool["controller"]
 
 
-def chunk_size(geom: ConvGeometry, itemsize: int) -> int:
-    """Samples per chunk: as many as keep one chunk's columns near CHUNK_BYTES."""
-    per_sample = geom.c * geom.kprod * geom.p_wide * itemsize
-    return max(1, min(geom.n, CHUNK_BYTES // max(per_sample, 1)))
+def chunk_size(geom: ConvGeometry, itemsize: int, threads: int = 1) -> int:
+    """Samples per chunk: about CHUNK_BYTES of columns, with the chunks dealt out evenly to
+    ``threads`` threads (a multiple of ``threads`` chunks of near-equal size)."""
+    per_sample = max(geom.c * geom.kprod * geom.p_wide * itemsize, 1)
+    n = geom.n
+    nb = max(1, min(n, CHUNK_BYTES // per_sample))
+    if threads > 1 and n > 1 and per_sample * n >= MIN_PARALLEL_BYTES:
+        chunks = -(-n // nb)
+        chunks = -(-chunks // threads) * threads
+        nb = max(1, -(-n // chunks))
+    return nb
 
 
 def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=None,
@@ -100,14 +107,16 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     xp = array_module(ref, w)
     dt = ref.dtype
     n = geom.n
-    nb = chunk_size(geom, dt.itemsize)
+    threads, ctl = _blas_threads() if xp is np else (1, None)
+    if ctl is None:
+        threads = 1
+    nb = chunk_size(geom, dt.itemsize, threads)
     starts = list(range(0, n, nb))
     single = len(starts) == 1
     job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
                keep_cols and single, nb, xp, dt)
-    threads, ctl = _blas_threads() if xp is np and not single else (1, None)
     total = geom.c * geom.kprod * geom.p_wide * n * dt.itemsize
-    if threads > 1 and ctl is not None and total >= MIN_PARALLEL_BYTES:
+    if threads > 1 and not single and total >= MIN_PARALLEL_BYTES:
         workers = min(threads, len(starts))
         if _pool["executor"] is None:
             _pool["executor"] = ThreadPoolExecutor(max_workers=threads - 1,
