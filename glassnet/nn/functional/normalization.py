@@ -84,6 +84,108 @@ class _Normalize(Function):
 
 
 
+# Elements per chunk of the batch in _BatchNormTrain: the chunk's temporaries stay in cache.
+BN_CHUNK = 1 << 17
+
+
+class _BatchNormTrain(Function):
+    """Batch norm with the batch's statistics, as a few passes over cache-sized batch chunks.
+
+    Per channel c, over the m = N * prod(spatial) values x of that channel:
+
+        mean = sum(x) / m,  var = sum((x - mean)^2) / m,  rstd = 1 / sqrt(var + eps)
+        y    = (x - mean) * (gamma rstd) + beta
+
+    Backward (g = dL/dy, x_hat = (x - mean) rstd, k = gamma rstd):
+
+        dgamma = sum(g x_hat),  dbeta = sum(g)
+        dx     = k (g - dbeta / m - x_hat dgamma / m)
+
+    Only x (the input, alive anyway), mean and rstd are saved. Every temporary is one chunk of
+    the batch, so it is written and read again while it is still in cache: each pass streams x
+    (and g) from memory once, instead of writing and rereading whole-batch intermediates.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, eps, out_stats):
+        xp = array_module(x)
+        n, c = x.shape[0], x.shape[1]
+        x3 = x.reshape(n, c, -1)
+        m = n * x3.shape[2]
+        dt = x.dtype
+        step = max(1, BN_CHUNK // max(1, c * x3.shape[2]))
+        mean = x3.sum(axis=(0, 2)) / dt.type(m)
+        mean3 = mean.reshape(1, c, 1)
+        var = xp.zeros(c, dtype=dt)
+        tmp = xp.empty((min(step, n),) + x3.shape[1:], dtype=dt)
+        for i in range(0, n, step):
+            d = tmp[:min(step, n - i)]
+            xp.subtract(x3[i:i + step], mean3, out=d)
+            xp.multiply(d, d, out=d)
+            var += d.sum(axis=(0, 2))
+        var /= dt.type(m)
+        rstd = 1 / xp.sqrt(var + dt.type(eps))
+        k = rstd if w is None else rstd * w
+        k3 = k.reshape(1, c, 1)
+        out = xp.empty(x3.shape, dtype=dt)
+        for i in range(0, n, step):
+            o = out[i:i + step]
+            xp.subtract(x3[i:i + step], mean3, out=o)
+            xp.multiply(o, k3, out=o)
+            if b is not None:
+                xp.add(o, b.reshape(1, c, 1), out=o)
+        if out_stats is not None:
+            out_stats.extend((mean, var))
+        ctx.save_for_backward(x3, mean, rstd, w)
+        ctx.shape, ctx.step, ctx.has_b = x.shape, step, b is not None
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x3, mean, rstd, w = ctx.saved_tensors
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        xp = array_module(g)
+        n, c = x3.shape[0], x3.shape[1]
+        m = n * x3.shape[2]
+        dt = x3.dtype
+        step = ctx.step
+        g3 = g.reshape(x3.shape)
+        mean3 = mean.reshape(1, c, 1)
+        tmp = xp.empty((min(step, n),) + x3.shape[1:], dtype=dt)
+        sg = xp.zeros(c, dtype=dt)    # sum(g)
+        sgd = xp.zeros(c, dtype=dt)   # sum(g (x - mean))
+        for i in range(0, n, step):
+            gc = g3[i:i + step]
+            d = tmp[:gc.shape[0]]
+            sg += gc.sum(axis=(0, 2))
+            xp.subtract(x3[i:i + step], mean3, out=d)
+            xp.multiply(d, gc, out=d)
+            sgd += d.sum(axis=(0, 2))
+        sgx = sgd * rstd              # sum(g x_hat)
+        gx = gw = gb = None
+        if nw:
+            gw = sgx.reshape(w.shape)
+        if nb:
+            gb = sg.copy()
+        if nx:
+            k = rstd if w is None else rstd * w
+            inv_m = dt.type(1.0 / m)
+            c_d = (-(k * rstd * sgx) * inv_m).reshape(1, c, 1)   # coefficient of (x - mean)
+            c_0 = (-(k * sg) * inv_m).reshape(1, c, 1)           # constant term
+            k3 = k.reshape(1, c, 1)
+            gx = xp.empty(x3.shape, dtype=dt)
+            for i in range(0, n, step):
+                o = gx[i:i + step]
+                d = tmp[:o.shape[0]]
+                xp.subtract(x3[i:i + step], mean3, out=o)
+                xp.multiply(o, c_d, out=o)
+                xp.multiply(g3[i:i + step], k3, out=d)
+                o += d
+                o += c_0
+            gx = gx.reshape(ctx.shape)
+        return gx, gw, gb, None, None
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """Batch normalisation (Ioffe & Szegedy 2015) over channel dim 1.
@@ -115,7 +217,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
         stats = []
-        out = _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, stats)
+        if (weight is None or weight.data.shape == (c,)) and (bias is None
+                                                              or bias.data.shape == (c,)):
+            out = _BatchNormTrain.apply(input, weight, bias, eps, stats)
+        else:
+            out = _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, stats)
         if running_mean is not None or running_var is not None:
             mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
             m = running_mean.data.dtype.type(momentum) if running_mean is not None else momentum
