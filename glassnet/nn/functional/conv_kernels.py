@@ -37,6 +37,8 @@ from .im2col import (
 
 # Target size of one chunk's columns: a few MiB stay in the caches of current CPUs.
 CHUNK_BYTES = 2 * 2**20
+# Columns of at most this size (all chunks together) are kept from forward for backward.
+KEEP_COLS_BYTES = 8 * 2**20
 # Scratch memory kept between calls (per thread).
 SCRATCH_BYTES = 96 * 2**20
 # Problems with less column data than this run on one thread.
@@ -100,8 +102,9 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     """One chunked pass of the convolution ``y = conv(x, w) + bias`` described by ``geom``.
 
     Computes y (needs x), dx = conv's input gradient of dy = g, dw (needs x and g) and db
-    (needs g), as asked. ``cols`` are columns of x kept from an earlier single-chunk pass.
-    Returns (y, dx, dw, db, cols), with cols only when ``keep_cols`` and the batch was one chunk.
+    (needs g), as asked. ``cols`` are the columns of x kept by an earlier pass (a dict: chunk
+    start -> columns). Returns (y, dx, dw, db, cols), with cols only when ``keep_cols`` and all
+    the columns together are at most KEEP_COLS_BYTES (larger ones are rebuilt in backward).
     """
     ref = x if x is not None else g
     xp = array_module(ref, w)
@@ -113,9 +116,11 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     nb = chunk_size(geom, dt.itemsize, threads)
     starts = list(range(0, n, nb))
     single = len(starts) == 1
-    job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
-               keep_cols and single, nb, xp, dt)
+    if cols is not None and len(cols) != len(starts):  # chunked differently: rebuild
+        cols = None
     total = geom.c * geom.kprod * geom.p_wide * n * dt.itemsize
+    job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
+               keep_cols and total <= KEEP_COLS_BYTES, nb, xp, dt)
     if threads > 1 and not single and total >= MIN_PARALLEL_BYTES:
         workers = min(threads, len(starts))
         if _pool["executor"] is None:
@@ -153,7 +158,7 @@ class _Job:
         self.y = xp.empty((n, o) + geom.out, dtype=dt) if want_y else None
         self.dx = xp.empty((n, c) + geom.spatial, dtype=dt) if want_dx and not self.single \
             else None
-        self.kept = None
+        self.kept = {} if keep else None
         self.key = (geom.in_shape[1:], geom.key, nb)
         self.plane = c * int(np.prod(geom.buf_spatial))
 
@@ -180,7 +185,7 @@ class _Job:
             m = min(nb, geom.n - n0)
             gc = geom.with_batch(m)
             width = m * pw
-            cm = self.cols
+            cm = None if self.cols is None else self.cols[n0]
             if need_cols:
                 if self.keep:
                     cbuf = xp.empty((ck, width), dtype=dt)  # kept for backward: not scratch
@@ -191,7 +196,7 @@ class _Job:
                     xbuf = xbuf_s[:m * plane].reshape((m, c) + geom.buf_spatial)
                 cm = im2col(self.x[n0:n0 + m], gc, out=cbuf, xbuf=xbuf)
                 if self.keep:
-                    self.kept = cm
+                    self.kept[n0] = cm
             if want_y:
                 y2 = forward_product(w, cm, groups, out=y2_s[:o * width].reshape(o, width))
                 narrow(y2, gc, self.bias, out=self.y[n0:n0 + m])

@@ -132,13 +132,14 @@ class ConvGeometry:
 
     def windows(self, buf):
         """The strided view (N, C, *K, *out_wide) of the padded buffer: every receptive field."""
-        xp = array_module(buf)
         st = buf.strides
         sp = st[2:]
         shape = buf.shape[:2] + tuple(self.ksize) + self.out_wide
         strides = st[:2] + tuple(d * s for d, s in zip(self.dilation, sp)) + \
             tuple(s * t for s, t in zip(self.stride, sp))
-        return as_strided(xp, buf, shape, strides)
+        if isinstance(buf, np.ndarray) and buf.flags.c_contiguous:
+            return np.ndarray(shape, buf.dtype, buffer=buf, strides=strides)
+        return as_strided(array_module(buf), buf, shape, strides)
 
     def offset_view(self, buf, k):
         """The view (N, C, *out_wide) of the buffer that kernel offset ``k`` (a tuple) touches."""

@@ -25,14 +25,16 @@ class MaxUnpool(Function):
         n, c = x.shape[:2]
         flat = indices.reshape(n * c, -1)
         out = xp.zeros((n * c, math.prod(out_plane)), dtype=x.dtype)
-        xp.put_along_axis(out, flat, x.reshape(n * c, -1), axis=1)
+        rows = xp.arange(n * c).reshape(-1, 1)
+        out[rows, flat] = x.reshape(n * c, -1)  # (put_along_axis, written for numpy and cupy)
         ctx.flat, ctx.xshape = flat, x.shape
         return out.reshape((n, c) + tuple(out_plane))
 
     @staticmethod
     def backward(ctx, g):
         xp = array_module(g)
-        gx = xp.take_along_axis(g.reshape(ctx.flat.shape[0], -1), ctx.flat, axis=1)
+        rows = xp.arange(ctx.flat.shape[0]).reshape(-1, 1)
+        gx = g.reshape(ctx.flat.shape[0], -1)[rows, ctx.flat]
         return gx.reshape(ctx.xshape), None, None
 
 
