@@ -225,7 +225,7 @@ class Function:
         any_grad = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 if record and a.requires_grad:
                     any_grad = True
                     gf = a.grad_fn
@@ -258,7 +258,7 @@ class Function:
                 ctx._out_meta = [(o.shape, o.dtype) for o in outs]
             for i, o in enumerate(outs):
                 t = new(Tensor)
-                t.data = o
+                t._data = o
                 t.grad = None
                 t._hooks = None
                 t._output_nr = i
@@ -272,7 +272,7 @@ class Function:
         else:
             for o in outs:
                 t = new(Tensor)
-                t.data = o
+                t._data = o
                 t.grad = None
                 t.grad_fn = None
                 t._output_nr = 0

@@ -44,7 +44,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
         "__weakref__",
         "_hooks",
         "_output_nr",
-        "data",
+        "_data",
         "grad",
         "grad_fn",
         "requires_grad",
@@ -68,10 +68,29 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
         if requires_grad:
             self.requires_grad_(True)
 
+    @property
+    def data(self):
+        """The raw array (numpy, or cupy on a GPU) this tensor wraps, outside the graph.
+
+        Assigning replaces it: ``layer.weight.data = other`` accepts a Tensor (its array is
+        shared, as in PyTorch), an array or nested numbers. Note that reading ``.data`` gives the
+        array itself, so its methods are NumPy's; for PyTorch's ``.data.fill_(v)`` idiom use
+        ``with gn.no_grad(): t.fill_(v)`` or ``glassnet.nn.init``.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        if isinstance(value, Tensor):
+            value = value._data
+        elif isinstance(value, np.generic) or not (hasattr(value, "dtype") and hasattr(value, "shape")):
+            value = _to_array(value) if not isinstance(value, np.generic) else np.asarray(value)
+        self._data = value
+
     @classmethod
     def _make(cls, data, requires_grad):
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.grad_fn = None
         t._output_nr = 0

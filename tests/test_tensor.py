@@ -330,3 +330,13 @@ def test_clone_contiguous_and_views():
     t = x.T
     assert not t.is_contiguous() and t.contiguous().is_contiguous()
     assert x.is_floating_point() and not gn.tensor([1]).is_floating_point()
+
+
+def test_data_assignment_like_pytorch():
+    import glassnet.nn as nn
+
+    m = nn.Linear(3, 2)
+    m.weight.data = gn.ones(2, 3)  # a Tensor: its array is shared
+    m.bias.data = [1.0, 2.0]
+    assert isinstance(m.weight, nn.Parameter) and m.weight.requires_grad
+    np.testing.assert_array_equal(m(gn.ones(1, 3)).detach().numpy(), [[4.0, 5.0]])
