@@ -11,6 +11,10 @@
 ``ResNet``                He et al. 2016 CIFAR nets ``resnet20`` ... and ``plain20`` ...
 ``Autoencoder``           MLP and convolutional (denoising) autoencoders
 ``FashionCNN``            small batch-norm CNN for Fashion-MNIST
+``SequenceClassifier``    LSTM / GRU / RNN classifier of sequences (or images row by row)
+``CharRNN``               character-level LSTM language model
+``GCN``                   Kipf and Welling 2017 graph convolution node classifier
+``GraphClassifier``       graph convolutions + global pooling, one label per graph
 ========================  ==========================================================
 
 ``get(name, **kw)`` builds a registered model by name, ``available()`` lists them with one line
@@ -23,6 +27,7 @@ from .autoencoder import Autoencoder, ConvAutoencoder
 from .classic import McCullochPitts, Perceptron
 from .fashion_cnn import FashionCNN
 from .googlenet import GoogLeNet, Inception
+from .graph import GCN, GraphClassifier
 from .lenet import LeNet5
 from .mlp import MLP
 from .registry import available, build_for, check_input, entry, get, register
@@ -40,23 +45,29 @@ from .resnet import (
                      resnet56,
                      resnet110,
 )
+from .sequence import CharRNN, CharVocab, SequenceClassifier
 from .summary import Summary, count_parameters, summary
 from .vgg import VGG, vgg11_small, vgg13_small, vgg16_small
 
 __all__ = [
+                     "GCN",
                      "MLP",
                      "VGG",
                      "AlexNet",
                      "Autoencoder",
                      "BasicBlock",
+                     "CharRNN",
+                     "CharVocab",
                      "ConvAutoencoder",
                      "FashionCNN",
                      "GoogLeNet",
+                     "GraphClassifier",
                      "Inception",
                      "LeNet5",
                      "McCullochPitts",
                      "Perceptron",
                      "ResNet",
+                     "SequenceClassifier",
                      "ShortcutA",
                      "Summary",
                      "available",

@@ -14,7 +14,12 @@ Kinds of entries:
   (if ``takes_size``) ``input_size``;
 * ``"flat"``: classifiers that flatten any input (the MLP); factory gets ``in_features``;
 * ``"autoencoder"``: reconstruct their input (trained with a reconstruction loss);
-* ``"classic"``: the historical units trained by their own rule (McCulloch-Pitts, perceptron).
+* ``"classic"``: the historical units trained by their own rule (McCulloch-Pitts, perceptron);
+* ``"sequence"``: recurrent classifiers reading (T, F) sequences, images (C, H, W) row by row
+  (H steps of C * W features) or flat signals (L,) one value per step; factory gets
+  ``input_size`` (features per step) and ``num_classes``;
+* ``"graph"``, ``"language"``: graph networks and language models, which read graphs or token
+  streams rather than dataset samples (built with ``get``, trained by their own loops).
 """
 
 from __future__ import annotations
@@ -86,6 +91,14 @@ def check_input(name, input_shape):
     if e.kind == "classic":
         raise ValueError(f"model {e.name!r} is a {e.description.split(':')[0].lower()} trained by "
                          "its own rule (see examples/02_perceptron.py), not by gradient descent")
+    if e.kind in ("graph", "language"):
+        what = "graph network" if e.kind == "graph" else "language model"
+        raise ValueError(f"model {e.name!r} is a {what}: it reads "
+                         f"{'(x, edge_index) graphs' if e.kind == 'graph' else 'token streams'}, "
+                         f"not dataset samples of shape {shape}; see the examples/ scripts")
+    if e.kind == "sequence" and not 1 <= len(shape) <= 3:
+        raise ValueError(f"model {e.name!r} reads sequences (T, F), images (C, H, W) row by row "
+                         f"or signals (L,), but the dataset gives samples of shape {shape}")
     if e.kind == "image":
         lo, hi = e.sizes
         if len(shape) != 3 or shape[1] != shape[2] or not lo <= shape[1] <= hi:
@@ -111,5 +124,8 @@ def build_for(name, input_shape, num_classes, **kw):
         args.update(in_features=math.prod(shape), num_classes=num_classes)
     elif e.kind == "autoencoder":
         args.update(input_shape=shape)
+    elif e.kind == "sequence":  # features per step: a row of an image, or one value of a signal
+        step = shape[0] * shape[2] if len(shape) == 3 else (shape[1] if len(shape) == 2 else 1)
+        args.update(input_size=step, num_classes=num_classes)
     args.update(kw)
     return e.factory(**args)

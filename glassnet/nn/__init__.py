@@ -14,6 +14,9 @@ from .normalization import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter  # noqa: F401
 from .equivariant import GroupAvgPool, GroupMaxPool, P4ConvP4, P4ConvZ2  # noqa: F401,E402
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
+from .graph import (  # noqa: F401,E402
+    GCNConv, GraphConv, MessagePassing, SAGEConv, global_add_pool, global_max_pool,
+    global_mean_pool)
 # --- end modules ---
 
 # --- convolution and pooling layers (conv.py, pooling.py, ...) ---
