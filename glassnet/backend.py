@@ -13,6 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _allocator
+
+# Freed arrays stay in malloc's heap for the next training step instead of going back to the
+# kernel (see _allocator.py; GLASSNET_MALLOC_TUNE=0 turns this off).
+_allocator.tune_from_env()
+tune_allocator = _allocator.tune
+
 try:  # CuPy is optional: the GPU backend exists only where it is installed and a GPU is visible.
     import cupy as _cupy  # type: ignore
 
