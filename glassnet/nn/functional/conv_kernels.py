@@ -29,17 +29,14 @@ from .im2col import (
     cols_grad,
     forward_product,
     geometry,
-    im2col,
-    narrow,
     weight_grad_t,
-    widen,
 )
 
 # Target size of one chunk's columns: a few MiB stay in the caches of current CPUs.
 CHUNK_BYTES = 2 * 2**20
 # Columns of at most this size (all chunks together) are kept from forward for backward.
 KEEP_COLS_BYTES = 8 * 2**20
-# Scratch memory kept between calls (per thread).
+# Scratch memory kept between calls (per thread): buffers and views of recent chunk shapes.
 SCRATCH_BYTES = 96 * 2**20
 # Problems with less column data than this run on one thread.
 MIN_PARALLEL_BYTES = 2 * 2**20
@@ -48,24 +45,6 @@ MIN_PARALLEL_SLICE_BYTES = 256 * 2**10
 
 _local = threading.local()
 _pool = {"executor": None, "controller": None, "threads": None}
-
-
-def _scratch(xp, key, size, dtype, zero=False):
-    """A reusable flat buffer of at least ``size`` elements (zeroed once if ``zero``)."""
-    cache = getattr(_local, "cache", None)
-    if cache is None:
-        cache = _local.cache = OrderedDict()
-    full_key = (xp.__name__, key, dtype.str)
-    buf = cache.get(full_key)
-    if buf is None or buf.size < size:
-        buf = (xp.zeros if zero else xp.empty)(size, dtype=dtype)
-        cache[full_key] = buf
-        total = sum(b.nbytes for b in cache.values())
-        while total > SCRATCH_BYTES and len(cache) > 1:
-            _, old = cache.popitem(last=False)
-            total -= old.nbytes
-    cache.move_to_end(full_key)
-    return buf
 
 
 def _blas_threads():
@@ -160,49 +139,40 @@ class _Job:
             else None
         self.kept = {} if keep else None
         self.key = (geom.in_shape[1:], geom.key, nb)
-        self.plane = c * int(np.prod(geom.buf_spatial))
 
     def run(self, starts):
         """Process the chunks beginning at ``starts``; returns this thread's (dW.T, db) sums."""
-        geom, w, groups, xp, dt, nb = self.geom, self.w, self.groups, self.xp, self.dt, self.nb
+        geom, w, groups, xp = self.geom, self.w, self.groups, self.xp
         want_y, want_dx, want_dw, want_db = self.want
-        c, o, pw, key, plane = geom.c, w.shape[0], geom.p_wide, self.key, self.plane
-        ck = c * geom.kprod
+        nb, o = self.nb, w.shape[0]
         need_cols = (want_y or want_dw) and self.cols is None
         need_g = want_dx or want_dw or want_db
-        # this thread's scratch, fetched once for all its chunks
-        cols_s = _scratch(xp, ("cols",) + key, ck * nb * pw, dt) \
-            if need_cols and not self.keep else None
-        xbuf_s = _scratch(xp, ("xbuf",) + key, nb * plane, dt, zero=True) \
-            if need_cols and geom.needs_buffer else None
-        y2_s = _scratch(xp, ("y2",) + key, o * nb * pw, dt) if want_y else None
-        g2_s = _scratch(xp, ("g2",) + key, o * nb * pw, dt) if need_g else None
-        dcols_s = _scratch(xp, ("dcols",) + key, ck * nb * pw, dt) if want_dx else None
-        dxbuf_s = _scratch(xp, ("dxbuf",) + key, nb * plane, dt) \
-            if want_dx and not self.single else None
+        bias = None if self.bias is None else self.bias.reshape((o,) + (1,) * geom.nd)
         dwt = db = None
         for n0 in starts:
             m = min(nb, geom.n - n0)
-            gc = geom.with_batch(m)
-            width = m * pw
+            sc = _chunk_scratch(xp, self.key, m, geom, o, self.dt)
             cm = None if self.cols is None else self.cols[n0]
             if need_cols:
-                if self.keep:
-                    cbuf = xp.empty((ck, width), dtype=dt)  # kept for backward: not scratch
-                else:
-                    cbuf = cols_s[:ck * width].reshape(ck, width)
-                xbuf = None
-                if xbuf_s is not None:
-                    xbuf = xbuf_s[:m * plane].reshape((m, c) + geom.buf_spatial)
-                cm = im2col(self.x[n0:n0 + m], gc, out=cbuf, xbuf=xbuf)
-                if self.keep:
+                xs = self.x[n0:n0 + m]
+                if self.keep:  # kept for backward: a fresh array, not scratch
+                    cm = xp.empty(sc.cols.shape, dtype=self.dt)
+                    xp.copyto(cm.reshape(sc.win_shape), sc.windows(xs))
                     self.kept[n0] = cm
+                else:
+                    xp.copyto(sc.cols_win, sc.windows(xs))
+                    cm = sc.cols
             if want_y:
-                y2 = forward_product(w, cm, groups, out=y2_s[:o * width].reshape(o, width))
-                narrow(y2, gc, self.bias, out=self.y[n0:n0 + m])
+                forward_product(w, cm, groups, out=sc.y2)
+                if bias is None:
+                    xp.copyto(self.y[n0:n0 + m], sc.y2_out)
+                else:
+                    xp.add(sc.y2_out, bias, out=self.y[n0:n0 + m])
             if not need_g:
                 continue
-            g2 = widen(self.g[n0:n0 + m], gc, out=g2_s[:o * width].reshape(o, width))
+            g = self.g[n0:n0 + m]
+            xp.copyto(sc.g2_in, g.transpose((1, 0) + tuple(range(2, g.ndim))))
+            g2 = sc.g2  # (O, m * P_wide), zero on the scratch columns
             if want_db:
                 part = g2.sum(axis=1)
                 db = part if db is None else db + part
@@ -213,13 +183,118 @@ class _Job:
                 else:
                     dwt += part
             if want_dx:
-                dcols = cols_grad(g2, w, groups, out=dcols_s[:ck * width].reshape(ck, width))
+                dcols = cols_grad(g2, w, groups, out=sc.dcols)
+                gc = geom.with_batch(m)
                 if self.single:  # a view of a fresh buffer: no copy
                     self.dx = col2im(dcols, gc)
                 else:
-                    dbuf = dxbuf_s[:m * plane].reshape((m, c) + geom.buf_spatial)
-                    xp.copyto(self.dx[n0:n0 + m], col2im(dcols, gc, buf=dbuf))
+                    xp.copyto(self.dx[n0:n0 + m], col2im(dcols, gc, buf=sc.dxbuf))
         return dwt, db
+
+
+class _ChunkScratch:
+    """One thread's buffers for chunks of ``m`` samples, with the views into them prepared once.
+
+    Each buffer or view is made on first use (``__getattr__``) and is a plain attribute after
+    that. The padding buffer's border stays zero (only its interior is ever written) and so do
+    the scratch columns of the widened dy: neither is cleared again between calls.
+    """
+
+    def __init__(self, xp, geom, o, dt):
+        self.xp, self.geom, self.o, self.dt = xp, geom, o, dt
+        nd = geom.nd
+        self.perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
+        self.win_shape = (geom.c,) + tuple(geom.ksize) + (geom.n,) + geom.out_wide
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self, "_make_" + name)()
+        setattr(self, name, value)
+        return value
+
+    def windows(self, x):
+        """The receptive fields of chunk x, (C, *K, m, *out_wide), through the padding buffer."""
+        g = self.geom
+        if not g.needs_buffer:
+            return g.windows(x).transpose(self.perm)
+        self.xp.copyto(self.xbuf_in, x)
+        return self.xbuf_win
+
+    def _buffer(self, size, zero=False):
+        return (self.xp.zeros if zero else self.xp.empty)(size, self.dt)
+
+    def _make_xbuf(self):
+        g = self.geom
+        return self._buffer(g.n * g.c * int(np.prod(g.buf_spatial)), zero=True).reshape(
+            (g.n, g.c) + g.buf_spatial)
+
+    def _make_xbuf_in(self):
+        return self.xbuf[self.geom.interior]
+
+    def _make_xbuf_win(self):
+        return self.geom.windows(self.xbuf).transpose(self.perm)
+
+    def _make_cols(self):
+        g = self.geom
+        return self._buffer(g.c * g.kprod * g.n * g.p_wide).reshape(g.c * g.kprod, -1)
+
+    def _make_cols_win(self):
+        return self.cols.reshape(self.win_shape)
+
+    def _make_y2(self):
+        return self._buffer(self.o * self.geom.n * self.geom.p_wide).reshape(self.o, -1)
+
+    def _make_y2_out(self):
+        """y2 seen as the output (m, O, *out): scratch columns dropped, batch first."""
+        g = self.geom
+        v = self.y2.reshape((self.o, g.n) + g.out_wide)
+        if g.wide:
+            v = v[..., :g.out[-1]]
+        return v.transpose((1, 0) + tuple(range(2, 2 + g.nd)))
+
+    def _make_g2(self):
+        return self._buffer(self.o * self.geom.n * self.geom.p_wide, zero=True).reshape(
+            self.o, -1)
+
+    def _make_g2_in(self):
+        """The part of g2 that holds dy, (O, m, *out); the scratch columns stay zero."""
+        g = self.geom
+        v = self.g2.reshape((self.o, g.n) + g.out_wide)
+        return v[..., :g.out[-1]] if g.wide else v
+
+    def _make_dcols(self):
+        g = self.geom
+        return self._buffer(g.c * g.kprod * g.n * g.p_wide).reshape(g.c * g.kprod, -1)
+
+    def _make_dxbuf(self):
+        g = self.geom
+        return self._buffer(g.n * g.c * int(np.prod(g.buf_spatial))).reshape(
+            (g.n, g.c) + g.buf_spatial)
+
+
+def _chunk_scratch(xp, key, m, geom, o, dt):
+    """This thread's _ChunkScratch for chunks of m samples of this convolution (cached)."""
+    cache = getattr(_local, "chunks", None)
+    if cache is None:
+        cache = _local.chunks = OrderedDict()
+    full_key = (xp.__name__, key, m, o, dt.str)
+    sc = cache.get(full_key)
+    if sc is None:
+        sc = cache[full_key] = _ChunkScratch(xp, geom.with_batch(m), o, dt)
+        _local.chunk_bytes = getattr(_local, "chunk_bytes", 0) + _chunk_nbytes(geom, m, o, dt)
+        while _local.chunk_bytes > SCRATCH_BYTES and len(cache) > 1:
+            _, old = cache.popitem(last=False)
+            _local.chunk_bytes -= _chunk_nbytes(old.geom, old.geom.n, old.o, old.dt)
+    cache.move_to_end(full_key)
+    return sc
+
+
+def _chunk_nbytes(geom, m, o, dt):
+    """An upper bound of the memory a _ChunkScratch may hold."""
+    g = geom
+    plane = g.c * int(np.prod(g.buf_spatial))
+    return m * (2 * plane + (2 * g.c * g.kprod + 2 * o) * g.p_wide) * dt.itemsize
 
 
 def input_grad(geom: ConvGeometry, w, groups, g):
