@@ -172,7 +172,29 @@ class ConvTransposeNd(Function):
 
 
 # ------------------------------------------------------------------ public API
+_SIGNATURES: dict = {}
+
+
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    # A network calls each layer with the same shapes and options every time: the arguments
+    # are validated once per call signature, and later calls go straight to the Function.
+    key = None
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and (
+            bias is None or isinstance(bias, Tensor)):
+        xd, wd = input.data, weight.data
+        bd = None if bias is None else bias.data
+        try:
+            key = (op, xd.shape, xd.dtype, type(xd), wd.shape, wd.dtype, type(wd),
+                   None if bd is None else (bd.shape, bd.dtype, type(bd)), stride, padding,
+                   dilation, groups)
+            hit = _SIGNATURES.get(key)
+        except TypeError:  # unhashable options (lists): validate every time
+            key = hit = None
+        if hit is not None:
+            st, pads, dil, grp, unbatched = hit
+            y = ConvNd.apply(input.unsqueeze(0) if unbatched else input, weight, bias, st, pads,
+                             dil, grp)
+            return y.squeeze(0) if unbatched else y
     x, unbatched, stride, dilation, groups = _prepare(op, nd, input, weight, bias, stride,
                                                       dilation, groups)
     ksize = tuple(weight.shape[2:])
@@ -185,6 +207,10 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
                 f"{op}: kernel size (with dilation) {span} is larger than the padded input size "
                 f"{padded} in spatial dimension {i} (input shape {tuple(input.shape)}, weight "
                 f"shape {tuple(weight.shape)}, padding {padding!r})")
+    if key is not None:
+        if len(_SIGNATURES) > 1024:
+            _SIGNATURES.clear()
+        _SIGNATURES[key] = (stride, pads, dilation, groups, unbatched)
     y = ConvNd.apply(x, weight, bias, stride, pads, dilation, groups)
     return y.squeeze(0) if unbatched else y
 
