@@ -16,6 +16,7 @@ the BLAS thread count; without it the chunks run one after the other.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,15 @@ MIN_PARALLEL_SLICE_BYTES = 256 * 2**10
 
 _local = threading.local()
 _pool = {"executor": None, "controller": None, "threads": None}
+
+
+def _after_fork():
+    # A forked child (e.g. a data-loading worker) has none of the parent's threads: start afresh.
+    _pool["executor"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _blas_threads():
