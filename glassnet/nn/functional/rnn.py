@@ -110,9 +110,10 @@ class _RNNLayer(Function):
         a = _project(x, w_ih, _bias_sum(b_ih, b_hh))  # becomes the outputs, in place
         whhT = xp.ascontiguousarray(w_hh.T)  # BLAS is faster on (H, H) than on a transposed view
         tanh = nonlinearity == "tanh"
-        for t in _steps(T, reverse):
+        for k, t in enumerate(_steps(T, reverse)):
             at = a[t]
-            at += h @ whhT
+            if k or h0 is not None:  # a zero initial state adds nothing
+                at += h @ whhT
             if tanh:
                 xp.tanh(at, out=at)
             else:
@@ -130,13 +131,15 @@ class _RNNLayer(Function):
         D = 1 - out * out if ctx.tanh else (out > 0).astype(out.dtype)
         dA = dout * D  # dout's part of every step, in one pass; the loop adds the recurrence
         dh = None
-        for t in _steps(T, not ctx.reverse):
+        need_h0 = ctx.needs_input_grad[1]
+        for k, t in enumerate(_steps(T, not ctx.reverse)):
             dAt = dA[t]
             if dh is None:
                 dAt += dhn * D[t]
             else:
                 dAt += dh * D[t]
-            dh = dAt @ w_hh
+            if k < T - 1 or need_h0:  # the last product is dL/dh0 only
+                dh = dAt @ w_hh
         h0 = _zeros_state(x, w_hh.shape[1]) if h0 is None else h0
         hprev = _prev_states(h0, out, ctx.reverse)
         dh0 = dh if ctx.needs_input_grad[1] else None
@@ -181,9 +184,10 @@ class _LSTMLayer(Function):
         cs = xp.empty((T, B, H), dtype=x.dtype)
         tcs = xp.empty((T, B, H), dtype=x.dtype)
         ig = xp.empty((B, H), dtype=x.dtype)
-        for t in _steps(T, reverse):
+        for k, t in enumerate(_steps(T, reverse)):
             G = gates[t]
-            G += h @ whhT
+            if k or h0 is not None:  # a zero initial state adds nothing
+                G += h @ whhT
             xp.tanh(G, out=G)
             S = G[:, :3 * H]
             S *= 0.5
@@ -226,7 +230,8 @@ class _LSTMLayer(Function):
         dh = dhn.copy()
         dc = dcn.copy()
         tmp = xp.empty((B, H), dtype=x.dtype)
-        for t in _steps(T, not ctx.reverse):
+        need_h0 = ctx.needs_input_grad[1]
+        for k, t in enumerate(_steps(T, not ctx.reverse)):
             dh += dout[t]
             xp.multiply(dh, od[t], out=tmp)
             dc += tmp                                                    # dL/dc_t
@@ -235,7 +240,8 @@ class _LSTMLayer(Function):
             xp.multiply(dc[:, None, :], Kt[:, H:].reshape(B, 3, H),      # blocks i, f, g
                         out=dG[:, H:].reshape(B, 3, H))
             dc *= f[t]                                                   # dL/dc_{t-1}
-            dh = dG @ whh                                                # dL/dh_{t-1}
+            if k < T - 1 or need_h0:
+                dh = dG @ whh                                            # dL/dh_{t-1}
         h0 = _zeros_state(x, H) if h0 is None else h0
         hprev = _prev_states(h0, out, ctx.reverse)
         need = ctx.needs_input_grad
@@ -273,8 +279,8 @@ class _GRULayer(Function):
         b_hn = None if b_hh is None else b_hh[2 * H:]
         ghn = xp.empty((T, B, H), dtype=x.dtype)  # W_hn h + b_hn per step (needed by backward)
         out = xp.empty((T, B, H), dtype=x.dtype)
-        for t in _steps(T, reverse):
-            gh = h @ whhT
+        for k, t in enumerate(_steps(T, reverse)):
+            gh = h @ whhT if k or h0 is not None else xp.zeros((B, 3 * H), dtype=x.dtype)
             rz = gx[t, :, :2 * H]
             rz += gh[:, :2 * H]
             xp.tanh(rz, out=rz)
@@ -315,15 +321,17 @@ class _GRULayer(Function):
         dAh = xp.empty_like(gates)   # dL/d(W_hh h + b_hh) blocks r, z, n
         dn = xp.empty((T, B, H), dtype=x.dtype)
         dh = dhn.copy()
-        for t in _steps(T, not ctx.reverse):
+        need_h0 = ctx.needs_input_grad[1]
+        for k, t in enumerate(_steps(T, not ctx.reverse)):
             dh += dout[t]
             dG, dnt = dAh[t], dn[t]
             xp.multiply(dh, Kn[t], out=dnt)
             xp.multiply(dnt, Kr[t], out=dG[:, :H])
             xp.multiply(dh, Kz[t], out=dG[:, H:2 * H])
             xp.multiply(dnt, r[t], out=dG[:, 2 * H:])
-            dh *= z[t]
-            dh += dG @ w_hh
+            if k < T - 1 or need_h0:
+                dh *= z[t]
+                dh += dG @ w_hh
         need = ctx.needs_input_grad
         dAx = dAh.copy() if (need[0] or need[2] or need[4]) else None
         if dAx is not None:
