@@ -131,7 +131,13 @@ class ConvGeometry:
         return buf
 
     def windows(self, buf):
-        """The strided view (N, C, *K, *out_wide) of the padded buffer: every receptive field."""
+        """The strided view (N, C, *K, *out_wide) of the padded buffer: every receptive field.
+
+        ``buf`` is the padding buffer (N, C, *buf_spatial); an input of the unpadded shape is
+        first copied into one when the geometry pads (or reads past the last wide row).
+        """
+        if self.needs_buffer and tuple(buf.shape[2:]) != self.buf_spatial:
+            buf = self.padded_input(buf)
         st = buf.strides
         sp = st[2:]
         shape = buf.shape[:2] + tuple(self.ksize) + self.out_wide
