@@ -186,6 +186,40 @@ class _BatchNormTrain(Function):
         return gx, gw, gb, None, None
 
 
+class _BatchNormEval(Function):
+    """Batch norm with fixed statistics (eval mode): one affine map per channel.
+
+        y = x * scale + shift,  scale = gamma / sqrt(var + eps),  shift = beta - mean * scale
+
+    Backward: dx = g * scale, dgamma = sum(g (x - mean)) / sqrt(var + eps), dbeta = sum(g).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, mean, var, eps):
+        xp = array_module(x)
+        c = x.shape[1]
+        bshape = (1, c) + (1,) * (x.ndim - 2)
+        rstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+        scale = rstd if w is None else rstd * w
+        shift = -mean * scale if b is None else b - mean * scale
+        out = xp.multiply(x, scale.reshape(bshape))
+        out += shift.reshape(bshape)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, scale, rstd, mean)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, scale, rstd, mean = ctx.saved_tensors
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        c = g.shape[1]
+        bshape = (1, c) + (1,) * (g.ndim - 2)
+        axes = (0,) + tuple(range(2, g.ndim))
+        gx = g * scale.reshape(bshape) if nx else None
+        gw = ((g * (x - mean.reshape(bshape))).sum(axis=axes) * rstd) if nw else None
+        gb = g.sum(axis=axes) if nb else None
+        return gx, gw, gb, None, None, None
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """Batch normalisation (Ioffe & Szegedy 2015) over channel dim 1.
@@ -237,8 +271,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be given when "
                            "training=False")
-    st = (running_mean.data.reshape(pshape).astype(input.dtype, copy=False),
-          running_var.data.reshape(pshape).astype(input.dtype, copy=False))
+    dt = input.data.dtype
+    rm = running_mean.data.reshape(-1).astype(dt, copy=False)
+    rv = running_var.data.reshape(-1).astype(dt, copy=False)
+    if (weight is None or weight.data.shape == (c,)) and (bias is None or bias.data.shape == (c,)):
+        return _BatchNormEval.apply(input, weight, bias, rm, rv, eps)
+    st = (rm.reshape(pshape), rv.reshape(pshape))
     return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, st, None)
 
 
