@@ -22,12 +22,14 @@ import math
 import numbers
 import warnings
 
-from .. import functions
+from .. import backend, functions
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .functional import rnn as R
 from .linear import empty_param
 from .module import Module
+from .utils.rnn import PackedSequence, _positions
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -42,7 +44,9 @@ class RNNBase(Module):
     ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``).
 
     Shape (D = 2 if bidirectional else 1, L = num_layers):
-        - input: (T, N, H_in), or (N, T, H_in) with ``batch_first=True``, or unbatched (T, H_in)
+        - input: (T, N, H_in), or (N, T, H_in) with ``batch_first=True``, or unbatched (T, H_in),
+          or a ``PackedSequence`` (``nn.utils.rnn.pack_padded_sequence``): each sequence then
+          stops at its own length, the output is packed alike, and h_n is taken at each end
         - hx (and cx): (D * L, N, H_out), unbatched (D * L, H_out); zeros when omitted
         - output: (T, N, D * H_out) (batch first: (N, T, D * H_out); unbatched: (T, D * H_out))
         - h_n (and c_n): like hx
@@ -114,9 +118,6 @@ class RNNBase(Module):
     # ------------------------------------------------------------------ checks
     def _check_input(self, input):
         name = type(self).__name__
-        if hasattr(input, "batch_sizes"):
-            raise NotImplementedError(f"{name}: PackedSequence input is not supported by "
-                                      "glassnet; pad the sequences to one length instead")
         if input.ndim not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead")
         w = self.weight_ih_l0
@@ -157,7 +158,7 @@ class RNNBase(Module):
         return states
 
     # ------------------------------------------------------------------ forward
-    def _run(self, x, states, layer, direction, reverse):
+    def _run(self, x, states, layer, direction, reverse, sizes):
         """One layer-direction over the whole (T, N, H_in) sequence."""
         idx = layer * (2 if self.bidirectional else 1) + direction
         w = [getattr(self, n) for n in self._all_weights[idx]]
@@ -165,42 +166,68 @@ class RNNBase(Module):
             w += [None, None]
         init_states = [None if s is None else s[idx] for s in states]
         if self.mode == "LSTM":
-            out, h, c = R.lstm_layer(x, init_states[0], init_states[1], *w, reverse=reverse)
+            out, h, c = R.lstm_layer(x, init_states[0], init_states[1], *w, reverse=reverse,
+                                     batch_sizes=sizes)
             return out, (h, c)
         if self.mode == "GRU":
-            out, h = R.gru_layer(x, init_states[0], *w, reverse=reverse)
+            out, h = R.gru_layer(x, init_states[0], *w, reverse=reverse, batch_sizes=sizes)
         else:
             act = "tanh" if self.mode == "RNN_TANH" else "relu"
-            out, h = R.rnn_layer(x, init_states[0], *w, nonlinearity=act, reverse=reverse)
+            out, h = R.rnn_layer(x, init_states[0], *w, nonlinearity=act, reverse=reverse,
+                                 batch_sizes=sizes)
         return out, (h,)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         self._check_input(input)
         batched = input.ndim == 3
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
-        states = self._states(hx, batched, x.shape[1])
-        finals = [[] for _ in states]
-        D = 2 if self.bidirectional else 1
-        for layer in range(self.num_layers):
-            outs = []
-            for direction in range(D):
-                out, fin = self._run(x, states, layer, direction, reverse=direction == 1)
-                outs.append(out)
-                for lst, f in zip(finals, fin):
-                    lst.append(f)
-            x = outs[0] if D == 1 else functions.cat(outs, 2)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
-        h_n = [functions.stack(lst, 0) for lst in finals]
-        output = x
+        output, h_n = self._layers(x, self._states(hx, batched, x.shape[1]), None)
         if batched and self.batch_first:
             output = output.transpose(0, 1)
         if not batched:
             output = output.squeeze(1)
             h_n = [h.squeeze(1) for h in h_n]
         return output, (tuple(h_n) if self.mode == "LSTM" else h_n[0])
+
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence: run the padded (T, B, F) batch with each sequence stopping at its
+        end; the output is packed the same way, the final states in the caller's batch order."""
+        data, batch_sizes, sorted_idx, unsorted_idx = packed
+        self._check_input(data.unsqueeze(0))
+        sizes = [int(b) for b in backend.to_numpy(batch_sizes.data).tolist()]
+        T, B = len(sizes), sizes[0]
+        pos = Tensor._make(_positions(sizes, B), False)
+        zeros = functions.zeros(T * B, data.shape[-1], dtype=data.dtype, device=data.device)
+        x = zeros.index_add(0, pos, data).reshape(T, B, data.shape[-1])
+        if hx is not None and sorted_idx is not None:  # the caller's order -> sorted by length
+            hx = tuple(h.index_select(1, sorted_idx) for h in hx) if self.mode == "LSTM" \
+                else hx.index_select(1, sorted_idx)
+        output, h_n = self._layers(x, self._states(hx, True, B), sizes)
+        out = output.reshape(T * B, output.shape[-1])[pos]
+        if unsorted_idx is not None:
+            h_n = [h.index_select(1, unsorted_idx) for h in h_n]
+        return (PackedSequence(out, batch_sizes, sorted_idx, unsorted_idx),
+                tuple(h_n) if self.mode == "LSTM" else h_n[0])
+
+    def _layers(self, x, states, sizes):
+        """The layer stack on a time-major (T, N, F) batch: (output, [h_n] or [h_n, c_n])."""
+        finals = [[] for _ in states]
+        D = 2 if self.bidirectional else 1
+        for layer in range(self.num_layers):
+            outs = []
+            for direction in range(D):
+                out, fin = self._run(x, states, layer, direction, direction == 1, sizes)
+                outs.append(out)
+                for lst, f in zip(finals, fin):
+                    lst.append(f)
+            x = outs[0] if D == 1 else functions.cat(outs, 2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        return x, [functions.stack(lst, 0) for lst in finals]
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

@@ -276,3 +276,60 @@ def test_torch_state_dict_loads_and_matches_outputs(rng):
 def test_short_sequences_and_single_sample(T, N, rng):
     g, t = _build("LSTM", {}, np.float64, 2, 3, bidirectional=True)
     run_parity(g, t, [rng.standard_normal((T, N, 2))], lambda m, x: m(x), np.float64, rng)
+
+
+# ----------------------------------------------------------------------------- packed sequences
+@pytest.mark.parametrize("mode,kw", MODES, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize("bi,enforce_sorted,batch_first", [(False, True, False),
+                                                           (True, False, True)])
+def test_packed_sequence_parity(mode, kw, bi, enforce_sorted, batch_first, rng):
+    """Each sequence stops at its own length: outputs, final states and all gradients."""
+    from torch.nn.utils import rnn as trnn
+
+    from glassnet.nn.utils import rnn as grnn
+
+    T, B, I, H = 5, 4, 3, 4
+    g, t = _build(mode, kw, np.float64, I, H, num_layers=2, bidirectional=bi,
+                  batch_first=batch_first)
+    lengths = [5, 4, 2, 1] if enforce_sorted else [2, 5, 1, 4]
+    D = 2 if bi else 1
+    x = rng.standard_normal((B, T, I) if batch_first else (T, B, I))
+    states = [rng.standard_normal((2 * D, B, H)) for _ in range(2 if mode == "LSTM" else 1)]
+
+    def call(lib, m, x, *s):
+        packed = lib.pack_padded_sequence(x, lengths, batch_first=batch_first,
+                                          enforce_sorted=enforce_sorted)
+        out, h = m(packed, tuple(s) if mode == "LSTM" else s[0])
+        padded, lens = lib.pad_packed_sequence(out, batch_first=batch_first)
+        assert lens.tolist() == lengths
+        assert out.batch_sizes.tolist() == [4, 3, 2, 2, 1]
+        return padded, h
+
+    run_parity(g, t, [x, *states], lambda m, *a: call(grnn if m is g else trnn, m, *a),
+               np.float64, rng)
+
+
+def test_pad_pack_utilities_match_torch(rng):
+    from torch.nn.utils import rnn as trnn
+
+    from glassnet.nn.utils import rnn as grnn
+
+    seqs = [rng.standard_normal((n, 2)) for n in (2, 4, 1)]
+    for kw in ({}, {"batch_first": True, "padding_value": -1.0}, {"padding_side": "left"}):
+        a = grnn.pad_sequence([gn.tensor(s) for s in seqs], **kw)
+        b = trnn.pad_sequence([torch.tensor(s) for s in seqs], **kw)
+        assert_close(a, b, 0, 0)
+    gp = grnn.pack_sequence([gn.tensor(s) for s in seqs], enforce_sorted=False)
+    tp = trnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
+    assert_close(gp.data, tp.data, 0, 0)
+    for field in ("batch_sizes", "sorted_indices", "unsorted_indices"):
+        assert getattr(gp, field).tolist() == getattr(tp, field).tolist()
+    for a, b in zip(grnn.unpack_sequence(gp), trnn.unpack_sequence(tp)):
+        assert_close(a, b, 0, 0)
+    padded, lens = grnn.pad_packed_sequence(gp, total_length=6, padding_value=9.0)
+    tpadded, _ = trnn.pad_packed_sequence(tp, total_length=6, padding_value=9.0)
+    assert_close(padded, tpadded, 0, 0)
+    assert lens.tolist() == [2, 4, 1]
+    with pytest.raises(RuntimeError, match="sorted in decreasing order"):
+        grnn.pack_padded_sequence(gn.zeros(4, 3, 2), [2, 4, 1])
+    assert nn.utils.rnn.PackedSequence is grnn.PackedSequence
