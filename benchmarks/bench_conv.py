@@ -5,7 +5,10 @@ CIFAR-style ResNet at batch 128 (3x3 convolutions, 16 channels at 32x32, 32 at 1
 8x8, and the strided 16->32 transition), plus 2x2 max pooling. Each timed call runs the forward
 pass and the backward pass for the input, the weight and the bias.
 
-Run: ``python -m benchmarks.bench_conv`` (add ``--quick`` for fewer blocks).
+Run: ``python -m benchmarks.bench_conv`` (add ``--quick`` for fewer blocks, ``--threads N`` to
+run both libraries on N threads; by default each uses its own default, here both use every
+core). On a machine busy with other work, ``--threads 1`` gives the more trustworthy ratio:
+multi-threaded runs are then dominated by threads waiting for a core.
 """
 
 from __future__ import annotations
@@ -93,5 +96,23 @@ def run(quick=False):
     return res
 
 
+def set_threads(n):
+    """Run PyTorch and the BLAS under NumPy (hence glassnet's convolutions) on n threads."""
+    import torch
+
+    from glassnet.nn.functional import conv_kernels
+
+    torch.set_num_threads(n)
+    try:
+        import threadpoolctl
+
+        threadpoolctl.threadpool_limits(n, user_api="blas")
+    except ImportError:
+        print("threadpoolctl is not installed: NumPy's BLAS keeps its thread count")
+    conv_kernels._pool["threads"] = None  # re-read the BLAS thread count
+
+
 if __name__ == "__main__":
+    if "--threads" in sys.argv:
+        set_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
     run(quick="--quick" in sys.argv)
