@@ -1,7 +1,7 @@
 """``import glassnet`` against ``import torch``: wall time and peak resident memory.
 
 Each import runs in a fresh interpreter (a subprocess), which measures the time from the
-``import`` statement to its end and the process's peak RSS (``ru_maxrss``) afterwards. The two
+``import`` statement to its end and the process's peak RSS (``VmHWM``) afterwards. The two
 alternate, several rounds, and the medians are reported; ``import numpy`` alone is shown as the
 floor that glassnet builds on.
 
@@ -19,10 +19,23 @@ from .harness import Result
 
 _CODE = """
 import json, resource, sys, time
+
+def peak_rss_mib():
+    # VmHWM: the peak resident set of this process's own address space. (ru_maxrss is not
+    # used: after fork + exec, Linux reports the parent's peak when it was larger.)
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 t = time.perf_counter()
 import {module}
 dt = time.perf_counter() - t
-print(json.dumps({{"s": dt, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+print(json.dumps({{"s": dt, "rss_mib": peak_rss_mib()}}))
 """
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 
 from .harness import compare, print_table
 from .twins import fashion_mnist, pair, train_flops
@@ -72,7 +73,7 @@ def step_benchmark(batch, blocks=7, target=1.0):
                    target=target, notes=note)
 
 
-def epoch_benchmark(batch, steps=200, blocks=5, target=1.0):
+def epoch_benchmark(batch, steps=200, blocks=5, target=1.0, call_s=4.0):
     """A shuffled epoch through each framework's DataLoader, timed over ``steps`` steps."""
     import torch
     import torch.utils.data as tdata
@@ -89,23 +90,29 @@ def epoch_benchmark(batch, steps=200, blocks=5, target=1.0):
     tloader = tdata.DataLoader(tdata.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
                                batch_size=batch, shuffle=True, num_workers=0)
     n_batches = math.ceil(len(x) / batch)
-    steps = min(steps, n_batches)
 
-    def run(loader, step):
+    def run(loader, step, k):
         def go():
             for i, (xb, yb) in enumerate(loader):
                 step(xb, yb)
-                if i + 1 == steps:
+                if i + 1 == k:
                     break
         return go
 
+    # warm up both, and size the timed part so that one call lasts about call_s at most
+    t = []
+    for loader, step in ((gloader, gstep), (tloader, tstep)):
+        run(loader, step, 5)()
+        t0 = time.perf_counter()
+        run(loader, step, 10)()
+        t.append((time.perf_counter() - t0) / 10)
+    steps = max(20, min(steps, n_batches, int(call_s / max(t))))
     scale = n_batches / steps
-    r = compare(f"LeNet-5 epoch (DataLoader), batch {batch}", run(gloader, gstep),
-                run(tloader, tstep), blocks=blocks, reps=1, warmup=1, target=target,
-                scale=scale,
-                notes=(f"{steps} of {n_batches} steps timed, scaled to the epoch" +
-                       (f"; {note}" if note else "")))
-    return r
+    return compare(f"LeNet-5 epoch (DataLoader), batch {batch}", run(gloader, gstep, steps),
+                   run(tloader, tstep, steps), blocks=blocks, reps=1, warmup=0, target=target,
+                   scale=scale,
+                   notes=(f"{steps} of {n_batches} steps timed, scaled to the epoch" +
+                          (f"; {note}" if note else "")))
 
 
 def run(quick=False):

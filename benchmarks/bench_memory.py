@@ -2,7 +2,7 @@
 
 Each framework trains LeNet-5 on Fashion-MNIST for one epoch (batch 64, SGD momentum 0.9, its
 own DataLoader over a TensorDataset of the same float32 arrays) in a fresh interpreter that
-imports nothing of the other framework; the process's peak RSS (``ru_maxrss``) is read at the
+imports nothing of the other framework; the process's peak RSS (``VmHWM``) is read at the
 end. Both include the interpreter, NumPy and the 188 MB of float32 images; the baseline line
 shows that part alone (interpreter, NumPy, data), so the difference is what each framework adds.
 
@@ -70,7 +70,20 @@ for xb, yb in loader:
 """
 
 _END = """
-print(json.dumps({"rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+
+def peak_rss_mib():
+    # VmHWM: the peak resident set of this process's own address space. (ru_maxrss is not
+    # used: after fork + exec, Linux reports the parent's peak when it was larger.)
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+print(json.dumps({"rss_mib": peak_rss_mib(),
                   "steps": n, "s": time.perf_counter() - t0, "note": note}))
 """
 

@@ -35,8 +35,9 @@ def batch_curve(batches=BATCHES, blocks=3):
         gstep, tstep, _ = setup()
         gx, gy = gn.tensor(x[:b]), gn.tensor(y[:b])
         tx, ty = torch.from_numpy(x[:b].copy()), torch.from_numpy(y[:b].copy())
-        r = compare(f"LeNet-5 step, batch {b}", lambda: gstep(gx, gy), lambda: tstep(tx, ty),
-                    blocks=blocks, min_time=0.15, warmup=2)
+        r = compare(f"LeNet-5 step, batch {b}", lambda f=gstep, a=gx, c=gy: f(a, c),
+                    lambda f=tstep, a=tx, c=ty: f(a, c), blocks=blocks, min_time=0.15, warmup=2,
+                    budget_s=15)
         rows.append((b, r.gn_s / b, r.torch_s / b, r.ratio))
     return rows
 
@@ -48,7 +49,7 @@ def depth_curve(depths=DEPTHS, batch=32, blocks=3):
     for d in depths:
         gfn, tfn, _ = setup(d, batch)
         r = compare(f"resnet{d} step, batch {batch}", gfn, tfn, blocks=blocks, reps=1,
-                    warmup=1)
+                    warmup=1, budget_s=30)
         rows.append((d, r.gn_s / d, r.torch_s / d, r.ratio))
     return rows
 

@@ -10,6 +10,7 @@ floating-point operation count is given, the achieved GFLOP/s.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -45,6 +46,10 @@ class Result:
                 f"({self.ratio_min:.2f}-{self.ratio_max:.2f}) | {tgt}{ok} | {gf} |")
 
 
+# seconds one comparison may take at most (see ``compare``); progress lines go to stderr
+DEFAULT_BUDGET_S = 40.0
+PROGRESS = True
+
 # this machine's float32 matmul peak, measured by ``matmul_peak`` (used for "% of peak")
 PEAK: dict = {}
 
@@ -63,18 +68,28 @@ def _time(fn, reps):
 
 
 def compare(name, gn_fn, torch_fn, *, blocks=7, reps=None, min_time=0.2, warmup=2, flops=None,
-            target=None, notes="", scale=1.0) -> Result:
+            target=None, notes="", scale=1.0, budget_s=None) -> Result:
     """Time ``gn_fn`` against ``torch_fn`` and return a Result (see the module docstring).
 
     ``scale`` multiplies the per-call times (e.g. steps per epoch / steps per call, to report a
-    whole epoch from a timed part of it); the ratio does not depend on it.
+    whole epoch from a timed part of it); the ratio does not depend on it. ``budget_s`` (default
+    ``DEFAULT_BUDGET_S``) caps the benchmark's time on a slow or busy machine: fewer blocks
+    (never under 3) and calls per block when the warm-up shows the full run would not fit.
     """
+    t_start = time.perf_counter()
+    wg = wt = 0.0
     for _ in range(warmup):
-        gn_fn()
-        torch_fn()
+        wg = _time(gn_fn, 1)
+        wt = _time(torch_fn, 1)
+    if warmup == 0 and reps is None:
+        wg, wt = _time(gn_fn, 1), _time(torch_fn, 1)
     if reps is None:  # enough calls for a block to last about min_time
-        t = max(_time(gn_fn, 1), _time(torch_fn, 1), 1e-7)
-        reps = max(1, int(min_time / t))
+        reps = max(1, int(min_time / max(wg, wt, 1e-7)))
+    budget = DEFAULT_BUDGET_S if budget_s is None else budget_s
+    per_block = reps * (wg + wt)
+    if budget and per_block * blocks > budget:
+        reps = max(1, min(reps, int(budget / 3 / max(wg + wt, 1e-7))))
+        blocks = max(3, min(blocks, int(budget / max(reps * (wg + wt), 1e-7))))
     g, tt, ratios = [], [], []
     for b in range(blocks):
         if b % 2 == 0:
@@ -89,6 +104,9 @@ def compare(name, gn_fn, torch_fn, *, blocks=7, reps=None, min_time=0.2, warmup=
     r = Result(name, statistics.median(g) * scale, statistics.median(tt) * scale,
                statistics.median(ratios), min(ratios), max(ratios), flops, target, notes)
     r.extra["blocks"], r.extra["reps"] = blocks, reps
+    if PROGRESS:
+        print(f"  .. {name}: {blocks} blocks x {reps} calls, ratio {r.ratio:.2f}, "
+              f"{time.perf_counter() - t_start:.0f} s", file=sys.stderr, flush=True)
     return r
 
 
@@ -104,7 +122,7 @@ def print_table(results, title=None):
         print(r.row(), flush=True)
 
 
-def matmul_peak(n=2048, reps=5):
+def matmul_peak(n=2048, reps=10):
     """Best float32 matmul rate (GFLOP/s) of NumPy's BLAS and of PyTorch on n x n matrices."""
     import numpy as np
     import torch
