@@ -30,8 +30,9 @@ SECTIONS = ("engine", "conv", "mlp", "optim", "lenet", "resnet", "lstm", "infere
             "memory", "scaling")
 # the comparisons repeated with one thread per library (in a subprocess: thread pools are sized
 # when first used), which a busy machine distorts far less than two threads each
-SINGLE_THREAD = ("lenet_step", "resnet", "mlp", "optim", "inference")
+SINGLE_THREAD = ("lenet_step", "resnet", "mlp", "optim", "inference", "profile")
 SINGLE_PEAK: dict = {}  # the matmul peak measured by the one-thread process
+SINGLE_TEXTS: list = []  # (section, printed text) from the one-thread process
 
 
 class _Tee(io.TextIOBase):
@@ -87,6 +88,9 @@ def run_section(name, quick, png):
         res = [bench_lenet.step_benchmark(b, 3 if quick else 7) for b in (64, 256)]
         harness.print_table(res, "LeNet-5 training step")
         return res
+    if name == "profile":
+        from . import bench_profile
+        return bench_profile.run(quick=quick)
     if name == "lstm":
         from . import bench_lstm
         return bench_lstm.run(quick=quick)
@@ -125,6 +129,7 @@ def single_thread_results(quick):
         with open(path) as f:
             data = json.load(f)
         SINGLE_PEAK.update(data["peak"])
+        SINGLE_TEXTS[:] = [tuple(t) for t in data["texts"]]
         return [Result(**d) for d in data["results"]]
 
 
@@ -308,8 +313,15 @@ def write_results(path, info, sections_text, results, rows, single, png_ok, elap
     for r in results:
         if r.notes:
             out.append(f"- {r.name}: {r.notes}")
+    profile = [t for n, t in SINGLE_TEXTS if n == "profile"]
+    if profile:
+        out += ["", profile[0].strip().replace("## Profiles", "## Profiles", 1), "",
+                ("PyTorch's per-op times are self CPU times from torch.profiler and include "
+                 "its overhead; glassnet's are the wall time inside each Function's forward or "
+                 "backward."), ""]
     out += ["", "## Section output", ""]
-    for name, text in sections_text:
+    for name, text in sections_text + [(f"{n} (one thread each)", t) for n, t in SINGLE_TEXTS
+                                       if n != "profile"]:
         out += [f"<details><summary>{name}</summary>", "", text.strip(), "", "</details>", ""]
     if png_ok:
         out += ["## Scaling plot", "", "![scaling curves](scaling.png)", ""]
@@ -332,17 +344,21 @@ def main(argv=None):
     args = ap.parse_args(argv)
     sections = [s for s in args.only.split(",") if s] or list(SECTIONS)
     for s in sections:
-        if s not in SECTIONS and s != "lenet_step":
+        if s not in SECTIONS and s not in SINGLE_THREAD:
             ap.error(f"unknown section {s!r}; choose from {', '.join(SECTIONS)}")
 
     load0 = os.getloadavg()
     t_start = time.perf_counter()
     if args.threads:
         import torch
-        from threadpoolctl import threadpool_limits
 
         torch.set_num_threads(args.threads)
-        threadpool_limits(args.threads)
+        try:  # NumPy's BLAS (the environment variables set for a subprocess do the same)
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(args.threads)
+        except ImportError:
+            pass
         from glassnet.optim._elementwise import set_num_threads
 
         set_num_threads(args.threads)
@@ -376,7 +392,7 @@ def main(argv=None):
         import json
 
         with open(args.json, "w") as f:
-            json.dump({"peak": harness.PEAK,
+            json.dump({"peak": harness.PEAK, "texts": texts,
                        "results": [dataclasses.asdict(r) for r in results]}, f)
     single = []
     if not args.no_single and not args.only and not args.threads:
