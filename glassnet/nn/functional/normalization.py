@@ -103,7 +103,8 @@ class _BatchNormTrain(Function):
 
     Only x (the input, alive anyway), mean and rstd are saved. Every temporary is one chunk of
     the batch, so it is written and read again while it is still in cache: each pass streams x
-    (and g) from memory once, instead of writing and rereading whole-batch intermediates.
+    (and g) from memory once, instead of writing and rereading whole-batch intermediates. The
+    batch is split among threads for each pass (NumPy's loops run outside the interpreter lock).
     """
 
     @staticmethod
@@ -114,30 +115,40 @@ class _BatchNormTrain(Function):
         m = n * x3.shape[2]
         dt = x.dtype
         step = max(1, BN_CHUNK // max(1, c * x3.shape[2]))
-        mean = x3.sum(axis=(0, 2)) / dt.type(m)
+        split = _splitter(xp, n, x3.nbytes)
+        mean = sum(split(lambda sl: x3[sl].sum(axis=(0, 2)))) / dt.type(m)
         mean3 = mean.reshape(1, c, 1)
-        var = xp.zeros(c, dtype=dt)
-        tmp = xp.empty((min(step, n),) + x3.shape[1:], dtype=dt)
-        for i in range(0, n, step):
-            d = tmp[:min(step, n - i)]
-            xp.subtract(x3[i:i + step], mean3, out=d)
-            xp.multiply(d, d, out=d)
-            var += d.sum(axis=(0, 2))
-        var /= dt.type(m)
+
+        def var_part(sl):
+            acc = xp.zeros(c, dtype=dt)
+            tmp = xp.empty((min(step, sl.stop - sl.start),) + x3.shape[1:], dtype=dt)
+            for i in range(sl.start, sl.stop, step):
+                d = tmp[:min(step, sl.stop - i)]
+                xp.subtract(x3[i:min(i + step, sl.stop)], mean3, out=d)
+                xp.multiply(d, d, out=d)
+                acc += d.sum(axis=(0, 2))
+            return acc
+
+        var = sum(split(var_part)) / dt.type(m)
         rstd = 1 / xp.sqrt(var + dt.type(eps))
-        k = rstd if w is None else rstd * w
-        k3 = k.reshape(1, c, 1)
+        k3 = (rstd if w is None else rstd * w).reshape(1, c, 1)
+        b3 = None if b is None else b.reshape(1, c, 1)
         out = xp.empty(x3.shape, dtype=dt)
-        for i in range(0, n, step):
-            o = out[i:i + step]
-            xp.subtract(x3[i:i + step], mean3, out=o)
-            xp.multiply(o, k3, out=o)
-            if b is not None:
-                xp.add(o, b.reshape(1, c, 1), out=o)
+
+        def out_part(sl):
+            for i in range(sl.start, sl.stop, step):
+                j = min(i + step, sl.stop)
+                o = out[i:j]
+                xp.subtract(x3[i:j], mean3, out=o)
+                xp.multiply(o, k3, out=o)
+                if b3 is not None:
+                    xp.add(o, b3, out=o)
+
+        split(out_part)
         if out_stats is not None:
             out_stats.extend((mean, var))
         ctx.save_for_backward(x3, mean, rstd, w)
-        ctx.shape, ctx.step, ctx.has_b = x.shape, step, b is not None
+        ctx.shape, ctx.step = x.shape, step
         return out.reshape(x.shape)
 
     @staticmethod
@@ -151,17 +162,25 @@ class _BatchNormTrain(Function):
         step = ctx.step
         g3 = g.reshape(x3.shape)
         mean3 = mean.reshape(1, c, 1)
-        tmp = xp.empty((min(step, n),) + x3.shape[1:], dtype=dt)
-        sg = xp.zeros(c, dtype=dt)    # sum(g)
-        sgd = xp.zeros(c, dtype=dt)   # sum(g (x - mean))
-        for i in range(0, n, step):
-            gc = g3[i:i + step]
-            d = tmp[:gc.shape[0]]
-            sg += gc.sum(axis=(0, 2))
-            xp.subtract(x3[i:i + step], mean3, out=d)
-            xp.multiply(d, gc, out=d)
-            sgd += d.sum(axis=(0, 2))
-        sgx = sgd * rstd              # sum(g x_hat)
+        split = _splitter(xp, n, x3.nbytes)
+
+        def sums(sl):
+            sg = xp.zeros(c, dtype=dt)    # sum(g)
+            sgd = xp.zeros(c, dtype=dt)   # sum(g (x - mean))
+            tmp = xp.empty((min(step, sl.stop - sl.start),) + x3.shape[1:], dtype=dt)
+            for i in range(sl.start, sl.stop, step):
+                j = min(i + step, sl.stop)
+                gc = g3[i:j]
+                d = tmp[:j - i]
+                sg += gc.sum(axis=(0, 2))
+                xp.subtract(x3[i:j], mean3, out=d)
+                xp.multiply(d, gc, out=d)
+                sgd += d.sum(axis=(0, 2))
+            return sg, sgd
+
+        parts = split(sums)
+        sg = sum(p[0] for p in parts)
+        sgx = sum(p[1] for p in parts) * rstd    # sum(g x_hat)
         gx = gw = gb = None
         if nw:
             gw = sgx.reshape(w.shape)
@@ -174,16 +193,43 @@ class _BatchNormTrain(Function):
             c_0 = (-(k * sg) * inv_m).reshape(1, c, 1)           # constant term
             k3 = k.reshape(1, c, 1)
             gx = xp.empty(x3.shape, dtype=dt)
-            for i in range(0, n, step):
-                o = gx[i:i + step]
-                d = tmp[:o.shape[0]]
-                xp.subtract(x3[i:i + step], mean3, out=o)
-                xp.multiply(o, c_d, out=o)
-                xp.multiply(g3[i:i + step], k3, out=d)
-                o += d
-                o += c_0
+
+            def dx_part(sl):
+                tmp = xp.empty((min(step, sl.stop - sl.start),) + x3.shape[1:], dtype=dt)
+                for i in range(sl.start, sl.stop, step):
+                    j = min(i + step, sl.stop)
+                    o = gx[i:j]
+                    d = tmp[:j - i]
+                    xp.subtract(x3[i:j], mean3, out=o)
+                    xp.multiply(o, c_d, out=o)
+                    xp.multiply(g3[i:j], k3, out=d)
+                    o += d
+                    o += c_0
+
+            split(dx_part)
             gx = gx.reshape(ctx.shape)
         return gx, gw, gb, None, None
+
+
+def _splitter(xp, n, nbytes):
+    """``split(fn)``: the list of ``fn(slice)`` over slices covering range(n), run on several
+    threads when the work is large enough (CPU arrays), else one call on the whole range."""
+    import numpy as np
+
+    from .conv_kernels import parallel_slices
+
+    def split(fn):
+        if xp is not np:
+            return [fn(slice(0, n))]
+        results = {}
+
+        def run(sl):
+            results[sl.start] = fn(sl)
+
+        parallel_slices(run, n, nbytes)
+        return [results[k] for k in sorted(results)]
+
+    return split
 
 
 class _BatchNormEval(Function):
