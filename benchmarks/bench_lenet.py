@@ -118,8 +118,7 @@ def epoch_benchmark(batch, steps=200, blocks=5, target=1.0, call_s=4.0):
 def run(quick=False):
     blocks = 3 if quick else 7
     res = [step_benchmark(64, blocks), step_benchmark(256, blocks)]
-    res += [epoch_benchmark(64, 200, 3 if quick else 5),
-            epoch_benchmark(256, 100, 3 if quick else 5)]
+    res += [epoch_benchmark(64, 200, 3), epoch_benchmark(256, 100, 3)]
     print_table(res, "LeNet-5 on Fashion-MNIST (SGD momentum 0.9)")
     return res
 
