@@ -273,6 +273,14 @@ def summary_text(results, rows, single, info):
     lines += ["", (f"Targets met on the last run: {met} of {total} with each library's default "
               f"threads, {met1} of {total1} of the timed ones with one thread each (see the "
               "targets table in RESULTS.md for the misses and their profiles).")]
+    load = info.get("loadavg") or (0.0,)
+    if load[0] > 0.5 * (info.get("cpus") or 1):
+        lines += ["", (f"This run shared its {info.get('cpus')} cores with other work (load "
+                       f"average {load[0]:.1f} at the start). Under such load a library's thread "
+                       "pool waits for its threads to be scheduled, PyTorch's OpenMP pool far "
+                       "more than glassnet's, so the default-threads column says more about the "
+                       "load than about the libraries; the one-thread column is the like-for-"
+                       "like comparison.")]
     return "\n".join(lines)
 
 
