@@ -34,12 +34,56 @@ def _index(idx, n, what):
     return i % n
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children keyed '0', '1', ... kept contiguous."""
+
+    _what = "ModuleList"
+
+    def _renumber(self, items):
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self.add_module(str(i), m)
+
+    def __delitem__(self, idx):
+        keys = list(self._modules.keys())
+        if isinstance(idx, slice):
+            doomed = keys[idx]
+        else:
+            doomed = [keys[_index(idx, len(keys), self._what)]]
+        for k in doomed:
+            del self._modules[k]
+        # renumber, like PyTorch, so indices stay contiguous
+        self._renumber(list(self._modules.values()))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Run modules in order, each one's output the next one's input.
 
     ``Sequential(m1, m2, ...)`` names children '0', '1', ...; ``Sequential(OrderedDict(...))``
     uses the given names. Indexing gives a module, slicing a new Sequential.
     """
+
+    _what = "Sequential"
 
     def __init__(self, *args):
         super().__init__()
@@ -65,26 +109,6 @@ class Sequential(Module):
         key = list(self._modules.keys())[_index(idx, len(self), "Sequential")]
         setattr(self, key, module)
 
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        if isinstance(idx, slice):
-            doomed = keys[idx]
-        else:
-            doomed = [keys[_index(idx, len(keys), "Sequential")]]
-        for k in doomed:
-            del self._modules[k]
-        # renumber, like PyTorch, so indices stay contiguous
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __add__(self, other):
         if not isinstance(other, Sequential):
             raise ValueError("add operator supports only objects of Sequential class, but "
@@ -94,33 +118,17 @@ class Sequential(Module):
             out.append(m)
         return out
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module):
         n = len(self)
         if not -n <= index <= n:
             raise IndexError(f"Sequential.insert: index {index} out of range for length {n}")
         items = list(self._modules.values())
         items.insert(index % (n + 1) if index < 0 else index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        self._renumber(items)
         return self
 
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered so their parameters are found (no forward of its own)."""
 
     def __init__(self, modules=None):
@@ -136,51 +144,16 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         setattr(self, str(_index(idx, len(self), "ModuleList")), module)
 
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        if isinstance(idx, slice):
-            doomed = keys[idx]
-        else:
-            doomed = [keys[_index(idx, len(keys), "ModuleList")]]
-        for k in doomed:
-            del self._modules[k]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __iadd__(self, modules):
         return self.extend(modules)
 
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module):
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
+        self._renumber(items)
 
     def __repr__(self):
         """Runs of identical modules are folded as PyTorch prints them: ``(0-2): 3 x Linear()``."""
@@ -200,7 +173,42 @@ class ModuleList(Module):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class _NamedStore(Module):
+    """What ModuleDict and ParameterDict share: a mapping view of one of the module's stores
+    (``_store`` names it: ``'_modules'`` or ``'_parameters'``)."""
+
+    _store = "_modules"
+
+    def __getitem__(self, key):
+        return self.__dict__[self._store][key]
+
+    def __delitem__(self, key):
+        del self.__dict__[self._store][key]
+
+    def __len__(self):
+        return len(self.__dict__[self._store])
+
+    def __iter__(self):
+        return iter(self.__dict__[self._store])
+
+    def __contains__(self, key):
+        return key in self.__dict__[self._store]
+
+    def keys(self):
+        return self.__dict__[self._store].keys()
+
+    def items(self):
+        return self.__dict__[self._store].items()
+
+    def values(self):
+        return self.__dict__[self._store].values()
+
+    def _update(self, pairs):
+        for k, v in (pairs.items() if hasattr(pairs, "items") else pairs):
+            self[k] = v
+
+
+class ModuleDict(_NamedStore):
     """An ordered dict of modules, registered by key."""
 
     def __init__(self, modules=None):
@@ -208,32 +216,8 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
-
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
 
     def clear(self):
         self._modules.clear()
@@ -244,9 +228,7 @@ class ModuleDict(Module):
         return v
 
     def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self[k] = m
+        self._update(modules)
 
 
 class ParameterList(Module):
@@ -296,45 +278,21 @@ class ParameterList(Module):
         return "\n".join(lines)
 
 
-class ParameterDict(Module):
+class ParameterDict(_NamedStore):
     """An ordered dict of Parameters, registered by key."""
+
+    _store = "_parameters"
 
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
-
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_param(value))
 
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
+        self._update(parameters)
 
 
 def _as_param(v):

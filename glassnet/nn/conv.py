@@ -13,11 +13,9 @@ Initialisation is PyTorch's: W ~ kaiming_uniform(a = sqrt(5)), i.e. U(-1/sqrt(fa
 
 from __future__ import annotations
 
-import math
-
 from . import functional as F
 from . import init
-from .linear import empty_param
+from .linear import weight_and_bias
 from .module import Module
 
 __all__ = [
@@ -96,20 +94,11 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = empty_param(shape, device, dtype)
-        if bias:
-            self.bias = empty_param((out_channels,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, shape, (out_channels,) if bias else None, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias, bias_needs_fan=True)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \

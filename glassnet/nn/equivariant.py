@@ -32,12 +32,10 @@ phase, so the features stay stable under any rotation.
 
 from __future__ import annotations
 
-import math
-
 from ..functions import stack
 from . import functional as F
 from . import init
-from .linear import empty_param
+from .linear import weight_and_bias
 from .module import Module
 
 __all__ = ["GroupAvgPool", "GroupMaxPool", "P4ConvP4", "P4ConvZ2", "p4_conv2d", "p4_filter_bank"]
@@ -120,21 +118,13 @@ class _P4Conv(Module):
         self.dilation = _pair(dilation, "dilation", name)
         self.padding_mode = padding_mode
         g = () if self._in_group == 1 else (4,)
-        self.weight = empty_param((self.out_channels, self.in_channels) + g + self.kernel_size,
-                                  device, dtype)
-        if bias:
-            self.bias = empty_param((self.out_channels,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (self.out_channels, self.in_channels) + g + self.kernel_size,
+                        (self.out_channels,) if bias else None, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
         # Conv2d's initialisation, with fan_in = in_channels * (4 for p4 inputs) * k * k
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias)
 
     def filter_bank(self):
         """The weight of the equivalent Conv2d (see ``p4_filter_bank``)."""

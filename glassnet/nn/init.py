@@ -201,6 +201,20 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return _fill(tensor, w)
 
 
+def _default_layer_init_(weight, bias, bias_needs_fan=False):
+    """PyTorch's default initialisation of Linear and Conv layers: ``kaiming_uniform_`` with
+    a = sqrt(5) on the weight, so W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias (unless
+    None) ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). With fan_in = 0 the bias bound is 0; with
+    ``bias_needs_fan`` (Conv's rule) the bias is then left untouched instead."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        if fan_in == 0 and bias_needs_fan:
+            return
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+
+
 # Deprecated PyTorch spellings without the trailing underscore.
 uniform, normal, constant, xavier_uniform, xavier_normal = (
     uniform_, normal_, constant_, xavier_uniform_, xavier_normal_)

@@ -26,6 +26,16 @@ def empty_param(shape, device=None, dtype=None):
     return Parameter(xp.zeros(shape, dtype=d))
 
 
+def weight_and_bias(module, weight_shape, bias_shape, device=None, dtype=None):
+    """Register ``module.weight`` and ``module.bias`` as uninitialised Parameters of the given
+    shapes, or as None where a shape is None (no bias, or no affine part)."""
+    for name, shape in (("weight", weight_shape), ("bias", bias_shape)):
+        if shape is None:
+            module.register_parameter(name, None)
+        else:
+            setattr(module, name, empty_param(shape, device, dtype))
+
+
 class Linear(Module):
     """y = x W^T + b.
 
@@ -46,19 +56,12 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = empty_param((out_features, in_features), device, dtype)
-        if bias:
-            self.bias = empty_param((out_features,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in_features), (out_features,) if bias else None,
+                        device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -79,11 +82,8 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        self.weight = empty_param((out_features, in1_features, in2_features), device, dtype)
-        if bias:
-            self.bias = empty_param((out_features,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in1_features, in2_features),
+                        (out_features,) if bias else None, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
