@@ -89,6 +89,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
 
     @classmethod
     def _make(cls, data, requires_grad):
+        # __init__'s fields set inline, without a call: this wraps arrays on hot paths.
         t = object.__new__(Tensor)
         t._data = data
         t.grad = None

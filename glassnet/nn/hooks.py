@@ -54,12 +54,16 @@ class _State:
         self.n_inputs = n_inputs
 
 
-class _OutputIdentity(Function):
+class _Identity(Function):
+    """Passes its arrays through; the subclasses differ in what their backward records."""
+
     @staticmethod
     def forward(ctx, state, *arrays):
         ctx.state = state
         return arrays if len(arrays) > 1 else arrays[0]
 
+
+class _OutputIdentity(_Identity):
     @staticmethod
     def backward(ctx, *grads):
         st = ctx.state
@@ -69,12 +73,7 @@ class _OutputIdentity(Function):
         return (None, *grads)
 
 
-class _InputIdentity(Function):
-    @staticmethod
-    def forward(ctx, state, *arrays):
-        ctx.state = state
-        return arrays if len(arrays) > 1 else arrays[0]
-
+class _InputIdentity(_Identity):
     @staticmethod
     def backward(ctx, *grads):
         gi = _run(ctx.state, tuple(Tensor._make(g, False) for g in grads))

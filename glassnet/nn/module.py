@@ -96,15 +96,22 @@ class Module(StateDictMixin):
             out = finish(out)
         return out
 
+    @staticmethod
+    def _add_hook(hook, prepend, hooks, *flags):
+        """Register ``hook`` in ``hooks`` (first if ``prepend``) and mark it in each of
+        ``flags`` (the with-kwargs sets); the handle removes it from all of them."""
+        h = RemovableHandle(hooks, *flags)
+        hooks[h.id] = hook
+        for f in flags:
+            f[h.id] = True
+        if prepend:
+            hooks.move_to_end(h.id, last=False)
+        return h
+
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """``hook(module, args) -> None or new args`` runs before ``forward``."""
-        h = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[h.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[h.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(h.id, last=False)
-        return h
+        flags = (self._forward_pre_hooks_with_kwargs,) if with_kwargs else ()
+        return self._add_hook(hook, prepend, self._forward_pre_hooks, *flags)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """``hook(module, args, output) -> None or new output`` runs after ``forward``.
@@ -112,13 +119,8 @@ class Module(StateDictMixin):
         Reading activations (or their gradients, with ``output.register_hook``) through forward
         hooks is how ``glassnet.analysis.gradient_flow`` watches gradients vanish layer by layer.
         """
-        h = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs)
-        self._forward_hooks[h.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[h.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(h.id, last=False)
-        return h
+        flags = (self._forward_hooks_with_kwargs,) if with_kwargs else ()
+        return self._add_hook(hook, prepend, self._forward_hooks, *flags)
 
     def register_full_backward_hook(self, hook, prepend=False):
         """``hook(module, grad_input, grad_output) -> None or new grad_input`` during backward.
@@ -127,11 +129,7 @@ class Module(StateDictMixin):
         ``grad_input`` those with respect to its tensor positional inputs (None where an input
         does not require grad).
         """
-        h = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[h.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(h.id, last=False)
-        return h
+        return self._add_hook(hook, prepend, self._backward_hooks)
 
     register_backward_hook = register_full_backward_hook
 

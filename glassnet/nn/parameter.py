@@ -23,21 +23,9 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
-            arr = np.empty((0,), dtype=backend.get_default_dtype())
-        elif isinstance(data, Tensor):
-            arr = data.data
-        elif isinstance(data, np.ndarray) or backend.array_module(data) is not np:
-            arr = data
-        else:
-            arr = _to_array(data)
-        self.data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._output_nr = 0
-        self._hooks = None
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+            data = np.empty((0,), dtype=backend.get_default_dtype())
+        # Tensor's constructor shares a Tensor's or an array's memory and converts the rest.
+        super().__init__(data, requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -70,13 +58,7 @@ class Buffer(Tensor):
     """
 
     def __init__(self, data, persistent: bool = True):
-        arr = data.data if isinstance(data, Tensor) else _to_array(data)
-        self.data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._output_nr = 0
-        self._hooks = None
-        self.requires_grad = False
+        super().__init__(data.data if isinstance(data, Tensor) else _to_array(data))
         self.persistent = persistent
 
 
