@@ -35,14 +35,16 @@ def _check(x, op):
                            "(use .float())")
 
 
-def _finish(x, out, inplace):
-    """Return ``out``, or make ``x`` take its value when ``inplace`` (see the module docstring)."""
+def _finish(x, out, inplace, op=None):
+    """Return ``out``, or make ``x`` take its value when ``inplace`` (see the module docstring).
+    ``op`` names the operation in the error for a leaf that requires grad (dropout uses it)."""
     if not inplace:
         return out
     if out.requires_grad:
         if x.requires_grad and x.grad_fn is None:
+            where = f"{op} inplace=True" if op else "inplace=True"
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation (inplace=True); use inplace=False")
+                               f"operation ({where}); use inplace=False")
         x.data, x.grad_fn, x._output_nr, x.requires_grad = out.data, out.grad_fn, 0, True
         return x
     x.data[...] = out.data

@@ -14,6 +14,7 @@ import math
 from ... import backend
 from ...autograd import Function
 from ...tensor import Tensor
+from .activation import _finish
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout"]
@@ -50,18 +51,7 @@ def _keep_mask(shape, keep, like):
 
 
 def _apply(input, mask, const, inplace):
-    out = _MulMask.apply(input, mask, const)
-    if not inplace:
-        return out
-    if out.requires_grad:
-        if input.requires_grad and input.grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation (dropout inplace=True); use inplace=False")
-        input.data, input.grad_fn, input._output_nr, input.requires_grad = \
-            out.data, out.grad_fn, 0, True
-        return input
-    input.data[...] = out.data
-    return input
+    return _finish(input, _MulMask.apply(input, mask, const), inplace, "dropout")
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

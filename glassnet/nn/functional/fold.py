@@ -16,6 +16,14 @@ from .conv import _check_tensor
 from .im2col import col2im, geometry, im2col, ntuple, out_size
 
 
+def _block_args(op, kernel_size, dilation, padding, stride):
+    """The block geometry arguments of unfold / fold as checked pairs (k, d, p, s)."""
+    return (ntuple(kernel_size, 2, op, "kernel_size", minimum=1),
+            ntuple(dilation, 2, op, "dilation", minimum=1),
+            ntuple(padding, 2, op, "padding", minimum=0),
+            ntuple(stride, 2, op, "stride", minimum=1))
+
+
 class Unfold(Function):
     @staticmethod
     def forward(ctx, x, ksize, stride, pads, dilation):
@@ -55,10 +63,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"unfold: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
-    k = ntuple(kernel_size, 2, "unfold", "kernel_size", minimum=1)
-    d = ntuple(dilation, 2, "unfold", "dilation", minimum=1)
-    p = ntuple(padding, 2, "unfold", "padding", minimum=0)
-    s = ntuple(stride, 2, "unfold", "stride", minimum=1)
+    k, d, p, s = _block_args("unfold", kernel_size, dilation, padding, stride)
     for i in range(2):
         if out_size(x.shape[2 + i], k[i], s[i], p[i], p[i], d[i]) <= 0:
             raise RuntimeError(f"unfold: kernel_size {k} (dilation {d}) does not fit in the "
@@ -82,10 +87,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     unbatched = input.ndim == 2
     x = input.unsqueeze(0) if unbatched else input
     osz = ntuple(output_size, 2, "fold", "output_size", minimum=1)
-    k = ntuple(kernel_size, 2, "fold", "kernel_size", minimum=1)
-    d = ntuple(dilation, 2, "fold", "dilation", minimum=1)
-    p = ntuple(padding, 2, "fold", "padding", minimum=0)
-    s = ntuple(stride, 2, "fold", "stride", minimum=1)
+    k, d, p, s = _block_args("fold", kernel_size, dilation, padding, stride)
     kp = math.prod(k)
     if x.shape[1] % kp:
         raise RuntimeError(f"fold: expected size of input's dimension 1 to be divisible by the "
