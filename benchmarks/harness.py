@@ -55,7 +55,7 @@ PEAK: dict = {}
 
 
 def _fmt(s):
-    if s >= 10:
+    if s >= 1:
         return f"{s:.2f} s"
     return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
 
