@@ -15,23 +15,12 @@ import statistics
 import subprocess
 import sys
 
+from .bench_memory import PEAK_RSS_CODE
 from .harness import Result
 
 _CODE = """
 import json, resource, sys, time
-
-def peak_rss_mib():
-    # VmHWM: the peak resident set of this process's own address space. (ru_maxrss is not
-    # used: after fork + exec, Linux reports the parent's peak when it was larger.)
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
+""" + PEAK_RSS_CODE + """
 t = time.perf_counter()
 import {module}
 dt = time.perf_counter() - t

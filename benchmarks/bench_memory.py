@@ -21,6 +21,22 @@ from .harness import Result
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# Source of ``peak_rss_mib()`` for the measured subprocesses (bench_import uses it too); it
+# needs ``resource`` imported and contains no braces, so it can go into a str.format template.
+PEAK_RSS_CODE = """
+def peak_rss_mib():
+    # VmHWM: the peak resident set of this process's own address space. (ru_maxrss is not
+    # used: after fork + exec, Linux reports the parent's peak when it was larger.)
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
 _PRELUDE = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
@@ -34,6 +50,16 @@ _BASE = """
 n = 0
 """
 
+# The measured loop, the same for both frameworks.
+_LOOP = """
+n = 0
+for xb, yb in loader:
+    opt.zero_grad(); loss = crit(model(xb), yb); loss.backward(); opt.step()
+    n += 1
+    if n == steps:
+        break
+"""
+
 _GLASSNET = """
 import glassnet as gn
 from glassnet.data import DataLoader, TensorDataset
@@ -42,13 +68,7 @@ model = gn.models.LeNet5(variant="modern")
 opt = gn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 crit = gn.nn.CrossEntropyLoss()
 loader = DataLoader(TensorDataset(gn.from_numpy(x), gn.from_numpy(y)), batch_size=64, shuffle=True)
-n = 0
-for xb, yb in loader:
-    opt.zero_grad(); loss = crit(model(xb), yb); loss.backward(); opt.step()
-    n += 1
-    if n == steps:
-        break
-"""
+""" + _LOOP
 
 _TORCH = """
 import torch
@@ -61,28 +81,9 @@ opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 crit = torch.nn.CrossEntropyLoss()
 loader = DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=64,
                     shuffle=True, num_workers=0)
-n = 0
-for xb, yb in loader:
-    opt.zero_grad(); loss = crit(model(xb), yb); loss.backward(); opt.step()
-    n += 1
-    if n == steps:
-        break
-"""
+""" + _LOOP
 
-_END = """
-
-def peak_rss_mib():
-    # VmHWM: the peak resident set of this process's own address space. (ru_maxrss is not
-    # used: after fork + exec, Linux reports the parent's peak when it was larger.)
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
+_END = PEAK_RSS_CODE + """
 print(json.dumps({"rss_mib": peak_rss_mib(),
                   "steps": n, "s": time.perf_counter() - t0, "note": note}))
 """
