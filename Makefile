@@ -32,8 +32,9 @@ data:
 	fi
 
 run: $(VENV)/.base data
-	$(PY) -m glassnet.cli train --model lenet5 --dataset fashion-mnist --epochs 10 \
-		--batch-size 64 --optimizer sgd --lr 0.01 --momentum 0.9 --seed 0 --out runs/lenet5-fashion-mnist
+	$(PY) -m glassnet.cli train --model lenet5 --dataset fashion-mnist --epochs 15 \
+		--batch-size 64 --optimizer sgd --lr 0.05 --momentum 0.9 --weight-decay 5e-4 \
+		--scheduler cosine --seed 0 --out runs/lenet5-fashion-mnist
 
 test: $(VENV)/.test
 	$(PY) -m pytest -n 2 tests
