@@ -259,8 +259,12 @@ def cmd_summary(args):
         shape, classes = tuple(info.input_shape), args.num_classes or info.num_classes
     kw = model_kwargs(args.model_arg)
     try:
-        if e.kind in ("image", "flat", "autoencoder"):
+        if e.kind in ("image", "flat", "autoencoder", "sequence"):
             model = models.build_for(e.name, shape, classes, **kw)
+        elif e.kind in ("graph", "language"):
+            raise CLIError(f"summary: {e.name!r} is a {e.kind} model without a fixed input shape; "
+                           f"build it in Python and print it (print(glassnet.models.get("
+                           f"'{e.name}', ...)))")
         else:
             model = models.get(e.name, **kw)
             shape = (getattr(model, "in_features", None) or model.weight.shape[0],)
