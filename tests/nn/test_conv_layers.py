@@ -46,9 +46,11 @@ def _compare_layer(gm, tm, x, dtype=np.float32, tol=(1e-4, 1e-5), **call):
 @pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
 def test_conv_layers_padding_modes_grid(mode):
     r = np.random.default_rng(["zeros", "reflect", "replicate", "circular"].index(mode))
-    for i in range(30):
+    # 80 configurations per mode, 320 in all: 1-3 dimensions, kernels 1-5, dilation 1-3
+    for i in range(80):
         nd = int(r.choice([1, 2, 2, 3]))
         k = tuple(int(r.integers(1, 6 if nd < 3 else 4)) for _ in range(nd))
+        dilation = int(r.choice([1, 1, 2, 3])) if nd < 3 else int(r.choice([1, 2]))
         g = int(r.choice([1, 1, 2]))
         cin, cout = g * int(r.integers(1, 3)), g * int(r.integers(1, 3))
         kind = r.random()
@@ -58,12 +60,13 @@ def test_conv_layers_padding_modes_grid(mode):
             stride = int(r.integers(1, 3))
             padding = tuple(int(r.integers(0, kk)) for kk in k) if kind < 0.7 else \
                 int(r.integers(0, min(k) + 1))
+        span = [dilation * (kk - 1) + 1 for kk in k]  # the dilated kernel's extent
         pads = [padding] * nd if isinstance(padding, int) else \
-            ([kk - 1 for kk in k] if padding == "same" else list(padding))
-        # reflect needs pad < size: sizes comfortably above the kernel
-        size = tuple(max(kk, p + 1) + int(r.integers(1, 4)) for kk, p in zip(k, pads))
-        kw = dict(stride=stride, padding=padding, groups=g, bias=bool(i % 3),
-                  padding_mode=mode)
+            ([s - 1 for s in span] if padding == "same" else list(padding))
+        # reflect needs pad < size: sizes comfortably above the dilated kernel
+        size = tuple(max(s, p + 1) + int(r.integers(1, 4)) for s, p in zip(span, pads))
+        kw = dict(stride=stride, padding=padding, dilation=dilation, groups=g,
+                  bias=bool(i % 3), padding_mode=mode)
         gm, tm = CONV[nd][0](cin, cout, k, **kw), CONV[nd][1](cin, cout, k, **kw)
         x = r.standard_normal((int(r.integers(1, 3)), cin) + size)
         dtype = np.float32 if i % 2 else np.float64
