@@ -43,7 +43,7 @@ from .tensor import Tensor, matmul, maximum, minimum, tensor, where
 __version__ = "0.1.0"
 
 _LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io",
-         "metrics", "cuda", "cli"}
+         "metrics", "cuda", "cli", "backends"}
 
 
 def __getattr__(name):

@@ -1,0 +1,122 @@
+"""``glassnet.backends``: PyTorch's backend switches, so device-agnostic scripts run unchanged.
+
+PyTorch code often sets or reads these before training::
+
+    torch.backends.cudnn.benchmark = True          # let cuDNN pick the fastest convolution
+    torch.backends.cudnn.deterministic = True      # ask for reproducible kernels
+    device = "mps" if torch.backends.mps.is_available() else "cpu"
+
+glassnet has no cuDNN, MPS or oneDNN backend: its convolutions are im2col + matmul on NumPy or
+CuPy (see glassnet/backend.py), always deterministic on the CPU. The flags here are plain
+attributes that keep what a script assigns, and the ``is_available()`` queries answer truthfully:
+cuDNN is "available" exactly when glassnet can use a GPU (through CuPy), MPS never.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from . import backend
+
+__all__ = ["cuda", "cudnn", "mkldnn", "mps", "openmp", "mkl", "opt_einsum"]
+
+
+class _Flags:
+    """A namespace of switches: attributes keep what is assigned, and unknown names fail."""
+
+    _names: tuple = ()
+
+    def __setattr__(self, name, value):
+        if name not in self._names:
+            raise AttributeError(
+                f"backends.{self._module}: no flag named {name!r} (known: {', '.join(self._names)})")
+        object.__setattr__(self, name, value)
+
+    def flags(self, **kw):
+        """Set several flags at once: ``cudnn.flags(enabled=False)``."""
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+    def __repr__(self):
+        vals = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._names)
+        return f"<glassnet.backends.{self._module}: {vals}>"
+
+
+class _CuDNN(_Flags):
+    _module = "cudnn"
+    _names = ("enabled", "benchmark", "deterministic", "allow_tf32", "benchmark_limit")
+
+    def __init__(self):
+        object.__setattr__(self, "enabled", True)
+        object.__setattr__(self, "benchmark", False)
+        object.__setattr__(self, "deterministic", False)
+        object.__setattr__(self, "allow_tf32", True)
+        object.__setattr__(self, "benchmark_limit", 10)
+
+    @staticmethod
+    def is_available() -> bool:
+        """True when glassnet can run on a GPU (CuPy sees one); glassnet uses no cuDNN itself."""
+        return backend.cuda_is_available()
+
+    @staticmethod
+    def version():
+        """None: glassnet does not link cuDNN."""
+        return None
+
+
+class _MPS:
+    """Apple's Metal backend: glassnet has none, so it is never available nor built."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        return False
+
+
+class _Matmul(_Flags):
+    _module = "cuda.matmul"
+    _names = ("allow_tf32", "allow_fp16_reduced_precision_reduction",
+              "allow_bf16_reduced_precision_reduction")
+
+    def __init__(self):
+        object.__setattr__(self, "allow_tf32", False)
+        object.__setattr__(self, "allow_fp16_reduced_precision_reduction", True)
+        object.__setattr__(self, "allow_bf16_reduced_precision_reduction", True)
+
+
+class _CudaBackend:
+    def __init__(self):
+        self.matmul = _Matmul()
+
+    @staticmethod
+    def is_built() -> bool:
+        """True when CuPy is installed (glassnet's GPU path)."""
+        return backend._cupy is not None
+
+    @staticmethod
+    def is_flash_attention_available() -> bool:
+        return False
+
+
+class _Simple(_Flags):
+    def __init__(self, module, **defaults):
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_names", tuple(defaults))
+        for k, v in defaults.items():
+            object.__setattr__(self, k, v)
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+
+cudnn = _CuDNN()
+mps = _MPS()
+cuda = _CudaBackend()
+mkldnn = _Simple("mkldnn", enabled=True)
+opt_einsum = _Simple("opt_einsum", enabled=False, strategy=None)
+openmp = SimpleNamespace(is_available=lambda: False)
+mkl = SimpleNamespace(is_available=lambda: False)
