@@ -42,7 +42,7 @@ class Adadelta(Optimizer):
                  capturable=False, maximize=False, differentiable=False):
         check_common("Adadelta", lr=lr, eps=eps, weight_decay=weight_decay)
         if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Adadelta: invalid rho value: {rho} (expected 0 <= rho <= 1)")
+            raise ValueError(f"Adadelta: Invalid rho value: {rho} (expected 0 <= rho <= 1)")
         check_unsupported("Adadelta", differentiable)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "capturable": capturable, "foreach": foreach,

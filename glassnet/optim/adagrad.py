@@ -45,9 +45,9 @@ class Adagrad(Optimizer):
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         check_common("Adagrad", lr=lr, eps=eps, weight_decay=weight_decay)
         if not 0.0 <= lr_decay:
-            raise ValueError(f"Adagrad: invalid lr_decay value: {lr_decay} (expected >= 0)")
+            raise ValueError(f"Adagrad: Invalid lr_decay value: {lr_decay} (expected >= 0)")
         if not 0.0 <= initial_accumulator_value:
-            raise ValueError("Adagrad: invalid initial_accumulator_value value: "
+            raise ValueError("Adagrad: Invalid initial_accumulator_value value: "
                              f"{initial_accumulator_value} (expected >= 0)")
         check_unsupported("Adagrad", differentiable)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,

@@ -52,7 +52,7 @@ class Adam(Optimizer):
         check_common(name, lr=lr, eps=eps, weight_decay=weight_decay)
         for i, b in enumerate(betas):
             if not 0.0 <= float(b) < 1.0:
-                raise ValueError(f"{name}: invalid beta parameter at index {i}: {b} "
+                raise ValueError(f"{name}: Invalid beta parameter at index {i}: {b} "
                                  "(expected 0 <= beta < 1)")
         check_unsupported(name, differentiable)
         defaults = {"lr": lr, "betas": tuple(float(b) for b in betas), "eps": eps,

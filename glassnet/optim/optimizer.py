@@ -271,7 +271,9 @@ def _cast_state(key, value, p):
         arr = np.asarray(value)
     else:
         return value
-    dtype = p.data.dtype if arr.dtype.kind == "f" else arr.dtype
+    # floating arrays follow the parameter; 0-d floating entries (NAdam's mu_product, ASGD's
+    # eta and mu) keep their own precision, so that a resumed run continues bit for bit
+    dtype = p.data.dtype if arr.dtype.kind == "f" and arr.ndim > 0 else arr.dtype
     arr = backend.to_device(arr, p.device)
     xp = backend.array_module(arr)
     return _wrap(xp.array(arr, dtype=dtype, copy=True))
@@ -337,11 +339,11 @@ def params_with_grad(group):
 
 def check_common(name, lr=None, eps=None, weight_decay=None):
     if lr is not None and not (isinstance(lr, Tensor) or 0.0 <= lr):
-        raise ValueError(f"{name}: invalid learning rate: {lr} (expected lr >= 0)")
+        raise ValueError(f"{name}: Invalid learning rate: {lr} (expected lr >= 0)")
     if eps is not None and not 0.0 <= eps:
-        raise ValueError(f"{name}: invalid epsilon value: {eps} (expected eps >= 0)")
+        raise ValueError(f"{name}: Invalid epsilon value: {eps} (expected eps >= 0)")
     if weight_decay is not None and not 0.0 <= weight_decay:
-        raise ValueError(f"{name}: invalid weight_decay value: {weight_decay} (expected >= 0)")
+        raise ValueError(f"{name}: Invalid weight_decay value: {weight_decay} (expected >= 0)")
 
 
 def check_unsupported(name, differentiable=False, capturable=False, fused=None):
@@ -350,3 +352,24 @@ def check_unsupported(name, differentiable=False, capturable=False, fused=None):
     if differentiable:
         raise NotImplementedError(f"{name}: differentiable=True (backpropagating through the "
                                   "optimizer step) is not supported by glassnet")
+
+
+def check_betas(name, betas):
+    """Both decay rates in [0, 1), with PyTorch's message."""
+    for i, b in enumerate(betas):
+        if not 0.0 <= float(b) < 1.0:
+            raise ValueError(f"{name}: Invalid beta parameter at index {i}: {b} "
+                             "(expected 0 <= beta < 1)")
+    return tuple(float(b) for b in betas)
+
+
+def scalar_state(value, like):
+    """A 0-d state entry (NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``) on ``like``'s device.
+
+    PyTorch keeps these in the default floating dtype (float32 unless the default is float64),
+    whatever the parameter's dtype, and updates them in that precision; so does glassnet, so the
+    rounding of e.g. ``mu_product *= mu`` matches.
+    """
+    xp = backend.array_module(like)
+    dtype = np.float64 if backend.get_default_dtype() == np.float64 else np.float32
+    return _wrap(xp.asarray(value, dtype=dtype).reshape(()))

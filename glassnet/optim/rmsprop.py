@@ -46,9 +46,9 @@ class RMSprop(Optimizer):
                  differentiable=False):
         check_common("RMSprop", lr=lr, eps=eps, weight_decay=weight_decay)
         if not 0.0 <= momentum:
-            raise ValueError(f"RMSprop: invalid momentum value: {momentum} (expected >= 0)")
+            raise ValueError(f"RMSprop: Invalid momentum value: {momentum} (expected >= 0)")
         if not 0.0 <= alpha:
-            raise ValueError(f"RMSprop: invalid alpha value: {alpha} (expected >= 0)")
+            raise ValueError(f"RMSprop: Invalid alpha value: {alpha} (expected >= 0)")
         check_unsupported("RMSprop", differentiable)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay, "capturable": capturable,

@@ -48,7 +48,7 @@ class SGD(Optimizer):
                  fused=None):
         check_common("SGD", lr=lr if lr is not required else None, weight_decay=weight_decay)
         if momentum < 0.0:
-            raise ValueError(f"SGD: invalid momentum value: {momentum} (expected >= 0)")
+            raise ValueError(f"SGD: Invalid momentum value: {momentum} (expected >= 0)")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening, got "
                              f"momentum={momentum}, dampening={dampening}")

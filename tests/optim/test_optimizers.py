@@ -257,7 +257,7 @@ def test_large_parameters_split_across_threads_match_one_call():
 
 def test_errors_name_the_optimizer_and_argument():
     p = gn.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
-    with pytest.raises(ValueError, match="Adam: invalid learning rate"):
+    with pytest.raises(ValueError, match="Adam: Invalid learning rate"):
         goptim.Adam([p], lr=-1)
     with pytest.raises(ValueError, match="beta parameter at index 1"):
         goptim.Adam([p], betas=(0.9, 1.0))
