@@ -30,3 +30,16 @@ from .pooling import (  # noqa: F401,E402
 # --- end convolution ---
 
 from . import functional, init, utils  # noqa: E402,F401
+
+# --- attention, transformers, lazy modules, embedding bags (attention.py, transformer.py, ...) ---
+from .attention import MultiheadAttention  # noqa: F401,E402
+from .embedding import EmbeddingBag  # noqa: F401,E402
+from .lazy import (  # noqa: F401,E402
+    LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
+    LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d,
+    LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear, UninitializedBuffer,
+    UninitializedParameter)
+from .transformer import (  # noqa: F401,E402
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer)
+# --- end attention ---

@@ -23,3 +23,10 @@ from .pooling import (  # noqa: F401,E402
 from .unpool import max_unpool2d  # noqa: F401,E402
 from .sampling import interpolate, upsample  # noqa: F401,E402
 # --- end convolution ---
+
+# --- attention, embedding bags, RMS norm (attention.py, embedding_bag.py, rms_norm.py) ---
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401,E402
+from .attention import _canonical_mask, _none_or_dtype  # noqa: F401,E402
+from .embedding_bag import embedding_bag  # noqa: F401,E402
+from .rms_norm import rms_norm  # noqa: F401,E402
+# --- end attention ---
