@@ -14,15 +14,32 @@ generator unless ``generator`` is given, and returns ``tensor``.
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 
 import numpy as np
 
 from .. import backend
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
-           "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_", "sparse_"]
+__all__ = [
+    "calculate_gain",
+    "constant_",
+    "dirac_",
+    "eye_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
+    "orthogonal_",
+    "sparse_",
+    "trunc_normal_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
+# (the deprecated spellings without the underscore are defined at the end of the file)
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d")
@@ -51,11 +68,13 @@ def calculate_gain(nonlinearity, param=None):
         elif (not isinstance(param, bool) and isinstance(param, int)) or isinstance(param, float):
             slope = param
         else:
-            raise ValueError(f"calculate_gain: negative_slope {param} not a valid number")
+            raise ValueError(f"calculate_gain: negative_slope {param} not a valid number "
+                             "(expected an int or a float)")
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+    raise ValueError(f"calculate_gain: Unsupported nonlinearity {nonlinearity} (expected one of "
+                     "linear, conv*, conv_transpose*, sigmoid, tanh, relu, leaky_relu, selu)")
 
 
 def _calculate_fan_in_and_fan_out(tensor):
@@ -73,7 +92,7 @@ def _calculate_fan_in_and_fan_out(tensor):
 def _calculate_correct_fan(tensor, mode):
     mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -89,11 +108,20 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) conditioned on [a, b] (inverse-CDF sampling, as PyTorch)."""
-    from scipy.special import erfinv  # noqa: PLC0415 - scipy is only needed here
+    """Fill with N(mean, std^2) conditioned on [a, b]: values outside are, in effect, redrawn.
+
+    Sampled by inverse CDF: u uniform between Phi((a - mean) / std) and Phi((b - mean) / std),
+    x = mean + std * Phi^-1(u). (PyTorch 2.13 samples the same distribution by rejection; the
+    draws differ, the distribution does not.) Works best with a <= mean <= b.
+    """
+    from scipy.special import erfinv
 
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
 
     lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
     u = backend.rng(generator).uniform(2 * lo - 1, 2 * hi - 1, tensor.shape)
@@ -117,7 +145,8 @@ def zeros_(tensor):
 def eye_(tensor):
     """Fill a 2-D tensor with the identity (ones on the diagonal)."""
     if tensor.dim() != 2:
-        raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+        raise ValueError("eye_: Only tensors with 2 dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
     return _fill(tensor, np.eye(*tensor.shape))
 
 
@@ -126,10 +155,12 @@ def dirac_(tensor, groups=1):
     on the first min(out, in) channels of each group."""
     d = tensor.dim()
     if d not in (3, 4, 5):
-        raise ValueError(f"dirac_: only 3, 4 or 5-D tensors are supported, got {d}-D")
+        raise ValueError(f"dirac_: Only tensors with 3, 4, or 5 dimensions are supported, got "
+                         f"shape {tuple(tensor.shape)}")
     out_per = tensor.shape[0] // groups
     if tensor.shape[0] % groups:
-        raise ValueError("dirac_: dim 0 must be divisible by groups")
+        raise ValueError(f"dirac_: dim 0 must be divisible by groups (got {tensor.shape[0]} "
+                         f"output channels and groups={groups})")
     w = np.zeros(tensor.shape)
     centre = tuple(s // 2 for s in tensor.shape[2:])
     for g in range(groups):
@@ -155,6 +186,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     """U(-bound, bound), bound = gain * sqrt(3 / fan) (He et al., 2015); ``a`` is the leaky-relu
     slope. Linear and conv layers use a = sqrt(5), which gives bound = 1 / sqrt(fan_in)."""
     if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
@@ -164,6 +196,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2), std = gain / sqrt(fan) (He et al., 2015)."""
     if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
@@ -173,7 +206,8 @@ def orthogonal_(tensor, gain=1, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian matrix (Saxe et al.,
     2013), trailing dimensions flattened; the signs of R's diagonal make Q uniformly distributed."""
     if tensor.dim() < 2:
-        raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported")
+        raise ValueError("orthogonal_: Only tensors with 2 or more dimensions are supported, got "
+                         f"shape {tuple(tensor.shape)}")
     if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
@@ -191,11 +225,12 @@ def orthogonal_(tensor, gain=1, generator=None):
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """A 2-D tensor N(0, std^2) with a fraction ``sparsity`` of each column set to zero."""
     if tensor.dim() != 2:
-        raise ValueError("sparse_: only 2-D tensors are supported")
+        raise ValueError("sparse_: Only tensors with 2 dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
     g = backend.rng(generator)
     rows, cols = tensor.shape
     w = g.standard_normal((rows, cols)) * std
-    nz = int(math.ceil(sparsity * rows))
+    nz = math.ceil(sparsity * rows)
     for c in range(cols):
         w[g.permutation(rows)[:nz], c] = 0
     return _fill(tensor, w)
@@ -215,7 +250,31 @@ def _default_layer_init_(weight, bias, bias_needs_fan=False):
         uniform_(bias, -bound, bound)
 
 
-# Deprecated PyTorch spellings without the trailing underscore.
-uniform, normal, constant, xavier_uniform, xavier_normal = (
-    uniform_, normal_, constant_, xavier_uniform_, xavier_normal_)
-kaiming_uniform, kaiming_normal, orthogonal = kaiming_uniform_, kaiming_normal_, orthogonal_
+# Deprecated PyTorch spellings without the trailing underscore: they warn, then do the same.
+def _make_deprecate(meth):
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    @functools.wraps(meth)
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__name__ = old_name
+    deprecated_init.__doc__ = (f"{old_name}(...): deprecated in favour of "
+                               f":func:`glassnet.nn.init.{new_name}`.")
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

@@ -10,7 +10,7 @@ import torch
 import torch.nn as tnn
 
 import glassnet as gn
-import glassnet.nn as nn
+from glassnet import nn
 from glassnet.nn import init
 
 
@@ -107,7 +107,7 @@ def test_default_layer_init_matches_pytorch_distribution():
     lin = nn.Linear(fan_in, 512)
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) gives exactly this bound
     lo, hi, m, s = stats(lin.weight)
-    tlo, thi, tm, ts = stats_t(tnn.Linear(fan_in, 512).weight)
+    _tlo, _thi, tm, ts = stats_t(tnn.Linear(fan_in, 512).weight)
     assert -bound <= lo and hi <= bound and abs(s - bound / math.sqrt(3)) < 0.002
     assert abs(s - ts) < 0.002 and abs(m - tm) < 0.002
     lo, hi, _, _ = stats(lin.bias)
@@ -124,3 +124,66 @@ def test_default_layer_init_matches_pytorch_distribution():
 def stats_t(t):
     a = t.detach().numpy().astype(np.float64)
     return a.min(), a.max(), a.mean(), a.std()
+
+
+@pytest.mark.parametrize("old", ["uniform", "normal", "constant", "eye", "dirac",
+                                 "xavier_uniform", "xavier_normal", "kaiming_uniform",
+                                 "kaiming_normal", "orthogonal", "sparse"])
+def test_deprecated_aliases_warn_like_pytorch(old):
+    assert hasattr(tnn.init, old)
+    args = {"constant": (0.5,), "sparse": (0.5,)}.get(old, ())
+    w = gn.empty(4, 3, 3) if old == "dirac" else gn.empty(4, 3)
+    with pytest.warns(FutureWarning, match=f"nn.init.{old}` is now deprecated"):
+        out = getattr(init, old)(w, *args)
+    assert out is w
+
+
+def test_errors_and_warnings_carry_pytorch_messages():
+    with pytest.raises(ValueError, match="Unsupported nonlinearity swishy"):
+        init.calculate_gain("swishy")
+    with pytest.raises(ValueError, match="negative_slope True not a valid number"):
+        init.calculate_gain("leaky_relu", True)
+    with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
+        init.eye_(gn.empty(2, 2, 2))
+    with pytest.raises(ValueError, match="Only tensors with 3, 4, or 5 dimensions"):
+        init.dirac_(gn.empty(2, 2))
+    with pytest.raises(ValueError, match="dim 0 must be divisible by groups"):
+        init.dirac_(gn.empty(3, 2, 3), groups=2)
+    with pytest.raises(ValueError, match="Only tensors with 2 or more dimensions"):
+        init.orthogonal_(gn.empty(3))
+    with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
+        init.sparse_(gn.empty(3), 0.5)
+    with pytest.raises(ValueError, match="Mode fan_avg not supported"):
+        init.kaiming_uniform_(gn.empty(3, 2), mode="fan_avg")
+    with pytest.warns(UserWarning, match="zero-element"):
+        init.kaiming_uniform_(gn.empty(0, 3))
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        init.trunc_normal_(gn.empty(10), mean=5.0, std=1.0, a=-1.0, b=1.0)
+
+
+@pytest.mark.parametrize("shape,groups", [((4, 2, 3), 1), ((6, 3, 3, 3), 2), ((4, 4, 1, 3, 3), 2)])
+def test_eye_and_dirac_equal_pytorch(shape, groups):
+    g, t = gn.empty(*shape), torch.empty(*shape)
+    init.dirac_(g, groups)
+    tnn.init.dirac_(t, groups)
+    np.testing.assert_array_equal(g.data, t.numpy())
+    g, t = gn.empty(3, 5), torch.empty(3, 5)
+    np.testing.assert_array_equal(init.eye_(g).data, tnn.init.eye_(t).numpy())
+
+
+def test_orthogonal_is_orthogonal_with_gain():
+    for shape in [(3, 5), (5, 3), (4, 2, 3)]:
+        w = init.orthogonal_(gn.empty(*shape), gain=2.0).data.reshape(shape[0], -1)
+        small = min(w.shape)
+        gram = w @ w.T if w.shape[0] == small else w.T @ w
+        np.testing.assert_allclose(gram, 4.0 * np.eye(small), atol=1e-5)
+
+
+def test_trunc_normal_statistics_match_pytorch():
+    g = init.trunc_normal_(gn.empty(200_000), mean=0.5, std=1.0, a=-1.0, b=1.5,
+                           generator=gn.Generator().manual_seed(0))
+    t = tnn.init.trunc_normal_(torch.empty(200_000), mean=0.5, std=1.0, a=-1.0, b=1.5,
+                               generator=torch.Generator().manual_seed(0))
+    ga, ta = g.data.astype(np.float64), t.numpy().astype(np.float64)
+    assert ga.min() >= -1.0 and ga.max() <= 1.5
+    assert abs(ga.mean() - ta.mean()) < 0.01 and abs(ga.std() - ta.std()) < 0.01
