@@ -43,3 +43,20 @@ from .transformer import (  # noqa: F401,E402
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
     TransformerEncoderLayer)
 # --- end attention ---
+
+# --- padding, shuffle, distance, shrink activations, extra losses, fold (padding.py,
+# shuffle.py, distance.py, activation_extra.py, loss_extra.py, fold.py, pooling.py) ---
+from .activation_extra import Hardshrink, RReLU, Softshrink  # noqa: F401,E402
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401,E402
+from .fold import Fold, Unfold  # noqa: F401,E402
+from .loss_extra import (  # noqa: F401,E402
+    CTCLoss, GaussianNLLLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
+    TripletMarginLoss, TripletMarginWithDistanceLoss)
+from .padding import (  # noqa: F401,E402
+    CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
+    ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+    ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .pooling import LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool3d  # noqa: F401,E402
+from .shuffle import (  # noqa: F401,E402
+    ChannelShuffle, PixelShuffle, PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d)
+# --- end padding ---

@@ -34,7 +34,12 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
+    "MaxUnpool1d",
     "MaxUnpool2d",
+    "MaxUnpool3d",
     "Unflatten",
     "Upsample",
     "binomial_filter",
@@ -193,22 +198,76 @@ class AdaptiveMaxPool3d(_AdaptiveMax):
     _fn = staticmethod(F.adaptive_max_pool3d)
 
 
-class MaxUnpool2d(Module):
-    """Put each pooled maximum back where it came from (``F.max_unpool2d``); zeros elsewhere."""
+class _MaxUnpoolNd(Module):
+    _nd, _fn = 2, None
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        pair = (lambda v: tuple(v) if isinstance(v, (list, tuple)) else (v, v))  # _pair
-        self.kernel_size = pair(kernel_size)
-        self.stride = pair(stride if stride is not None else kernel_size)
-        self.padding = pair(padding)
+        n = self._nd
+        tup = (lambda v: tuple(v) if isinstance(v, (list, tuple)) else (v,) * n)  # _ntuple(n)
+        self.kernel_size = tup(kernel_size)
+        self.stride = tup(stride if stride is not None else kernel_size)
+        self.padding = tup(padding)
 
     def forward(self, input, indices, output_size=None):
-        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+        return type(self)._fn(input, indices, self.kernel_size, self.stride, self.padding,
                               output_size)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Put each pooled maximum back where it came from (``F.max_unpool1d``); zeros elsewhere."""
+
+    _nd, _fn = 1, staticmethod(F.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Put each pooled maximum back where it came from (``F.max_unpool2d``); zeros elsewhere."""
+
+    _nd, _fn = 2, staticmethod(F.max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Put each pooled maximum back where it came from (``F.max_unpool3d``); zeros elsewhere."""
+
+    _nd, _fn = 3, staticmethod(F.max_unpool3d)
+
+
+class _LPPoolNd(Module):
+    _fn = None
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input):
+        return type(self)._fn(input, float(self.norm_type), self.kernel_size, self.stride,
+                              self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling (sum of x^p over each window)^(1/p) (``F.lp_pool1d``)."""
+
+    _fn = staticmethod(F.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over kH x kW windows (``F.lp_pool2d``)."""
+
+    _fn = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over kD x kH x kW windows (``F.lp_pool3d``)."""
+
+    _fn = staticmethod(F.lp_pool3d)
 
 
 class Upsample(Module):

@@ -397,8 +397,11 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """x / max(||x||_p, eps) along ``dim`` (unit vectors)."""
-    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+    """x / max(||x||_p, eps) along ``dim`` (unit vectors). A zero vector stays zero and gets the
+    gradient g / eps, as in PyTorch (the norm's gradient at 0 is taken as 0, not NaN)."""
+    from .distance import vector_norm
+
+    return input / vector_norm(input, p, dim, keepdim=True).clamp(min=eps)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
