@@ -47,10 +47,16 @@ _LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io",
 
 
 def __getattr__(name):
-    if name in _LAZY:
+    if name in _LAZY or name in _LAZY_TORCH:
         mod = _importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
         return mod
+    if name in _FUNCTIONAL:
+        from .nn import functional as F
+
+        fn = getattr(F, _FUNCTIONAL[name])
+        globals()[name] = fn
+        return fn
     raise AttributeError(f"module 'glassnet' has no attribute '{name}'")
 
 
@@ -60,3 +66,11 @@ def is_floating_point(t):
 
 __all__ = ["Tensor", "tensor", "Function", "no_grad", "enable_grad", "manual_seed",
            "matmul", "maximum", "minimum", "where", *_fn_all]
+
+# ======================================================================= PyTorch's namespace
+# Below: the rest of torch's everyday top-level names, so ``import glassnet as torch`` works.
+from ._torch_namespace import *  # noqa: E402,F401,F403
+from ._torch_namespace import _FUNCTIONAL, _LAZY_TORCH  # noqa: E402
+from ._torch_namespace import __all__ as _ns_all  # noqa: E402
+
+__all__ += _ns_all

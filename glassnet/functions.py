@@ -254,10 +254,49 @@ _names = [
     "isfinite", "rot90", "t", "count_nonzero", "unique", "neg", "add", "sub", "mul", "div", "pow", "dot",
     "mm", "bmm", "lerp", "repeat_interleave_", "expand", "softmax", "log_softmax",
 ]
+# Methods whose functional form glassnet also offers, as in PyTorch (``gn.atan2(y, x)``).
+_names += """
+    asin acos atan arcsin arccos arctan sinh cosh asinh acosh atanh arcsinh arccosh arctanh
+    atan2 arctan2 hypot fmod remainder floor_divide true_divide float_power xlogy logaddexp
+    logaddexp2 copysign heaviside fmax fmin sinc erfc erfinv lgamma digamma logit frac fix
+    deg2rad rad2deg positive signbit sgn nan_to_num isposinf isneginf isreal isclose exp2
+    logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor
+    bitwise_not bitwise_left_shift bitwise_right_shift gcd lcm ldexp nextafter addcmul addcdiv
+    dist clamp_max eq ne lt le gt ge greater less greater_equal less_equal not_equal
+    cumprod cummax cummin logcumsumexp diff median nanmedian kthvalue mode quantile nanquantile
+    nansum nanmean aminmax histc bincount msort tile repeat_interleave take_along_dim take
+    tensor_split hsplit vsplit dsplit ravel moveaxis swapdims fliplr flipud select narrow_copy
+    argwhere masked_select scatter scatter_reduce index_copy index_fill masked_scatter put
+    diagonal diag diag_embed diagflat tril triu trace kron cross outer ger inner vdot mv addmm
+    addmv addbmm baddbmm addr det logdet slogdet inverse pinverse cholesky matrix_power qr svd
+    unique_consecutive clone detach square_ relu_ sigmoid_ exp_ log_ zero_ fill_ clamp_
+    unsqueeze_copy
+""".split()
 for _n in _names:
     if hasattr(Tensor, _n):
         globals()[_n] = _delegate(_n)
-clamp_min = lambda x, m: x.clamp(min=m)
+clamp_min = lambda x, m: x.clamp(min=m)  # noqa: E731
+
+
+def polygamma(n, input):
+    """The n-th derivative of digamma at ``input`` (argument order as torch.polygamma)."""
+    return input.polygamma(n)
+
+
+def rsub(input, other, alpha=1):
+    """other - alpha * input."""
+    return _as_tensor(other, input) - input * alpha if alpha != 1 else _as_tensor(other, input) - input
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return input.unique(sorted, return_inverse, return_counts, dim)
+
+
+def chain_matmul(*matrices):
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = matmul(out, m)
+    return out
 absolute = globals()["abs"]
 multiply, divide, subtract, negative = globals()["mul"], globals()["div"], globals()["sub"], globals()["neg"]
 
@@ -267,13 +306,14 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
-    return builtins.bool(np.allclose(backend.to_numpy(_as_tensor(a, b).data if isinstance(b, Tensor) else a.data),
-                                     backend.to_numpy(b.data if isinstance(b, Tensor) else np.asarray(b)),
-                                     rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """|a - b| <= atol + rtol |b| everywhere."""
+    a = a if isinstance(a, Tensor) else tensor(a)
+    return a.allclose(b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def equal(a, b):
-    return a.shape == b.shape and builtins.bool((a.data == b.data).all())
+    """Same shape and the same values."""
+    return a.equal(b)
 
 
 __all__ = [n for n in list(globals()) if not n.startswith("_") and n not in

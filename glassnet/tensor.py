@@ -5,9 +5,10 @@ gradient, every op applied to it records a node (``grad_fn``) in a graph; ``back
 that graph in reverse and leaves d(loss)/d(tensor) in ``.grad`` of every leaf.
 
 This module holds the class itself: construction, properties, the autograd API, conversions and
-printing. Its methods come in groups from mixins: arithmetic and in-place updates
-(``tensor_arith``), pointwise maths and reductions (``tensor_math``), shapes and indexing
-(``tensor_shape``).
+printing (``_tensor_str``). Its methods come in groups from mixins: arithmetic and in-place
+updates (``tensor_arith``, ``tensor_inplace``), pointwise maths (``tensor_math``), reductions
+(``tensor_reduce``), shapes and indexing (``tensor_shape``, ``tensor_index``) and linear algebra
+(``tensor_linalg``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import weakref
 
 import numpy as np
 
-from . import autograd, backend, tensor_arith, tensor_math, tensor_shape
+from . import (
+    autograd,
+    backend,
+    tensor_arith,
+    tensor_index,
+    tensor_inplace,
+    tensor_linalg,
+    tensor_math,
+    tensor_reduce,
+    tensor_shape,
+)
 from .autograd import no_grad
 from .ops import elementwise as E
 from .tensor_arith import (
@@ -30,13 +41,21 @@ from .tensor_arith import (
     minimum,
     where,
 )
-from .tensor_math import PointwiseMixin, ReduceMixin
+from ._tensor_str import tensor_repr
+from ._types import Size
+from .tensor_index import IndexMixin
+from .tensor_inplace import InplaceMixin
+from .tensor_linalg import LinalgMixin
+from .tensor_math import PointwiseMixin
+from .tensor_reduce import ReduceMixin
 from .tensor_shape import ShapeMixin
 
 _cupy = backend._cupy
+_new_size = tuple.__new__  # a Size from a shape that is already a tuple of ints
 
 
-class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
+class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixin, LinalgMixin,
+             InplaceMixin):
     """An array with an optional gradient. Create one with ``glassnet.tensor(data)``."""
 
     __slots__ = (
@@ -102,7 +121,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
     # ------------------------------------------------------------------ properties
     @property
     def shape(self):
-        return self.data.shape
+        return _new_size(Size, self._data.shape)
 
     @property
     def dtype(self):
@@ -132,19 +151,79 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
     def mT(self):
         return self.transpose(-2, -1)
 
+    H = T  # real tensors: the conjugate transpose is the transpose
+    mH = mT
+
     def size(self, dim=None):
         if dim is None:
-            return self.data.shape
-        return self.data.shape[dim]
+            return _new_size(Size, self._data.shape)
+        return self._data.shape[dim]
 
     def dim(self):
         return self.data.ndim
 
+    ndimension = dim
+
     def numel(self):
         return int(self.data.size)
 
+    nelement = numel
+
     def element_size(self):
         return self.data.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self.data.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return int(self.data.nbytes)
+
+    def stride(self, dim=None):
+        """Steps, in elements, between neighbours along each dim (NumPy strides / itemsize)."""
+        st = tuple(s // self.data.dtype.itemsize for s in self.data.strides)
+        return st if dim is None else st[dim]
+
+    def storage_offset(self):
+        """Elements between the start of the underlying buffer and this view's first element."""
+        a = self.data
+        base = a
+        while getattr(base, "base", None) is not None:
+            base = base.base
+        if not hasattr(base, "__array_interface__") or a.size == 0:
+            return 0
+        off = a.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return int(off // a.dtype.itemsize)
+
+    def data_ptr(self):
+        a = self.data
+        return a.__array_interface__["data"][0] if hasattr(a, "__array_interface__") else a.data.ptr
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    def get_device(self):
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def is_signed(self):
+        return self.data.dtype.kind in "if"
+
+    def is_complex(self):
+        return False
+
+    def is_same_size(self, other):
+        return self.shape == other.shape
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def retains_grad(self):
+        node = self.grad_fn
+        return bool(node is not None and node._retain and self._output_nr in node._retain)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -246,7 +325,8 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("copy", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
         for a in args:
@@ -263,10 +343,22 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
             d = backend.to_dtype(dtype)
             if d != out.dtype:
                 out = E.Cast.apply(out, d)
+        if copy and out is self:
+            out = self.clone()
         return out
 
-    def type(self, dtype=None):
-        return str(self.dtype) if dtype is None else self.to(dtype)
+    def type(self, dtype=None, non_blocking=False):
+        """``x.type()`` names the tensor type ('glassnet.FloatTensor'); ``x.type(dtype)`` casts
+        (a dtype or a type name such as 'torch.DoubleTensor')."""
+        if dtype is None:
+            return "glassnet." + _TYPE_NAMES.get(self.dtype.name, "Tensor")
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            name = dtype.rsplit(".", 1)[-1]
+            inv = {v: k for k, v in _TYPE_NAMES.items()}
+            if name not in inv:
+                raise TypeError(f"type: unknown tensor type {dtype!r}")
+            dtype = inv[name]
+        return self.to(dtype)
 
     def float(self):
         return self.to(backend.float32)
@@ -286,48 +378,79 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin):
     def bool(self):
         return self.to(backend.bool_)
 
+    def short(self):
+        return self.to(backend.int16)
+
+    def char(self):
+        return self.to(backend.int8)
+
+    def byte(self):
+        return self.to(backend.uint8)
+
     def type_as(self, other):
         return self.to(other.dtype)
 
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self, device=None):
-        return self.to("cuda" if device is None else f"cuda:{device}")
+    def cuda(self, device=None, non_blocking=False):
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, builtins.int):
+            device = f"cuda:{device}"
+        return self.to(device)
 
     def clone(self):
         return _Clone.apply(self)
 
-    def new_tensor(self, data, dtype=None):
-        return tensor(data, dtype=dtype or self.dtype, device=self.device)
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self.data)
-        return Tensor._make(xp.zeros(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        t = Tensor._make(xp.zeros(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        return t.requires_grad_(True) if requires_grad else t
 
-    def new_ones(self, *size, dtype=None):
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self.data)
-        return Tensor._make(xp.ones(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        t = Tensor._make(xp.ones(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        return t.requires_grad_(True) if requires_grad else t
 
-    def new_full(self, size, fill_value, dtype=None):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self.data)
-        return Tensor._make(xp.full(_size((size,)), fill_value,
-                                    dtype=backend.to_dtype(dtype) or self.dtype), False)
+        t = Tensor._make(xp.full(_size((size,)), fill_value,
+                                 dtype=backend.to_dtype(dtype) or self.dtype), False)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        xp = backend.array_module(self.data)
+        t = Tensor._make(xp.empty(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def apply_(self, callable):
+        """Replace every element x by ``callable(x)`` (a Python function; CPU only, slow)."""
+        self._data_inplace("apply_")
+        flat = backend.to_numpy(self.data).reshape(-1)
+        vals = [callable(v) for v in flat.tolist()]
+        self.data[...] = backend.to_device(
+            np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
+        return self
+
+    def map_(self, tensor, callable):
+        """Replace every element x of self by ``callable(x, y)``, y the matching element of
+        ``tensor`` (broadcast to self's shape)."""
+        self._data_inplace("map_")
+        other = np.broadcast_to(backend.to_numpy(tensor.data), self.shape).reshape(-1)
+        flat = backend.to_numpy(self.data).reshape(-1)
+        vals = [callable(a, b) for a, b in zip(flat.tolist(), other.tolist())]
+        self.data[...] = backend.to_device(
+            np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
+        return self
 
     # ------------------------------------------------------------------ printing
     def __repr__(self):
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", precision=4,
-                               prefix="tensor(", threshold=1000, edgeitems=3)
-        extras = []
-        if self.data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
-            extras.append(f"dtype=glassnet.{self.data.dtype}")
-        if self.device.type != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return tensor_repr(self)
 
     def __format__(self, spec):
         if self.data.size == 1 and spec:
@@ -398,6 +521,11 @@ class _ToDevice(autograd.Function):
     @staticmethod
     def backward(ctx, g):
         return backend.to_device(g, ctx.src), None
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 def _size(args):
@@ -480,7 +608,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 autograd._Tensor = Tensor
-for _m in (tensor_arith, tensor_math, tensor_shape):
+for _m in (tensor_arith, tensor_math, tensor_reduce, tensor_shape, tensor_index, tensor_linalg,
+           tensor_inplace):
     _m.Tensor, _m._as_tensor, _m._size, _m._to_array, _m.tensor = (
         Tensor, _as_tensor, _size, _to_array, tensor)
 del _m

@@ -89,7 +89,10 @@ class ArithmeticMixin:
         return _nograd_binary(np.floor_divide, self, o, reverse=True)
 
     def __mod__(self, o):
-        return _nograd_binary(np.remainder, self, o)
+        return self.remainder(o)
+
+    def __rmod__(self, o):
+        return _as_tensor(o, self).remainder(self)
 
     def __eq__(self, o):
         return _nograd_binary(np.equal, self, o, compare=True)
@@ -167,25 +170,9 @@ class ArithmeticMixin:
 
     # ------------------------------------------------------------------ in-place
     def _inplace(self, op, o, name):
-        if self.requires_grad and autograd.is_grad_enabled():
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{name}: a leaf Variable that requires grad is being used in an in-place "
-                    "operation; wrap the update in `with glassnet.no_grad():`")
-            new = op(self, o)  # out of place, then take the result's place in the graph
-            self.data, self.grad_fn, self._output_nr = new.data, new.grad_fn, new._output_nr
-            return self
-        od = o.data if isinstance(o, Tensor) else o
-        res = op(Tensor._make(self.data, False), Tensor._make(od, False) if isinstance(o, Tensor) else o)
-        if res.dtype != self.dtype and not (self.dtype.kind == "f" or res.dtype.kind != "f"):
-            raise RuntimeError(f"{name}: result type {res.dtype} can't be cast to the desired "
-                               f"output type {self.dtype}")
-        xp = backend.array_module(self.data)
-        if self.data.flags.writeable:
-            xp.copyto(self.data, res.data, casting="unsafe")
-        else:
-            self.data = res.data.astype(self.dtype)
-        return self
+        from .tensor_inplace import inplace
+
+        return inplace(self, name, lambda t: op(t, o), (o,))
 
     def __iadd__(self, o):
         return self._inplace(Tensor.__add__, o, "add_")
@@ -208,8 +195,29 @@ class ArithmeticMixin:
     def mul_(self, o):
         return self._inplace(Tensor.__mul__, o, "mul_")
 
-    def div_(self, o):
-        return self._inplace(Tensor.__truediv__, o, "div_")
+    def div_(self, o, *, rounding_mode=None):
+        return self._inplace(lambda a, b: a.div(b, rounding_mode=rounding_mode), o, "div_")
+
+    def __ifloordiv__(self, o):
+        return self._inplace(Tensor.__floordiv__, o, "floor_divide_")
+
+    def __imod__(self, o):
+        return self._inplace(Tensor.__mod__, o, "remainder_")
+
+    def __ipow__(self, o):
+        return self._inplace(Tensor.__pow__, o, "pow_")
+
+    def __imatmul__(self, o):
+        return self._inplace(Tensor.__matmul__, o, "matmul_")
+
+    def __iand__(self, o):
+        return self._inplace(Tensor.__and__, o, "bitwise_and_")
+
+    def __ior__(self, o):
+        return self._inplace(Tensor.__or__, o, "bitwise_or_")
+
+    def __ixor__(self, o):
+        return self._inplace(Tensor.__xor__, o, "bitwise_xor_")
 
     def pow_(self, o):
         return self._inplace(Tensor.__pow__, o, "pow_")
@@ -217,8 +225,15 @@ class ArithmeticMixin:
     def clamp_(self, min=None, max=None):
         return self._inplace(lambda a, _: a.clamp(min, max), None, "clamp_")
 
-    def copy_(self, src):
-        return self._inplace(lambda a, s: a * 0 + s, src, "copy_")
+    def copy_(self, src, non_blocking=False):
+        """Copy ``src`` (broadcast to self's shape, cast to self's dtype) into self."""
+        src = _as_tensor(src, self)
+        if src.device != self.device:
+            src = src.to(self.device)
+        tracked = autograd.is_grad_enabled() and (self.requires_grad or src.requires_grad)
+        if tracked:  # self takes the copy's place in the graph: never share src's array
+            return self._inplace(lambda a, s: s.to(a.dtype).expand(a.shape).clone(), src, "copy_")
+        return self._inplace(lambda a, s: s.to(a.dtype).expand(a.shape), src, "copy_")
 
     def _data_inplace(self, name):
         if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():

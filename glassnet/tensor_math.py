@@ -1,6 +1,8 @@
-"""Tensor pointwise maths (exp, log, tanh, clamp, ...) and reductions (sum, mean, var, max,
-topk, ...). Each method checks and normalises its arguments, then applies one primitive Function
-from ``glassnet.ops``."""
+"""Tensor pointwise maths: exp, log, trigonometric and hyperbolic functions, clamp, the special
+functions (erf, lgamma, ...), the binary ones (atan2, fmod, hypot, logaddexp, ...) and the
+logical and bitwise ops. Each method checks and normalises its arguments, then applies one
+primitive Function from ``glassnet.ops`` or composes differentiable ones. Reductions are in
+``tensor_reduce``."""
 
 from __future__ import annotations
 
@@ -10,9 +12,8 @@ import numpy as np
 
 from . import backend
 from .ops import elementwise as E
-from .ops import reduce as R
-from .ops.reduce import normalize_dim, normalize_dims
-from .tensor_arith import maximum, minimum, where
+from .ops import unary as U
+from .tensor_arith import _binary, _nograd_binary, maximum, minimum, where
 
 # ``Tensor`` subclasses the mixins below, so this module cannot import it; glassnet.tensor binds
 # the class and its core helpers here as soon as it exists.
@@ -35,13 +36,16 @@ class PointwiseMixin:
         return E.Log1p.apply(self._f())
 
     def expm1(self):
-        return self.exp() - 1
+        return U.Expm1.apply(self._f())
+
+    def exp2(self):
+        return U.Exp2.apply(self._f())
 
     def log2(self):
-        return self.log() * (1 / np.log(2))
+        return U.Log2.apply(self._f())
 
     def log10(self):
-        return self.log() * (1 / np.log(10))
+        return U.Log10.apply(self._f())
 
     def sqrt(self):
         return E.Sqrt.apply(self._f())
@@ -67,7 +71,259 @@ class PointwiseMixin:
         return E.Cos.apply(self._f())
 
     def tan(self):
-        return self.sin() / self.cos()
+        return U.Tan.apply(self._f())
+
+    def asin(self):
+        return U.Asin.apply(self._f())
+
+    def acos(self):
+        return U.Acos.apply(self._f())
+
+    def atan(self):
+        return U.Atan.apply(self._f())
+
+    def sinh(self):
+        return U.Sinh.apply(self._f())
+
+    def cosh(self):
+        return U.Cosh.apply(self._f())
+
+    def asinh(self):
+        return U.Asinh.apply(self._f())
+
+    def acosh(self):
+        return U.Acosh.apply(self._f())
+
+    def atanh(self):
+        return U.Atanh.apply(self._f())
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def atan2(self, other):
+        """The angle of the point (other, self) in (-pi, pi]."""
+        return _binary(U.Atan2, self._f(), other, "atan2", true_div=True)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """sqrt(self^2 + other^2)."""
+        return (self * self + other * other).sqrt()
+
+    def fmod(self, other):
+        """C's fmod: self - trunc(self / other) * other (the sign of self)."""
+        if self.dtype.kind != "f" and not _is_float(other):
+            return _nograd_binary(np.fmod, self, other)
+        return _binary(U.Fmod, self._f(), other, "fmod")
+
+    def remainder(self, other):
+        """Python's %: self - floor(self / other) * other (the sign of other)."""
+        if self.dtype.kind != "f" and not _is_float(other):
+            return _nograd_binary(np.remainder, self, other)
+        return _binary(U.Remainder, self._f(), other, "remainder")
+
+    def floor_divide(self, other):
+        return self // other
+
+    def float_power(self, exponent):
+        """self ** exponent computed in float64."""
+        e = exponent.double() if isinstance(exponent, Tensor) else exponent
+        return self.double() ** e
+
+    def xlogy(self, other):
+        """self * log(other), and 0 where self == 0 (even if other is 0 or NaN)."""
+        x = self._f()
+        y = _as_tensor(other, x)._f()
+        safe = where(x == 0, 1.0, y)
+        return where(x == 0, 0.0, x * safe.log())
+
+    def logaddexp(self, other):
+        """log(exp(self) + exp(other)) without overflow: max + log1p(exp(-|self - other|))."""
+        o = _as_tensor(other, self)
+        m = maximum(self, o).detach()
+        return m + ((self - m).exp() + (o - m).exp()).log()
+
+    def logaddexp2(self, other):
+        """log2(2^self + 2^other)."""
+        o = _as_tensor(other, self)
+        m = maximum(self, o).detach()
+        return m + ((self - m).exp2() + (o - m).exp2()).log2()
+
+    def copysign(self, other):
+        """|self| with the sign of ``other`` (including the sign bit of -0.0)."""
+        o = _as_tensor(other, self)
+        neg = Tensor._make(backend.array_module(o.data).signbit(o.data), False)
+        a = self._f().abs()
+        return where(neg, -a, a)
+
+    def heaviside(self, values):
+        """0 where self < 0, 1 where self > 0, ``values`` where self == 0."""
+        v = _as_tensor(values, self)
+        return where(self == 0, v, (self > 0).to(self.dtype))
+
+    def fmax(self, other):
+        """Elementwise max that ignores NaN (NaN only where both are NaN)."""
+        o = _as_tensor(other, self)
+        return where((self >= o) | o.isnan(), self, o)
+
+    def fmin(self, other):
+        o = _as_tensor(other, self)
+        return where((self <= o) | o.isnan(), self, o)
+
+    def sinc(self):
+        return U.Sinc.apply(self._f())
+
+    def erfc(self):
+        return U.Erfc.apply(self._f())
+
+    def erfinv(self):
+        return U.Erfinv.apply(self._f())
+
+    def lgamma(self):
+        return U.Lgamma.apply(self._f())
+
+    def digamma(self):
+        return U.Digamma.apply(self._f())
+
+    def polygamma(self, n):
+        """The n-th derivative of digamma (n = 0: digamma itself; n >= 1 needs SciPy and is
+        not differentiable)."""
+        if n == 0:
+            return self.digamma()
+        xp = backend.array_module(self.data)
+        sp = U._scipy_special(xp)
+        if sp is None:
+            if n == 1:
+                return Tensor._make(U.polygamma1(xp, self._f().data).astype(self._f().dtype), False)
+            raise RuntimeError("polygamma: n >= 2 needs SciPy (pip install scipy)")
+        x = self._f()
+        return Tensor._make(sp.polygamma(n, x.data).astype(x.dtype), False)
+
+    def logit(self, eps=None):
+        """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
+        x = self._f()
+        if eps is not None:
+            x = x.clamp(eps, 1 - eps)
+        return (x / (1 - x)).log()
+
+    def frac(self):
+        """self - trunc(self) (the sign of self); gradient 1."""
+        return self - self.trunc()
+
+    def fix(self):
+        return self.trunc()
+
+    def deg2rad(self):
+        return self._f() * (np.pi / 180)
+
+    def rad2deg(self):
+        return self._f() * (180 / np.pi)
+
+    def positive(self):
+        return self
+
+    def signbit(self):
+        return Tensor._make(backend.array_module(self.data).signbit(self.data), False)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN -> ``nan``, +inf -> ``posinf`` (the dtype's max), -inf -> ``neginf`` (its min);
+        the gradient passes only through the finite elements."""
+        if self.dtype.kind != "f":
+            return self.clone()
+        info = np.finfo(self.dtype)
+        hi = float(info.max) if posinf is None else posinf
+        lo = float(info.min) if neginf is None else neginf
+        xp = backend.array_module(self.data)
+        out = where(Tensor._make(xp.isnan(self.data), False), nan, self)
+        out = where(Tensor._make(xp.isposinf(self.data), False), hi, out)
+        return where(Tensor._make(xp.isneginf(self.data), False), lo, out)
+
+    def isposinf(self):
+        return Tensor._make(backend.array_module(self.data).isposinf(self.data), False)
+
+    def isneginf(self):
+        return Tensor._make(backend.array_module(self.data).isneginf(self.data), False)
+
+    def isreal(self):
+        return Tensor._make(backend.array_module(self.data).ones(self.shape, bool), False)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        o = _as_tensor(other, self)
+        xp = backend.array_module(self.data)
+        return Tensor._make(xp.isclose(self.data, o.data, rtol=rtol, atol=atol,
+                                       equal_nan=equal_nan), False)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return builtins.bool(self.isclose(other, rtol, atol, equal_nan).all())
+
+    def equal(self, other):
+        return self.shape == other.shape and builtins.bool((self.data == other.data).all())
+
+    def addcmul(self, tensor1, tensor2, value=1):
+        """self + value * tensor1 * tensor2."""
+        return self + value * tensor1 * tensor2 if value != 1 else self + tensor1 * tensor2
+
+    def addcdiv(self, tensor1, tensor2, value=1):
+        """self + value * tensor1 / tensor2."""
+        return self + value * (tensor1 / tensor2) if value != 1 else self + tensor1 / tensor2
+
+    def dist(self, other, p=2):
+        """The p-norm of self - other."""
+        from .tensor_reduce import vector_norm
+
+        return vector_norm(self - other, p)
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
+
+    # ------------------------------------------------------------------ logical and bitwise
+    def logical_and(self, other):
+        return _nograd_binary(np.logical_and, self, other, compare=True)
+
+    def logical_or(self, other):
+        return _nograd_binary(np.logical_or, self, other, compare=True)
+
+    def logical_xor(self, other):
+        return _nograd_binary(np.logical_xor, self, other, compare=True)
+
+    def logical_not(self):
+        return Tensor._make(backend.array_module(self.data).logical_not(self.data), False)
+
+    def bitwise_and(self, other):
+        return self & other
+
+    def bitwise_or(self, other):
+        return self | other
+
+    def bitwise_xor(self, other):
+        return self ^ other
+
+    def bitwise_not(self):
+        return ~self
+
+    def bitwise_left_shift(self, other):
+        return _nograd_binary(np.left_shift, self, other)
+
+    def bitwise_right_shift(self, other):
+        return _nograd_binary(np.right_shift, self, other)
+
+    __lshift__, __rshift__ = bitwise_left_shift, bitwise_right_shift
+
+    def gcd(self, other):
+        return _nograd_binary(np.gcd, self, other)
+
+    def lcm(self, other):
+        return _nograd_binary(np.lcm, self, other)
+
+    def ldexp(self, other):
+        """self * 2^other."""
+        return self._f() * _as_tensor(other, self).to(self._f().dtype).exp2()
+
+    def nextafter(self, other):
+        return _nograd_binary(np.nextafter, self, other)
 
     def tanh(self):
         return E.Tanh.apply(self._f())
@@ -95,6 +351,8 @@ class PointwiseMixin:
 
     def sign(self):
         return Tensor._make(backend.array_module(self.data).sign(self.data), False)
+
+    sgn = sign
 
     def floor(self):
         return _zero_grad_op(self, "floor")
@@ -160,162 +418,12 @@ class PointwiseMixin:
         return self if self.data.dtype.kind == "f" else self.to(backend.get_default_dtype())
 
 
-class ReduceMixin:
-    """Reductions of Tensor over dims (negative dims and keepdim as in PyTorch)."""
-
-    __slots__ = ()
-
-    # ------------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        x = self if dtype is None else self.to(dtype)
-        if x.dtype.kind in "bi" and dtype is None:
-            x = x.to(backend.int64)
-        return R.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
-
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        x = self if dtype is None else self.to(dtype)
-        if x.dtype.kind != "f":
-            raise RuntimeError(f"mean: could not infer output dtype; input dtype must be floating "
-                               f"point, got {x.dtype} (use .float())")
-        return R.Mean.apply(x, normalize_dims(dim, x.ndim, "mean"), keepdim)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        if isinstance(dim, builtins.bool):  # var(False): the old var(unbiased) overload
-            dim, unbiased = None, dim
-        corr = _correction(unbiased, correction)
-        return R.Var.apply(self._f(), normalize_dims(dim, self.ndim, "var"), corr, keepdim)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        if isinstance(dim, builtins.bool):
-            dim, unbiased = None, dim
-        corr = _correction(unbiased, correction)
-        return R.Std.apply(self._f(), normalize_dims(dim, self.ndim, "std"), corr, keepdim)
-
-    def prod(self, dim=None, keepdim=False, dtype=None):
-        x = self if dtype is None else self.to(dtype)
-        return R.Prod.apply(x, normalize_dims(dim, x.ndim, "prod"), keepdim)
-
-    def logsumexp(self, dim=None, keepdim=False):
-        return R.LogSumExp.apply(self._f(), normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
-
-    def max(self, dim=None, keepdim=False):
-        """max() over everything, max(dim) -> (values, indices), or max(other) elementwise."""
-        if isinstance(dim, Tensor):
-            return maximum(self, dim)
-        if dim is None:
-            return R.AMax.apply(self, normalize_dims(None, self.ndim), False, True)
-        d = normalize_dim(dim, self.ndim, "max")
-        if self.ndim == 0:  # a 0-d tensor is its own max, at index 0
-            v, i = self.reshape(1).max(0)
-            return _MinMaxResult(v.reshape(()), i.reshape(()))
-        return _MinMaxResult(*R.MaxDim.apply(self, d, keepdim, True))
-
-    def min(self, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):
-            return minimum(self, dim)
-        if dim is None:
-            return R.AMax.apply(self, normalize_dims(None, self.ndim), False, False)
-        d = normalize_dim(dim, self.ndim, "min")
-        if self.ndim == 0:
-            v, i = self.reshape(1).min(0)
-            return _MinMaxResult(v.reshape(()), i.reshape(()))
-        return _MinMaxResult(*R.MaxDim.apply(self, d, keepdim, False))
-
-    def amax(self, dim=None, keepdim=False):
-        return R.AMax.apply(self, normalize_dims(dim, self.ndim, "amax"), keepdim, True)
-
-    def amin(self, dim=None, keepdim=False):
-        return R.AMax.apply(self, normalize_dims(dim, self.ndim, "amin"), keepdim, False)
-
-    def argmax(self, dim=None, keepdim=False):
-        return _arg(self, dim, keepdim, True)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _arg(self, dim, keepdim, False)
-
-    def all(self, dim=None, keepdim=False):
-        ax = None if dim is None else normalize_dims(dim, self.ndim, "all")
-        return Tensor._make(self.data.astype(bool).all(axis=ax, keepdims=keepdim), False)
-
-    def any(self, dim=None, keepdim=False):
-        ax = None if dim is None else normalize_dims(dim, self.ndim, "any")
-        return Tensor._make(self.data.astype(bool).any(axis=ax, keepdims=keepdim), False)
-
-    def cumsum(self, dim):
-        d = normalize_dim(dim, self.ndim, "cumsum")
-        x = self.to(backend.int64) if self.dtype.kind in "bi" else self
-        if x.ndim == 0:
-            return x.clone()
-        return R.Cumsum.apply(x, d)
-
-    def norm(self, p=2, dim=None, keepdim=False):
-        if p == 2 or p == "fro":
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        if p == float("inf"):
-            return self.abs().amax(dim, keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        d = normalize_dim(dim, self.ndim, "topk")
-        if self.ndim == 0:
-            v, i = self.reshape(1).topk(k, 0, largest, sorted)
-            return _TopKResult(v.reshape(()), i.reshape(()))
-        return _TopKResult(*R.TopK.apply(self, k, d, largest, sorted))
-
-    def sort(self, dim=-1, descending=False, stable=False):
-        d = normalize_dim(dim, self.ndim, "sort")
-        if self.ndim == 0:
-            return _TopKResult(self.clone(), Tensor._make(np.zeros((), np.int64), False))
-        return _TopKResult(*R.TopK.apply(self, self.shape[d] if self.ndim else 1, d, descending, True))
-
-    def argsort(self, dim=-1, descending=False, stable=False):
-        return self.sort(dim, descending).indices
-
-    def count_nonzero(self, dim=None):
-        return Tensor._make(backend.array_module(self.data).asarray(
-            (self.data != 0).sum(axis=dim)).astype(backend.int64), False)
-
-
-class _MinMaxResult(tuple):
-    """(values, indices) with attribute access, like torch.return_types.max."""
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
-
-
-_TopKResult = _MinMaxResult
-
-
 def _zero_grad_op(t, name):
     xp = backend.array_module(t.data)
     return Tensor._make(getattr(xp, name)(t.data), False)
 
 
-def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
-    if unbiased is None:
-        return 1
-    return 1 if unbiased else 0
-
-
-def _arg(t, dim, keepdim, is_max):
-    f = t.data.argmax if is_max else t.data.argmin
-    if t.data.size == 0:
-        raise RuntimeError(f"{'argmax' if is_max else 'argmin'}: expected a non-empty tensor")
-    if dim is None:
-        r = f()
-        if keepdim:
-            r = backend.array_module(t.data).asarray(r).reshape((1,) * t.ndim)
-    else:
-        d = normalize_dim(dim, t.ndim, "argmax" if is_max else "argmin")
-        r = f(axis=d, keepdims=keepdim) if t.ndim else 0
-    xp = backend.array_module(t.data)
-    return Tensor._make(xp.asarray(r, dtype=backend.int64), False)
-
-
+def _is_float(o):
+    if isinstance(o, Tensor):
+        return o.dtype.kind == "f"
+    return isinstance(o, (builtins.float, np.floating))

@@ -229,12 +229,49 @@ class ShapeMixin:
             return tuple(Tensor._make(i.astype(backend.int64), False) for i in nz)
         return Tensor._make(xp.stack(nz, axis=1).astype(backend.int64), False)
 
-    def unique(self, sorted=True, return_counts=False):
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (sorted), optionally with the index of each element's value
+        (``return_inverse``) and how often each occurs (``return_counts``); with ``dim``, the
+        distinct slices along that dim."""
         xp = backend.array_module(self.data)
-        if return_counts:
-            u, c = xp.unique(self.data, return_counts=True)
-            return Tensor._make(u, False), Tensor._make(c.astype(backend.int64), False)
-        return Tensor._make(xp.unique(self.data), False)
+        a = self.data
+        if dim is not None:
+            d = normalize_dim(dim, self.ndim, "unique")
+            u, inv, cnt = xp.unique(a, return_inverse=True, return_counts=True, axis=d)
+        else:
+            u, inv, cnt = xp.unique(a, return_inverse=True, return_counts=True)
+            inv = inv.reshape(a.shape)
+        return _unique_result(u, inv, cnt, return_inverse, return_counts)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        """Collapse runs of equal consecutive values (or slices along ``dim``) to one."""
+        xp = backend.array_module(self.data)
+        d = 0 if dim is None else normalize_dim(dim, self.ndim, "unique_consecutive")
+        a = self.data.reshape(-1) if dim is None else self.data
+        n = a.shape[d] if a.ndim else 1
+        if n == 0:
+            return _unique_result(a, xp.zeros(self.shape, np.int64), xp.zeros(0, np.int64),
+                                  return_inverse, return_counts)
+        prev = xp.take(a, xp.arange(n - 1), axis=d)
+        nxt = xp.take(a, xp.arange(1, n), axis=d)
+        other = tuple(i for i in range(a.ndim) if i != d)
+        change = (prev != nxt).any(axis=other) if other else prev != nxt
+        starts = xp.concatenate([xp.zeros(1, bool), change])
+        group = xp.cumsum(starts)
+        first = xp.nonzero(xp.concatenate([xp.ones(1, bool), change]))[0]
+        u = xp.take(a, first, axis=d)
+        cnt = xp.diff(xp.concatenate([first, xp.asarray([n])]))
+        inv = group.reshape(self.shape) if dim is None else group
+        return _unique_result(u, inv, cnt, return_inverse, return_counts)
+
+
+def _unique_result(u, inv, cnt, return_inverse, return_counts):
+    out = [Tensor._make(u, False)]
+    if return_inverse:
+        out.append(Tensor._make(inv.astype(backend.int64), False))
+    if return_counts:
+        out.append(Tensor._make(cnt.astype(backend.int64), False))
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 def _unwrap_index(idx):

@@ -13,8 +13,10 @@ DataLoader's output.
 
 from glassnet.data import augment, datasets, transforms, warp
 from glassnet.data.dataset import (
+    ChainDataset,
     ConcatDataset,
     Dataset,
+    IterableDataset,
     Subset,
     TensorDataset,
     batch_getter,
@@ -27,19 +29,23 @@ from glassnet.data.sampler import (
     Sampler,
     SequentialSampler,
     SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "augment",
     "batch_getter",
     "convert_batch",

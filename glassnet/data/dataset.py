@@ -41,6 +41,39 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses implement ``__iter__`` (no indexing, maybe no length).
+
+    Use it with ``glassnet.utils.data.DataLoader``, which batches the stream in order
+    (``shuffle`` and samplers do not apply). ``a + b`` chains two streams.
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(
+            f"{type(self).__name__}: subclasses of IterableDataset must implement __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it instead "
+                        "of indexing it")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several IterableDatasets, one stream after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
 def _is_tensor(x) -> bool:
     if isinstance(x, np.ndarray):
         return False

@@ -27,6 +27,9 @@ from glassnet import backend
 class Sampler:
     """Base class: ``__iter__`` yields dataset indices; ``__len__`` counts them."""
 
+    def __init__(self, data_source=None):
+        pass
+
     def __iter__(self):
         return iter(self.epoch_indices().tolist())
 
@@ -166,3 +169,36 @@ class BatchSampler(Sampler):
     def __len__(self):
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class WeightedRandomSampler(RandomSampler):
+    """``num_samples`` indices drawn with probability proportional to ``weights``
+    (with replacement by default), e.g. to oversample rare classes.
+
+    Args:
+        weights: one non-negative weight per dataset index (need not sum to 1).
+        num_samples: indices per epoch.
+        replacement: without it, each index is drawn at most once per epoch.
+        generator: as for ``RandomSampler``.
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        w = np.asarray(getattr(weights, "data", weights), dtype=np.float64).reshape(-1)
+        if isinstance(num_samples, bool) or int(num_samples) != num_samples or num_samples <= 0:
+            raise ValueError(f"WeightedRandomSampler: num_samples must be a positive integer, "
+                             f"got {num_samples!r}")
+        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+            raise ValueError("WeightedRandomSampler: weights must be finite, non-negative and "
+                             "not all zero")
+        if not replacement and num_samples > int((w > 0).sum()):
+            raise ValueError(f"WeightedRandomSampler: cannot draw {num_samples} samples without "
+                             f"replacement from {int((w > 0).sum())} nonzero weights")
+        self.weights = w
+        super().__init__(range(len(w)), replacement=replacement, num_samples=num_samples,
+                         generator=generator)
+
+    def indices_for_seed(self, seed):
+        rng = np.random.Generator(np.random.PCG64(seed))
+        p = self.weights / self.weights.sum()
+        return rng.choice(len(p), size=self.num_samples, replace=self.replacement,
+                          p=p).astype(np.int64)

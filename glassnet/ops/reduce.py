@@ -264,7 +264,11 @@ class TopK(Function):
         if a.dtype.kind == "b":
             key = -a.astype("int8") if largest else a.astype("int8")
         # stable sort keeps the first occurrence first among ties
-        idx = xp.argsort(key, axis=dim, kind="stable")
+        if largest and a.dtype.kind == "f" and bool(xp.isnan(a).any()):
+            # NaN counts as the largest value: first when descending (PyTorch)
+            idx = xp.lexsort((key, ~xp.isnan(a)), axis=dim)
+        else:
+            idx = xp.argsort(key, axis=dim, kind="stable")
         idx = xp.take(idx, xp.arange(k), axis=dim)
         vals = xp.take_along_axis(a, idx, axis=dim)
         ctx.shape, ctx.dim = a.shape, dim

@@ -1,0 +1,200 @@
+"""The rest of PyTorch's everyday top-level names, re-exported by ``glassnet/__init__.py``:
+dtypes and shapes (``Size``, ``finfo``, ``FloatTensor``...), printing options, building and
+statistics functions, ``save``/``load``, constants, thread and determinism switches, and the
+``torch.<name>`` aliases of functional ops.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import os
+import warnings
+
+from . import backend, return_types  # noqa: F401
+from ._tensor_str import set_printoptions
+from ._types import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    Size,
+    can_cast,
+    dtype,
+    finfo,
+    iinfo,
+    promote_types,
+    result_type,
+)
+from .construct import *  # noqa: F401,F403
+from .construct import __all__ as _construct_all
+from .statistics import *  # noqa: F401,F403
+from .statistics import __all__ as _stats_all
+from .tensor import Tensor
+
+# NumPy warns on log(0), 0/0, sqrt(-1) and overflow; PyTorch returns -inf/nan/inf silently.
+# A warnings filter (instead of np.errstate around each kernel) costs nothing per op: it is
+# consulted only when NumPy actually reports one of these, and only for glassnet's own code.
+warnings.filterwarnings(
+    "ignore", category=RuntimeWarning, module=r"glassnet(\.|$)",
+    message=r"(divide by zero|invalid value|overflow|underflow) encountered")
+
+# Submodules with torch's names, loaded on first use by glassnet.__getattr__.
+_LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "construct",
+               "statistics", "return_types"}
+
+# torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
+_FUNCTIONAL = {n: n for n in (
+    "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d dropout "
+    "alpha_dropout feature_alpha_dropout layer_norm group_norm max_pool1d max_pool2d max_pool3d "
+    "avg_pool1d adaptive_avg_pool1d adaptive_max_pool1d pixel_shuffle pixel_unshuffle "
+    "cosine_similarity pairwise_distance prelu selu celu rrelu threshold hardshrink "
+    "channel_shuffle bilinear rms_norm").split()}
+
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+newaxis = None
+
+
+def save(obj, f, *args, **kwargs):
+    """Save tensors, state dicts and nested checkpoints to a file without pickle (see
+    ``glassnet.serialization``)."""
+    from .serialization import save as _save
+
+    return _save(obj, f, *args, **kwargs)
+
+
+def load(f, map_location=None, *args, **kwargs):
+    """Load what ``glassnet.save`` wrote (see ``glassnet.serialization``)."""
+    from .serialization import load as _load
+
+    return _load(f, map_location, *args, **kwargs)
+
+
+def tensordot(a, b, dims=2):
+    """Contract dims of two tensors (see ``glassnet.linalg.tensordot``)."""
+    from .linalg import tensordot as _td
+
+    return _td(a, b, dims)
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
+               cudnn_enabled=True):
+    """torch.batch_norm's argument order; see ``glassnet.nn.functional.batch_norm``."""
+    from .nn import functional as F
+
+    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def embedding(weight, input, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """torch.embedding's argument order (weight first); see glassnet.nn.functional.embedding."""
+    from .nn import functional as F
+
+    return F.embedding(input, weight, padding_idx=None if padding_idx == -1 else padding_idx)
+
+
+def is_complex(t):
+    return False
+
+
+def is_nonzero(t):
+    if t.numel() != 1:
+        raise RuntimeError(f"is_nonzero: a Tensor with {t.numel()} elements cannot be converted "
+                           "to a Python bool")
+    return builtins.bool(t.item())
+
+
+def is_storage(obj):
+    return False
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__module__ + "." + type(obj).__qualname__
+
+
+def get_default_device():
+    return backend.Device("cpu")
+
+
+def set_default_device(dev):
+    if dev is not None and backend.Device(dev).type != "cpu":
+        raise RuntimeError("set_default_device: glassnet creates tensors on the CPU; move them "
+                           "with .to(device)")
+
+
+_NUM_THREADS = [None]
+
+
+def set_num_threads(n):
+    """Threads for BLAS (through threadpoolctl when it is installed)."""
+    _NUM_THREADS[0] = builtins.int(n)
+    try:
+        import threadpoolctl
+
+        threadpoolctl.threadpool_limits(builtins.int(n))
+    except ImportError:
+        pass
+
+
+def get_num_threads():
+    if _NUM_THREADS[0] is not None:
+        return _NUM_THREADS[0]
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+set_num_interop_threads = set_num_threads
+get_num_interop_threads = get_num_threads
+
+_DETERMINISTIC = [False]
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """glassnet's CPU kernels are deterministic already; the flag is recorded."""
+    _DETERMINISTIC[0] = builtins.bool(mode)
+
+
+def are_deterministic_algorithms_enabled():
+    return _DETERMINISTIC[0]
+
+
+_MATMUL_PRECISION = ["highest"]
+
+
+def set_float32_matmul_precision(precision):
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"set_float32_matmul_precision: expected 'highest', 'high' or "
+                           f"'medium', got {precision!r}")
+    _MATMUL_PRECISION[0] = precision
+
+
+def get_float32_matmul_precision():
+    return _MATMUL_PRECISION[0]
+
+
+def compile(model=None, **kwargs):  # noqa: A001 - torch.compile
+    """torch.compile: glassnet runs eagerly, so the model (or function) is returned unchanged;
+    usable as ``compile(model)`` and as a decorator ``@compile`` / ``@compile(mode=...)``."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+__all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
+           "HalfTensor", "IntTensor", "LongTensor", "ShortTensor", "Size",
+           "are_deterministic_algorithms_enabled", "batch_norm", "can_cast", "compile", "dtype",
+           "e", "embedding", "finfo", "get_default_device", "get_float32_matmul_precision",
+           "get_num_interop_threads", "get_num_threads", "iinfo", "inf", "is_complex",
+           "is_nonzero", "is_storage", "load", "nan", "newaxis", "pi", "promote_types",
+           "result_type", "return_types", "save", "set_default_device",
+           "set_float32_matmul_precision", "set_num_interop_threads", "set_num_threads",
+           "set_printoptions", "tensordot", "typename", "use_deterministic_algorithms",
+           *_construct_all, *_stats_all]

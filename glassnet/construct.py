@@ -1,0 +1,254 @@
+"""Building tensors from other tensors or from sizes: grids and index sets (meshgrid,
+cartesian_prod, combinations, tril_indices), block matrices, the stack variants, broadcasting
+helpers, Vandermonde matrices and signal windows. All differentiable where the result is
+made of the inputs' values (they are composed from cat, stack, expand and indexing).
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import math
+
+import numpy as np
+
+from . import backend
+from .functions import _make, cat, stack
+from .tensor import Tensor, _as_tensor, _size, tensor
+
+
+def _tensors(args, op):
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = tuple(args[0])
+    return [a if isinstance(a, Tensor) else tensor(a) for a in args]
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors: out[k][i0, i1, ...] = tensors[k][ik] (``indexing='ij'``,
+    PyTorch's default) or with the first two axes swapped (``'xy'``, as NumPy's default)."""
+    ts = _tensors(tensors, "meshgrid")
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: expects 0-D or 1-D tensors, got shape {tuple(t.shape)}")
+    ts = [t.reshape(-1) for t in ts]
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.shape[0] for t in ts)
+    out = []
+    for k, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[k] = shape[k]
+        out.append(t.reshape(view).expand(shape))
+    if swap:
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+def cartesian_prod(*tensors):
+    """All tuples (a, b, ...) with a from the first 1-D tensor, b from the second, ...:
+    shape (prod of lengths, n) (a 1-D tensor for one input)."""
+    ts = _tensors(tensors, "cartesian_prod")
+    if len(ts) == 1:
+        return ts[0]
+    grids = meshgrid(*ts, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-``r`` combinations of the elements of a 1-D tensor, as rows (the order of
+    ``itertools.combinations``)."""
+    n = input.shape[0]
+    it = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(it(range(n), r)), dtype=np.int64).reshape(-1, r)
+    if idx.shape[0] == 0:
+        return input[np.zeros(0, np.int64)].reshape(0, r) if r else input[:0]
+    return input[idx]
+
+
+def block_diag(*tensors):
+    """The block-diagonal matrix with the given matrices (0-D/1-D count as rows) on its
+    diagonal and zeros elsewhere."""
+    ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors(tensors, "block_diag")]
+    if not ts:
+        return _make(np.zeros((0, 0), backend.get_default_dtype()), False, None)
+    dt = ts[0].dtype
+    for t in ts[1:]:
+        dt = backend.promote_types(dt, t.dtype)
+    cols = builtins.sum(t.shape[1] for t in ts)
+    rows, left = [], 0
+    xp = backend.array_module(ts[0].data)
+    for t in ts:
+        r, c = t.shape
+        parts = []
+        if left:
+            parts.append(Tensor._make(xp.zeros((r, left), dt), False))
+        parts.append(t.to(dt))
+        if cols - left - c:
+            parts.append(Tensor._make(xp.zeros((r, cols - left - c), dt), False))
+        rows.append(cat(parts, 1) if len(parts) > 1 else parts[0])
+        left += c
+    return cat(rows, 0)
+
+
+def tril_indices(row, col, offset=0, dtype=None, device=None):
+    """The (2, N) coordinates of the lower triangle (j <= i + offset) of a row x col matrix,
+    row by row."""
+    r, c = np.nonzero(np.tri(row, col, offset, dtype=bool))
+    return _make(np.stack([r, c]).astype(backend.to_dtype(dtype) or np.int64), False, device)
+
+
+def triu_indices(row, col, offset=0, dtype=None, device=None):
+    """The (2, N) coordinates of the upper triangle (j >= i + offset), row by row."""
+    r, c = np.nonzero(~np.tri(row, col, offset - 1, dtype=bool))
+    return _make(np.stack([r, c]).astype(backend.to_dtype(dtype) or np.int64), False, device)
+
+
+def atleast_1d(*tensors):
+    ts = _tensors(tensors, "atleast_1d")
+    out = [t.reshape(1) if t.ndim == 0 else t for t in ts]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_2d(*tensors):
+    ts = _tensors(tensors, "atleast_2d")
+    out = [t.reshape(1, -1) if t.ndim < 2 else t for t in ts]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_3d(*tensors):
+    """0-D -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1), as NumPy and PyTorch do."""
+    ts = _tensors(tensors, "atleast_3d")
+    out = []
+    for t in ts:
+        if t.ndim == 0:
+            t = t.reshape(1, 1, 1)
+        elif t.ndim == 1:
+            t = t.reshape(1, -1, 1)
+        elif t.ndim == 2:
+            t = t.unsqueeze(-1)
+        out.append(t)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to."""
+    try:
+        return _size_cls()(np.broadcast_shapes(*[(s,) if isinstance(s, builtins.int) else tuple(s)
+                                                 for s in shapes]))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: shapes {list(shapes)} cannot be broadcast "
+                           "together") from None
+
+
+def broadcast_tensors(*tensors):
+    ts = _tensors(tensors, "broadcast_tensors")
+    shape = broadcast_shapes(*[t.shape for t in ts])
+    return tuple(t.expand(shape) for t in ts)
+
+
+def broadcast_to(input, size):
+    return input.expand(_size((size,)))
+
+
+def column_stack(tensors):
+    """Stack 1-D tensors as columns (others are flattened to 2-D first) along dim 1."""
+    ts = [t.reshape(-1, 1) if t.ndim <= 1 else t for t in _tensors(tensors, "column_stack")]
+    return cat(ts, 1)
+
+
+def row_stack(tensors):
+    from .functions import vstack
+
+    return vstack(_tensors(tensors, "row_stack"))
+
+
+def dstack(tensors):
+    """Stack along the third dim (after making every tensor at least 3-D)."""
+    ts = _tensors(tensors, "dstack")
+    return cat([atleast_3d(t) for t in ts], 2)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix: columns x^(N-1), ..., x, 1 (reversed with ``increasing``)."""
+    n = x.shape[0] if N is None else N
+    powers = np.arange(n) if increasing else np.arange(n)[::-1].copy()
+    xx = x if x.dtype.kind == "f" else x.to(backend.int64)
+    cols = [xx ** builtins.int(p) if p else xx * 0 + 1 for p in powers]
+    return stack(cols, 1) if cols else xx.reshape(-1, 1)[:, :0]
+
+
+def unravel_index(indices, shape):
+    """Coordinates of flat ``indices`` in a tensor of ``shape``: a tuple of index tensors."""
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    coords = np.unravel_index(backend.to_numpy(idx), tuple(_size((shape,))))
+    return tuple(Tensor._make(c.astype(np.int64), False) for c in coords)
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
+    return tensor(s, dtype=dtype or backend.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
+def asarray(obj, dtype=None, device=None, copy=None, requires_grad=False):
+    """A tensor from ``obj``, sharing memory with a NumPy array or Tensor when it can."""
+    if isinstance(obj, Tensor):
+        out = obj.to(dtype) if dtype is not None else obj
+        if device is not None:
+            out = out.to(device)
+        if copy:
+            out = out.clone()
+    elif isinstance(obj, np.ndarray) and not copy and device is None and \
+            (dtype is None or backend.to_dtype(dtype) == obj.dtype):
+        out = Tensor._make(obj, False)
+    else:
+        out = tensor(obj, dtype=dtype, device=device)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _window(name, fn):
+    def window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False,
+               **params):
+        if window_length == 0:
+            return _make(np.zeros(0, backend.to_dtype(dtype) or backend.get_default_dtype()),
+                         requires_grad, device)
+        if window_length == 1:
+            return _make(np.ones(1, backend.to_dtype(dtype) or backend.get_default_dtype()),
+                         requires_grad, device)
+        n = window_length + 1 if periodic else window_length
+        w = fn(np.arange(n, dtype=np.float64), n, **params)[:window_length]
+        return _make(w.astype(backend.to_dtype(dtype) or backend.get_default_dtype()),
+                     requires_grad, device)
+
+    window.__name__ = name
+    window.__doc__ = f"The {name.split('_')[0]} window (``periodic`` drops the last point of a "\
+        "symmetric window one longer, for spectral analysis)."
+    return window
+
+
+hann_window = _window("hann_window", lambda k, n: 0.5 - 0.5 * np.cos(2 * math.pi * k / (n - 1)))
+hamming_window = _window(
+    "hamming_window",
+    lambda k, n, alpha=0.54, beta=0.46: alpha - beta * np.cos(2 * math.pi * k / (n - 1)))
+blackman_window = _window(
+    "blackman_window", lambda k, n: 0.42 - 0.5 * np.cos(2 * math.pi * k / (n - 1))
+    + 0.08 * np.cos(4 * math.pi * k / (n - 1)))
+bartlett_window = _window(
+    "bartlett_window", lambda k, n: 1 - np.abs(2 * k / (n - 1) - 1))
+
+
+def _size_cls():
+    from ._types import Size
+
+    return Size
+
+
+_ = _as_tensor
+
+__all__ = ["asarray", "atleast_1d", "atleast_2d", "atleast_3d", "bartlett_window",
+           "blackman_window", "block_diag", "broadcast_shapes", "broadcast_tensors",
+           "broadcast_to", "cartesian_prod", "column_stack", "combinations", "dstack",
+           "hamming_window", "hann_window", "meshgrid", "row_stack", "scalar_tensor",
+           "tril_indices", "triu_indices", "unravel_index", "vander"]

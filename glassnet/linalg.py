@@ -1,0 +1,345 @@
+"""``glassnet.linalg``: PyTorch's ``torch.linalg`` for real tensors.
+
+Differentiable: ``norm``, ``vector_norm``, ``matrix_norm``, ``det``, ``slogdet``, ``inv``,
+``solve``, ``cholesky``, ``pinv``, ``eigh``/``eigvalsh`` (distinct eigenvalues), ``svdvals``,
+``lstsq`` (full-rank A, through the pseudo-inverse), ``matrix_power``, ``matrix_exp``, ``cross``,
+``multi_dot``, ``vecdot``. Forward only (backward raises): the factors of ``qr`` and the singular
+vectors of ``svd`` (the singular values of ``svd`` are differentiable on their own).
+
+Every function takes batches of matrices ``(..., m, n)``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from . import backend
+from . import return_types as RT
+from .autograd import Function
+from .ops import decomp as D
+from .tensor import Tensor, _as_tensor, matmul
+from .tensor_reduce import vector_norm as _vector_norm
+
+
+def _square(A, op):
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{op}: A must be a batch of square matrices (..., n, n), got "
+                           f"shape {tuple(A.shape)}")
+
+
+def _matrix(A, op):
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.{op}: A must have at least 2 dimensions, got shape "
+                           f"{tuple(A.shape)}")
+
+
+# ----------------------------------------------------------------------------- norms
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """||x||_ord = (sum |x_i|^ord)^(1/ord) over ``dim`` (all elements when None); ord = inf is
+    max |x_i|, -inf min |x_i|, 0 the number of nonzeros. The gradient at x = 0 is 0."""
+    if dtype is not None:
+        x = x.to(dtype)
+    return _vector_norm(x, ord, dim, keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """Matrix norms over the two dims ``dim``: 'fro' (sqrt of the sum of squares), 'nuc' (sum
+    of singular values), 2 / -2 (largest / smallest singular value), 1 / -1 (max / min column
+    sum of |A|), inf / -inf (max / min row sum of |A|)."""
+    _matrix(A, "matrix_norm")
+    if dtype is not None:
+        A = A.to(dtype)
+    A = A._f()
+    d0, d1 = (d % A.ndim for d in dim)
+    if ord == "fro":
+        return _vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        x = A.movedim((d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A
+        s = svdvals(x)
+        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        if keepdim:
+            out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+        return out
+    if ord in (1, -1, math.inf, -math.inf):
+        sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = A.abs().sum(sum_dim, keepdim=True)
+        out = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
+        return out if keepdim else out.squeeze((d0, d1))
+    raise RuntimeError(f"linalg.matrix_norm: order {ord!r} not supported")
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """A vector norm (1-D input, or an int ``dim``) or a matrix norm (2-D input, or a pair of
+    dims); with ord=None and dim=None, the 2-norm of all elements."""
+    if dtype is not None:
+        A = A.to(dtype)
+    if isinstance(dim, builtins.int):
+        dim = (dim,)
+    if ord is None:
+        if dim is not None and len(dim) == 2:
+            return matrix_norm(A, "fro", dim, keepdim)
+        return _vector_norm(A, 2, dim, keepdim)
+    if dim is None:
+        if A.ndim == 1:
+            return _vector_norm(A, ord, None, keepdim)
+        if A.ndim == 2:
+            return matrix_norm(A, ord, (-2, -1), keepdim)
+        raise RuntimeError(f"linalg.norm: with ord={ord!r}, input must be 1-D or 2-D or dim "
+                           f"must be given, got shape {tuple(A.shape)}")
+    if len(dim) == 1:
+        return _vector_norm(A, ord, dim, keepdim)
+    return matrix_norm(A, ord, dim, keepdim)
+
+
+def cond(A, p=None):
+    """The condition number ||A|| ||A^-1|| (p=None: the ratio of extreme singular values)."""
+    if p is None or p in (2, -2):
+        s = svdvals(A)
+        return s.amax(-1) / s.amin(-1) if p != -2 else s.amin(-1) / s.amax(-1)
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+# ----------------------------------------------------------------------------- inverses, solves
+def det(A):
+    _square(A, "det")
+    return D.Det.apply(A._f())
+
+
+def slogdet(A):
+    """(sign, log|det A|): the log-determinant without overflow."""
+    _square(A, "slogdet")
+    return RT.slogdet(*D.SlogDet.apply(A._f()))
+
+
+def inv(A):
+    _square(A, "inv")
+    try:
+        return D.Inv.apply(A._f())
+    except np.linalg.LinAlgError:
+        raise RuntimeError("linalg.inv: the matrix is singular (not invertible)") from None
+
+
+def inv_ex(A, *, check_errors=False):
+    out = inv(A)
+    return out, Tensor._make(np.zeros(A.shape[:-2], np.int32), False)
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (``left=False``: X A = B). B is a batch of vectors when it has one dim
+    fewer than A and matches A's leading shape, otherwise a batch of matrices."""
+    _square(A, "solve")
+    A, B = A._f(), _as_tensor(B, A)._f()
+    if not left:
+        return solve(A.mT, B.mT).mT
+    vec = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    if vec:
+        B = B.unsqueeze(-1)
+    if B.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: A {tuple(A.shape)} and B {tuple(B.shape)} have "
+                           "incompatible shapes")
+    try:
+        X = D.Solve.apply(A, B)
+    except np.linalg.LinAlgError:
+        raise RuntimeError("linalg.solve: the matrix A is singular") from None
+    return X.squeeze(-1) if vec else X
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """The Moore-Penrose pseudo-inverse (singular values below rtol * max are dropped)."""
+    _matrix(A, "pinv")
+    return D.Pinv.apply(A._f(), rtol, hermitian)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least squares: X minimising ||A X - B|| (full-rank A); (solution, residuals, rank,
+    singular_values) with the last three empty, as PyTorch's default CPU driver returns them."""
+    vec = B.ndim == A.ndim - 1
+    Bm = B.unsqueeze(-1) if vec else B
+    X = matmul(pinv(A), Bm._f())
+    if vec:
+        X = X.squeeze(-1)
+    empty = Tensor._make(np.zeros(0, A.dtype), False)
+    return RT.lstsq(X, empty, Tensor._make(np.zeros(0, np.int64), False), empty)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
+    """The number of singular values above max(atol, rtol * largest)."""
+    _matrix(A, "matrix_rank")
+    s = backend.to_numpy(svdvals(A).data)
+    smax = s.max(-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    if tol is not None:
+        atol = tol
+    if rtol is None:
+        rtol = 0.0 if atol and atol > 0 else max(A.shape[-2:]) * np.finfo(s.dtype).eps
+    thresh = np.maximum(atol or 0.0, rtol * smax)
+    return Tensor._make((s > thresh).sum(-1).astype(np.int64), False)
+
+
+def matrix_power(A, n):
+    _square(A, "matrix_power")
+    return A.matrix_power(n)
+
+
+def matrix_exp(A):
+    """exp(A) = sum_k A^k / k!, by scaling and squaring: exp(A) = exp(A / 2^s)^(2^s) with a
+    Taylor series for the scaled matrix. Composed of matmuls, so it is differentiable."""
+    _square(A, "matrix_exp")
+    A = A._f()
+    nrm = float(np.abs(backend.to_numpy(A.data)).sum(-1).max()) if A.numel() else 0.0
+    s = max(0, builtins.int(math.ceil(math.log2(nrm))) + 1) if nrm > 0 else 0
+    X = A / (2 ** s)
+    xp = backend.array_module(A.data)
+    eye = Tensor._make(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape).copy(), False)
+    out, term = eye, eye
+    for k in range(1, 20):
+        term = matmul(term, X) / k
+        out = out + term
+    for _ in range(s):
+        out = matmul(out, out)
+    return out
+
+
+# ----------------------------------------------------------------------------- decompositions
+def cholesky(A, *, upper=False):
+    _square(A, "cholesky")
+    return D.Cholesky.apply(A._f(), upper)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    return cholesky(A, upper=upper), Tensor._make(np.zeros(A.shape[:-2], np.int32), False)
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices."""
+    _square(A, "eigh")
+    return RT.eigh(*D.Eigh.apply(A._f(), UPLO))
+
+
+def eigvalsh(A, UPLO="L"):
+    return eigh(A, UPLO)[0]
+
+
+def svdvals(A):
+    """Singular values in descending order (differentiable)."""
+    _matrix(A, "svdvals")
+    return D.SvdVals.apply(A._f())
+
+
+class _Svd(Function):
+    @staticmethod
+    def forward(ctx, a, full):
+        xp = backend.array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=full)
+        ctx.save_for_backward(u, vh)
+        ctx.k = s.shape[-1]
+        return (u.astype(a.dtype, copy=False), s.astype(a.dtype, copy=False),
+                vh.astype(a.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, gu, gs, gvh):
+        xp = backend.array_module(gs)
+        if (gu is not None and bool(xp.any(gu))) or (gvh is not None and bool(xp.any(gvh))):
+            raise NotImplementedError("linalg.svd: the gradient through U and Vh is not "
+                                      "implemented; use linalg.svdvals for differentiable "
+                                      "singular values")
+        u, vh = ctx.saved_tensors
+        k = ctx.k
+        return (u[..., :, :k] * gs[..., None, :]) @ vh[..., :k, :], None
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    """A = U diag(S) Vh. Gradients flow through S only (see the module docstring)."""
+    _matrix(A, "svd")
+    return RT.svd(*_Svd.apply(A._f(), full_matrices))
+
+
+class _Qr(Function):
+    @staticmethod
+    def forward(ctx, a, mode):
+        xp = backend.array_module(a)
+        if mode == "r":
+            r = xp.linalg.qr(a, mode="r")
+            return xp.zeros(0, a.dtype), r.astype(a.dtype, copy=False)
+        q, r = xp.linalg.qr(a, mode=mode)
+        return q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        raise NotImplementedError("linalg.qr: backward is not implemented in glassnet")
+
+
+def qr(A, mode="reduced"):
+    """A = Q R with orthonormal Q and upper-triangular R (``mode``: 'reduced', 'complete' or
+    'r'). Forward only."""
+    _matrix(A, "qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    return RT.qr(*_Qr.apply(A._f(), mode))
+
+
+# ----------------------------------------------------------------------------- products
+def cross(input, other, *, dim=-1):
+    return input.cross(other, dim)
+
+
+def vecdot(x, y, *, dim=-1):
+    return (x * y).sum(dim)
+
+
+def multi_dot(tensors):
+    """A chain of matrix products; a 1-D first (last) tensor is a row (column) vector."""
+    ts = list(tensors)
+    if len(ts) < 2:
+        raise RuntimeError(f"linalg.multi_dot: expected at least 2 tensors, got {len(ts)}")
+    first_vec, last_vec = ts[0].ndim == 1, ts[-1].ndim == 1
+    if first_vec:
+        ts[0] = ts[0].unsqueeze(0)
+    if last_vec:
+        ts[-1] = ts[-1].unsqueeze(-1)
+    out = ts[0]
+    for t in ts[1:]:
+        out = matmul(out, t)
+    if first_vec:
+        out = out.squeeze(0)
+    if last_vec:
+        out = out.squeeze(-1)
+    return out
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)
+
+
+def tensordot(a, b, dims=2):
+    """Contract the last ``dims`` dims of a with the first ``dims`` of b (or the listed dims
+    ``dims=([a dims], [b dims])``), as one matrix product."""
+    if isinstance(dims, builtins.int):
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    elif isinstance(dims, Tensor):
+        return tensordot(a, b, dims.tolist() if dims.ndim else builtins.int(dims.item()))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, builtins.int) else list(da)
+        db = [db] if isinstance(db, builtins.int) else list(db)
+    da = [d % a.ndim for d in da]
+    db = [d % b.ndim for d in db]
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has "
+                               f"size {a.shape[x]} in dim {x} and second has size {b.shape[y]} "
+                               f"in dim {y}")
+    fa = [d for d in range(a.ndim) if d not in da]
+    fb = [d for d in range(b.ndim) if d not in db]
+    k = math.prod(a.shape[d] for d in da)
+    am = a.permute(*(fa + da)).reshape(-1, k)
+    bm = b.permute(*(db + fb)).reshape(k, -1)
+    return matmul(am, bm).reshape(tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
+
+
+__all__ = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
+           "inv", "inv_ex", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
+           "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
+           "vecdot", "vector_norm"]

@@ -1,0 +1,208 @@
+"""Matrix functions with their own gradients: determinant, inverse, linear solve, Cholesky,
+pseudo-inverse, symmetric eigendecomposition and singular values. All work on batches
+(``(..., n, n)``).
+
+The gradients are the classic matrix-calculus results (Giles, "An extended collection of
+matrix derivative results", 2008): for C = A^-1, dA = -C^T dC C^T; for d = det A,
+dA = d * grad * A^-T; and so on below.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import array_module
+from .elementwise import unbroadcast
+
+
+def _T(x):
+    return x.swapaxes(-1, -2)
+
+
+class Det(Function):
+    """det(A); d det / dA = det(A) A^-T (Jacobi's formula)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a)
+        out = xp.linalg.det(a).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        xp = array_module(g)
+        # adj(A)^T = det(A) A^-T; via solve for stability: A^-T (g det) = solve(A^T, g det I)
+        coef = (g * out)[..., None, None]
+        return _T(xp.linalg.inv(a)) * coef
+
+
+class SlogDet(Function):
+    """(sign, log|det A|); d log|det A| / dA = A^-T."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a)
+        sign, logabs = xp.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        (a,) = ctx.saved_tensors
+        xp = array_module(glog)
+        return _T(xp.linalg.inv(a)) * glog[..., None, None]
+
+
+class Inv(Function):
+    """A^-1; for C = A^-1, grad_A = -C^T grad_C C^T."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a)
+        out = xp.linalg.inv(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (c,) = ctx.saved_tensors
+        ct = _T(c)
+        return -(ct @ g @ ct)
+
+
+class Solve(Function):
+    """X = A^-1 B (B a matrix (..., n, k)); grad_B = A^-T grad_X, grad_A = -grad_B X^T.
+
+    Batch dims broadcast, so both gradients are summed back over broadcast batch dims.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a, b)
+        batch = xp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        x = xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]),
+                            xp.broadcast_to(b, batch + b.shape[-2:]))
+        ctx.save_for_backward(a, x)
+        ctx.sa, ctx.sb = a.shape, b.shape
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        xp = array_module(g)
+        at = xp.broadcast_to(_T(a), g.shape[:-2] + a.shape[-2:])
+        gb = xp.linalg.solve(at, g)
+        ga = -(gb @ _T(x)) if ctx.needs_input_grad[0] else None
+        return (unbroadcast(ga, ctx.sa) if ga is not None else None,
+                unbroadcast(gb, ctx.sb) if ctx.needs_input_grad[1] else None)
+
+
+class Cholesky(Function):
+    """A = L L^T with L lower triangular (``upper=True`` returns U = L^T).
+
+    grad_A = sym(L^-T Phi(L^T grad_L) L^-1) where Phi keeps the lower triangle and halves the
+    diagonal, and sym(X) = (X + X^T) / 2 (Murray, 2016).
+    """
+
+    @staticmethod
+    def forward(ctx, a, upper):
+        xp = array_module(a)
+        try:
+            low = xp.linalg.cholesky(a)
+        except xp.linalg.LinAlgError:
+            raise RuntimeError("cholesky: the input is not positive-definite (the leading minor "
+                               "of some order is not positive)") from None
+        ctx.upper = upper
+        ctx.save_for_backward(low)
+        return _T(low).copy() if upper else low
+
+    @staticmethod
+    def backward(ctx, g):
+        (low,) = ctx.saved_tensors
+        xp = array_module(g)
+        if ctx.upper:
+            g = _T(g)
+        phi = xp.tril(_T(low) @ g)
+        n = low.shape[-1]
+        idx = xp.arange(n)
+        phi[..., idx, idx] *= 0.5
+        linv = xp.linalg.inv(low)
+        s = _T(linv) @ phi @ linv
+        return (s + _T(s)) / 2, None
+
+
+class Pinv(Function):
+    """The Moore-Penrose pseudo-inverse X = A^+ (full rank A). With G = grad_X,
+    grad_A = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A) (Golub & Pereyra, 1973)."""
+
+    @staticmethod
+    def forward(ctx, a, rtol, hermitian):
+        xp = array_module(a)
+        x = xp.linalg.pinv(a, rcond=rtol, hermitian=hermitian) if rtol is not None else \
+            xp.linalg.pinv(a, hermitian=hermitian)
+        x = x.astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        xp = array_module(g)
+        m, n = a.shape[-2], a.shape[-1]
+        xt, gt = _T(x), _T(g)
+        im = xp.eye(m, dtype=a.dtype)
+        i_n = xp.eye(n, dtype=a.dtype)
+        ga = -(xt @ g @ xt) + (im - a @ x) @ gt @ x @ xt + xt @ x @ gt @ (i_n - x @ a)
+        return ga, None, None
+
+
+class Eigh(Function):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix, A = V W V^T.
+
+    grad_A = V (diag(grad_W) + F o sym(V^T grad_V)) V^T, with F_ij = 1 / (w_j - w_i) off the
+    diagonal (defined only for distinct eigenvalues), as PyTorch computes it.
+    """
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        xp = array_module(a)
+        w, v = xp.linalg.eigh(a, UPLO=uplo)
+        w, v = w.astype(a.dtype, copy=False), v.astype(a.dtype, copy=False)
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        w, v = ctx.saved_tensors
+        xp = array_module(w)
+        inner = xp.zeros(v.shape, v.dtype)
+        if gv is not None:
+            e = w[..., None, :] - w[..., :, None]  # e_ij = w_j - w_i
+            n = w.shape[-1]
+            idx = xp.arange(n)
+            e[..., idx, idx] = 1
+            vg = _T(v) @ gv
+            inner = (vg - _T(vg)) / 2 / e
+            inner[..., idx, idx] = 0
+        if gw is not None:
+            n = w.shape[-1]
+            idx = xp.arange(n)
+            inner[..., idx, idx] += gw
+        return v @ inner @ _T(v), None
+
+
+class SvdVals(Function):
+    """Singular values (descending); grad_A = U diag(grad_S) V^T."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return s.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        u, vh = ctx.saved_tensors
+        return (u * g[..., None, :]) @ vh

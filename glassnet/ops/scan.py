@@ -1,0 +1,133 @@
+"""Scans along a dim (cumulative product, log-cumulative-sum-exp) and the vector p-norm.
+
+cumsum lives with the reductions; these two need their own backward because the naive
+formulas break down: cumprod's gradient divides by the input (zeros), and logcumsumexp's
+forward must not take exp of large numbers.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import array_module
+from .reduce import _expand_back
+
+
+class Cumprod(Function):
+    """out_j = prod_{k <= j} x_k along ``dim``.
+
+    d out_j / d x_i = prod_{k <= j, k != i} x_k for i <= j, so the gradient is
+    grad_i = (prod_{k < i} x_k) * S_i with S_i = g_i + x_{i+1} S_{i+1}: one reverse pass,
+    no division, exact where inputs are zero.
+    """
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        xp = array_module(a)
+        ctx.dim = dim
+        ctx.save_for_backward(a)
+        return xp.cumprod(a, axis=dim).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        xp = array_module(g)
+        d = ctx.dim
+        x = xp.moveaxis(a, d, 0)
+        gg = xp.moveaxis(g, d, 0)
+        n = x.shape[0]
+        if n == 0:
+            return g, None
+        excl = xp.ones_like(x)  # prod_{k < i} x_k
+        if n > 1:
+            excl[1:] = xp.cumprod(x[:-1], axis=0)
+        s = xp.empty_like(gg)
+        s[n - 1] = gg[n - 1]
+        for i in range(n - 2, -1, -1):
+            s[i] = gg[i] + x[i + 1] * s[i + 1]
+        return xp.moveaxis(excl * s, 0, d), None
+
+
+class LogCumSumExp(Function):
+    """out_j = log sum_{k <= j} exp(x_k), accumulated with logaddexp (no overflow).
+
+    grad_i = sum_{j >= i} g_j exp(x_i - out_j): a reverse cumulative sum of g_j exp(-out_j),
+    shifted by the last output so that no exponent is positive.
+    """
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        xp = array_module(a)
+        out = xp.logaddexp.accumulate(a, axis=dim) if a.shape[dim] else a.copy()
+        ctx.dim = dim
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        xp = array_module(g)
+        d = ctx.dim
+        if a.shape[d] == 0:
+            return g, None
+        last = xp.take(out, [-1], axis=d).astype("float64")
+        with _ignore(xp):
+            w = g * xp.exp(last - out)
+            rev = xp.flip(xp.cumsum(xp.flip(w, d), axis=d), d)
+            grad = rev * xp.exp(a - last)
+        return grad.astype(g.dtype, copy=False), None
+
+
+class VectorNorm(Function):
+    """||x||_p = (sum |x|^p)^(1/p) over ``axes``, for finite p > 0.
+
+    d/dx = sign(x) |x|^(p-1) / ||x||^(p-1); where the norm is 0 the gradient is 0 (the
+    subgradient PyTorch picks), not 0/0.
+    """
+
+    @staticmethod
+    def forward(ctx, a, p, axes, keepdim):
+        xp = array_module(a)
+        absa = xp.abs(a)
+        if p == 2:
+            out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
+        elif p == 1:
+            out = absa.sum(axis=axes, keepdims=keepdim)
+        else:
+            out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        out = xp.asarray(out, dtype=a.dtype)
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        xp = array_module(g)
+        p = ctx.p
+        g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        n = _expand_back(out, a.shape, ctx.axes, ctx.keepdim)
+        with _ignore(xp):
+            if p == 1:
+                grad = g * xp.sign(a)
+            elif p == 2:
+                grad = xp.where(n == 0, 0, g * a / n)
+            else:
+                scale = xp.abs(a) ** (p - 1) / n ** (p - 1)
+                grad = xp.where(n == 0, 0, g * xp.sign(a) * scale)
+        return grad.astype(a.dtype, copy=False), None, None, None
+
+
+class _ignore:
+    """Silence NumPy's floating-point warnings (0/0 where the result is then masked)."""
+
+    def __init__(self, xp):
+        self.ctx = xp.errstate(divide="ignore", invalid="ignore", over="ignore") \
+            if hasattr(xp, "errstate") else None
+
+    def __enter__(self):
+        if self.ctx is not None:
+            self.ctx.__enter__()
+
+    def __exit__(self, *exc):
+        if self.ctx is not None:
+            self.ctx.__exit__(*exc)

@@ -1,0 +1,193 @@
+"""Statistics and searching over tensors: std_mean/var_mean, cov/corrcoef, pairwise distances
+(cdist, pdist), bucketize/searchsorted, histogram, isin and the trapezoid rule.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import backend
+from . import return_types as RT
+from .tensor import Tensor, _as_tensor, tensor
+from .tensor_reduce import vector_norm
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+def _corr_args(unbiased, correction, name):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over ``dim`` in one call (``correction=1``: Bessel's n - 1)."""
+    if isinstance(dim, builtins.bool):
+        dim, unbiased = None, dim
+    c = _corr_args(unbiased, correction, "var_mean")
+    return input.var(dim, keepdim=keepdim, correction=c), input._f().mean(dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over ``dim`` in one call."""
+    if isinstance(dim, builtins.bool):
+        dim, unbiased = None, dim
+    c = _corr_args(unbiased, correction, "std_mean")
+    return input.std(dim, keepdim=keepdim, correction=c), input._f().mean(dim, keepdim)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance of the variables in the rows of ``input`` (observations in columns):
+    C = (X - mean) (X - mean)^T / (N - correction), optionally weighted like NumPy's cov."""
+    x = input._f()
+    if x.ndim > 2:
+        raise RuntimeError(f"cov: expected input to have two or fewer dimensions, got {x.ndim}")
+    if x.ndim < 2:
+        x = x.reshape(1, -1)
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = _t(fweights).to(x.dtype)
+    if aweights is not None:
+        a = _t(aweights).to(x.dtype)
+        w = a if w is None else w * a
+    if w is None:
+        avg = x.mean(1, keepdim=True)
+        norm = n - correction
+        xm = x - avg
+        c = xm @ xm.t() / norm
+    else:
+        wsum = w.sum()
+        avg = (x * w).sum(1, keepdim=True) / wsum
+        if correction == 0:
+            norm = wsum
+        elif aweights is None:
+            norm = wsum - correction
+        else:
+            norm = wsum - correction * (w * _t(aweights).to(x.dtype)).sum() / wsum
+        xm = x - avg
+        c = (xm * w) @ xm.t() / norm
+    return c.squeeze() if input.ndim < 2 else c
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the rows: cov / sqrt(var_i var_j), clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = c.diagonal()
+    s = d.sqrt()
+    return (c / s.reshape(-1, 1) / s.reshape(1, -1)).clamp(-1, 1)
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M):
+    out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p, shape (..., P, R)."""
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: x1 and x2 must be (..., P, M) and (..., R, M), got "
+                           f"{tuple(x1.shape)} and {tuple(x2.shape)}")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    return vector_norm(diff, p, -1)
+
+
+def pdist(input, p=2):
+    """The distances between all pairs of rows i < j of an (N, M) matrix, as one vector of
+    N (N - 1) / 2 entries, in row-major order of the upper triangle."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist: expected a 2-D input, got shape {tuple(input.shape)}")
+    n = input.shape[0]
+    i, j = np.triu_indices(n, 1)
+    return vector_norm(input[i] - input[j], p, -1)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """For each value, the index where it would be inserted to keep ``sorted_sequence`` sorted
+    (the first such index, or the last with ``right=True``/``side='right'``). A 1-D sequence
+    serves every value; an N-D one is searched row by row against the matching rows of input."""
+    seq = _t(sorted_sequence)
+    scalar = not isinstance(input, Tensor)
+    vals = _as_tensor(input, seq) if not scalar else Tensor._make(np.asarray(input), False)
+    side = side or ("right" if right else "left")
+    s = backend.to_numpy(seq.data)
+    v = backend.to_numpy(vals.data)
+    if sorter is not None:
+        s = np.take_along_axis(s, backend.to_numpy(_t(sorter).data), -1)
+    if s.ndim == 1:
+        out = np.searchsorted(s, v, side=side)
+    else:
+        if s.shape[:-1] != v.shape[:-1]:
+            raise RuntimeError(f"searchsorted: the leading dims of sorted_sequence "
+                               f"{tuple(s.shape)} and input {tuple(v.shape)} must match")
+        rows_s = s.reshape(-1, s.shape[-1])
+        rows_v = v.reshape(-1, v.shape[-1])
+        out = np.stack([np.searchsorted(a, b, side=side) for a, b in zip(rows_s, rows_v)])
+        out = out.reshape(v.shape)
+    out = np.asarray(out, dtype=np.int32 if out_int32 else np.int64)
+    return Tensor._make(backend.to_device(out, seq.device), False)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value for sorted 1-D ``boundaries``: i with
+    boundaries[i - 1] < x <= boundaries[i] (``right=True``: boundaries[i - 1] <= x < boundaries[i])."""
+    b = _t(boundaries)
+    if b.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries must be 1-D, got shape {tuple(b.shape)}")
+    return searchsorted(b, input, out_int32=out_int32, right=right)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """(hist, bin_edges): counts (or summed weights, or a density) in ``bins`` equal bins over
+    ``range`` (the data's range by default), or over the given edges when ``bins`` is a tensor."""
+    a = backend.to_numpy(input.data).reshape(-1)
+    b = backend.to_numpy(bins.data) if isinstance(bins, Tensor) else bins
+    w = None if weight is None else backend.to_numpy(_t(weight).data).reshape(-1)
+    h, edges = np.histogram(a, bins=b, range=range, weights=w, density=density)
+    dt = input.dtype
+    return RT.histogram(Tensor._make(h.astype(dt), False), Tensor._make(edges.astype(dt), False))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """A bool tensor: is each element of ``elements`` among ``test_elements``?"""
+    e = elements.data if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements.data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    xp = backend.array_module(e)
+    return Tensor._make(xp.isin(e, t, assume_unique=assume_unique, invert=invert), False)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoid rule along ``dim``: sum of (y[i] + y[i + 1]) / 2 * (x[i + 1] - x[i])
+    (spacing ``dx``, default 1, when ``x`` is not given)."""
+    n = y.shape[dim]
+    if n == 0:
+        return y.sum(dim) * 0
+    a, b = y.narrow(dim, 0, n - 1), y.narrow(dim, 1, n - 1)
+    if x is None:
+        return ((a + b) * (0.5 * (1 if dx is None else dx))).sum(dim)
+    xs = _as_tensor(x, y)
+    d = xs.diff(dim=dim if xs.ndim == y.ndim else -1)
+    return ((a + b) * 0.5 * d).sum(dim)
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid rule along ``dim`` (one element shorter than y)."""
+    n = y.shape[dim]
+    a, b = y.narrow(dim, 0, max(n - 1, 0)), y.narrow(dim, 1, max(n - 1, 0))
+    if x is None:
+        return ((a + b) * (0.5 * (1 if dx is None else dx))).cumsum(dim)
+    xs = _as_tensor(x, y)
+    d = xs.diff(dim=dim if xs.ndim == y.ndim else -1)
+    return ((a + b) * 0.5 * d).cumsum(dim)
+
+
+__all__ = ["bucketize", "cdist", "corrcoef", "cov", "cumulative_trapezoid", "histogram", "isin",
+           "pdist", "searchsorted", "std_mean", "trapezoid", "trapz", "var_mean"]

@@ -1,0 +1,11 @@
+"""``glassnet.utils.data.dataset``: the dataset classes (PyTorch's module path)."""
+
+from glassnet.utils.data import (  # noqa: F401
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
