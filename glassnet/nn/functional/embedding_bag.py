@@ -121,6 +121,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
 
     ``per_sample_weights`` (input's shape) scale each entry, with ``mode='sum'`` only.
     ``max_norm`` renormalises the looked-up rows in place first, as ``embedding`` does.
+    ``scale_grad_by_freq`` divides each row's gradient by how often its index occurs in
+    ``input`` (the documented rule; PyTorch 2.13's CPU kernel miscounts some rows, issue
+    pytorch#190063). With ``include_last_offset`` the last offset should be ``len(input)``.
 
     Shape:
         - input: (B, L) with offsets None, or (M,) with offsets (B,) ((B + 1,) with
