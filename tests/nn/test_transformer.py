@@ -21,7 +21,11 @@ import glassnet as gn
 import glassnet.nn as nn
 import glassnet.nn.functional as F
 
-warnings.filterwarnings("ignore", message="enable_nested_tensor is True")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:enable_nested_tensor is True"),
+    pytest.mark.filterwarnings("ignore:Support for mismatched"),
+    pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors"),
+]
 
 
 def _to(x, lib, dtype, grad=False):
