@@ -40,7 +40,7 @@ def test_affine_grid_3d_and_gradcheck(align_corners, rng):
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
 @pytest.mark.parametrize("padding_mode", PADDING)
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_grid_sample_parity(dtype, mode, padding_mode, align_corners, rng):
@@ -61,12 +61,14 @@ def test_grid_sample_gradcheck(padding_mode, align_corners, rng):
               [x, grid])
     gradcheck(lambda a: F.grid_sample(a, gn.tensor(grid), "nearest", padding_mode,
                                       align_corners), [x])
+    gradcheck(lambda a, g: F.grid_sample(a, g, "bicubic", padding_mode, align_corners),
+              [x, grid])
 
 
 def test_grid_sample_far_outside_and_size_one(rng):
     x = rng.standard_normal((1, 2, 1, 3))
     grid = np.array([[[[5.0, 0.2], [-7.5, 3.0], [0.3, -0.2], [1e20, 0.0]]]])
-    for mode in ("bilinear", "nearest"):
+    for mode in ("bilinear", "nearest", "bicubic"):
         for padding_mode in PADDING:
             for align in (False, True):
                 check_parity(lambda a, g: F.grid_sample(a, g, mode, padding_mode, align),

@@ -10,7 +10,8 @@ pixels, i = ((x + 1) W - 1) / 2, which makes the mapping independent of the reso
 (1 - a)(1 - b), a (1 - b), (1 - a) b, a b (a, b the fractional parts), so it is differentiable
 in the image *and* in the positions (the weights are linear in i and j): that is what lets a
 spatial transformer (Jaderberg et al. 2015) learn where to look. 'nearest' rounds to the
-nearest pixel (half to even, as PyTorch) and passes no gradient to the grid. Positions outside
+nearest pixel (half to even, as PyTorch) and passes no gradient to the grid; 'bicubic' mixes
+the 4 x 4 neighbours with Keys' cubic convolution weights (a = -0.75). Positions outside
 the image read zeros (``padding_mode='zeros'``), the nearest border pixel ('border'), or the
 image mirrored at its borders ('reflection'). Kernels follow PyTorch's grid sampler.
 """
@@ -104,33 +105,46 @@ def affine_grid(theta, size, align_corners=None):
 
 
 # ----------------------------------------------------------------------------- grid_sample
-def _source_index(xp, coord, size, padding_mode, align_corners):
-    """Pixel coordinate of a normalised one, after the padding rule, and d(index)/d(coord)."""
+def _padded(xp, ix, d, size, padding_mode, align_corners):
+    """Apply the padding rule to pixel coordinates ``ix`` (d: their derivative so far)."""
+    t = ix.dtype.type
+    if padding_mode == "reflection":
+        lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        if lo == hi:
+            return xp.zeros_like(ix), xp.zeros_like(d)
+        mn, span = t(lo / 2), t((hi - lo) / 2)
+        v = ix - mn
+        sgn = xp.where(v < 0, t(-1), t(1))
+        v = xp.abs(v)
+        extra = xp.fmod(v, span)
+        even = (xp.floor(v / span) % 2) == 0
+        ix = xp.where(even, extra + mn, span - extra + mn)
+        d = d * xp.where(even, sgn, -sgn)
+    if padding_mode in ("border", "reflection"):
+        inside = (ix > 0) & (ix < t(size - 1))  # the borders themselves pass no gradient
+        ix = xp.clip(ix, t(0), t(size - 1))
+        d = xp.where(inside, d, t(0))
+    return ix, d
+
+
+def _source_index(xp, coord, size, padding_mode, align_corners, pad=True):
+    """Pixel coordinate of a normalised one, after the padding rule (bicubic pads each tap
+    instead), and d(index)/d(coord)."""
     t = coord.dtype.type
     mult = t((size - 1) / 2) if align_corners else t(size / 2)
     ix = (coord + 1) * mult if align_corners else (coord + 1) * mult - t(0.5)
     d = xp.full(coord.shape, mult, dtype=coord.dtype)
-    if padding_mode == "reflection":
-        lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
-        if lo == hi:
-            ix, d = xp.zeros_like(ix), xp.zeros_like(d)
-        else:
-            mn, span = t(lo / 2), t((hi - lo) / 2)
-            v = ix - mn
-            sgn = xp.where(v < 0, t(-1), t(1))
-            v = xp.abs(v)
-            extra = xp.fmod(v, span)
-            flips = xp.floor(v / span)
-            even = (flips % 2) == 0
-            ix = xp.where(even, extra + mn, span - extra + mn)
-            d = d * xp.where(even, sgn, -sgn)
-    if padding_mode in ("border", "reflection"):
-        inside = (ix > 0) & (ix < t(size - 1))
-        ix = xp.clip(ix, t(0), t(size - 1))
-        d = xp.where(inside, d, t(0))
-    # PyTorch maps NaN / huge coordinates to -100 (outside: they read zeros)
+    if not pad:
+        return ix, d
+    ix, d = _padded(xp, ix, d, size, padding_mode, align_corners)
+    return _downgrade(xp, ix), d
+
+
+def _downgrade(xp, ix):
+    """PyTorch maps NaN and huge coordinates to -100 (outside: they read zeros)."""
+    t = ix.dtype.type
     bad = ~xp.isfinite(ix) | (ix > t(2 ** 31 - 1)) | (ix < t(-(2 ** 31)))
-    return xp.where(bad, t(-100), ix), d
+    return xp.where(bad, t(-100), ix)
 
 
 class GridSample2d(Function):
@@ -138,12 +152,13 @@ class GridSample2d(Function):
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
         xp = array_module(x)
         n, c, h, w = x.shape
-        ix, dx = _source_index(xp, grid[..., 0], w, padding_mode, align_corners)
-        iy, dy = _source_index(xp, grid[..., 1], h, padding_mode, align_corners)
+        pad = mode != "bicubic"
+        ix, dx = _source_index(xp, grid[..., 0], w, padding_mode, align_corners, pad)
+        iy, dy = _source_index(xp, grid[..., 1], h, padding_mode, align_corners, pad)
         ctx.save_for_backward(x, ix, iy, dx, dy)
-        ctx.mode = mode
+        ctx.opts = (mode, padding_mode, align_corners)
         flat = x.reshape(n, c, h * w)
-        taps = _taps(xp, mode, ix, iy, h, w)
+        taps = _taps(xp, ix, iy, h, w, *ctx.opts)
         out = None
         for idx, wt, ok, _ in taps:
             v = xp.take_along_axis(flat, xp.where(ok, idx, 0).reshape(n, 1, -1), axis=2)
@@ -162,7 +177,7 @@ class GridSample2d(Function):
         gix = xp.zeros(ix.shape, dtype=g.dtype)
         giy = xp.zeros(iy.shape, dtype=g.dtype)
         gflat = g.reshape(n, c, -1)
-        for idx, wt, ok, (wdx, wdy) in _taps(xp, ctx.mode, ix, iy, h, w):
+        for idx, wt, ok, (wdx, wdy) in _taps(xp, ix, iy, h, w, *ctx.opts):
             safe = xp.where(ok, idx, 0).reshape(n, 1, -1)
             if need_x:
                 contrib = gflat * (wt * ok).reshape(n, 1, -1)
@@ -182,23 +197,51 @@ class GridSample2d(Function):
         return (gx.reshape(x.shape) if need_x else None), ggrid, None, None, None
 
 
-def _taps(xp, mode, ix, iy, h, w):
+def _cubic(t, a=-0.75):
+    """Keys' cubic convolution weights of the 4 taps at offsets -1, 0, 1, 2 for a fractional
+    position t, and their derivatives in t (PyTorch's formulas, a = -0.75)."""
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    w = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    x0, x1, x2, x3 = -1 - t, -t, 1 - t, 2 - t
+    dw = [-((-3 * a * x0 - 10 * a) * x0 - 8 * a), -((-3 * (a + 2) * x1 - 2 * (a + 3)) * x1),
+          -((3 * (a + 2) * x2 - 2 * (a + 3)) * x2), -((3 * a * x3 - 10 * a) * x3 + 8 * a)]
+    return w, dw
+
+
+def _taps(xp, ix, iy, h, w, mode, padding_mode, align_corners):
     """[(flat index, weight, in-bounds mask, (d weight / d ix, d weight / d iy))] per tap."""
-    if mode == "nearest":
-        jx, jy = xp.rint(ix), xp.rint(iy)
-        ok = (jx >= 0) & (jx <= w - 1) & (jy >= 0) & (jy <= h - 1)
-        idx = (xp.clip(jy, 0, h - 1).astype(np.int64) * w + xp.clip(jx, 0, w - 1)
-               .astype(np.int64))
+    def tap(cx, cy):
+        ok = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
+        flat = xp.clip(cy, 0, h - 1).astype(np.int64) * w + xp.clip(cx, 0, w - 1).astype(np.int64)
+        return flat, ok
+
+    if mode == "nearest":  # round half to even, as PyTorch
+        idx, ok = tap(xp.rint(ix), xp.rint(iy))
         return [(idx, xp.ones_like(ix), ok, (None, None))]
     x0, y0 = xp.floor(ix), xp.floor(iy)
-    x1, y1 = x0 + 1, y0 + 1
     ax, ay = ix - x0, iy - y0  # fractional parts
-    bx, by = 1 - ax, 1 - ay
     out = []
-    for cx, cy, wt, wdx, wdy in ((x0, y0, bx * by, -by, -bx), (x1, y0, ax * by, by, -ax),
-                                 (x0, y1, bx * ay, -ay, bx), (x1, y1, ax * ay, ay, ax)):
-        ok = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-        idx = xp.clip(cy, 0, h - 1).astype(np.int64) * w + xp.clip(cx, 0, w - 1).astype(np.int64)
+    if mode == "bicubic":  # 4 x 4 taps, each tap position padded on its own
+        wx, dwx = _cubic(ax)
+        wy, dwy = _cubic(ay)
+        for j in range(4):
+            cy = _downgrade(xp, _padded(xp, y0 + (j - 1), ay, h, padding_mode,
+                                        align_corners)[0])
+            for i in range(4):
+                cx = _downgrade(xp, _padded(xp, x0 + (i - 1), ax, w, padding_mode,
+                                            align_corners)[0])
+                idx, ok = tap(cx, cy)
+                out.append((idx, wx[i] * wy[j], ok, (dwx[i] * wy[j], wx[i] * dwy[j])))
+        return out
+    bx, by = 1 - ax, 1 - ay
+    for cx, cy, wt, wdx, wdy in ((x0, y0, bx * by, -by, -bx), (x0 + 1, y0, ax * by, by, -ax),
+                                 (x0, y0 + 1, bx * ay, -ay, bx), (x0 + 1, y0 + 1, ax * ay, ay, ax)):
+        idx, ok = tap(cx, cy)
         out.append((idx, wt, ok, (wdx, wdy)))
     return out
 
@@ -207,8 +250,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     """Sample ``input`` at the normalised positions of ``grid`` (see the module docstring):
     out[n, :, h, w] = input[n, :, y, x] interpolated at (x, y) = grid[n, h, w].
 
-    ``mode``: 'bilinear' or 'nearest'; ``padding_mode``: 'zeros', 'border' or 'reflection'.
-    Differentiable in ``input`` and (bilinear) in ``grid``.
+    ``mode``: 'bilinear', 'nearest' or 'bicubic'; ``padding_mode``: 'zeros', 'border' or
+    'reflection'. Differentiable in ``input`` and (bilinear, bicubic) in ``grid``.
 
     Shape: input (N, C, H_in, W_in), grid (N, H_out, W_out, 2) -> (N, C, H_out, W_out).
     """
@@ -224,9 +267,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     for name, t in (("input", input), ("grid", grid)):
         if not isinstance(t, Tensor):
             raise TypeError(f"grid_sample: {name} must be a Tensor, got {type(t).__name__}")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode 'bicubic' is not supported yet; use "
-                                  "'bilinear' or 'nearest'")
     if input.ndim != 4:
         raise NotImplementedError(f"grid_sample: only 4-D input (N, C, H, W) is supported, got "
                                   f"shape {tuple(input.shape)}")
