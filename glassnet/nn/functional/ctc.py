@@ -55,7 +55,11 @@ class CTC(Function):
     @staticmethod
     def forward(ctx, lp, targets, in_len, tg_len, blank, zero_infinity):
         xp = array_module(lp)
-        t_max, n, c = lp.shape
+        ctx.dtype = lp.dtype
+        # The recursions run in float64: the gradient subtracts two numbers close to 1 whose
+        # logs are sums of terms as large as the loss itself.
+        lp = lp.astype(np.float64, copy=False)
+        t_max, n = lp.shape[:2]
         s_max = targets.shape[1]
         ninf = lp.dtype.type(-np.inf)
         states = 2 * s_max + 1
@@ -84,12 +88,12 @@ class CTC(Function):
         e2 = xp.where(tg_len > 0, end[xp.arange(n), xp.clip(2 * tg_len - 1, 0, None)], ninf)
         nll = -_lse3(xp, e1, e2, xp.full_like(e1, ninf))
         empty = in_len == 0
-        nll = xp.where(empty, xp.where(tg_len == 0, 0, np.inf), nll).astype(lp.dtype)
+        nll = xp.where(empty, xp.where(tg_len == 0, 0, np.inf), nll)
         ctx.save_for_backward(lp, alpha, emit, ext, skip, nll)
         ctx.in_len, ctx.tg_len, ctx.zero_infinity = in_len, tg_len, zero_infinity
         if zero_infinity:
-            return xp.where(xp.isinf(nll), lp.dtype.type(0), nll)
-        return nll
+            nll = xp.where(xp.isinf(nll), 0.0, nll)
+        return nll.astype(ctx.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -129,12 +133,12 @@ class CTC(Function):
             lcab = xp.log(summed) + m
         with np.errstate(over="ignore", invalid="ignore"):
             grad = xp.exp(lp) - xp.exp(lcab + nll[None, :, None] - lp)
-        grad *= g.reshape(1, n, 1)
+        grad *= g.reshape(1, n, 1).astype(np.float64)
         valid_t = xp.arange(t_max)[:, None] < in_len[None, :]
         grad = xp.where(valid_t[:, :, None], grad, lp.dtype.type(0))
         if ctx.zero_infinity:
             grad = xp.where(xp.isinf(nll)[None, :, None], lp.dtype.type(0), grad)
-        return grad.astype(lp.dtype, copy=False), None, None, None, None, None
+        return grad.astype(ctx.dtype), None, None, None, None, None
 
 
 def _lengths(op, name, v, n):
