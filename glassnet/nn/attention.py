@@ -15,6 +15,7 @@ Linear's.
 
 from __future__ import annotations
 
+from ..autograd import is_grad_enabled
 from . import functional as F
 from . import init
 from .functional.attention import _canonical_mask, _none_or_dtype
@@ -102,6 +103,30 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
+        plain = self._fused_inference(query, key, value, attn_mask, key_padding_mask)
+        return self._attention(query, key, value, key_padding_mask, need_weights, attn_mask,
+                               average_attn_weights, is_causal, plain)
+
+    def _fused_inference(self, query, key, value, attn_mask, key_padding_mask):
+        """Whether PyTorch runs this call on its fused inference kernel (evaluation, no
+        gradient, batch_first self-attention, ...). The numbers are the same but for one case:
+        a query whose every key is masked gives NaN there (a plain softmax) instead of zeros."""
+        if any(m is not None and m.dtype.kind == "f" for m in (attn_mask, key_padding_mask)):
+            return False
+        if query.ndim != 3 or query is not key or key is not value or self.training:
+            return False
+        if not self.batch_first or self.num_heads % 2 or not self._qkv_same_embed_dim:
+            return False
+        if self.in_proj_bias is None or self.bias_k is not None or self.add_zero_attn:
+            return False
+        if query.dtype != self.in_proj_weight.dtype:
+            return False
+        tensors = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight,
+                   self.out_proj.bias)
+        return not (is_grad_enabled() and any(t.requires_grad for t in tensors))
+
+    def _attention(self, query, key, value, key_padding_mask, need_weights, attn_mask,
+                   average_attn_weights, is_causal, plain_softmax=False):
         is_batched = query.ndim == 3
         key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
                                            _none_or_dtype(attn_mask), "attn_mask", query.dtype)
@@ -117,17 +142,19 @@ class MultiheadAttention(Module):
             else:
                 query, key, value = (x.transpose(1, 0) for x in (query, key, value))
         separate = not self._qkv_same_embed_dim
+        # the need_weights path is the one with a plain softmax
         out, weights = F.multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
             self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
             self.out_proj.weight, self.out_proj.bias, training=self.training,
-            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
-            use_separate_proj_weight=separate, q_proj_weight=self.q_proj_weight,
-            k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
-            average_attn_weights=average_attn_weights, is_causal=is_causal)
+            key_padding_mask=key_padding_mask, need_weights=need_weights or plain_softmax,
+            attn_mask=attn_mask, use_separate_proj_weight=separate,
+            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight,
+            v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
+            is_causal=is_causal)
         if self.batch_first and is_batched:
             out = out.transpose(1, 0)
-        return out, weights
+        return out, weights if need_weights else None
 
     def merge_masks(self, attn_mask, key_padding_mask, query):
         """Combine an (L, L) or (N * heads, L, L) float ``attn_mask`` and an (N, L) float

@@ -140,18 +140,42 @@ class TransformerEncoderLayer(Module):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(src_mask), "src_mask", src.dtype)
         src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype, False)
+        plain = self._fused_inference(src)
         x = src
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal,
+                                   plain)
             x = x + self._ff_block(self.norm2(x))
         else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal,
+                                              plain))
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
+    def _fused_inference(self, src):
+        """Whether PyTorch runs this layer as one fused inference kernel; its only numerical
+        difference is a plain softmax: NaN, not zeros, for a query with every key masked."""
+        sa = self.self_attn
+        if src.ndim != 3 or self.training or not sa.batch_first or sa.in_proj_bias is None:
+            return False
+        if not sa._qkv_same_embed_dim or not self.activation_relu_or_gelu:
+            return False
+        if self.norm1.eps != self.norm2.eps or sa.num_heads % 2:
+            return False
+        if any(m._forward_hooks or m._forward_pre_hooks for m in self.modules()):
+            return False
+        from ..autograd import is_grad_enabled
+
+        return not (is_grad_enabled() and (src.requires_grad or any(
+            p.requires_grad for p in self.parameters())))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False, plain=False):
+        if plain:  # no hooks anywhere in this layer: the call can skip Module.__call__
+            x = self.self_attn._attention(x, x, x, key_padding_mask, False, attn_mask, True,
+                                          is_causal, plain_softmax=True)[0]
+        else:
+            x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                               need_weights=False, is_causal=is_causal)[0]
         return self.dropout1(x)
 
     def _ff_block(self, x):
@@ -245,7 +269,8 @@ class TransformerEncoder(Module):
             self.use_nested_tensor = False
 
     def _zero_padding(self, src, mask, kpm):
-        """The keep-mask (N, S, 1) where PyTorch's nested fast path would run, else None."""
+        """The padding (N, S, 1), True where padded, when PyTorch's nested fast path would run
+        (and zero those outputs), else None."""
         first = self.layers[0]
         if (not self.use_nested_tensor or first.training or src.ndim != 3 or kpm is None
                 or mask is not None):
@@ -260,21 +285,21 @@ class TransformerEncoder(Module):
         if is_grad_enabled() and (src.requires_grad or any(
                 p.requires_grad for p in first.parameters())):
             return None
-        return Tensor._make(keep[..., None].astype(src.dtype), False)
+        return Tensor._make(~keep[..., None], False)
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(mask), "mask", src.dtype)
         mask = _canonical_mask(mask, "mask", None, "", src.dtype, False)
-        keep = self._zero_padding(src, mask, src_key_padding_mask)
+        padded = self._zero_padding(src, mask, src_key_padding_mask)
         batch_first = self.layers[0].self_attn.batch_first
         is_causal = _detect_is_causal_mask(mask, is_causal, _get_seq_len(src, batch_first))
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
-        if keep is not None:
-            output = output * keep
+        if padded is not None:  # (where, not a product: a fully padded sequence may be NaN)
+            output = output.masked_fill(padded, 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output

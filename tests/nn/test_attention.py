@@ -213,10 +213,10 @@ def test_mha_unbatched_and_causal_hint(rng):
         m(gn.tensor(x), gn.tensor(x), gn.tensor(x), is_causal=True)
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered")
 def test_mha_fully_masked_row_matches_torch(rng):
     """A sample whose keys are all padding: NaN with need_weights (plain softmax), zeros
-    without (scaled_dot_product_attention's safe softmax) - PyTorch's two behaviours."""
+    without (scaled_dot_product_attention's safe softmax), and NaN again where PyTorch runs its
+    fused inference kernel (eval, no grad, batch_first self-attention) - PyTorch's behaviours."""
     x = rng.standard_normal((3, 2, 4))
     kpm = np.array([[True] * 3, [False] * 3])
     for nw in (True, False):
@@ -225,6 +225,20 @@ def test_mha_fully_masked_row_matches_torch(rng):
         to = tm(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(kpm), need_weights=nw)[0]
         go = gm(*[gn.tensor(x)] * 3, key_padding_mask=gn.tensor(kpm), need_weights=nw)[0]
         assert_close(go, to, 1e-7, 1e-7)
+    xb = x.transpose(1, 0, 2).astype(np.float32)
+    for train, nw in ((False, False), (False, True), (True, False)):
+        tm, gm = tnn.MultiheadAttention(4, 2, batch_first=True), \
+            nn.MultiheadAttention(4, 2, batch_first=True)
+        copy_state(tm, gm)
+        tm.train(train)
+        gm.train(train)
+        with torch.no_grad():
+            to, tw = tm(*[torch.tensor(xb)] * 3, key_padding_mask=torch.tensor(kpm),
+                        need_weights=nw)
+        with gn.no_grad():
+            go, gw = gm(*[gn.tensor(xb)] * 3, key_padding_mask=gn.tensor(kpm), need_weights=nw)
+        assert_close(go, to)
+        assert (gw is None) == (tw is None)
 
 
 def test_mha_layout_init_and_dropout():

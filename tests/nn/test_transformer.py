@@ -185,6 +185,32 @@ def test_nested_fast_path_zeros_padding(rng):
     layer_parity(te, ge, [x.astype(np.float64)], {"src_key_padding_mask": kpm})
 
 
+def test_fused_inference_fully_padded_sequence(rng):
+    """A sequence that is all padding: PyTorch's fused inference layer gives NaN (a plain
+    softmax), its nested-tensor encoder zeros, and with gradients the safe softmax's zeros
+    pass through the layer; glassnet follows each."""
+    E = 8
+    tl = tnn.TransformerEncoderLayer(E, 2, 16, batch_first=True)
+    gl = nn.TransformerEncoderLayer(E, 2, 16, batch_first=True)
+    te = tnn.TransformerEncoder(tnn.TransformerEncoderLayer(E, 2, 16, batch_first=True), 1)
+    ge = nn.TransformerEncoder(nn.TransformerEncoderLayer(E, 2, 16, batch_first=True), 1)
+    for t, g in ((tl, gl), (te, ge)):
+        copy_state(t, g)
+        t.eval()
+        g.eval()
+    x = rng.standard_normal((2, 4, E)).astype(np.float32)
+    kpm = np.array([[False] * 4, [True] * 4])
+    for t, g, kw in ((tl, gl, "src_key_padding_mask"), (te, ge, "src_key_padding_mask")):
+        with torch.no_grad():
+            to = t(torch.tensor(x), **{kw: torch.tensor(kpm)})
+        with gn.no_grad():
+            go = g(gn.tensor(x), **{kw: gn.tensor(kpm)})
+        assert_close(go, to)
+    with gn.no_grad():
+        assert np.isnan(gl(gn.tensor(x), src_key_padding_mask=gn.tensor(kpm)).numpy()[1]).all()
+    layer_parity(tl, gl, [x.astype(np.float64)], {"src_key_padding_mask": kpm})
+
+
 def test_layout_masks_and_init():
     t, g = tnn.Transformer(8, 2, 2, 1, 16), nn.Transformer(8, 2, 2, 1, 16)
     assert list(g.state_dict()) == list(t.state_dict())

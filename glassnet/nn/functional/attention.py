@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from ... import backend
 from ...tensor import Tensor
 from .dropout import dropout as _dropout
@@ -344,7 +346,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         w = q_scaled @ k.transpose(-2, -1)
         if attn_mask is not None:
             w = attn_mask + w
-        w = softmax(w, -1)
+        with np.errstate(invalid="ignore"):  # a row with every key masked is NaN, silently
+            w = softmax(w, -1)
         if dropout_p > 0.0:
             w = _dropout(w, dropout_p, True)
         out = (w @ v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
