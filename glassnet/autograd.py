@@ -1,19 +1,19 @@
 """Reverse-mode automatic differentiation: Function, the backward engine, grad modes, anomaly mode.
 
 Backpropagation is the chain rule applied over a directed acyclic graph. Every primitive op is a
-``Function`` with a ``forward`` on raw arrays that computes the output and a ``backward`` that maps
-the gradient of the loss with respect to the output (``grad``) to the gradients with respect to
-each input (the vector-Jacobian product). When a tensor feeds several ops, the gradient it receives
-is the *sum* over all paths, which the engine does by accumulating before it calls ``backward``.
+``Function`` with a ``forward`` that computes the output and a ``backward`` that maps the gradient
+of the loss with respect to the output (``grad``) to the gradients with respect to each input (the
+vector-Jacobian product). When a tensor feeds several ops, the gradient it receives is the *sum*
+over all paths, which the engine does by accumulating before it calls ``backward``.
 
-Writing your own op::
+Writing your own op, exactly as for ``torch.autograd.Function``::
 
     import glassnet as gn
     from glassnet.autograd import Function
 
     class Cube(Function):
         @staticmethod
-        def forward(ctx, x):              # x is a raw array (numpy or cupy)
+        def forward(ctx, x):              # x: the Tensor passed to apply (run under no_grad)
             ctx.save_for_backward(x)
             return x ** 3
 
@@ -26,7 +26,14 @@ Writing your own op::
 
 ``ctx.needs_input_grad`` tells ``backward`` which inputs need a gradient, so it can skip the rest.
 Non-tensor arguments (ints, tuples, strings) pass through to ``forward`` unchanged and get
-``None`` as their gradient.
+``None`` as their gradient. glassnet's built-in ops are Functions too, but on raw arrays (numpy
+or cupy) for speed: a subclass defined inside the ``glassnet`` package sees arrays, one defined
+anywhere else sees Tensors (glassnet/_custom_function.py); ``tensor_io = False`` on a class
+asks for arrays explicitly.
+
+``torch.autograd.gradcheck`` is here as ``gradcheck`` (glassnet/_gradcheck.py). Higher-order
+gradients (``create_graph=True``) are not supported: backward formulas run on raw arrays,
+outside the graph.
 """
 
 from __future__ import annotations
@@ -167,9 +174,23 @@ class Context:
     _retain = None  # {output_nr: weakref(tensor)} for retain_grad()
     _stack = None
     _out_meta = None  # [(shape, dtype)] per output, to build zero gradients
+    _tensor_io = False  # a Function whose forward/backward see Tensors (see Function)
+    _materialize = True
+    _non_diff = None
 
     def save_for_backward(self, *arrays) -> None:
         self._saved = arrays
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """Outputs of ``forward`` (Tensors it returns) that get no gradient, as in PyTorch."""
+        self._non_diff = {id(o) for o in outputs}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """False: ``backward`` receives None, not zeros, for outputs that got no gradient."""
+        self._materialize = bool(value)
+
+    def mark_dirty(self, *tensors) -> None:
+        """Accepted for PyTorch compatibility: inputs modified in place by ``forward``."""
 
     @property
     def needs_input_grad(self):
@@ -200,11 +221,32 @@ class Context:
 
 
 class Function:
-    """Base class of every differentiable op (see the module docstring for an example)."""
+    """Base class of every differentiable op (see the module docstring for an example).
+
+    glassnet's own ops (every subclass defined inside the ``glassnet`` package) work on raw
+    arrays. A subclass defined anywhere else follows PyTorch's convention, so that code written
+    for ``torch.autograd.Function`` runs unchanged: ``forward`` runs under ``no_grad`` and sees
+    the Tensors it was given, ``backward`` gets and returns Tensors, ``ctx.saved_tensors`` gives
+    back what was saved. Either kind may be chosen explicitly with the class attribute
+    ``tensor_io = True`` / ``False``. PyTorch's newer style, a ``forward(*args)`` without ``ctx``
+    plus ``setup_context(ctx, inputs, output)``, works too.
+    """
 
     # True when backward returns a newly allocated array for every input (never the incoming
     # gradient, a saved array or one array twice): a leaf then keeps it as .grad without a copy.
     fresh_grads = False
+    tensor_io = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "tensor_io" not in cls.__dict__:
+            mod = cls.__dict__.get("__module__") or ""
+            cls.tensor_io = not (mod == "glassnet" or mod.startswith("glassnet."))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """New-style Functions save what backward needs here, from ``inputs`` and ``output``."""
+        raise NotImplementedError
 
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
@@ -218,6 +260,8 @@ class Function:
     def apply(cls, *args, **kwargs):
         # This is the hot path of every op: one pass over the arguments, no per-call lists
         # beyond the edges, and Tensors built without going through __init__.
+        if cls.tensor_io:
+            return _apply_tensor_io(cls, args, kwargs)
         Tensor = _Tensor
         record = _grad_mode.enabled
         arrays = []
@@ -385,7 +429,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None, _captu
             _capture.node(node, grads_out)
         edges = node.next_edges
         if has_grad:
-            if n_out > 1:
+            if n_out > 1 and not node._tensor_io:
                 xp = backend.array_module(*[g for g in grads_out if g is not None])
                 grads_out = [xp.zeros(s, d) if g is None else g
                              for g, (s, d) in zip(grads_out, node._out_meta)]
@@ -394,7 +438,10 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None, _captu
                     f"{node.name()}: trying to backward through the graph a second time (the "
                     "saved arrays were freed after the first backward). Pass retain_graph=True to "
                     "the first backward() if you need to backpropagate twice.")
-            grads_in = node.fn.backward(node, *grads_out)
+            if node._tensor_io:
+                grads_in = _backward_tensor_io(node, grads_out)
+            else:
+                grads_in = node.fn.backward(node, *grads_out)
             if grads_in.__class__ is not tuple:
                 grads_in = (grads_in,)
             if anomaly:
@@ -532,3 +579,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             res.append(Tensor._make(g, False))
     return tuple(res)
+
+
+from ._custom_function import apply_tensor_io as _apply_tensor_io  # noqa: E402
+from ._custom_function import backward_tensor_io as _backward_tensor_io  # noqa: E402
+from ._gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401

@@ -69,35 +69,66 @@ def convert_batch(batch, as_numpy=False):
     return _convert_array(batch, as_numpy)
 
 
+def _convert(sample):
+    """PyTorch's ``default_convert``: NumPy arrays (in tuples, lists, dicts) become Tensors;
+    Tensors, numbers and strings stay as they are."""
+    if isinstance(sample, np.ndarray) and sample.dtype.kind in "biufc":
+        from glassnet.tensor import Tensor
+
+        return Tensor._make(sample, False)
+    if isinstance(sample, Mapping):
+        return {k: _convert(v) for k, v in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*(_convert(v) for v in sample))
+    if isinstance(sample, (tuple, list)):
+        return type(sample)(_convert(v) for v in sample)
+    return sample
+
+
 def _stack(samples):
     return np.stack([_raw(s) for s in samples])
+
+
+def _exact(a, as_numpy):
+    """A collated array as a Tensor of the same dtype (PyTorch's default_collate keeps it)."""
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"default_collate: cannot make a batch of dtype {a.dtype} "
+                        f"(shape {a.shape})")
+    if as_numpy:
+        return a
+    from glassnet.tensor import Tensor
+
+    return Tensor._make(a, False)
 
 
 def default_collate(batch, as_numpy=False):
     """Stack a list of samples into a batch (PyTorch's ``default_collate``).
 
-    Arrays/Tensors are stacked along a new first axis; Python ints become an int64 Tensor,
-    Python floats a float32 one (NumPy scalars keep their dtype's kind by the same rule);
-    tuples and lists are collated position by position (returning a list), dicts key by
-    key; strings are returned as a list.
+    Arrays/Tensors are stacked along a new first axis, keeping their dtype (uint8 images stay
+    uint8); NumPy scalars keep theirs too; Python ints become an int64 Tensor, Python floats a
+    float64 one and bools a bool one, as in PyTorch. Tuples and lists are collated position by
+    position (returning a list), dicts key by key, namedtuples field by field; strings are
+    returned as a list.
     """
     if len(batch) == 0:
         raise ValueError("default_collate: expected a non-empty list of samples, got an empty one")
     elem = batch[0]
     if isinstance(elem, np.ndarray) or _is_tensor(elem):
-        return _convert_array(_stack(batch), as_numpy)
+        return _exact(_stack(batch), as_numpy)
     if isinstance(elem, np.generic):
-        return _convert_array(np.array(batch, dtype=elem.dtype), as_numpy)
+        return _exact(np.array(batch, dtype=elem.dtype), as_numpy)
     if isinstance(elem, bool):
-        return _convert_array(np.array(batch, dtype=bool), as_numpy)
+        return _exact(np.array(batch, dtype=bool), as_numpy)
     if isinstance(elem, int):
-        return _convert_array(np.array(batch, dtype=np.int64), as_numpy)
+        return _exact(np.array(batch, dtype=np.int64), as_numpy)
     if isinstance(elem, float):
-        return _convert_array(np.array(batch, dtype=np.float32), as_numpy)
+        return _exact(np.array(batch, dtype=np.float64), as_numpy)
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, Mapping):
         return {k: default_collate([d[k] for d in batch], as_numpy) for k in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple
+        return type(elem)(*(default_collate(list(col), as_numpy) for col in zip(*batch)))
     if isinstance(elem, (tuple, list)):
         n = len(elem)
         if any(len(s) != n for s in batch):
@@ -264,16 +295,21 @@ class DataLoader:
             )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler is mutually exclusive with shuffle=True")
-        if batch_sampler is None and (
-            batch_size is None or int(batch_size) != batch_size or batch_size <= 0
+        if batch_sampler is None and batch_size is not None and (
+            int(batch_size) != batch_size or batch_size <= 0
         ):
             raise ValueError(
-                f"DataLoader: batch_size must be a positive integer, got {batch_size!r}"
+                f"DataLoader: batch_size must be a positive integer or None, got {batch_size!r}"
             )
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None (no batching) is mutually exclusive "
+                             "with drop_last")
         if int(prefetch) < 0:
             raise ValueError(f"DataLoader: prefetch must be >= 0, got {prefetch!r}")
         self.dataset = dataset
-        self.batch_size = None if batch_sampler is not None else int(batch_size)
+        self.batch_size = (None if batch_sampler is not None or batch_size is None
+                           else int(batch_size))
+        self._unbatched = batch_sampler is None and batch_size is None
         self.drop_last = bool(drop_last)
         self.generator = generator
         if sampler is None:
@@ -298,6 +334,9 @@ class DataLoader:
 
     # ------------------------------------------------------------------ batches
     def _make_batch(self, idx):
+        if self._unbatched:  # batch_size=None: one sample, its arrays turned into Tensors
+            sample = self.dataset[int(idx[0])]
+            return self.collate_fn(sample) if self.collate_fn is not None else _convert(sample)
         idx = np.asarray(idx, dtype=np.int64)
         if self._get_batch is not None:
             return convert_batch(self._get_batch(idx), self.as_numpy)
@@ -315,6 +354,8 @@ class DataLoader:
         else:
             idx = np.fromiter(iter(self.sampler), dtype=np.int64)
         idx = np.asarray(idx, dtype=np.int64)[skip_samples:]
+        if self._unbatched:
+            return [idx[i:i + 1] for i in range(len(idx))]
         return BatchSampler(self.sampler, self.batch_size, self.drop_last).batches(idx)
 
     def __iter__(self):
@@ -337,6 +378,8 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.sampler)
+        if self._unbatched:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     # ------------------------------------------------------------------ resuming

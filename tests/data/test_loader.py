@@ -84,7 +84,8 @@ def test_per_sample_path_and_default_collate():
     out = default_collate(
         [{"a": 1.5, "b": np.zeros(2, np.uint8)}, {"a": 2.5, "b": np.ones(2, np.uint8)}]
     )
-    assert arr(out["a"]).dtype == np.float32 and arr(out["b"]).dtype == np.int64
+    # PyTorch's rule: Python floats collate to float64, NumPy arrays keep their dtype
+    assert arr(out["a"]).dtype == np.float64 and arr(out["b"]).dtype == np.uint8
     assert default_collate([("s", 1), ("t", 2)])[0] == ["s", "t"]
     custom = DataLoader(make_ds(4), batch_size=2, collate_fn=lambda samples: len(samples))
     assert list(custom) == [2, 2]

@@ -355,7 +355,8 @@ class _Hardswish(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         xp = array_module(x)
-        d = xp.where(x < -3, 0, xp.where(x <= 3, x / 3 + 0.5, 1)).astype(g.dtype)
+        # PyTorch's one-sided derivatives at the kinks: 0 at x = -3, 1 at x = 3.
+        d = xp.where(x <= -3, 0, xp.where(x < 3, x / 3 + 0.5, 1)).astype(g.dtype)
         return g * d
 
 
@@ -369,7 +370,8 @@ def threshold(input, threshold, value, inplace=False):
 
 
 def prelu(input, weight):
-    """max(0, x) + a * min(0, x) with a learnable slope ``weight`` per channel (dim 1) or shared."""
+    """x where x > 0, else a * x, with a learnable slope ``a = weight`` per channel (dim 1) or
+    shared. At x = 0 the input gradient is a (PyTorch's choice), the slope's gradient x = 0."""
     _check(input, "prelu")
     a = weight
     if weight.numel() > 1:
@@ -377,7 +379,9 @@ def prelu(input, weight):
             raise RuntimeError(f"prelu: weight has {weight.numel()} parameters but input has "
                                f"{input.shape[1] if input.ndim > 1 else 1} channels (dim 1)")
         a = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
-    return relu(input) - a * relu(-input)
+    from ...tensor import where
+
+    return where(input > 0, input, a * input)
 
 
 def glu(input, dim=-1):

@@ -4,6 +4,12 @@ import json
 import numpy as np
 import torch
 
+
+def dtype_name(dt):
+    names = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64",
+             torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.bool: "bool"}
+    return names[dt]
+
 rng = np.random.default_rng(0)
 a_np = rng.standard_normal((3, 4)).astype(np.float32)
 a = torch.from_numpy(a_np)
@@ -17,8 +23,10 @@ r = torch.arange(0, 10, 2)
 ls = torch.linspace(0, 1, steps=5)
 e = torch.eye(3)
 f = torch.full((2, 2), 7.5)
-res["dtypes"] = [str(z.dtype), str(o.dtype), str(r.dtype), str(ls.dtype), str(a.dtype),
-                 str(torch.tensor([1, 2]).dtype), str(torch.tensor([True]).dtype)]
+res["dtypes"] = [dtype_name(t.dtype) for t in (z, o, r, ls, a, torch.tensor([1, 2]),
+                                                torch.tensor([True]), torch.tensor(2.5))]
+res["dtype_eq"] = [z.dtype == torch.float32, o.dtype == torch.long, r.dtype is torch.int64,
+                   a.is_floating_point(), o.is_floating_point()]
 res["shapes"] = [list(z.shape), list(o.size()), r.numel(), e.dim(), list(f.shape)]
 res["arange"] = r.tolist()
 res["linspace"] = ls.tolist()

@@ -41,13 +41,6 @@ h.remove()
 res["hook_seen"] = seen
 res["hook_replace"] = x3.grad.tolist()
 
-# torch.autograd.grad, higher order
-u = torch.tensor(2.0, requires_grad=True)
-f = u ** 3 + 2 * u
-(df,) = torch.autograd.grad(f, u, create_graph=True)
-(d2f,) = torch.autograd.grad(df, u)
-res["higher_order"] = [df.item(), d2f.item()]
-
 # gradient with respect to several inputs, non-scalar output with grad_outputs
 p = torch.tensor([1.0, 2.0], requires_grad=True)
 q = torch.tensor([3.0, -1.0], requires_grad=True)

@@ -6,6 +6,12 @@ import torch
 import torch.nn as nn
 
 
+def dtype_name(dt):
+    names = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64",
+             torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.bool: "bool"}
+    return names[dt]
+
+
 class Normalizer(nn.Module):
     def __init__(self, n):
         super().__init__()
@@ -80,5 +86,5 @@ m3.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()})
 m3.linear.load_state_dict({"weight": torch.ones(2, 3), "bias": torch.zeros(2)})
 m3.eval()
 res["m3_out"] = m3(x).tolist()
-res["buffer_dtype"] = [str(m3.count.dtype), str(m3.mean.dtype)]
+res["buffer_dtype"] = [dtype_name(m3.count.dtype), dtype_name(m3.mean.dtype)]
 print(json.dumps(res))

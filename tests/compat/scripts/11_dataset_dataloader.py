@@ -6,6 +6,12 @@ import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset, random_split
 
 
+def dtype_name(dt):
+    names = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64",
+             torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.bool: "bool"}
+    return names[dt]
+
+
 class ToyDataset(Dataset):
     def __init__(self, n):
         rng = np.random.default_rng(0)
@@ -32,7 +38,7 @@ for xb, yb in loader:
     shapes.append(list(xb.shape))
     label_sum += yb.sum().item()
     x_sum += xb.sum().item()
-    dtypes.add((str(xb.dtype), str(yb.dtype)))
+    dtypes.add((dtype_name(xb.dtype), dtype_name(yb.dtype)))
 res["shapes"] = shapes
 res["label_sum"] = label_sum
 res["x_sum"] = x_sum
@@ -67,7 +73,7 @@ class DictDataset(Dataset):
 
 batch = next(iter(DataLoader(DictDataset(), batch_size=5)))
 res["dict_batch"] = [sorted(batch), batch["x"].tolist(), batch["y"].tolist(), batch["w"].tolist(),
-                     str(batch["y"].dtype), str(batch["w"].dtype)]
+                     dtype_name(batch["y"].dtype), dtype_name(batch["w"].dtype)]
 
 # random_split keeps sizes
 gen = torch.Generator().manual_seed(42)

@@ -8,6 +8,12 @@ import torch
 import torch.nn as nn
 import torch.optim as optim
 
+
+def dtype_name(dt):
+    names = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64",
+             torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.bool: "bool"}
+    return names[dt]
+
 # compat: rtol=1e-3 atol=1e-5
 rng = np.random.default_rng(12)
 X = torch.from_numpy(rng.standard_normal((32, 5)).astype(np.float32))
@@ -85,5 +91,5 @@ with torch.no_grad():
 torch.save({"t": torch.arange(4), "lst": [torch.ones(2), 3], "s": "text"}, path)
 obj = torch.load(path)
 res["roundtrip"] = [obj["t"].tolist(), obj["lst"][0].tolist(), obj["lst"][1], obj["s"],
-                    str(obj["t"].dtype)]
+                    dtype_name(obj["t"].dtype)]
 print(json.dumps(res))

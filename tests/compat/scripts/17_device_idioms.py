@@ -5,6 +5,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+
+def dtype_name(dt):
+    names = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64",
+             torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.bool: "bool"}
+    return names[dt]
+
 torch.backends.cudnn.benchmark = True
 torch.backends.cudnn.deterministic = False
 torch.manual_seed(0)
@@ -30,17 +36,18 @@ res["loss"] = nn.CrossEntropyLoss()(out, y).item()
 
 # .to with dtype, .to(other_tensor), .cpu(), .double(), .type()
 d = x.to(torch.float64)
-res["to_dtype"] = [str(d.dtype), str(x.to(device, torch.float16).dtype),
-                   str(x.long().to(x).dtype), str(x.cpu().dtype), str(x.double().dtype),
-                   str(x.type(torch.int32).dtype)]
+res["to_dtype"] = [dtype_name(d.dtype), dtype_name(x.to(device, torch.float16).dtype),
+                   dtype_name(x.long().to(x).dtype), dtype_name(x.cpu().dtype),
+                   dtype_name(x.double().dtype), dtype_name(x.type(torch.int32).dtype)]
 res["device_eq"] = [torch.device("cpu") == torch.device("cpu"), torch.device("cpu").type]
 res["tensor_device_kw"] = torch.zeros(2, device="cpu").device.type
 res["cpu_numpy"] = isinstance(out.detach().cpu().numpy(), np.ndarray)
 m2 = nn.Linear(2, 2).to("cpu").float()
-res["module_to_str"] = str(m2.weight.dtype)
+res["module_to_str"] = dtype_name(m2.weight.dtype)
 m3 = nn.Linear(2, 2).double()
-res["module_double"] = [str(m3.weight.dtype), str(m3(torch.ones(1, 2, dtype=torch.float64)).dtype)]
-res["half"] = str(nn.Linear(2, 2).half().weight.dtype)
+res["module_double"] = [dtype_name(m3.weight.dtype), 
+                     dtype_name(m3(torch.ones(1, 2, dtype=torch.float64)).dtype)]
+res["half"] = dtype_name(nn.Linear(2, 2).half().weight.dtype)
 
 # seeding reproduces the same random numbers
 torch.manual_seed(123)

@@ -6,6 +6,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+
+def dtype_name(dt):
+    names = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64",
+             torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.bool: "bool"}
+    return names[dt]
+
 # compat: rtol=1e-3 atol=1e-4
 rng = np.random.default_rng(29)
 X = rng.standard_normal((60, 1, 6, 6)).astype(np.float32)
@@ -16,7 +22,7 @@ batch_size = 16
 train_dataloader = DataLoader(training_data, batch_size=batch_size)
 test_dataloader = DataLoader(test_data, batch_size=batch_size)
 for X_b, y_b in test_dataloader:
-    shape_info = [list(X_b.shape), list(y_b.shape), str(y_b.dtype)]
+    shape_info = [list(X_b.shape), list(y_b.shape), dtype_name(y_b.dtype)]
     break
 
 device = "cuda" if torch.cuda.is_available() else "cpu"
