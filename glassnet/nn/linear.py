@@ -16,7 +16,7 @@ from .containers import Identity
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Linear", "Bilinear", "Identity", "LazyLinear"]
+__all__ = ["Linear", "Bilinear", "Identity"]
 
 
 def empty_param(shape, device=None, dtype=None):
@@ -100,7 +100,10 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Module):  # pragma: no cover - lazy modules are not supported
-    def __init__(self, *a, **k):
-        raise NotImplementedError("glassnet does not support lazy modules; use Linear with an "
-                                  "explicit in_features")
+def __getattr__(name):
+    # LazyLinear lives with the other lazy modules (lazy.py imports this file)
+    if name == "LazyLinear":
+        from .lazy import LazyLinear
+
+        return LazyLinear
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -62,9 +62,13 @@ class Buffer(Tensor):
         self.persistent = persistent
 
 
-class UninitializedParameter(Parameter):  # pragma: no cover - lazy modules are not supported
-    def __init__(self, *a, **k):
-        raise NotImplementedError("glassnet does not support lazy modules (UninitializedParameter)")
+def __getattr__(name):
+    # the placeholders of lazy modules live in lazy.py (which imports this file)
+    if name in ("UninitializedParameter", "UninitializedBuffer", "is_lazy"):
+        from . import lazy
+
+        return getattr(lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_parameter(x) -> bool:

@@ -38,6 +38,10 @@ def test_lazy_linear_becomes_linear(rng):
     with pytest.raises(RuntimeError, match="uninitialized parameter"):
         lazy.weight.shape
     assert repr(lazy) == repr(tnn.LazyLinear(5))
+    # PyTorch's module paths for the placeholder type
+    from glassnet.nn.parameter import UninitializedParameter, is_lazy
+
+    assert UninitializedParameter is nn.UninitializedParameter and is_lazy(lazy.weight)
     params = list(lazy.parameters())
     gn.manual_seed(3)
     x = gn.tensor(rng.standard_normal((4, 7)), dtype=gn.float32)

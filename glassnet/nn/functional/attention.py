@@ -113,9 +113,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     # scale the smaller factor: Q (L, E) rather than the scores (L, S)
     scores = (query * scale) @ key.transpose(-2, -1)
     masked = False
-    if is_causal:
+    if is_causal:  # never a dead row: query i always sees key 0
         scores = scores + _const(_causal_bias(L, S, query.dtype, xp))
-        masked = True
     elif attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
             attn_mask = Tensor(attn_mask)
