@@ -98,9 +98,10 @@ def test_lazy_conv_unbatched_and_errors():
                                         ("LazyBatchNorm2d", (4, 3, 5, 5)),
                                         ("LazyBatchNorm3d", (2, 3, 2, 3, 3)),
                                         ("LazyInstanceNorm2d", (2, 3, 4, 4))])
-def test_lazy_norms_match_torch(name, shape, rng):
-    kw = {"affine": True, "track_running_stats": True} if "Instance" in name else {}
+@pytest.mark.parametrize("kw", [{}, {"affine": False}, {"bias": False}])
+def test_lazy_norms_match_torch(name, shape, kw, rng):
     g, t = getattr(nn, name)(**kw), getattr(tnn, name)(**kw)
+    assert repr(g) == repr(t)
     assert isinstance(g.running_mean, nn.UninitializedBuffer)
     x = rng.standard_normal(shape)
     go = g(gn.tensor(x, dtype=gn.float32))
