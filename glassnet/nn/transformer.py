@@ -276,10 +276,9 @@ class TransformerEncoder(Module):
                 or mask is not None):
             return None
         keep = kpm.data == 0
-        if self.mask_check:
-            # left-aligned: every row is some True values followed only by False ones
-            if bool((keep[:, 1:] & ~keep[:, :-1]).any()):
-                return None
+        # left-aligned: every row is some True values followed only by False ones
+        if self.mask_check and bool((keep[:, 1:] & ~keep[:, :-1]).any()):
+            return None
         from ..autograd import is_grad_enabled
 
         if is_grad_enabled() and (src.requires_grad or any(

@@ -36,7 +36,7 @@ def test_lazy_linear_becomes_linear(rng):
     lazy = nn.LazyLinear(5)
     assert isinstance(lazy.weight, nn.UninitializedParameter)
     with pytest.raises(RuntimeError, match="uninitialized parameter"):
-        lazy.weight.shape
+        _ = lazy.weight.shape
     assert repr(lazy) == repr(tnn.LazyLinear(5))
     # PyTorch's module paths for the placeholder type
     from glassnet.nn.parameter import UninitializedParameter, is_lazy

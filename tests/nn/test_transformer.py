@@ -84,7 +84,7 @@ def test_encoder_layer_parity(norm_first, activation, batch_first, rng):
     S, N, E = 5, 3, 8
     act = {"relu": ("relu", "relu"), "gelu": ("gelu", "gelu"),
            "module": (tnn.GELU(approximate="tanh"), nn.GELU(approximate="tanh"))}[activation]
-    kw = dict(dim_feedforward=16, norm_first=norm_first, batch_first=batch_first)
+    kw = {"dim_feedforward": 16, "norm_first": norm_first, "batch_first": batch_first}
     t = tnn.TransformerEncoderLayer(E, 2, activation=act[0], **kw)
     g = nn.TransformerEncoderLayer(E, 2, activation=act[1], **kw)
     x = rng.standard_normal((N, S, E) if batch_first else (S, N, E))
@@ -132,8 +132,8 @@ def test_encoder_and_decoder_stacks(rng):
 @pytest.mark.parametrize("batch_first", [False, True])
 def test_transformer_parity(batch_first, rng):
     S, T, N, E = 6, 4, 2, 8
-    kw = dict(d_model=E, nhead=2, num_encoder_layers=2, num_decoder_layers=2,
-              dim_feedforward=16, batch_first=batch_first)
+    kw = {"d_model": E, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 2,
+          "dim_feedforward": 16, "batch_first": batch_first}
     t, g = tnn.Transformer(**kw), nn.Transformer(**kw)
     shape = (lambda L: (N, L, E)) if batch_first else (lambda L: (L, N, E))
     layer_parity(t, g, [rng.standard_normal(shape(S)), rng.standard_normal(shape(T))], {

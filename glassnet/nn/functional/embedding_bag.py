@@ -61,7 +61,7 @@ class _EmbeddingBag(Function):
             return gw, None, None, None, None, None, None
         g_rows = g[ctx.seg]  # (M, D): every entry receives its bag's gradient
         if ctx.needs_input_grad[1]:
-            psw, rows = ctx.saved_tensors
+            rows = ctx.saved_tensors[1]
             gpsw = (g_rows * rows).sum(axis=1)
         if ctx.needs_input_grad[0]:
             if ctx.mode == "mean":
