@@ -11,7 +11,10 @@ keys, same strings, booleans and list lengths, numbers within float32 tolerances
 the tolerance for itself with a comment line ``# compat: rtol=1e-3 atol=1e-4`` (training loops
 whose float32 rounding compounds over steps).
 
-One test per script, so ``pytest -n 2`` spreads them over workers.
+One test per script, so ``pytest -n 2`` spreads them over workers. Each run is a fresh process
+forked from a server that has already imported its library (``_zygote.py``: importing PyTorch
+costs more than most scripts take); ``GLASSNET_COMPAT_NOFORK=1`` starts every run as a new
+interpreter instead.
 """
 
 from __future__ import annotations
@@ -97,18 +100,61 @@ def compare(a, b, rtol: float, atol: float, path: str = "$") -> list[str]:
     return [] if a == b else [f"{path}: torch {a!r}, glassnet {b!r}"]
 
 
-def _run(source: str, name: str, tmp_path: Path) -> dict:
+ENV = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+           MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+FORK = hasattr(os, "fork") and not os.environ.get("GLASSNET_COMPAT_NOFORK")
+
+
+class _Zygote:
+    """One ``_zygote.py`` server per library and pytest worker, started on first use."""
+
+    servers: dict[str, subprocess.Popen] = {}
+
+    @classmethod
+    def run(cls, lib: str, script: Path) -> int:
+        proc = cls.servers.get(lib)
+        if proc is None or proc.poll() is not None:
+            proc = subprocess.Popen([sys.executable, str(HERE / "_zygote.py"), lib], env=ENV,
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                    cwd=HERE)
+            if not proc.stdout.readline():
+                raise RuntimeError(f"compat: the {lib} server did not start")
+            cls.servers[lib] = proc
+        proc.stdin.write(json.dumps({"script": str(script), "cwd": str(script.parent)}) + "\n")
+        proc.stdin.flush()
+        return json.loads(proc.stdout.readline())["rc"]
+
+    @classmethod
+    def close(cls):
+        for proc in cls.servers.values():  # nothing to save: no need to wait for a clean exit
+            proc.stdin.close()
+            proc.kill()
+            proc.wait(timeout=30)
+        cls.servers.clear()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _servers():
+    yield
+    _Zygote.close()
+
+
+def _run(lib: str, source: str, name: str, tmp_path: Path) -> dict:
     script = tmp_path / name
     script.write_text(source)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
-    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise AssertionError(f"{name} exited with {proc.returncode}:\n{proc.stderr[-4000:]}")
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if FORK:
+        rc = _Zygote.run(lib, script)
+        stdout = (tmp_path / "stdout.txt").read_text()
+        stderr = (tmp_path / "stderr.txt").read_text()
+    else:
+        proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=ENV,
+                              capture_output=True, text=True, timeout=300)
+        rc, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+    if rc != 0:
+        raise AssertionError(f"{name} under {lib} exited with {rc}:\n{stderr[-4000:]}")
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
     if not lines:
-        raise AssertionError(f"{name} printed no JSON result:\n{proc.stdout[-2000:]}")
+        raise AssertionError(f"{name} under {lib} printed no JSON result:\n{stdout[-2000:]}")
     return json.loads(lines[-1])
 
 
@@ -146,7 +192,7 @@ def test_script(path: Path, tmp_path: Path):
     rtol, atol = tolerances(source)
     (tmp_path / "torch").mkdir()
     (tmp_path / "glassnet").mkdir()
-    expected = _run(source, path.name, tmp_path / "torch")
-    got = _run(to_glassnet(source), path.name, tmp_path / "glassnet")
+    expected = _run("torch", source, path.name, tmp_path / "torch")
+    got = _run("glassnet", to_glassnet(source), path.name, tmp_path / "glassnet")
     diffs = compare(expected, got, rtol, atol)
     assert not diffs, f"{path.name}: {len(diffs)} differences\n" + "\n".join(diffs[:30])
