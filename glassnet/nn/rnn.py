@@ -72,25 +72,32 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size:
-            raise NotImplementedError(f"{name}: proj_size > 0 (LSTM with projections) is not "
-                                      "supported by glassnet")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{name}: proj_size argument is only supported for LSTM, not RNN or GRU")
         if mode not in _GATES:
             raise ValueError(f"{name}: unrecognized RNN mode {mode!r}")
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bool(bias), bool(batch_first)
-        self.dropout, self.bidirectional, self.proj_size = float(dropout), bool(bidirectional), 0
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.proj_size = int(proj_size)
         D = 2 if bidirectional else 1
         gate_size = _GATES[mode] * hidden_size
+        h_out = proj_size or hidden_size  # the hidden state's size (P with a projection)
         self._flat_weights_names = []
         self._all_weights = []
         for layer in range(num_layers):
             for direction in range(D):
-                layer_in = input_size if layer == 0 else hidden_size * D
+                layer_in = input_size if layer == 0 else h_out * D
                 sfx = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = [("weight_ih", (gate_size, layer_in)), ("weight_hh", (gate_size, hidden_size))]
+                shapes = [("weight_ih", (gate_size, layer_in)), ("weight_hh", (gate_size, h_out))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 names = []
                 for base, shape in shapes:
                     setattr(self, base + sfx, empty_param(shape, device, dtype))
@@ -129,7 +136,8 @@ class RNNBase(Module):
 
     def _check_state(self, state, batch, what):
         D = 2 if self.bidirectional else 1
-        expected = (self.num_layers * D, batch, self.hidden_size)
+        size = self.proj_size if self.proj_size and what != "hidden[1]" else self.hidden_size
+        expected = (self.num_layers * D, batch, size)
         if tuple(state.shape) != expected:
             raise RuntimeError(f"Expected {what} size {expected}, got {list(state.shape)}")
         if state.dtype != self.weight_ih_l0.dtype:
@@ -163,8 +171,12 @@ class RNNBase(Module):
         idx = layer * (2 if self.bidirectional else 1) + direction
         w = [getattr(self, n) for n in self._all_weights[idx]]
         if not self.bias:
-            w += [None, None]
+            w[2:2] = [None, None]
         init_states = [None if s is None else s[idx] for s in states]
+        if self.proj_size:
+            out, h, c = R.lstm_proj_layer(x, init_states[0], init_states[1], *w, reverse=reverse,
+                                          batch_sizes=sizes)
+            return out, (h, c)
         if self.mode == "LSTM":
             out, h, c = R.lstm_layer(x, init_states[0], init_states[1], *w, reverse=reverse,
                                      batch_sizes=sizes)
@@ -231,6 +243,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:

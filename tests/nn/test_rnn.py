@@ -333,3 +333,38 @@ def test_pad_pack_utilities_match_torch(rng):
     with pytest.raises(RuntimeError, match="sorted in decreasing order"):
         grnn.pack_padded_sequence(gn.zeros(4, 3, 2), [2, 4, 1])
     assert nn.utils.rnn.PackedSequence is grnn.PackedSequence
+
+
+@pytest.mark.parametrize("layers,bi,bf,unbatched,with_state,bias,dtype", GRID[:5])
+def test_lstm_projection_parity(layers, bi, bf, unbatched, with_state, bias, dtype, rng):
+    """proj_size: h' = W_hr (o * tanh(c')); h has P features, c keeps H."""
+    T, N, I, H, P = 4, 3, 4, 5, 2
+    g, t = _build("LSTM", {}, dtype, I, H, num_layers=layers, bidirectional=bi, batch_first=bf,
+                  bias=bias, proj_size=P)
+    assert repr(g) == repr(t)
+    D = 2 if bi else 1
+    x = rng.standard_normal((T, I) if unbatched else ((N, T, I) if bf else (T, N, I)))
+    lead = (D * layers,) if unbatched else (D * layers, N)
+    states = [rng.standard_normal(lead + (P,)), rng.standard_normal(lead + (H,))] \
+        if with_state else []
+    run_parity(g, t, [x, *states], lambda m, x, *s: m(x, tuple(s)) if s else m(x), dtype, rng)
+
+
+def test_lstm_projection_packed_and_errors(rng):
+    from torch.nn.utils import rnn as trnn
+
+    from glassnet.nn.utils import rnn as grnn
+
+    g, t = _build("LSTM", {}, np.float64, 3, 4, bidirectional=True, proj_size=2)
+    lengths = [2, 5, 1, 4]
+
+    def call(lib, m, x):
+        out, h = m(lib.pack_padded_sequence(x, lengths, enforce_sorted=False))
+        return lib.pad_packed_sequence(out)[0], h
+
+    run_parity(g, t, [rng.standard_normal((5, 4, 3))],
+               lambda m, x: call(grnn if m is g else trnn, m, x), np.float64, rng)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises((ValueError, TypeError)):
+        nn.GRU(3, 4, proj_size=2)
