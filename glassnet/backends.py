@@ -22,15 +22,10 @@ __all__ = ["cuda", "cudnn", "mkldnn", "mps", "openmp", "mkl", "opt_einsum"]
 
 
 class _Flags:
-    """A namespace of switches: attributes keep what is assigned, and unknown names fail."""
+    """A namespace of switches: attributes keep what is assigned (any name, as on PyTorch's
+    modules: a legacy flag such as ``cudnn.fastest = True`` is accepted and changes nothing)."""
 
     _names: tuple = ()
-
-    def __setattr__(self, name, value):
-        if name not in self._names:
-            raise AttributeError(
-                f"backends.{self._module}: no flag named {name!r} (known: {', '.join(self._names)})")
-        object.__setattr__(self, name, value)
 
     def flags(self, **kw):
         """Set several flags at once: ``cudnn.flags(enabled=False)``."""

@@ -28,3 +28,47 @@ def manual_seed(seed: int) -> None:
 
 
 manual_seed_all = manual_seed
+
+
+def current_device() -> int:
+    """Index of the GPU in use (0 without one, as CuPy's default)."""
+    return int(backend._cupy.cuda.Device().id) if is_available() else 0
+
+
+def set_device(device) -> None:
+    """Make ``device`` (an index, "cuda:1" or a glassnet.device) the current GPU."""
+    if is_available():
+        idx = device if isinstance(device, int) else (getattr(device, "index", None) or 0)
+        if isinstance(device, str):
+            idx = int(device.split(":")[1]) if ":" in device else 0
+        backend._cupy.cuda.Device(idx).use()
+
+
+def get_device_name(device=None) -> str:
+    if not is_available():
+        raise RuntimeError("cuda.get_device_name: no GPU is available (CuPy sees none)")
+    props = backend._cupy.cuda.runtime.getDeviceProperties(current_device() if device is None
+                                                            else int(device))
+    name = props["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def empty_cache() -> None:
+    """Give CuPy's cached, unused GPU memory back to the driver (a no-op without a GPU)."""
+    if is_available():
+        backend._cupy.get_default_memory_pool().free_all_blocks()
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes of GPU memory held by live arrays (0 without a GPU)."""
+    return int(backend._cupy.get_default_memory_pool().used_bytes()) if is_available() else 0
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes of GPU memory CuPy's pool holds, used or cached (0 without a GPU)."""
+    return int(backend._cupy.get_default_memory_pool().total_bytes()) if is_available() else 0
+
+
+def is_bf16_supported() -> bool:
+    """False: glassnet computes in float16/32/64 only."""
+    return False
