@@ -358,7 +358,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixi
             if name not in inv:
                 raise TypeError(f"type: unknown tensor type {dtype!r}")
             dtype = inv[name]
-        return self.to(dtype)
+        return self.to(backend.to_dtype(dtype))
 
     def float(self):
         return self.to(backend.float32)

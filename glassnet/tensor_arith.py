@@ -231,8 +231,10 @@ class ArithmeticMixin:
         if src.device != self.device:
             src = src.to(self.device)
         tracked = autograd.is_grad_enabled() and (self.requires_grad or src.requires_grad)
-        if tracked:  # self takes the copy's place in the graph: never share src's array
-            return self._inplace(lambda a, s: s.to(a.dtype).expand(a.shape).clone(), src, "copy_")
+        if tracked:  # self takes the copy's place in the graph (a fresh array, gradient 0 to a)
+            xp = backend.array_module(self.data)
+            every = Tensor._make(xp.ones(self.shape, bool), False)
+            return self._inplace(lambda a, s: where(every, s.to(a.dtype), a), src, "copy_")
         return self._inplace(lambda a, s: s.to(a.dtype).expand(a.shape), src, "copy_")
 
     def _data_inplace(self, name):
@@ -263,7 +265,9 @@ class ArithmeticMixin:
         return self
 
     def masked_fill_(self, mask, value):
-        self._data_inplace("masked_fill_")
+        if autograd.is_grad_enabled() and (self.requires_grad or (
+                isinstance(value, Tensor) and value.requires_grad)):
+            return self._inplace(lambda a, v: a.masked_fill(mask, v), value, "masked_fill_")
         m = mask.data if isinstance(mask, Tensor) else mask
         backend.array_module(self.data).copyto(
             self.data, value.item() if isinstance(value, Tensor) else value,

@@ -307,8 +307,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):
         return x.abs().amax(axes, keepdim)
     if ord == -float("inf"):
         return x.abs().amin(axes, keepdim)
-    if ord == 0:
-        return (x != 0).to(x.dtype).sum(axes, keepdim)
     return SC.VectorNorm.apply(x, ord, axes, keepdim)
 
 

@@ -90,10 +90,13 @@ def _compare(actual, expected, rtol, atol, equal_nan, check_dtype, msg, path):
         if actual == expected:
             return
         raise AssertionError(msg or f"Values are not equal{_at(path)}: {actual!r} != {expected!r}")
+    if ka == ke == "number":  # Python numbers: float64 tolerances for floats, exact for ints
+        _compare_arrays(a, e, False, rtol, atol, equal_nan, check_dtype, msg, path)
+        return
     if ka != ke and "tensor" in (ka, ke):
         raise AssertionError(f"Expected both inputs to be Tensors{_at(path)}, but got "
                              f"{_kind(actual)} and {_kind(expected)}.")
-    _compare_arrays(a, e, ka == "tensor", rtol, atol, equal_nan, check_dtype, msg, path)
+    _compare_arrays(a, e, True, rtol, atol, equal_nan, check_dtype, msg, path)
 
 
 def _at(path):
@@ -101,60 +104,67 @@ def _at(path):
 
 
 def _compare_arrays(a, e, tensors, rtol, atol, equal_nan, check_dtype, msg, path):
-    what = "Tensor-likes" if tensors else "Scalars"
     if a.shape != e.shape:
         raise AssertionError(msg or f"The values for attribute 'shape' do not match{_at(path)}: "
                              f"{_size_str(a.shape)} != {_size_str(e.shape)}.")
-    if check_dtype and a.dtype != e.dtype:
+    if check_dtype and tensors and a.dtype != e.dtype:
         raise AssertionError(msg or f"The values for attribute 'dtype' do not match{_at(path)}: "
                              f"glassnet.{a.dtype} != glassnet.{e.dtype}.")
+    dt = np.promote_types(a.dtype, e.dtype)
     if rtol is None:
-        dt = np.promote_types(a.dtype, e.dtype)
         rtol, atol = _DEFAULT_TOL.get(dt.name, (0.0, 0.0)) if dt.kind == "f" else (0.0, 0.0)
-        if a.ndim == 0 and not tensors and dt.kind == "f":
-            rtol, atol = _DEFAULT_TOL["float64"]
-    if a.dtype.kind == "b" or e.dtype.kind == "b":
-        a, e = a.astype(np.int64), e.astype(np.int64)
-    af, ef = a.astype(np.float64), e.astype(np.float64)
+    a, e = a.astype(dt), e.astype(dt)
+    if not tensors or a.ndim == 0:
+        _compare_scalars(a.item(), e.item(), rtol, atol, equal_nan, msg, path)
+        return
     with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(af - ef)
-        ok = diff <= atol + rtol * np.abs(ef)
-        ok |= af == ef  # infinities of the same sign
-        if equal_nan:
-            ok |= np.isnan(af) & np.isnan(ef)
+        ok = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan) if dt.kind != "b" \
+            else a == e
     if ok.all():
         return
     if msg is not None:
         raise AssertionError(msg)
-    total = ok.size
-    bad = builtins.int((~ok).sum())
-    if not tensors:
-        aval, eval_ = af.reshape(-1)[0], ef.reshape(-1)[0]
-        d = abs(aval - eval_)
-        rel = d / abs(eval_) if eval_ != 0 else math.inf
-        raise AssertionError(
-            f"Scalars are not close{_at(path)}!\n\n"
-            f"Expected {_num(eval_)} but got {_num(aval)}.\n"
-            f"Absolute difference: {_num(d)} (up to {atol} allowed)\n"
-            f"Relative difference: {_num(rel)} (up to {rtol} allowed)")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(ef != 0, diff / np.abs(ef), np.where(diff == 0, 0, np.inf))
-    dd = np.where(np.isnan(diff), -1, diff)
-    rr = np.where(np.isnan(rel), -1, rel)
-    ia = np.unravel_index(builtins.int(np.argmax(dd)), a.shape)
-    ir = np.unravel_index(builtins.int(np.argmax(rr)), a.shape)
-    raise AssertionError(
-        f"{what} are not close{_at(path)}!\n\n"
-        f"Mismatched elements: {bad} / {total} ({100 * bad / total:.1f}%)\n"
-        f"Greatest absolute difference: {_num(diff[ia])} at index {tuple(map(int, ia))} "
-        f"(up to {atol} allowed)\n"
-        f"Greatest relative difference: {_num(rel[ir])} at index {tuple(map(int, ir))} "
-        f"(up to {rtol} allowed)")
+    total, bad = ok.size, builtins.int((~ok).sum())
+    if dt.kind != "f":  # integer differences are taken in int64, as PyTorch does
+        a, e = a.astype(np.int64), e.astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        diff = np.abs(a - e).reshape(-1)
+        diff[ok.reshape(-1)] = 0
+        ref = np.abs(e).reshape(-1)
+        rel = diff / ref if dt.kind == "f" else (diff / ref).astype(np.float32)
+        rel[ok.reshape(-1)] = 0
+    ia, ir = builtins.int(np.argmax(diff)), builtins.int(np.argmax(rel))
+    raise AssertionError(_mismatch(
+        "Tensor-likes", path,
+        f"Mismatched elements: {bad} / {total} ({bad / total:.1%})",
+        diff[ia].item(), tuple(builtins.int(i) for i in np.unravel_index(ia, a.shape)), atol,
+        rel[ir].item(), tuple(builtins.int(i) for i in np.unravel_index(ir, a.shape)), rtol))
 
 
-def _num(v):
-    v = float(v)
-    return repr(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+def _compare_scalars(a, e, rtol, atol, equal_nan, msg, path):
+    if equal_nan and isinstance(a, float) and math.isnan(a) and math.isnan(e):
+        return
+    diff = abs(a - e)
+    if a == e or (math.isfinite(diff) and diff <= atol + rtol * abs(e)):
+        return
+    if msg is not None:
+        raise AssertionError(msg)
+    rel = math.inf if e == 0 else diff / abs(e)
+    raise AssertionError(_mismatch("Scalars", path, f"Expected {e} but got {a}.", diff, None,
+                                   atol, rel, None, rtol))
+
+
+def _mismatch(what, path, extra, adiff, aidx, atol, rdiff, ridx, rtol):
+    """PyTorch's mismatch message, line for line."""
+    equality = rtol == 0 and atol == 0
+
+    def line(kind, diff, idx, tol):
+        m = f"{kind.title()} difference: {diff}" if idx is None else \
+            f"Greatest {kind} difference: {diff} at index {idx}"
+        return m + ("" if equality else f" (up to {tol} allowed)") + "\n"
+
+    head = f"{what} are not {'equal' if equality else 'close'}{_at(path)}!\n\n{extra}\n"
+    return (head + line("absolute", adiff, aidx, atol) + line("relative", rdiff, ridx, rtol)).strip()
 
 
 def _size_str(shape):

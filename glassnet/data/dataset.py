@@ -56,6 +56,8 @@ class IterableDataset(Dataset):
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it instead "
                         "of indexing it")
 
+    __len__ = None  # a stream has no length unless a subclass defines one (len() -> TypeError)
+
     def __add__(self, other):
         return ChainDataset([self, other])
 

@@ -50,8 +50,8 @@ class Cumprod(Function):
 class LogCumSumExp(Function):
     """out_j = log sum_{k <= j} exp(x_k), accumulated with logaddexp (no overflow).
 
-    grad_i = sum_{j >= i} g_j exp(x_i - out_j): a reverse cumulative sum of g_j exp(-out_j),
-    shifted by the last output so that no exponent is positive.
+    grad_i = sum_{j >= i} g_j exp(x_i - out_j) = exp(x_i) * (reverse cumulative sum of
+    g_j exp(-out_j)), accumulated in log space (for the positive and negative parts of g).
     """
 
     @staticmethod
@@ -69,16 +69,20 @@ class LogCumSumExp(Function):
         d = ctx.dim
         if a.shape[d] == 0:
             return g, None
-        last = xp.take(out, [-1], axis=d).astype("float64")
         with _ignore(xp):
-            w = g * xp.exp(last - out)
-            rev = xp.flip(xp.cumsum(xp.flip(w, d), axis=d), d)
-            grad = rev * xp.exp(a - last)
+            # log of the reverse cumulative sums of g+ exp(-out) and g- exp(-out), kept apart
+            # so that every exponent taken below is <= log sum |g| (no overflow, no inf * 0).
+            grad = 0
+            for part, sign in ((xp.maximum(g, 0), 1), (xp.maximum(-g, 0), -1)):
+                lw = xp.log(part) - out
+                rev = xp.flip(xp.logaddexp.accumulate(xp.flip(lw, d), axis=d), d)
+                grad = grad + sign * xp.exp(a + rev)
         return grad.astype(g.dtype, copy=False), None
 
 
 class VectorNorm(Function):
-    """||x||_p = (sum |x|^p)^(1/p) over ``axes``, for finite p > 0.
+    """||x||_p = (sum |x|^p)^(1/p) over ``axes``, for finite p != 0 (p = 0: the number of
+    nonzeros, with gradient 0).
 
     d/dx = sign(x) |x|^(p-1) / ||x||^(p-1); where the norm is 0 the gradient is 0 (the
     subgradient PyTorch picks), not 0/0.
@@ -88,7 +92,9 @@ class VectorNorm(Function):
     def forward(ctx, a, p, axes, keepdim):
         xp = array_module(a)
         absa = xp.abs(a)
-        if p == 2:
+        if p == 0:  # the number of nonzeros: piecewise constant, gradient 0
+            out = (a != 0).sum(axis=axes, keepdims=keepdim)
+        elif p == 2:
             out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         elif p == 1:
             out = absa.sum(axis=axes, keepdims=keepdim)
@@ -107,7 +113,9 @@ class VectorNorm(Function):
         g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
         n = _expand_back(out, a.shape, ctx.axes, ctx.keepdim)
         with _ignore(xp):
-            if p == 1:
+            if p == 0:
+                grad = xp.zeros_like(a)
+            elif p == 1:
                 grad = g * xp.sign(a)
             elif p == 2:
                 grad = xp.where(n == 0, 0, g * a / n)

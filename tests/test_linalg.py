@@ -1,0 +1,197 @@
+"""glassnet.linalg and the tensor linear-algebra methods against torch.linalg: values and
+gradients, and float64 finite differences for everything differentiable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import FLOAT_DTYPES, check_parity, gradcheck
+
+import glassnet as gn
+
+
+def _L(x):
+    return torch.linalg if isinstance(x, torch.Tensor) else gn.linalg
+
+
+def _M(x):
+    return torch if isinstance(x, torch.Tensor) else gn
+
+
+def well_conditioned(rng, shape):
+    """Random square matrices (batched) that are far from singular: A = Q diag(s) Q' with s
+    in [1, 2] and random signs."""
+    n = shape[-1]
+    a = rng.standard_normal(shape)
+    q, _ = np.linalg.qr(a)
+    q2, _ = np.linalg.qr(rng.standard_normal(shape))
+    s = rng.uniform(1, 2, shape[:-1]) * rng.choice([-1, 1], shape[:-1])
+    return (q * s[..., None, :]) @ np.swapaxes(q2, -1, -2) if n else a
+
+
+def spd(rng, shape):
+    a = rng.standard_normal(shape)
+    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+# name -> (function, input maker)
+SQUARE = {
+    "det": lambda x: _L(x).det(x),
+    "det_method": lambda x: x.det(),
+    "slogdet": lambda x: _L(x).slogdet(x),
+    "logdet_abs": lambda x: (x @ x.mT).logdet(),
+    "inv": lambda x: _L(x).inv(x),
+    "inverse": lambda x: x.inverse(),
+    "pinv": lambda x: _L(x).pinv(x),
+    "solve_mat": lambda x: _L(x).solve(x, x[..., :2] * 2 + 1),
+    "solve_vec": lambda x: _L(x).solve(x, x[..., 0] + 1),
+    "solve_right": lambda x: _L(x).solve(x, x[..., :2, :] - 1, left=False),
+    "matrix_power3": lambda x: _L(x).matrix_power(x, 3),
+    "matrix_power_neg": lambda x: x.matrix_power(-2),
+    "matrix_exp": lambda x: _L(x).matrix_exp(x * 0.5),
+    "norm_fro": lambda x: _L(x).norm(x),
+    "matrix_norm_1": lambda x: _L(x).matrix_norm(x, 1),
+    "matrix_norm_inf": lambda x: _L(x).matrix_norm(x, float("inf")),
+    "matrix_norm_nuc": lambda x: _L(x).matrix_norm(x, "nuc"),
+    "matrix_norm_2": lambda x: _L(x).matrix_norm(x, 2),
+    "svdvals": lambda x: _L(x).svdvals(x),
+    "vector_norm": lambda x: _L(x).vector_norm(x, 3, dim=-1),
+    "vector_norm_all": lambda x: _L(x).vector_norm(x),
+    "vector_norm_inf": lambda x: _L(x).vector_norm(x, float("-inf"), dim=(-2, -1)),
+    "vector_norm_0": lambda x: _L(x).vector_norm(x, 0, dim=-1),
+    "cond": lambda x: _L(x).cond(x),
+    "multi_dot": lambda x: _L(x).multi_dot([x[0], x[1], x[0][:, 0]]),
+    "vecdot": lambda x: _L(x).vecdot(x, x * 2),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)], ids=str)
+@pytest.mark.parametrize("name", list(SQUARE))
+def test_square_parity(name, shape, dtype, rng):
+    if name == "multi_dot" and len(shape) < 3:
+        pytest.skip("needs a batch of two matrices")
+    tol = {"rtol": 1e-3, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-6, "atol": 1e-7}
+    check_parity(SQUARE[name], SQUARE[name], [well_conditioned(rng, shape)], dtype=dtype, **tol)
+
+
+@pytest.mark.parametrize("name", [n for n in SQUARE if n not in ("vector_norm_0",)])
+def test_square_gradcheck(name, rng):
+    gradcheck(SQUARE[name], [well_conditioned(rng, (2, 3, 3))], rtol=1e-3)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky(upper, rng):
+    a = spd(rng, (2, 4, 4))
+
+    def f(x):
+        return _L(x).cholesky((x + x.mT) / 2, upper=upper)
+
+    check_parity(f, f, [a], dtype=np.float64)
+    gradcheck(f, [a])
+    check_parity(lambda x: x.cholesky(), lambda x: x.cholesky(), [a[0]], dtype=np.float64)
+
+
+def test_eigh_values_and_vectors(rng):
+    a = rng.standard_normal((2, 4, 4))
+
+    def vals(x):
+        return _L(x).eigvalsh((x + x.mT) / 2)
+
+    def vecs_invariant(x):  # eigenvector signs are arbitrary: use sign-free functions
+        w, v = _L(x).eigh((x + x.mT) / 2)
+        return w, (v * v), (v[..., 0:1, :] * v)
+
+    check_parity(vals, vals, [a], dtype=np.float64)
+    check_parity(vecs_invariant, vecs_invariant, [a], dtype=np.float64, rtol=1e-6, atol=1e-6)
+    gradcheck(vals, [a])
+    gradcheck(vecs_invariant, [a])
+
+
+def test_svd_qr_forward_and_limits(rng):
+    a = rng.standard_normal((5, 3))
+    for full in (False, True):
+        u, s, vh = gn.linalg.svd(gn.tensor(a), full_matrices=full)
+        tu, ts, tvh = torch.linalg.svd(torch.tensor(a), full_matrices=full)
+        assert u.shape == tuple(tu.shape) and vh.shape == tuple(tvh.shape)
+        np.testing.assert_allclose(s.numpy(), ts.numpy(), rtol=1e-6)
+        k = s.shape[0]
+        np.testing.assert_allclose((u[:, :k] * s) @ vh[:k], a, atol=1e-10)
+    q, r = gn.linalg.qr(gn.tensor(a))
+    tq, tr = torch.linalg.qr(torch.tensor(a))
+    np.testing.assert_allclose(q.numpy(), tq.numpy(), atol=1e-10)
+    np.testing.assert_allclose(r.numpy(), tr.numpy(), atol=1e-10)
+    u, s, v = gn.tensor(a).svd()
+    np.testing.assert_allclose((u * s) @ v.T.numpy(), a, atol=1e-10)
+    x = gn.tensor(a, requires_grad=True)
+    gn.linalg.svd(x, full_matrices=False).S.sum().backward()  # S alone is differentiable
+    np.testing.assert_allclose(x.grad.numpy(), (u @ v.T).numpy(), atol=1e-10)
+    with pytest.raises(NotImplementedError, match="qr"):
+        gn.linalg.qr(gn.tensor(a, requires_grad=True)).Q.sum().backward()
+
+
+def test_lstsq_rank_and_errors(rng):
+    a = rng.standard_normal((6, 3))
+    b = rng.standard_normal((6, 2))
+    check_parity(lambda x, y: _L(x).lstsq(x, y).solution, lambda x, y: _L(x).lstsq(x, y).solution,
+                 [a, b], dtype=np.float64)
+    low = a @ np.diag([1.0, 1.0, 0.0]) @ rng.standard_normal((3, 3))
+    assert gn.linalg.matrix_rank(gn.tensor(low)).item() == torch.linalg.matrix_rank(
+        torch.tensor(low)).item() == 2
+    with pytest.raises(RuntimeError, match="square"):
+        gn.linalg.det(gn.ones(2, 3))
+    with pytest.raises(RuntimeError, match="singular"):
+        gn.linalg.inv(gn.zeros(2, 2))
+    with pytest.raises(RuntimeError, match="positive-definite"):
+        gn.linalg.cholesky(-gn.eye(2))
+
+
+# ----------------------------------------------------------------------------- products
+PRODUCTS = {
+    "addmm": lambda a, b, c: _M(a).addmm(c[:2, :2], a[:2, :3], b[:3, :2], beta=0.5, alpha=2),
+    "addmm_beta0": lambda a, b, c: c[:2, :2].addmm(a[:2], b, beta=0),
+    "addmv": lambda a, b, c: _M(a).addmv(c[0, :2], a[:2], b[:, 0]),
+    "addr": lambda a, b, c: c[:2, :2].addr(a[0, :2], b[1, :2], alpha=3),
+    "baddbmm": lambda a, b, c: _M(a).baddbmm(c[:1, :2], a.reshape(2, 1, 3),
+                                             b.reshape(1, 3, 2).expand(2, 3, 2), alpha=-1),
+    "addbmm": lambda a, b, c: c[:1, :2].addbmm(a[:2].reshape(2, 1, 3),
+                                               b[:3].reshape(1, 3, 2).expand(2, 3, 2)),
+    "outer": lambda a, b, c: _M(a).outer(a[0], b[:, 1]),
+    "ger": lambda a, b, c: a[1].ger(c[0]),
+    "inner": lambda a, b, c: _M(a).inner(a, c),
+    "inner_1d": lambda a, b, c: a[0].inner(c[1]),
+    "kron": lambda a, b, c: _M(a).kron(a[:2, :2], b[:2]),
+    "cross": lambda a, b, c: _L(a).cross(a, c),
+    "cross_default_dim": lambda a, b, c: _M(a).cross(a.t(), c.t()),
+    "tensordot": lambda a, b, c: _M(a).tensordot(a, b, dims=1),
+    "tensordot_pairs": lambda a, b, c: _M(a).tensordot(a, c, dims=([0, 1], [0, 1])),
+    "mv": lambda a, b, c: a.mv(b[:, 0]),
+    "vdot": lambda a, b, c: _M(a).vdot(a[0], c[0]),
+    "chain_matmul": lambda a, b, c: _M(a).chain_matmul(a, b, c[:2]),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("name", list(PRODUCTS))
+def test_products_parity(name, dtype, rng):
+    a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((3, 2)), rng.standard_normal((2, 3))
+    check_parity(PRODUCTS[name], PRODUCTS[name], [a, b, c], dtype=dtype)
+
+
+@pytest.mark.parametrize("name", list(PRODUCTS))
+def test_products_gradcheck(name, rng):
+    a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((3, 2)), rng.standard_normal((2, 3))
+    gradcheck(PRODUCTS[name], [a, b, c])
+
+
+def test_tril_triu_of_infinities_stay_finite_elsewhere():
+    """The causal-mask idiom: triu of a -inf matrix has zeros (not NaN) below the diagonal."""
+    g = gn.triu(gn.full((3, 3), float("-inf")), diagonal=1)
+    t = torch.triu(torch.full((3, 3), float("-inf")), diagonal=1)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+    for r, c, k in ((3, 4, 0), (4, 3, 1), (3, 3, -1)):
+        np.testing.assert_array_equal(gn.tril_indices(r, c, k).numpy(),
+                                      torch.tril_indices(r, c, k).numpy())
+        np.testing.assert_array_equal(gn.triu_indices(r, c, k).numpy(),
+                                      torch.triu_indices(r, c, k).numpy())
