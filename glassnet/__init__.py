@@ -74,3 +74,7 @@ from ._torch_namespace import _FUNCTIONAL, _LAZY_TORCH  # noqa: E402
 from ._torch_namespace import __all__ as _ns_all  # noqa: E402
 
 __all__ += _ns_all
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY | _LAZY_TORCH | set(_FUNCTIONAL))

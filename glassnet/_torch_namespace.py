@@ -46,7 +46,7 @@ warnings.filterwarnings(
 
 # Submodules with torch's names, loaded on first use by glassnet.__getattr__.
 _LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "construct",
-               "statistics", "return_types"}
+               "statistics", "return_types", "random", "amp"}
 
 # torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
 _FUNCTIONAL = {n: n for n in (
@@ -180,6 +180,55 @@ def get_float32_matmul_precision():
     return _MATMUL_PRECISION[0]
 
 
+def autocast(device_type="cpu", dtype=None, enabled=True, cache_enabled=None):
+    """torch.autocast: accepted, ops keep their dtypes (see ``glassnet.amp``)."""
+    from .amp import autocast as _autocast
+
+    return _autocast(device_type, dtype, enabled, cache_enabled)
+
+
+default_generator = backend.default_generator
+
+
+def set_default_tensor_type(t):
+    """The old way to pick the default float dtype ('torch.DoubleTensor', FloatTensor, ...)."""
+    name = t if isinstance(t, str) else getattr(t, "__name__", str(t))
+    dt = {"FloatTensor": backend.float32, "DoubleTensor": backend.float64,
+          "HalfTensor": backend.float16}.get(name.rsplit(".", 1)[-1])
+    if dt is None:
+        raise TypeError(f"set_default_tensor_type: only floating tensor types, got {t!r}")
+    backend.set_default_dtype(dt)
+
+
+def is_anomaly_enabled():
+    from .autograd import is_anomaly_enabled as _on
+
+    return _on()
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    from . import autograd
+
+    autograd._anomaly["on"] = builtins.bool(enabled)
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """nonzero() padded with ``fill_value`` rows (or truncated) to exactly ``size`` rows."""
+    import numpy as np
+
+    nz = backend.to_numpy(input.nonzero().data)
+    out = np.full((size, max(input.ndim, 1) if input.ndim else 0), fill_value, np.int64)
+    m = min(size, nz.shape[0])
+    out[:m] = nz[:m]
+    return Tensor._make(out, False)
+
+
+def mvlgamma(input, p):
+    from .special import multigammaln
+
+    return multigammaln(input, p)
+
+
 def compile(model=None, **kwargs):  # noqa: A001 - torch.compile
     """torch.compile: glassnet runs eagerly, so the model (or function) is returned unchanged;
     usable as ``compile(model)`` and as a decorator ``@compile`` / ``@compile(mode=...)``."""
@@ -190,7 +239,9 @@ def compile(model=None, **kwargs):  # noqa: A001 - torch.compile
 
 __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
            "HalfTensor", "IntTensor", "LongTensor", "ShortTensor", "Size",
-           "are_deterministic_algorithms_enabled", "batch_norm", "can_cast", "compile", "dtype",
+           "are_deterministic_algorithms_enabled", "autocast", "batch_norm",
+           "default_generator", "is_anomaly_enabled", "mvlgamma", "nonzero_static",
+           "set_anomaly_enabled", "set_default_tensor_type", "can_cast", "compile", "dtype",
            "e", "embedding", "finfo", "get_default_device", "get_float32_matmul_precision",
            "get_num_interop_threads", "get_num_threads", "iinfo", "inf", "is_complex",
            "is_nonzero", "is_storage", "load", "nan", "newaxis", "pi", "promote_types",

@@ -239,6 +239,92 @@ bartlett_window = _window(
     "bartlett_window", lambda k, n: 1 - np.abs(2 * k / (n - 1) - 1))
 
 
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None,
+                  requires_grad=False):
+    """The Kaiser window i0(beta sqrt(1 - (2k / (N - 1) - 1)^2)) / i0(beta)."""
+    dt = backend.to_dtype(dtype) or backend.get_default_dtype()
+    if window_length <= 1:
+        return _make(np.ones(window_length, dt), requires_grad, device)
+    n = window_length + 1 if periodic else window_length
+    k = np.arange(n, dtype=np.float64)
+    w = np.i0(beta * np.sqrt(np.clip(1 - (2 * k / (n - 1) - 1) ** 2, 0, None))) / np.i0(beta)
+    return _make(w[:window_length].astype(dt), requires_grad, device)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Estimates of the derivative along each dim (``dim``: one dim or a list): central
+    differences (f[i + 1] - f[i - 1]) / 2h inside, one-sided (f[1] - f[0]) / h at the ends.
+    Returns a tuple with one tensor per dim."""
+    if edge_order != 1:
+        raise NotImplementedError("gradient: only edge_order=1 is supported")
+    dims = list(range(input.ndim)) if dim is None else \
+        ([dim] if isinstance(dim, builtins.int) else list(dim))
+    sp = spacing if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    out = []
+    for d, h in zip(dims, sp):
+        h = float(h.item()) if isinstance(h, Tensor) else float(h)
+        n = input.shape[d]
+        if n < 2:
+            raise RuntimeError(f"gradient: each dimension needs at least 2 samples, dim {d} "
+                               f"has {n}")
+        first = (input.narrow(d, 1, 1) - input.narrow(d, 0, 1)) / h
+        last = (input.narrow(d, n - 1, 1) - input.narrow(d, n - 2, 1)) / h
+        parts = [first]
+        if n > 2:
+            parts.append((input.narrow(d, 2, n - 2) - input.narrow(d, 0, n - 2)) / (2 * h))
+        parts.append(last)
+        out.append(cat(parts, d))
+    return tuple(out)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
+    from .functions import empty
+
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, device=None, requires_grad=False):
+    from .functions import empty
+
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def poisson(input, generator=None):
+    """Poisson draws with rates ``input`` (same shape and dtype)."""
+    r = backend.rng(generator).poisson(backend.to_numpy(input.data))
+    return Tensor._make(backend.to_device(r.astype(input.dtype), input.device), False)
+
+
+def binomial(count, prob, generator=None):
+    """Binomial draws: successes in ``count`` trials of probability ``prob``."""
+    r = backend.rng(generator).binomial(backend.to_numpy(count.data).astype(np.int64),
+                                        backend.to_numpy(_as_tensor(prob, count).data))
+    return Tensor._make(backend.to_device(r.astype(count.dtype), count.device), False)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """``func`` applied to every slice along ``in_dims`` of its tensor arguments, results
+    stacked along ``out_dims``: a loop over the batch (differentiable, not vectorised)."""
+
+    def batched(*args):
+        dims = in_dims if isinstance(in_dims, (tuple, list)) else [in_dims] * len(args)
+        sizes = {a.shape[d] for a, d in zip(args, dims) if isinstance(a, Tensor) and d is not None}
+        if len(sizes) != 1:
+            raise ValueError(f"vmap: the mapped dims must have one common size, got {sizes}")
+        n = sizes.pop()
+        outs = []
+        for i in range(n):
+            sl = [a.select(d, i) if isinstance(a, Tensor) and d is not None else a
+                  for a, d in zip(args, dims)]
+            outs.append(func(*sl))
+        if isinstance(outs[0], tuple):
+            od = out_dims if isinstance(out_dims, (tuple, list)) else [out_dims] * len(outs[0])
+            return tuple(stack([o[k] for o in outs], od[k]) for k in range(len(outs[0])))
+        return stack(outs, out_dims)
+
+    return batched
+
+
 def _size_cls():
     from ._types import Size
 
@@ -250,5 +336,7 @@ _ = _as_tensor
 __all__ = ["asarray", "atleast_1d", "atleast_2d", "atleast_3d", "bartlett_window",
            "blackman_window", "block_diag", "broadcast_shapes", "broadcast_tensors",
            "broadcast_to", "cartesian_prod", "column_stack", "combinations", "dstack",
+           "binomial", "empty_permuted", "empty_strided", "gradient", "kaiser_window",
+           "poisson", "vmap",
            "hamming_window", "hann_window", "meshgrid", "row_stack", "scalar_tensor",
            "tril_indices", "triu_indices", "unravel_index", "vander"]

@@ -269,9 +269,13 @@ _names += """
     argwhere masked_select scatter scatter_reduce index_copy index_fill masked_scatter put
     diagonal diag diag_embed diagflat tril triu trace kron cross outer ger inner vdot mv addmm
     addmv addbmm baddbmm addr det logdet slogdet inverse pinverse cholesky matrix_power qr svd
-    unique_consecutive clone detach square_ relu_ sigmoid_ exp_ log_ zero_ fill_ clamp_
-    unsqueeze_copy
+    unique_consecutive clone detach zero_ fill_ clamp_ not_equal is_same_size is_signed
+    get_device i0 conj resolve_conj resolve_neg conj_physical adjoint angle frexp
+    cholesky_solve cholesky_inverse triangular_solve renorm index_put select_scatter
+    slice_scatter diagonal_scatter as_strided unsafe_chunk unsafe_split is_conj is_neg
+    split_with_sizes
 """.split()
+_names += [n + "_" for n in __import__("glassnet.tensor_inplace", fromlist=["_NAMES"])._NAMES]
 for _n in _names:
     if hasattr(Tensor, _n):
         globals()[_n] = _delegate(_n)
@@ -290,6 +294,22 @@ def rsub(input, other, alpha=1):
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     return input.unique(sorted, return_inverse, return_counts, dim)
+
+
+def real(input):
+    return input
+
+
+def matrix_exp(input):
+    from .linalg import matrix_exp as _me
+
+    return _me(input)
+
+
+def matrix_rank(input, tol=None, symmetric=False):
+    from .linalg import matrix_rank as _mr
+
+    return _mr(input, tol=tol, hermitian=symmetric)
 
 
 def chain_matmul(*matrices):

@@ -213,6 +213,28 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixi
     def is_complex(self):
         return False
 
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
+    def conj(self):
+        """The complex conjugate: a real tensor is its own conjugate."""
+        return self
+
+    resolve_conj = resolve_neg = conj
+
+    def conj_physical(self):
+        return self.clone()
+
+    @property
+    def real(self):
+        return self
+
+    def adjoint(self):
+        return self.mT
+
     def is_same_size(self, other):
         return self.shape == other.shape
 
@@ -352,6 +374,8 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixi
         (a dtype or a type name such as 'torch.DoubleTensor')."""
         if dtype is None:
             return "glassnet." + _TYPE_NAMES.get(self.dtype.name, "Tensor")
+        if isinstance(getattr(dtype, "_dtype", None), np.dtype):  # glassnet.FloatTensor, ...
+            dtype = dtype._dtype
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             name = dtype.rsplit(".", 1)[-1]
             inv = {v: k for k, v in _TYPE_NAMES.items()}

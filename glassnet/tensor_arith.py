@@ -127,7 +127,7 @@ class ArithmeticMixin:
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-    greater, less, greater_equal, less_equal = __gt__, __lt__, __ge__, __le__
+    greater, less, greater_equal, less_equal, not_equal = __gt__, __lt__, __ge__, __le__, __ne__
 
     def add(self, o, alpha=1):
         return self + (o * alpha if alpha != 1 else o)

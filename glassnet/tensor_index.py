@@ -273,3 +273,86 @@ class IndexMixin:
         else:
             out = _SetItem.apply(flat, idx, src)
         return out.reshape(self.shape)
+
+    def index_put(self, indices, values, accumulate=False):
+        """Copy with self[indices] = values (``indices`` a tuple of index tensors, as for
+        ``x[i, j]``); with ``accumulate``, repeated positions add up."""
+        idx = tuple(_index_or_mask(i) for i in indices)
+        v = _as_tensor(values, self).to(self.dtype)
+        if not accumulate:
+            return _SetItem.apply(self, idx, v)
+        k = len(idx)
+        lead = self.shape[:k]
+        b = np.broadcast_arrays(*[np.asarray(backend.to_numpy(i)) for i in idx])
+        flat_idx = np.ravel_multi_index(tuple(b), lead).reshape(-1)
+        rest = self.shape[k:]
+        src = v.expand(b[0].shape + tuple(rest)).reshape((flat_idx.size,) + tuple(rest))
+        flat = self.reshape((int(np.prod(lead)),) + tuple(rest))
+        return flat.index_add(0, Tensor._make(flat_idx, False), src).reshape(self.shape)
+
+    def select_scatter(self, src, dim, index):
+        """Copy with the slice ``select(dim, index)`` replaced by src."""
+        d = normalize_dim(dim, self.ndim, "select_scatter")
+        return _SetItem.apply(self, (slice(None),) * d + (builtins.int(index),),
+                              _as_tensor(src, self).to(self.dtype))
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        """Copy with the slice ``start:end:step`` of ``dim`` replaced by src."""
+        d = normalize_dim(dim, self.ndim, "slice_scatter")
+        return _SetItem.apply(self, (slice(None),) * d + (slice(start, end, step),),
+                              _as_tensor(src, self).to(self.dtype))
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        """Copy with ``diagonal(offset, dim1, dim2)`` replaced by src."""
+        xp = backend.array_module(self.data)
+        pos = xp.arange(self.data.size).reshape(self.shape)
+        where_ = xp.diagonal(pos, offset, dim1, dim2)  # flat positions of the diagonal
+        flat = _SetItem.apply(self.reshape(-1), where_.reshape(-1),
+                              _as_tensor(src, self).to(self.dtype).reshape(-1))
+        return flat.reshape(self.shape)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        """A view with the given sizes and strides (in elements) over self's elements in
+        row-major order; overlapping windows are allowed (their gradients add up)."""
+        off = 0 if storage_offset is None else builtins.int(storage_offset)
+        size, stride = tuple(size), tuple(stride)
+        idx = np.full(size, off, dtype=np.int64)
+        for k, (n, st) in enumerate(zip(size, stride)):
+            shape = [1] * len(size)
+            shape[k] = n
+            idx = idx + (np.arange(n) * st).reshape(shape)
+        return self.contiguous().reshape(-1)[idx]
+
+    def resize_(self, *sizes):
+        """Give self a new shape in place, keeping its first elements (new ones are zero)."""
+        self._data_inplace("resize_")
+        size = _size(sizes)
+        xp = backend.array_module(self.data)
+        n = int(np.prod(size))
+        flat = self.data.reshape(-1)
+        if n == flat.size:
+            self._data = flat.reshape(size)
+        else:
+            new = xp.zeros(n, self.dtype)
+            m = min(n, flat.size)
+            new[:m] = flat[:m]
+            self._data = new.reshape(size)
+        return self
+
+    def resize_as_(self, other):
+        return self.resize_(other.shape)
+
+    def unsafe_chunk(self, chunks, dim=0):
+        return self.chunk(chunks, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        return self.split(split_size, dim)
+
+    def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False):
+        return self.new_empty(tuple(size), dtype=dtype, requires_grad=requires_grad)
+
+
+def _index_or_mask(i):
+    if i is None:
+        return slice(None)
+    return i.data if isinstance(i, Tensor) else np.asarray(i)

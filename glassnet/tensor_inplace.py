@@ -74,7 +74,7 @@ _NAMES = (
     "ldexp nextafter eq ne lt le gt ge greater less greater_equal less_equal not_equal "
     "index_fill index_copy index_add scatter scatter_add scatter_reduce masked_scatter put tril "
     "triu addmm addmv addbmm baddbmm addr float_power t transpose squeeze unsqueeze swapaxes "
-    "swapdims polygamma"
+    "swapdims polygamma index_put renorm"
 ).split()
 
 

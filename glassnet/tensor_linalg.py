@@ -235,6 +235,42 @@ class LinalgMixin:
                 p = matmul(p, p)
         return out
 
+    def cholesky_solve(self, L, upper=False):
+        """X with (L L^T) X = self, for a Cholesky factor L (``upper``: U^T U)."""
+        A = L.mT @ L if upper else L @ L.mT
+        from .linalg import solve
+
+        return solve(A, self)
+
+    def cholesky_inverse(self, upper=False):
+        """(L L^T)^-1 for the Cholesky factor self (``upper``: (U^T U)^-1)."""
+        A = self.mT @ self if upper else self @ self.mT
+        return A.inverse()
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        """(X, A) with op(T) X = self, T the triangle of A (``upper`` or lower, with a unit
+        diagonal when ``unitriangular``), op(T) = T^T with ``transpose``."""
+        from .linalg import solve
+
+        T = A.triu() if upper else A.tril()
+        if unitriangular:
+            xp = backend.array_module(A.data)
+            eye = Tensor._make(xp.eye(A.shape[-1], dtype=bool), False)
+            T = where(eye, 1.0, T).to(A.dtype)
+        if transpose:
+            T = T.mT
+        return RT.triangular_solve(solve(T, self), A.clone())
+
+    def renorm(self, p, dim, maxnorm):
+        """Rescale each slice along ``dim`` whose p-norm exceeds ``maxnorm`` to that norm."""
+        from .tensor_reduce import vector_norm
+
+        d = normalize_dim(dim, self.ndim, "renorm")
+        others = tuple(i for i in range(self.ndim) if i != d)
+        n = vector_norm(self, p, others, True)
+        factor = where(n > maxnorm, maxnorm / (n + 1e-7), 1.0).to(self.dtype)
+        return self * factor
+
     def qr(self, some=True):
         from .linalg import qr
 

@@ -325,6 +325,25 @@ class PointwiseMixin:
     def nextafter(self, other):
         return _nograd_binary(np.nextafter, self, other)
 
+    def frexp(self):
+        """(mantissa, exponent) with self = mantissa * 2^exponent, 0.5 <= |mantissa| < 1."""
+        from . import return_types
+
+        xp = backend.array_module(self.data)
+        m, e = xp.frexp(self.data)
+        return return_types.frexp(Tensor._make(m, False), Tensor._make(e.astype(np.int32), False))
+
+    def i0(self):
+        """The modified Bessel function of the first kind of order 0."""
+        from .special import i0
+
+        return i0(self)
+
+    def angle(self):
+        """The argument of a real number: 0 for x >= 0, pi for x < 0 (NaN stays NaN)."""
+        x = self._f()
+        return where(x < 0, float(np.pi), where(x.isnan(), x, 0.0)).to(x.dtype)
+
     def tanh(self):
         return E.Tanh.apply(self._f())
 

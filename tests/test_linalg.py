@@ -195,3 +195,25 @@ def test_tril_triu_of_infinities_stay_finite_elsewhere():
                                       torch.tril_indices(r, c, k).numpy())
         np.testing.assert_array_equal(gn.triu_indices(r, c, k).numpy(),
                                       torch.triu_indices(r, c, k).numpy())
+
+
+def test_triangular_and_cholesky_solves(rng):
+    a = spd(rng, (3, 3))
+    b = rng.standard_normal((3, 2))
+    low = np.linalg.cholesky(a)
+
+    def chol_solve(B, L):
+        return _M(B).cholesky_solve(B, L.tril() + 3 * _M(B).eye(3, dtype=B.dtype))
+
+    def tri_solve(B, A):
+        return _M(B).triangular_solve(B, A + 3 * _M(B).eye(3, dtype=B.dtype), upper=False)[0]
+
+    def tri_solve_t(B, A):
+        return B.triangular_solve(A + 3 * _M(B).eye(3, dtype=B.dtype), transpose=True,
+                                  unitriangular=True).solution
+
+    for f in (chol_solve, tri_solve, tri_solve_t):
+        check_parity(f, f, [b, low], dtype=np.float64)
+        gradcheck(f, [b, low])
+    f = lambda L: _M(L).cholesky_inverse(L.tril() + 3 * _M(L).eye(3, dtype=L.dtype))  # noqa: E731
+    check_parity(f, f, [low], dtype=np.float64)

@@ -310,3 +310,41 @@ def test_assert_close_defaults_and_messages():
         gn.testing.assert_close(gn.tensor([1.0]), gn.tensor([1.0]), rtol=1e-3)
     m = gn.testing.make_tensor(2, 3, dtype=gn.float32, low=0, high=1)
     assert m.shape == (2, 3) and 0 <= m.min().item() and m.max().item() < 1
+
+
+def test_more_builders_and_switches():
+    y = [1.0, 4.0, 9.0, 16.0, 25.0]
+    for kw in ({}, {"spacing": 2.0}):
+        (g,), (t,) = gn.gradient(gn.tensor(y), **kw), torch.gradient(torch.tensor(y), **kw)
+        np.testing.assert_allclose(g.numpy(), t.numpy())
+    m = np.arange(12.0).reshape(3, 4) ** 2
+    for g, t in zip(gn.gradient(gn.tensor(m), dim=[0, 1]), torch.gradient(torch.tensor(m), dim=[0, 1])):
+        np.testing.assert_allclose(g.numpy(), t.numpy())
+    gradcheck(lambda v: gn.gradient(v)[0], [np.array([1.0, 3.0, 2.0, 5.0])])
+    for n, periodic in ((6, True), (5, False), (1, True)):
+        np.testing.assert_allclose(gn.kaiser_window(n, periodic, beta=5.0).numpy(),
+                                   torch.kaiser_window(n, periodic, beta=5.0).numpy(), atol=1e-6)
+    x = gn.randn(4, 3, requires_grad=True)
+    out = gn.vmap(lambda r: (r * r).sum())(x)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+    with gn.random.fork_rng():
+        a = gn.rand(2)
+    assert gn.rand(2).tolist() == a.tolist()
+    assert gn.poisson(gn.full((100,), 3.0)).mean().item() > 1
+    assert 0 <= gn.binomial(gn.full((5,), 10.0), gn.full((5,), 0.5)).max().item() <= 10
+    scaler = gn.amp.GradScaler(enabled=True)
+    with gn.autocast(device_type="cpu", dtype=gn.float16):
+        loss = (x * 2).sum()
+    scaler.scale(loss).backward()
+    opt = gn.optim.SGD([x], lr=0.1)
+    scaler.step(opt)
+    scaler.update()
+    gn.set_default_tensor_type("torch.DoubleTensor")
+    try:
+        assert gn.zeros(1).dtype is gn.float64
+    finally:
+        gn.set_default_tensor_type(gn.FloatTensor)
+    assert gn.zeros(1).dtype is gn.float32
+    assert gn.empty_strided((2, 3), (3, 1)).shape == (2, 3)
+    assert "linalg" in dir(gn) and "conv2d" in dir(gn)

@@ -218,3 +218,40 @@ def test_random_fills():
     assert set(x.bernoulli_(0.3).unique().tolist()) <= {0.0, 1.0}
     assert x.geometric_(0.5).min().item() >= 1
     assert x.log_normal_().min().item() > 0
+
+
+SCATTERS = {
+    "index_put": lambda x, v: x.index_put((_idx(x, [0, 2]), _idx(x, [1, 3])), v[0, :2]),
+    "index_put_acc": lambda x, v: x.index_put((_idx(x, [0, 0, 2]),), v[:3], accumulate=True),
+    "index_put_row": lambda x, v: x.index_put((_idx(x, [1]),), v[0]),
+    "select_scatter": lambda x, v: x.select_scatter(v[0], 0, 1),
+    "slice_scatter": lambda x, v: x.slice_scatter(v[:, :2], 1, 1, 4, 2),
+    "diagonal_scatter": lambda x, v: x.diagonal_scatter(v[0, :3], 1),
+    "as_strided": lambda x, v: x.as_strided((3, 3), (2, 1), 1),
+    "renorm": lambda x, v: x.renorm(2, 0, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(SCATTERS))
+def test_scatter_variants(name, rng):
+    x, v = distinct(rng, (3, 4)) * 0.3, distinct(rng, (3, 4)) * 0.2
+    check_parity(SCATTERS[name], SCATTERS[name], [x, v], dtype=np.float64)
+    gradcheck(SCATTERS[name], [x, v])
+
+
+def test_resize_and_misc_methods():
+    for f in (lambda t: t.resize_(2, 3), lambda t: t.resize_(6), lambda t: t.resize_as_(t.t())):
+        g, t = gn.arange(6.0).reshape(3, 2), torch.arange(6.0).reshape(3, 2)
+        np.testing.assert_array_equal(f(g).numpy(), f(t).numpy())
+    x = gn.tensor([-1.5, 0.0, 2.0])
+    t = torch.tensor([-1.5, 0.0, 2.0])
+    np.testing.assert_allclose(x.angle().numpy(), t.angle().numpy())
+    m, e = x.frexp()
+    tm, te = t.frexp()
+    np.testing.assert_array_equal(m.numpy(), tm.numpy())
+    np.testing.assert_array_equal(e.numpy(), te.numpy())
+    assert x.conj() is x and x.real is x and not x.is_conj()
+    assert len(x.unsafe_chunk(2)) == 2 and gn.is_same_size(x, x)
+    np.testing.assert_array_equal(
+        gn.nonzero_static(gn.tensor([0, 3, 0, 5]), size=3).numpy(),
+        torch.nonzero_static(torch.tensor([0, 3, 0, 5]), size=3).numpy())
