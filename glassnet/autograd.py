@@ -581,6 +581,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
-from ._custom_function import apply_tensor_io as _apply_tensor_io  # noqa: E402
-from ._custom_function import backward_tensor_io as _backward_tensor_io  # noqa: E402
-from ._gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
+from ._custom_function import apply_tensor_io as _apply_tensor_io
+from ._custom_function import backward_tensor_io as _backward_tensor_io
+from ._gradcheck import gradcheck, gradgradcheck  # noqa: F401

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 from . import backend
 
-__all__ = ["cuda", "cudnn", "mkldnn", "mps", "openmp", "mkl", "opt_einsum"]
+__all__ = ["cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp", "opt_einsum"]
 
 
 class _Flags:
@@ -56,7 +56,7 @@ class _CuDNN(_Flags):
     @staticmethod
     def version():
         """None: glassnet does not link cuDNN."""
-        return None
+        return
 
 
 class _MPS:

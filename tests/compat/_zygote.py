@@ -25,19 +25,19 @@ TIMEOUT_S = 300
 
 def preload(lib: str) -> None:
     if lib == "torch":
-        import torch  # noqa: F401
-        import torch.nn.functional  # noqa: F401
-        import torch.optim  # noqa: F401
-        import torch.utils.data  # noqa: F401
+        import torch
+        import torch.nn.functional
+        import torch.optim
+        import torch.utils.data
 
         try:  # the optimisers import it on their first step
             import torch._dynamo  # noqa: F401
-        except Exception:  # noqa: BLE001 - only a warm-up
+        except Exception:  # noqa: BLE001,S110 - only a warm-up
             pass
     else:
-        import glassnet  # noqa: F401
-        import glassnet.nn.functional  # noqa: F401
-        import glassnet.optim  # noqa: F401
+        import glassnet
+        import glassnet.nn.functional
+        import glassnet.optim
         import glassnet.utils.data  # noqa: F401
 
 

@@ -1,4 +1,4 @@
-"""nn.Module subclasses: __init__/forward, parameters, named_parameters, weights copied from NumPy."""
+"""nn.Module subclasses: __init__/forward, parameters, named_parameters, weights from NumPy."""
 import json
 
 import numpy as np
@@ -33,7 +33,8 @@ res["names"] = [n for n, _ in model.named_parameters()]
 res["shapes"] = [list(p.shape) for p in model.parameters()]
 res["n_params"] = sum(p.numel() for p in model.parameters())
 res["n_trainable"] = sum(p.numel() for p in model.parameters() if p.requires_grad)
-res["is_param"] = [isinstance(model.fc1.weight, nn.Parameter), isinstance(model.scale, torch.Tensor)]
+res["is_param"] = [isinstance(model.fc1.weight, nn.Parameter),
+                   isinstance(model.scale, torch.Tensor)]
 res["training"] = model.training
 res["module_names"] = [n for n, _ in model.named_modules()]
 res["children"] = [type(m).__name__ for m in model.children()]

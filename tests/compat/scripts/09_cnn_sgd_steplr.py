@@ -1,4 +1,5 @@
-"""A small CNN classifier: Conv2d, MaxPool2d, Flatten, Linear, CrossEntropyLoss, SGD momentum, StepLR."""
+"""A small CNN classifier: Conv2d, MaxPool2d, Flatten, Linear, CrossEntropyLoss, SGD momentum,
+StepLR."""
 import json
 
 import numpy as np

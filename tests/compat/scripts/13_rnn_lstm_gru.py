@@ -12,7 +12,8 @@ rng = np.random.default_rng(4)
 def fill(module):
     with torch.no_grad():
         for name, p in module.named_parameters():
-            p.copy_(torch.from_numpy((rng.standard_normal(tuple(p.shape)) * 0.4).astype(np.float32)))
+            w = rng.standard_normal(tuple(p.shape)) * 0.4
+            p.copy_(torch.from_numpy(w.astype(np.float32)))
 
 
 class SeqClassifier(nn.Module):

@@ -1,4 +1,4 @@
-"""GNN-style message passing written with index_add_, scatter_add_ and gather, trained a few steps."""
+"""GNN-style message passing with index_add_, scatter_add_ and gather, trained a few steps."""
 import json
 
 import numpy as np

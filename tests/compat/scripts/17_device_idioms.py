@@ -1,4 +1,5 @@
-"""Device-agnostic code: torch.device, .to(device), cuda checks, cudnn flags, seeding, .cpu().numpy()."""
+"""Device-agnostic code: torch.device, .to(device), cuda checks, cudnn flags, seeding,
+.cpu().numpy()."""
 import json
 
 import numpy as np
@@ -58,7 +59,8 @@ res["seed_repro"] = torch.equal(a, b)
 torch.cuda.manual_seed_all(0)
 res["rand_range"] = bool(((a >= 0) & (a < 1)).all())
 res["randn_shape"] = list(torch.randn(2, 3, device=device).shape)
-res["randint"] = bool(((torch.randint(0, 5, (100,)) >= 0) & (torch.randint(0, 5, (100,)) < 5)).all())
+ri = torch.randint(0, 5, (100,))
+res["randint"] = bool(((ri >= 0) & (ri < 5)).all())
 perm = torch.randperm(10)
 res["randperm"] = sorted(perm.tolist()) == list(range(10))
 print(json.dumps(res))

@@ -1,5 +1,6 @@
-"""Idioms from course notebooks: view(x.size(0), -1), argmax(1).eq(y).sum().item(), torch.max(out, 1),
-F.softmax, clip_grad_norm_, frozen parameters, torch.cat/stack, in-place ops, masks, NumPy."""
+"""Idioms from course notebooks: view(x.size(0), -1), argmax(1).eq(y).sum().item(),
+torch.max(out, 1), F.softmax, clip_grad_norm_, frozen parameters, torch.cat/stack, in-place
+ops, masks, NumPy."""
 import json
 
 import numpy as np

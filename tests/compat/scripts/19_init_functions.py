@@ -1,5 +1,5 @@
-"""nn.init: kaiming_normal_(mode='fan_out', nonlinearity='relu'), xavier, constants, the ResNet recipe.
-Random draws differ between libraries, so only their statistics and bounds are compared."""
+"""nn.init: kaiming_normal_(mode='fan_out', nonlinearity='relu'), xavier, constants, the ResNet
+recipe. Random draws differ between libraries, so only their statistics and bounds are compared."""
 import json
 import math
 

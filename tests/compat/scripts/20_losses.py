@@ -41,8 +41,8 @@ run("l1", nn.L1Loss(), reg)
 run("smooth_l1", nn.SmoothL1Loss(beta=0.5), reg)
 run("huber", nn.HuberLoss(delta=0.8), reg)
 run("kl", lambda x, t: nn.KLDivLoss(reduction="batchmean")(F.log_softmax(x, 1), t), probs)
-run("kl_logt", lambda x, t: F.kl_div(F.log_softmax(x, 1), t.log(), reduction="sum", log_target=True),
-    probs)
+run("kl_logt", lambda x, t: F.kl_div(F.log_softmax(x, 1), t.log(), reduction="sum",
+                                     log_target=True), probs)
 run("soft_margin", nn.SoftMarginLoss(), binary * 2 - 1)
 run("margin", nn.MultiMarginLoss(), target)
 run("cosine_emb", lambda x, t: nn.CosineEmbeddingLoss(margin=0.1)(x, t, torch.tensor(

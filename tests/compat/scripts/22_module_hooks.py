@@ -70,7 +70,8 @@ hr.remove()
 shapes = []
 for name, module in model.named_modules():
     if name:
-        module.register_forward_hook(lambda m, i, o, name=name: shapes.append([name, list(o.shape)]))
+        module.register_forward_hook(
+            lambda m, i, o, name=name: shapes.append([name, list(o.shape)]))
 model(x)
 res["all_shapes"] = shapes
 

@@ -1,4 +1,4 @@
-"""Fine-tuning: freeze a backbone, replace the head, parameter groups with their own lr, lr edits."""
+"""Fine-tuning: freeze a backbone, replace the head, parameter groups with their own lr."""
 import json
 
 import numpy as np

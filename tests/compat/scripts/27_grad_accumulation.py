@@ -1,4 +1,4 @@
-"""Gradient accumulation over micro-batches, zero_grad(set_to_none), weight decay, AdamW, RMSprop."""
+"""Gradient accumulation over micro-batches, zero_grad(set_to_none), every optimiser."""
 import json
 
 import numpy as np

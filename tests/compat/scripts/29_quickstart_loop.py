@@ -1,4 +1,4 @@
-"""The PyTorch quickstart's train(dataloader, ...) / test(dataloader, ...) functions on a toy set."""
+"""The PyTorch quickstart's train(dataloader, ...) / test(dataloader, ...) on a toy set."""
 import json
 
 import numpy as np

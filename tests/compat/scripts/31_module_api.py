@@ -1,5 +1,6 @@
-"""The nn.Module API a tutorial touches: print(model), add_module, get_submodule, parameters(recurse),
-named_* with prefixes, requires_grad_, zero_grad, to()/double() return self, deleting attributes."""
+"""The nn.Module API a tutorial touches: print(model), add_module, get_submodule,
+parameters(recurse), named_* with prefixes, requires_grad_, zero_grad, to()/double() return self,
+deleting attributes."""
 import json
 
 import torch
@@ -26,9 +27,11 @@ res = {"repr": repr(model).splitlines()}
 res["small_reprs"] = [repr(nn.Linear(3, 4, bias=False)), repr(nn.Conv2d(1, 2, (3, 5), dilation=2)),
                       repr(nn.BatchNorm1d(5, affine=False)), repr(nn.LayerNorm(4)),
                       repr(nn.Dropout()), repr(nn.LSTM(3, 4, num_layers=2, batch_first=True)),
-                      repr(nn.GRU(3, 4, bidirectional=True)), repr(nn.Embedding(10, 3, padding_idx=0)),
+                      repr(nn.GRU(3, 4, bidirectional=True)),
+                      repr(nn.Embedding(10, 3, padding_idx=0)),
                       repr(nn.CrossEntropyLoss()), repr(nn.Softmax(dim=1)), repr(nn.Identity()),
-                      repr(nn.AdaptiveAvgPool2d((1, 1))), repr(nn.ModuleList([nn.ReLU(), nn.Tanh()]))]
+                      repr(nn.AdaptiveAvgPool2d((1, 1))),
+                      repr(nn.ModuleList([nn.ReLU(), nn.Tanh()]))]
 res["named_params"] = [n for n, _ in model.named_parameters()]
 res["prefixed"] = [n for n, _ in model.features.named_parameters(prefix="f")]
 res["recurse_false"] = [n for n, _ in model.named_parameters(recurse=False)]
