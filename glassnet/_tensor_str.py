@@ -122,7 +122,7 @@ def _summarized(a: np.ndarray) -> np.ndarray:
 
 def _vector(a, indent, summarize, fmt) -> str:
     e = PRINT_OPTS.edgeitems
-    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2))))
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2)))
     if summarize and a.shape[0] > 2 * e:
         data = ([fmt.format(v) for v in a[:e].tolist()] + [" ..."]
                 + [fmt.format(v) for v in a[-e:].tolist()])

@@ -11,7 +11,7 @@ import math
 import os
 import warnings
 
-from . import backend, return_types  # noqa: F401
+from . import backend, return_types
 from ._tensor_str import set_printoptions
 from ._types import (
     BoolTensor,
@@ -31,9 +31,9 @@ from ._types import (
     promote_types,
     result_type,
 )
-from .construct import *  # noqa: F401,F403
+from .construct import *
 from .construct import __all__ as _construct_all
-from .statistics import *  # noqa: F401,F403
+from .statistics import *
 from .statistics import __all__ as _stats_all
 from .tensor import Tensor
 
@@ -49,12 +49,14 @@ _LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "constr
                "statistics", "return_types", "random", "amp"}
 
 # torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
-_FUNCTIONAL = {n: n for n in (
-    "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d dropout "
-    "alpha_dropout feature_alpha_dropout layer_norm group_norm max_pool1d max_pool2d max_pool3d "
-    "avg_pool1d adaptive_avg_pool1d adaptive_max_pool1d pixel_shuffle pixel_unshuffle "
-    "cosine_similarity pairwise_distance prelu selu celu rrelu threshold hardshrink "
-    "channel_shuffle bilinear rms_norm").split()}
+_FUNCTIONAL = {n: n for n in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                              "conv_transpose3d", "dropout", "alpha_dropout",
+                              "feature_alpha_dropout", "layer_norm", "group_norm", "max_pool1d",
+                              "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d",
+                              "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle",
+                              "cosine_similarity", "pairwise_distance", "prelu", "selu", "celu",
+                              "rrelu", "threshold", "hardshrink", "channel_shuffle", "bilinear",
+                              "rms_norm"]}
 
 pi = math.pi
 e = math.e
@@ -229,7 +231,7 @@ def mvlgamma(input, p):
     return multigammaln(input, p)
 
 
-def compile(model=None, **kwargs):  # noqa: A001 - torch.compile
+def compile(model=None, **kwargs):
     """torch.compile: glassnet runs eagerly, so the model (or function) is returned unchanged;
     usable as ``compile(model)`` and as a decorator ``@compile`` / ``@compile(mode=...)``."""
     if model is None:

@@ -60,7 +60,7 @@ class finfo:
     and ``bits``.
     """
 
-    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+    def __init__(self, type=None):
         d = backend.get_default_dtype() if type is None else backend.to_dtype(type)
         if d.kind != "f":
             raise TypeError(f"finfo: expected a floating point dtype, got {d}")
@@ -82,7 +82,7 @@ class finfo:
 class iinfo:
     """Limits of an integer (or bool) dtype: ``bits``, ``min``, ``max`` as Python ints."""
 
-    def __init__(self, type):  # noqa: A002
+    def __init__(self, type):
         d = backend.to_dtype(type)
         if d.kind == "b":
             self.bits, self.min, self.max = 8, 0, 1

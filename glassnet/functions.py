@@ -255,31 +255,35 @@ _names = [
     "mm", "bmm", "lerp", "repeat_interleave_", "expand", "softmax", "log_softmax",
 ]
 # Methods whose functional form glassnet also offers, as in PyTorch (``gn.atan2(y, x)``).
-_names += """
-    asin acos atan arcsin arccos arctan sinh cosh asinh acosh atanh arcsinh arccosh arctanh
-    atan2 arctan2 hypot fmod remainder floor_divide true_divide float_power xlogy logaddexp
-    logaddexp2 copysign heaviside fmax fmin sinc erfc erfinv lgamma digamma logit frac fix
-    deg2rad rad2deg positive signbit sgn nan_to_num isposinf isneginf isreal isclose exp2
-    logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor
-    bitwise_not bitwise_left_shift bitwise_right_shift gcd lcm ldexp nextafter addcmul addcdiv
-    dist clamp_max eq ne lt le gt ge greater less greater_equal less_equal not_equal
-    cumprod cummax cummin logcumsumexp diff median nanmedian kthvalue mode quantile nanquantile
-    nansum nanmean aminmax histc bincount msort tile repeat_interleave take_along_dim take
-    tensor_split hsplit vsplit dsplit ravel moveaxis swapdims fliplr flipud select narrow_copy
-    argwhere masked_select scatter scatter_reduce index_copy index_fill masked_scatter put
-    diagonal diag diag_embed diagflat tril triu trace kron cross outer ger inner vdot mv addmm
-    addmv addbmm baddbmm addr det logdet slogdet inverse pinverse cholesky matrix_power qr svd
-    unique_consecutive clone detach zero_ fill_ clamp_ not_equal is_same_size is_signed
-    get_device i0 conj resolve_conj resolve_neg conj_physical adjoint angle frexp
-    cholesky_solve cholesky_inverse triangular_solve renorm index_put select_scatter
-    slice_scatter diagonal_scatter as_strided unsafe_chunk unsafe_split is_conj is_neg
-    split_with_sizes
-""".split()
+_names += ["asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh", "acosh",
+           "atanh", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "fmod",
+           "remainder", "floor_divide", "true_divide", "float_power", "xlogy", "logaddexp",
+           "logaddexp2", "copysign", "heaviside", "fmax", "fmin", "sinc", "erfc", "erfinv",
+           "lgamma", "digamma", "logit", "frac", "fix", "deg2rad", "rad2deg", "positive",
+           "signbit", "sgn", "nan_to_num", "isposinf", "isneginf", "isreal", "isclose", "exp2",
+           "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+           "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm",
+           "ldexp", "nextafter", "addcmul", "addcdiv", "dist", "clamp_max", "eq", "ne", "lt", "le",
+           "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal", "cumprod",
+           "cummax", "cummin", "logcumsumexp", "diff", "median", "nanmedian", "kthvalue", "mode",
+           "quantile", "nanquantile", "nansum", "nanmean", "aminmax", "histc", "bincount", "msort",
+           "tile", "repeat_interleave", "take_along_dim", "take", "tensor_split", "hsplit",
+           "vsplit", "dsplit", "ravel", "moveaxis", "swapdims", "fliplr", "flipud", "select",
+           "narrow_copy", "argwhere", "masked_select", "scatter", "scatter_reduce", "index_copy",
+           "index_fill", "masked_scatter", "put", "diagonal", "diag", "diag_embed", "diagflat",
+           "tril", "triu", "trace", "kron", "cross", "outer", "ger", "inner", "vdot", "mv",
+           "addmm", "addmv", "addbmm", "baddbmm", "addr", "det", "logdet", "slogdet", "inverse",
+           "pinverse", "cholesky", "matrix_power", "qr", "svd", "unique_consecutive", "clone",
+           "detach", "zero_", "fill_", "clamp_", "not_equal", "is_same_size", "is_signed",
+           "get_device", "i0", "conj", "resolve_conj", "resolve_neg", "conj_physical", "adjoint",
+           "angle", "frexp", "cholesky_solve", "cholesky_inverse", "triangular_solve", "renorm",
+           "index_put", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided",
+           "unsafe_chunk", "unsafe_split", "is_conj", "is_neg", "split_with_sizes"]
 _names += [n + "_" for n in __import__("glassnet.tensor_inplace", fromlist=["_NAMES"])._NAMES]
 for _n in _names:
     if hasattr(Tensor, _n):
         globals()[_n] = _delegate(_n)
-clamp_min = lambda x, m: x.clamp(min=m)  # noqa: E731
+clamp_min = lambda x, m: x.clamp(min=m)
 
 
 def polygamma(n, input):

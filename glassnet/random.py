@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .backend import (  # noqa: F401
+from .backend import (
     default_generator,
     get_rng_state,
     initial_seed,

@@ -29,8 +29,8 @@ def _structseq(name, fields):
 
 
 _VI = ("values", "indices")
-max = _structseq("max", _VI)  # noqa: A001
-min = _structseq("min", _VI)  # noqa: A001
+max = _structseq("max", _VI)
+min = _structseq("min", _VI)
 sort = _structseq("sort", _VI)
 topk = _structseq("topk", _VI)
 kthvalue = _structseq("kthvalue", _VI)

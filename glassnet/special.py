@@ -53,7 +53,7 @@ def sinc(input):
     return _t(input).sinc()
 
 
-def round(input, decimals=0):  # noqa: A001 - PyTorch's name
+def round(input, decimals=0):
     return _t(input).round(decimals=decimals)
 
 

@@ -5,7 +5,7 @@ gradient, every op applied to it records a node (``grad_fn``) in a graph; ``back
 that graph in reverse and leaves d(loss)/d(tensor) in ``.grad`` of every leaf.
 
 This module holds the class itself: construction, properties, the autograd API, conversions and
-printing (``_tensor_str``). Its methods come in groups from mixins: arithmetic and in-place
+printing (``_tensor_str``); metadata in ``tensor_meta``. Its methods come in groups from mixins: arithmetic and in-place
 updates (``tensor_arith``, ``tensor_inplace``), pointwise maths (``tensor_math``), reductions
 (``tensor_reduce``), shapes and indexing (``tensor_shape``, ``tensor_index``) and linear algebra
 (``tensor_linalg``).
@@ -25,10 +25,14 @@ from . import (
     tensor_index,
     tensor_inplace,
     tensor_linalg,
+    tensor_logic,
     tensor_math,
+    tensor_meta,
     tensor_reduce,
     tensor_shape,
 )
+from ._tensor_str import tensor_repr
+from ._types import Size
 from .autograd import no_grad
 from .ops import elementwise as E
 from .tensor_arith import (
@@ -41,12 +45,12 @@ from .tensor_arith import (
     minimum,
     where,
 )
-from ._tensor_str import tensor_repr
-from ._types import Size
 from .tensor_index import IndexMixin
 from .tensor_inplace import InplaceMixin
 from .tensor_linalg import LinalgMixin
+from .tensor_logic import LogicMixin
 from .tensor_math import PointwiseMixin
+from .tensor_meta import MetaMixin
 from .tensor_reduce import ReduceMixin
 from .tensor_shape import ShapeMixin
 
@@ -54,16 +58,16 @@ _cupy = backend._cupy
 _new_size = tuple.__new__  # a Size from a shape that is already a tuple of ints
 
 
-class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixin, LinalgMixin,
-             InplaceMixin):
+class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixin, IndexMixin,
+             LinalgMixin, InplaceMixin, MetaMixin):
     """An array with an optional gradient. Create one with ``glassnet.tensor(data)``."""
 
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "_data",
         "_hooks",
         "_output_nr",
-        "_data",
         "grad",
         "grad_fn",
         "requires_grad",
@@ -171,81 +175,6 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixi
 
     def element_size(self):
         return self.data.dtype.itemsize
-
-    @property
-    def itemsize(self):
-        return self.data.dtype.itemsize
-
-    @property
-    def nbytes(self):
-        return int(self.data.nbytes)
-
-    def stride(self, dim=None):
-        """Steps, in elements, between neighbours along each dim (NumPy strides / itemsize)."""
-        st = tuple(s // self.data.dtype.itemsize for s in self.data.strides)
-        return st if dim is None else st[dim]
-
-    def storage_offset(self):
-        """Elements between the start of the underlying buffer and this view's first element."""
-        a = self.data
-        base = a
-        while getattr(base, "base", None) is not None:
-            base = base.base
-        if not hasattr(base, "__array_interface__") or a.size == 0:
-            return 0
-        off = a.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-        return int(off // a.dtype.itemsize)
-
-    def data_ptr(self):
-        a = self.data
-        return a.__array_interface__["data"][0] if hasattr(a, "__array_interface__") else a.data.ptr
-
-    @property
-    def is_cpu(self):
-        return self.device.type == "cpu"
-
-    def get_device(self):
-        return -1 if self.device.type == "cpu" else self.device.index
-
-    def is_signed(self):
-        return self.data.dtype.kind in "if"
-
-    def is_complex(self):
-        return False
-
-    def is_conj(self):
-        return False
-
-    def is_neg(self):
-        return False
-
-    def conj(self):
-        """The complex conjugate: a real tensor is its own conjugate."""
-        return self
-
-    resolve_conj = resolve_neg = conj
-
-    def conj_physical(self):
-        return self.clone()
-
-    @property
-    def real(self):
-        return self
-
-    def adjoint(self):
-        return self.mT
-
-    def is_same_size(self, other):
-        return self.shape == other.shape
-
-    @property
-    def output_nr(self):
-        return self._output_nr
-
-    @property
-    def retains_grad(self):
-        node = self.grad_fn
-        return bool(node is not None and node._retain and self._output_nr in node._retain)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -369,21 +298,6 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixi
             out = self.clone()
         return out
 
-    def type(self, dtype=None, non_blocking=False):
-        """``x.type()`` names the tensor type ('glassnet.FloatTensor'); ``x.type(dtype)`` casts
-        (a dtype or a type name such as 'torch.DoubleTensor')."""
-        if dtype is None:
-            return "glassnet." + _TYPE_NAMES.get(self.dtype.name, "Tensor")
-        if isinstance(getattr(dtype, "_dtype", None), np.dtype):  # glassnet.FloatTensor, ...
-            dtype = dtype._dtype
-        if isinstance(dtype, str) and dtype.endswith("Tensor"):
-            name = dtype.rsplit(".", 1)[-1]
-            inv = {v: k for k, v in _TYPE_NAMES.items()}
-            if name not in inv:
-                raise TypeError(f"type: unknown tensor type {dtype!r}")
-            dtype = inv[name]
-        return self.to(backend.to_dtype(dtype))
-
     def float(self):
         return self.to(backend.float32)
 
@@ -447,32 +361,6 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixi
                                  dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        xp = backend.array_module(self.data)
-        t = Tensor._make(xp.empty(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
-        return t.requires_grad_(True) if requires_grad else t
-
-    def apply_(self, callable):
-        """Replace every element x by ``callable(x)`` (a Python function; CPU only, slow)."""
-        self._data_inplace("apply_")
-        flat = backend.to_numpy(self.data).reshape(-1)
-        vals = [callable(v) for v in flat.tolist()]
-        self.data[...] = backend.to_device(
-            np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
-        return self
-
-    def map_(self, tensor, callable):
-        """Replace every element x of self by ``callable(x, y)``, y the matching element of
-        ``tensor`` (broadcast to self's shape)."""
-        self._data_inplace("map_")
-        other = np.broadcast_to(backend.to_numpy(tensor.data), self.shape).reshape(-1)
-        flat = backend.to_numpy(self.data).reshape(-1)
-        vals = [callable(a, b) for a, b in zip(flat.tolist(), other.tolist())]
-        self.data[...] = backend.to_device(
-            np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
-        return self
-
-    # ------------------------------------------------------------------ printing
     def __repr__(self):
         return tensor_repr(self)
 
@@ -546,10 +434,6 @@ class _ToDevice(autograd.Function):
     def backward(ctx, g):
         return backend.to_device(g, ctx.src), None
 
-
-_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 def _size(args):
@@ -632,8 +516,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 autograd._Tensor = Tensor
-for _m in (tensor_arith, tensor_math, tensor_reduce, tensor_shape, tensor_index, tensor_linalg,
-           tensor_inplace):
+for _m in (tensor_arith, tensor_math, tensor_logic, tensor_reduce, tensor_shape, tensor_index,
+           tensor_linalg, tensor_inplace, tensor_meta):
     _m.Tensor, _m._as_tensor, _m._size, _m._to_array, _m.tensor = (
         Tensor, _as_tensor, _size, _to_array, tensor)
 del _m

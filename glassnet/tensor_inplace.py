@@ -63,19 +63,22 @@ def _method(name):
 
 
 # The out-of-place methods whose in-place twin is ``name_``.
-_NAMES = (
-    "abs absolute acos acosh asin asinh atan atanh arccos arccosh arcsin arcsinh arctan arctanh "
-    "atan2 arctan2 ceil clamp_min clamp_max clip cos cosh cumsum cumprod deg2rad rad2deg digamma "
-    "erf erfc erfinv exp exp2 expm1 fix floor floor_divide fmod frac hypot lerp lgamma log log10 "
-    "log1p log2 logit logical_and logical_or logical_xor logical_not bitwise_and bitwise_or "
-    "bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift neg negative nan_to_num "
-    "reciprocal relu remainder round rsqrt sigmoid sign sgn sin sinc sinh sqrt square tan tanh "
-    "trunc xlogy addcmul addcdiv multiply divide subtract true_divide copysign heaviside gcd lcm "
-    "ldexp nextafter eq ne lt le gt ge greater less greater_equal less_equal not_equal "
-    "index_fill index_copy index_add scatter scatter_add scatter_reduce masked_scatter put tril "
-    "triu addmm addmv addbmm baddbmm addr float_power t transpose squeeze unsqueeze swapaxes "
-    "swapdims polygamma index_put renorm"
-).split()
+_NAMES = ["abs", "absolute", "acos", "acosh", "asin", "asinh", "atan", "atanh", "arccos",
+          "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "atan2", "arctan2", "ceil",
+          "clamp_min", "clamp_max", "clip", "cos", "cosh", "cumsum", "cumprod", "deg2rad",
+          "rad2deg", "digamma", "erf", "erfc", "erfinv", "exp", "exp2", "expm1", "fix", "floor",
+          "floor_divide", "fmod", "frac", "hypot", "lerp", "lgamma", "log", "log10", "log1p",
+          "log2", "logit", "logical_and", "logical_or", "logical_xor", "logical_not",
+          "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+          "bitwise_right_shift", "neg", "negative", "nan_to_num", "reciprocal", "relu",
+          "remainder", "round", "rsqrt", "sigmoid", "sign", "sgn", "sin", "sinc", "sinh", "sqrt",
+          "square", "tan", "tanh", "trunc", "xlogy", "addcmul", "addcdiv", "multiply", "divide",
+          "subtract", "true_divide", "copysign", "heaviside", "gcd", "lcm", "ldexp", "nextafter",
+          "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal",
+          "not_equal", "index_fill", "index_copy", "index_add", "scatter", "scatter_add",
+          "scatter_reduce", "masked_scatter", "put", "tril", "triu", "addmm", "addmv", "addbmm",
+          "baddbmm", "addr", "float_power", "t", "transpose", "squeeze", "unsqueeze", "swapaxes",
+          "swapdims", "polygamma", "index_put", "renorm"]
 
 
 class InplaceMixin:

@@ -215,5 +215,5 @@ def test_triangular_and_cholesky_solves(rng):
     for f in (chol_solve, tri_solve, tri_solve_t):
         check_parity(f, f, [b, low], dtype=np.float64)
         gradcheck(f, [b, low])
-    f = lambda L: _M(L).cholesky_inverse(L.tril() + 3 * _M(L).eye(3, dtype=L.dtype))  # noqa: E731
+    f = lambda L: _M(L).cholesky_inverse(L.tril() + 3 * _M(L).eye(3, dtype=L.dtype))
     check_parity(f, f, [low], dtype=np.float64)

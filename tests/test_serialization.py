@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-import glassnet.nn as nn
+from glassnet import nn
 
 
 def _model():

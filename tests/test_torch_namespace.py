@@ -16,24 +16,34 @@ def _M(x):
 
 
 def test_everyday_names_exist():
-    names = """save load utils tril triu outer clone detach diag trace addmm baddbmm
-    take_along_dim broadcast_to repeat_interleave tile meshgrid nan_to_num bincount histc cdist
-    atan2 hypot fmod remainder le lt ge gt eq ne logical_and logical_or logical_not logical_xor
-    bitwise_and bitwise_or bitwise_xor bitwise_not set_printoptions std_mean var_mean median mode
-    kthvalue cummax cummin diff kron cross block_diag cartesian_prod combinations tensordot inner
-    dstack column_stack searchsorted bucketize dtype Size promote_types result_type finfo iinfo
-    linalg testing special cumprod logcumsumexp quantile nanmean nansum isin isclose allclose
-    erfinv lgamma digamma pi inf nan compile no_grad inference_mode FloatTensor LongTensor
-    get_num_threads set_num_threads use_deterministic_algorithms conv2d dropout layer_norm""".split()
+    names = ["save", "load", "utils", "tril", "triu", "outer", "clone", "detach", "diag", "trace",
+             "addmm", "baddbmm", "take_along_dim", "broadcast_to", "repeat_interleave", "tile",
+             "meshgrid", "nan_to_num", "bincount", "histc", "cdist", "atan2", "hypot", "fmod",
+             "remainder", "le", "lt", "ge", "gt", "eq", "ne", "logical_and", "logical_or",
+             "logical_not", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+             "bitwise_not", "set_printoptions", "std_mean", "var_mean", "median", "mode",
+             "kthvalue", "cummax", "cummin", "diff", "kron", "cross", "block_diag",
+             "cartesian_prod", "combinations", "tensordot", "inner", "dstack", "column_stack",
+             "searchsorted", "bucketize", "dtype", "Size", "promote_types", "result_type", "finfo",
+             "iinfo", "linalg", "testing", "special", "cumprod", "logcumsumexp", "quantile",
+             "nanmean", "nansum", "isin", "isclose", "allclose", "erfinv", "lgamma", "digamma",
+             "pi", "inf", "nan", "compile", "no_grad", "inference_mode", "FloatTensor",
+             "LongTensor", "get_num_threads", "set_num_threads", "use_deterministic_algorithms",
+             "conv2d", "dropout", "layer_norm"]
     missing = [n for n in names if not hasattr(gn, n)]
     assert not missing, missing
-    tensor_methods = """item tolist numpy size dim view_as type_as new_zeros new_ones new_full
-    new_tensor new_empty masked_fill_ scatter_ scatter_add_ index_add_ index_fill_ index_copy_
-    clamp_ uniform_ normal_ fill_ zero_ copy_ add_ mul_ float double long int bool half to cpu
-    is_contiguous contiguous stride storage_offset element_size nelement ndimension apply_
-    register_hook retain_grad requires_grad_ T mT H mH unfold expand expand_as repeat all any
-    argsort sort topk kthvalue median chunk split unbind norm lerp addcmul addcdiv sign sgn
-    nbytes itemsize is_cpu retains_grad output_nr get_device bernoulli_ exponential_""".split()
+    tensor_methods = ["item", "tolist", "numpy", "size", "dim", "view_as", "type_as", "new_zeros",
+                      "new_ones", "new_full", "new_tensor", "new_empty", "masked_fill_",
+                      "scatter_", "scatter_add_", "index_add_", "index_fill_", "index_copy_",
+                      "clamp_", "uniform_", "normal_", "fill_", "zero_", "copy_", "add_", "mul_",
+                      "float", "double", "long", "int", "bool", "half", "to", "cpu",
+                      "is_contiguous", "contiguous", "stride", "storage_offset", "element_size",
+                      "nelement", "ndimension", "apply_", "register_hook", "retain_grad",
+                      "requires_grad_", "T", "mT", "H", "mH", "unfold", "expand", "expand_as",
+                      "repeat", "all", "any", "argsort", "sort", "topk", "kthvalue", "median",
+                      "chunk", "split", "unbind", "norm", "lerp", "addcmul", "addcdiv", "sign",
+                      "sgn", "nbytes", "itemsize", "is_cpu", "retains_grad", "output_nr",
+                      "get_device", "bernoulli_", "exponential_"]
     missing = [n for n in tensor_methods if not hasattr(gn.Tensor, n)]
     assert not missing, missing
 

@@ -63,7 +63,7 @@ def test_shuffle_and_samplers_cover_the_data():
     assert len(seen) == 12
     idx = list(gud.DataLoader(Pairs(gn, 12), batch_size=4,
                               sampler=gud.SubsetRandomSampler([1, 3, 5, 7])))
-    assert sorted(x[:, 0].tolist() for x, _ in idx)[0] and len(idx) == 1
+    assert sorted(idx[0][0][:, 0].tolist()) == [1.0, 3.0, 5.0, 7.0] and len(idx) == 1
     w = gud.WeightedRandomSampler([0.0, 0.0, 1.0, 3.0], num_samples=50)
     draws = list(w)
     assert len(draws) == 50 == len(w) and set(draws) <= {2, 3}

@@ -146,7 +146,7 @@ def test_named_results():
     x = gn.tensor([[1.0, 5.0], [3.0, 2.0]])
     r = x.max(1)
     assert r.values.tolist() == [5.0, 3.0] and r.indices.tolist() == [1, 0]
-    v, i = x.sort(1)
+    _, i = x.sort(1)
     assert i.tolist() == [[0, 1], [1, 0]]
     assert type(r).__name__ == "max" and "values=" in repr(r)
     assert x.aminmax().min.item() == 1.0 and x.aminmax().max.item() == 5.0

@@ -45,7 +45,7 @@ def get_worker_info():
     """Information about the current loader worker process: None, since glassnet builds every
     batch in the main process (so code that shards data per worker takes its single-process
     path)."""
-    return None
+    return
 
 
 def default_convert(data):

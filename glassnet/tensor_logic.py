@@ -1,0 +1,85 @@
+"""Tensor logical and bitwise ops, integer maths (gcd, lcm) and the float-format helpers
+(ldexp, nextafter, frexp). None of these has a gradient except ``ldexp``, which is composed
+from differentiable ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .tensor_arith import _nograd_binary, where
+
+# ``Tensor`` subclasses the mixin below, so this module cannot import it; glassnet.tensor binds
+# the class and its core helpers here as soon as it exists.
+Tensor = _as_tensor = _size = _to_array = tensor = None
+
+
+class LogicMixin:
+    """Logical, bitwise and bit-level methods of Tensor."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------------ logical and bitwise
+    def logical_and(self, other):
+        return _nograd_binary(np.logical_and, self, other, compare=True)
+
+    def logical_or(self, other):
+        return _nograd_binary(np.logical_or, self, other, compare=True)
+
+    def logical_xor(self, other):
+        return _nograd_binary(np.logical_xor, self, other, compare=True)
+
+    def logical_not(self):
+        return Tensor._make(backend.array_module(self.data).logical_not(self.data), False)
+
+    def bitwise_and(self, other):
+        return self & other
+
+    def bitwise_or(self, other):
+        return self | other
+
+    def bitwise_xor(self, other):
+        return self ^ other
+
+    def bitwise_not(self):
+        return ~self
+
+    def bitwise_left_shift(self, other):
+        return _nograd_binary(np.left_shift, self, other)
+
+    def bitwise_right_shift(self, other):
+        return _nograd_binary(np.right_shift, self, other)
+
+    __lshift__, __rshift__ = bitwise_left_shift, bitwise_right_shift
+
+    def gcd(self, other):
+        return _nograd_binary(np.gcd, self, other)
+
+    def lcm(self, other):
+        return _nograd_binary(np.lcm, self, other)
+
+    def ldexp(self, other):
+        """self * 2^other."""
+        return self._f() * _as_tensor(other, self).to(self._f().dtype).exp2()
+
+    def nextafter(self, other):
+        return _nograd_binary(np.nextafter, self, other)
+
+    def frexp(self):
+        """(mantissa, exponent) with self = mantissa * 2^exponent, 0.5 <= |mantissa| < 1."""
+        from . import return_types
+
+        xp = backend.array_module(self.data)
+        m, e = xp.frexp(self.data)
+        return return_types.frexp(Tensor._make(m, False), Tensor._make(e.astype(np.int32), False))
+
+    def i0(self):
+        """The modified Bessel function of the first kind of order 0."""
+        from .special import i0
+
+        return i0(self)
+
+    def angle(self):
+        """The argument of a real number: 0 for x >= 0, pi for x < 0 (NaN stays NaN)."""
+        x = self._f()
+        return where(x < 0, float(np.pi), where(x.isnan(), x, 0.0)).to(x.dtype)
