@@ -147,6 +147,18 @@ def solve(A, B, *, left=True):
     return X.squeeze(-1) if vec else X
 
 
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """X with T X = B (``left=False``: X T = B), T the upper or lower triangle of A (with a
+    unit diagonal when ``unitriangular``)."""
+    _square(A, "solve_triangular")
+    T = A.triu() if upper else A.tril()
+    if unitriangular:
+        xp = backend.array_module(A.data)
+        eye = Tensor._make(xp.eye(A.shape[-1], dtype=bool), False)
+        T = T.masked_fill(eye, 1.0)
+    return solve(T, B, left=left) if B.ndim > 1 else solve(T, B.unsqueeze(-1)).squeeze(-1)
+
+
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The Moore-Penrose pseudo-inverse (singular values below rtol * max are dropped)."""
     _matrix(A, "pinv")
@@ -341,5 +353,5 @@ def tensordot(a, b, dims=2):
 
 __all__ = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
            "inv", "inv_ex", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
-           "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
-           "vecdot", "vector_norm"]
+           "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
+           "svdvals", "tensordot", "vecdot", "vector_norm"]

@@ -212,7 +212,15 @@ def test_triangular_and_cholesky_solves(rng):
         return B.triangular_solve(A + 3 * _M(B).eye(3, dtype=B.dtype), transpose=True,
                                   unitriangular=True).solution
 
-    for f in (chol_solve, tri_solve, tri_solve_t):
+    def solve_tri(B, A):
+        return _L(B).solve_triangular(A + 3 * _M(B).eye(3, dtype=B.dtype), B, upper=True,
+                                      unitriangular=True)
+
+    def solve_tri_right(B, A):
+        return _L(B).solve_triangular(A + 3 * _M(B).eye(3, dtype=B.dtype), B.mT, upper=False,
+                                      left=False)
+
+    for f in (chol_solve, tri_solve, tri_solve_t, solve_tri, solve_tri_right):
         check_parity(f, f, [b, low], dtype=np.float64)
         gradcheck(f, [b, low])
     f = lambda L: _M(L).cholesky_inverse(L.tril() + 3 * _M(L).eye(3, dtype=L.dtype))

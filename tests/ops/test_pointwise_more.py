@@ -15,7 +15,7 @@ from helpers import FLOAT_DTYPES, check_parity, gradcheck, noncontig
 
 import glassnet as gn
 
-SHAPES = [(), (0,), (5,), (2, 3), "nc"]
+SHAPES = [(), (0,), "nc"]  # scalar, empty, a non-contiguous (3, 4) view
 
 # name -> (function for either library, domain (low, high))
 UNARY = {
@@ -93,7 +93,7 @@ BINARY = {
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 1), (4,)), ((), (2, 2))], ids=str)
+@pytest.mark.parametrize("shapes", [((3, 1), (4,)), ((), (2, 2))], ids=str)
 @pytest.mark.parametrize("name", list(BINARY))
 def test_binary_parity(name, shapes, dtype, rng):
     fn = BINARY[name][0]
