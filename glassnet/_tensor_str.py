@@ -158,7 +158,7 @@ def tensor_repr(t) -> str:
     """``tensor([...], dtype=..., grad_fn=<...>)`` laid out as PyTorch lays it out."""
     prefix = "tensor("
     indent = len(prefix)
-    a = backend.to_numpy(t.data)
+    a = backend.to_numpy(t._data)
     suffixes = []
     default = backend.get_default_dtype()
     if a.size == 0:

@@ -218,7 +218,7 @@ def nonzero_static(input, *, size, fill_value=-1):
     """nonzero() padded with ``fill_value`` rows (or truncated) to exactly ``size`` rows."""
     import numpy as np
 
-    nz = backend.to_numpy(input.nonzero().data)
+    nz = backend.to_numpy(input.nonzero()._data)
     out = np.full((size, max(input.ndim, 1) if input.ndim else 0), fill_value, np.int64)
     m = min(size, nz.shape[0])
     out[:m] = nz[:m]

@@ -361,20 +361,20 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None, _captu
                 "backward: element 0 of tensors does not require grad and does not have a grad_fn "
                 "(did you forget requires_grad=True, or compute it under no_grad()?)")
         if g is None:
-            if t.data.size != 1:
+            if t._data.size != 1:
                 raise RuntimeError(
                     f"backward: grad can be implicitly created only for scalar outputs, but the "
                     f"output has shape {tuple(t.shape)}; pass gradient= a tensor of that shape "
                     "(e.g. y.backward(gn.ones_like(y))) or reduce it first (y.sum().backward())")
-            xp = backend.array_module(t.data)
-            g = xp.ones(t.data.shape, dtype=t.data.dtype)
+            xp = backend.array_module(t._data)
+            g = xp.ones(t._data.shape, dtype=t._data.dtype)
         else:
-            g = g.data if isinstance(g, Tensor) else backend.array_module(t.data).asarray(g)
-            if tuple(g.shape) != tuple(t.data.shape):
+            g = g._data if isinstance(g, Tensor) else backend.array_module(t._data).asarray(g)
+            if tuple(g.shape) != tuple(t._data.shape):
                 raise RuntimeError(
                     f"backward: gradient has shape {tuple(g.shape)} but the output has shape "
-                    f"{tuple(t.data.shape)}")
-            g = g.astype(t.data.dtype, copy=False)
+                    f"{tuple(t._data.shape)}")
+            g = g.astype(t._data.dtype, copy=False)
         roots.append((t, g))
 
     # 1. Find every node reachable from the roots and count the edges into it.
@@ -485,7 +485,7 @@ def _run_tensor_hooks(node, grads_out):
         for hook in (node._pre_hooks or {}).get(i, ()):
             r = hook(Tensor._make(g, False))
             if r is not None:
-                out[i] = g = r.data if isinstance(r, Tensor) else r
+                out[i] = g = r._data if isinstance(r, Tensor) else r
         ref = (node._retain or {}).get(i)
         t = ref() if ref is not None else None
         if t is not None:
@@ -499,21 +499,21 @@ def _accumulate_leaf(t, g, fresh=False):
     without a copy."""
     if isinstance(g, np.generic):  # NumPy ops on 0-d arrays return scalars
         g = np.asarray(g)
-    if g.shape != t.data.shape:  # only a broken Function can get here
-        raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape {t.data.shape}")
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
+    if g.shape != t._data.shape:  # only a broken Function can get here
+        raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape {t._data.shape}")
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
     for hook in t._hooks or ():
         r = hook(_Tensor._make(g, False))
         if r is not None:
-            g = r.data if isinstance(r, _Tensor) else r
+            g = r._data if isinstance(r, _Tensor) else r
             fresh = False
     if t.grad is None:
         # Own the buffer (one op may hand the same array to several inputs): later
         # accumulations update it in place.
         t.grad = _Tensor._make(g if fresh and g.base is None else g.copy(), False)
     else:
-        t.grad.data += g
+        t.grad._data += g
 
 
 class _LeafFilter:
@@ -545,7 +545,7 @@ class _Capture:
     def leaf(self, t, g, fresh):
         i = self.leaves.get(id(t))
         if i is not None:
-            self._add(i, g if g.dtype == t.data.dtype else g.astype(t.data.dtype))
+            self._add(i, g if g.dtype == t._data.dtype else g.astype(t._data.dtype))
 
     def node(self, node, grads_out):
         for nr, g in enumerate(grads_out):

@@ -79,7 +79,7 @@ def block_diag(*tensors):
         dt = backend.promote_types(dt, t.dtype)
     cols = builtins.sum(t.shape[1] for t in ts)
     rows, left = [], 0
-    xp = backend.array_module(ts[0].data)
+    xp = backend.array_module(ts[0]._data)
     for t in ts:
         r, c = t.shape
         parts = []
@@ -182,7 +182,7 @@ def vander(x, N=None, increasing=False):
 
 def unravel_index(indices, shape):
     """Coordinates of flat ``indices`` in a tensor of ``shape``: a tuple of index tensors."""
-    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     coords = np.unravel_index(backend.to_numpy(idx), tuple(_size((shape,))))
     return tuple(Tensor._make(c.astype(np.int64), False) for c in coords)
 
@@ -291,14 +291,14 @@ def empty_permuted(size, physical_layout, *, dtype=None, device=None, requires_g
 
 def poisson(input, generator=None):
     """Poisson draws with rates ``input`` (same shape and dtype)."""
-    r = backend.rng(generator).poisson(backend.to_numpy(input.data))
+    r = backend.rng(generator).poisson(backend.to_numpy(input._data))
     return Tensor._make(backend.to_device(r.astype(input.dtype), input.device), False)
 
 
 def binomial(count, prob, generator=None):
     """Binomial draws: successes in ``count`` trials of probability ``prob``."""
-    r = backend.rng(generator).binomial(backend.to_numpy(count.data).astype(np.int64),
-                                        backend.to_numpy(_as_tensor(prob, count).data))
+    r = backend.rng(generator).binomial(backend.to_numpy(count._data).astype(np.int64),
+                                        backend.to_numpy(_as_tensor(prob, count)._data))
     return Tensor._make(backend.to_device(r.astype(count.dtype), count.device), False)
 
 

@@ -137,12 +137,12 @@ def normal(mean, std, size, generator=None, dtype=None):
 
 def bernoulli(p, generator=None):
     p = _as_tensor(p, Tensor._make(np.zeros(()), False))
-    r = backend.rng(generator).random(p.shape) < backend.to_numpy(p.data)
+    r = backend.rng(generator).random(p.shape) < backend.to_numpy(p._data)
     return Tensor._make(backend.to_device(r.astype(p.dtype), p.device), False)
 
 
 def multinomial(probs, num_samples, replacement=False, generator=None):
-    p = backend.to_numpy(probs.data).astype(np.float64)
+    p = backend.to_numpy(probs._data).astype(np.float64)
     g = backend.rng(generator)
     rows = p.reshape(-1, p.shape[-1])
     out = np.stack([g.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())

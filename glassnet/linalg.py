@@ -153,7 +153,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     _square(A, "solve_triangular")
     T = A.triu() if upper else A.tril()
     if unitriangular:
-        xp = backend.array_module(A.data)
+        xp = backend.array_module(A._data)
         eye = Tensor._make(xp.eye(A.shape[-1], dtype=bool), False)
         T = T.masked_fill(eye, 1.0)
     return solve(T, B, left=left) if B.ndim > 1 else solve(T, B.unsqueeze(-1)).squeeze(-1)
@@ -180,7 +180,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     """The number of singular values above max(atol, rtol * largest)."""
     _matrix(A, "matrix_rank")
-    s = backend.to_numpy(svdvals(A).data)
+    s = backend.to_numpy(svdvals(A)._data)
     smax = s.max(-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
     if tol is not None:
         atol = tol
@@ -200,10 +200,10 @@ def matrix_exp(A):
     Taylor series for the scaled matrix. Composed of matmuls, so it is differentiable."""
     _square(A, "matrix_exp")
     A = A._f()
-    nrm = float(np.abs(backend.to_numpy(A.data)).sum(-1).max()) if A.numel() else 0.0
+    nrm = float(np.abs(backend.to_numpy(A._data)).sum(-1).max()) if A.numel() else 0.0
     s = max(0, builtins.int(math.ceil(math.log2(nrm))) + 1) if nrm > 0 else 0
     X = A / (2 ** s)
-    xp = backend.array_module(A.data)
+    xp = backend.array_module(A._data)
     eye = Tensor._make(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape).copy(), False)
     out, term = eye, eye
     for k in range(1, 20):

@@ -28,8 +28,8 @@ __all__ = ["accuracy", "error_rate", "top_k_accuracy", "top_k_error", "confusion
 
 
 def _np(x):
-    if hasattr(x, "data") and hasattr(x, "grad_fn"):  # a glassnet Tensor
-        x = x.data
+    if hasattr(x, "_data") and hasattr(x, "grad_fn"):  # a glassnet Tensor
+        x = x._data
     elif hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
         x = x.detach().cpu().numpy()
     return np.asarray(backend.to_numpy(x))

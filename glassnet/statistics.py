@@ -115,10 +115,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     scalar = not isinstance(input, Tensor)
     vals = _as_tensor(input, seq) if not scalar else Tensor._make(np.asarray(input), False)
     side = side or ("right" if right else "left")
-    s = backend.to_numpy(seq.data)
-    v = backend.to_numpy(vals.data)
+    s = backend.to_numpy(seq._data)
+    v = backend.to_numpy(vals._data)
     if sorter is not None:
-        s = np.take_along_axis(s, backend.to_numpy(_t(sorter).data), -1)
+        s = np.take_along_axis(s, backend.to_numpy(_t(sorter)._data), -1)
     if s.ndim == 1:
         out = np.searchsorted(s, v, side=side)
     else:
@@ -145,9 +145,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 def histogram(input, bins=100, *, range=None, weight=None, density=False):
     """(hist, bin_edges): counts (or summed weights, or a density) in ``bins`` equal bins over
     ``range`` (the data's range by default), or over the given edges when ``bins`` is a tensor."""
-    a = backend.to_numpy(input.data).reshape(-1)
-    b = backend.to_numpy(bins.data) if isinstance(bins, Tensor) else bins
-    w = None if weight is None else backend.to_numpy(_t(weight).data).reshape(-1)
+    a = backend.to_numpy(input._data).reshape(-1)
+    b = backend.to_numpy(bins._data) if isinstance(bins, Tensor) else bins
+    w = None if weight is None else backend.to_numpy(_t(weight)._data).reshape(-1)
     h, edges = np.histogram(a, bins=b, range=range, weights=w, density=density)
     dt = input.dtype
     return RT.histogram(Tensor._make(h.astype(dt), False), Tensor._make(edges.astype(dt), False))
@@ -155,8 +155,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """A bool tensor: is each element of ``elements`` among ``test_elements``?"""
-    e = elements.data if isinstance(elements, Tensor) else np.asarray(elements)
-    t = test_elements.data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     xp = backend.array_module(e)
     return Tensor._make(xp.isin(e, t, assume_unique=assume_unique, invert=invert), False)
 

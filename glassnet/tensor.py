@@ -76,7 +76,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         xp = backend.array_module(data)
         if not hasattr(data, "dtype") or not isinstance(data, xp.ndarray):
             data = _to_array(data, dtype)
@@ -93,14 +93,17 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
 
     @property
     def data(self):
-        """The raw array (numpy, or cupy on a GPU) this tensor wraps, outside the graph.
+        """This tensor's values outside the graph: a Tensor sharing the same memory, with
+        ``requires_grad=False`` and no history (PyTorch's ``.data``).
 
-        Assigning replaces it: ``layer.weight.data = other`` accepts a Tensor (its array is
-        shared, as in PyTorch), an array or nested numbers. Note that reading ``.data`` gives the
-        array itself, so its methods are NumPy's; for PyTorch's ``.data.fill_(v)`` idiom use
-        ``with gn.no_grad(): t.fill_(v)`` or ``glassnet.nn.init``.
+        Changing it changes this tensor, unseen by autograd: ``p.data.add_(p.grad, alpha=-lr)``,
+        ``m.bias.data.zero_()`` and ``w.data -= lr * w.grad.data`` update the parameter in place.
+        ``detach()`` is the safer spelling in new code. Assigning replaces the values:
+        ``layer.weight.data = other`` accepts a Tensor (whose memory is then shared, as in
+        PyTorch), an array or nested numbers. The raw NumPy (or CuPy) array is ``.numpy()``
+        (CPU) or ``._data``.
         """
-        return self._data
+        return Tensor._make(self._data, False)
 
     @data.setter
     def data(self, value):
@@ -129,15 +132,15 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_cuda(self):
@@ -164,40 +167,40 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
         return self._data.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     ndimension = dim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     nelement = numel
 
     def element_size(self):
-        return self.data.dtype.itemsize
+        return self._data.dtype.itemsize
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def is_contiguous(self):
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def contiguous(self):
-        if self.data.flags.c_contiguous:
+        if self._data.flags.c_contiguous:
             return self
         return _Contig.apply(self)
 
     # ------------------------------------------------------------------ autograd API
     def requires_grad_(self, requires_grad: bool = True):
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"requires_grad_: only floating point tensors can require gradients, "
-                f"got dtype {self.data.dtype}")
+                f"got dtype {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_: you can only change requires_grad of leaf "
                                "tensors; use .detach() for a non-leaf")
@@ -214,7 +217,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
         autograd.backward(self, gradient, retain_graph=bool(retain_graph), inputs=inputs)
 
     def detach(self):
-        return Tensor._make(self.data, False)
+        return Tensor._make(self._data, False)
 
     def detach_(self):
         self.grad_fn = None
@@ -253,22 +256,22 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
 
     # ------------------------------------------------------------------ conversion
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"item: a Tensor with {self.data.size} elements cannot be "
+        if self._data.size != 1:
+            raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be "
                                "converted to a Python scalar")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def numpy(self):
         if self.requires_grad and autograd.is_grad_enabled():
             raise RuntimeError("numpy: can't call numpy() on a Tensor that requires grad; use "
                                "tensor.detach().numpy()")
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
 
     def tolist(self):
-        return backend.to_numpy(self.data).tolist()
+        return backend.to_numpy(self._data).tolist()
 
     def __array__(self, dtype=None, copy=None):
-        a = backend.to_numpy(self.data)
+        a = backend.to_numpy(self._data)
         return a.astype(dtype) if dtype is not None else a
 
     def to(self, *args, **kwargs):
@@ -346,17 +349,17 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         t = Tensor._make(xp.zeros(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         t = Tensor._make(xp.ones(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         t = Tensor._make(xp.full(_size((size,)), fill_value,
                                  dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
@@ -365,7 +368,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self.data.size == 1 and spec:
+        if self._data.size == 1 and spec:
             return format(self.item(), spec)
         return repr(self) if not spec else format(repr(self), spec)
 
@@ -373,10 +376,10 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
         return id(self)
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of a Tensor with {self.data.size} elements is "
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of a Tensor with {self._data.size} elements is "
                                "ambiguous; use .any() or .all()")
-        return builtins.bool(self.data.reshape(()))
+        return builtins.bool(self._data.reshape(()))
 
     def __float__(self):
         return builtins.float(self.item())
@@ -385,12 +388,12 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
         return builtins.int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return builtins.int(self.item())
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
@@ -447,7 +450,7 @@ def _to_array(data, dtype=None, device=None):
     """Python data / numpy / Tensor -> array on the right device with PyTorch's dtype inference."""
     d = backend.to_dtype(dtype)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     xp = np if device is None else backend.device_module(device)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         data = _tensors_to_nested(data)
@@ -483,7 +486,7 @@ def _flat(x):
 
 def _tensors_to_nested(x):
     if isinstance(x, Tensor):
-        return backend.to_numpy(x.data)
+        return backend.to_numpy(x._data)
     if isinstance(x, (list, tuple)):
         return [_tensors_to_nested(y) for y in x]
     return x
@@ -492,7 +495,7 @@ def _tensors_to_nested(x):
 def _as_tensor(o, like):
     if isinstance(o, Tensor):
         return o
-    xp = backend.array_module(like.data)
+    xp = backend.array_module(like._data)
     if isinstance(o, (builtins.bool, builtins.int, builtins.float, np.number, np.bool_)):
         return Tensor._make(xp.asarray(o, dtype=backend.scalar_dtype(like.dtype, o)), False)
     return Tensor._make(xp.asarray(_to_array(o)), False)
@@ -502,7 +505,7 @@ def _as_tensor(o, like):
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """Create a leaf tensor from data (copying it). Floats default to float32, ints to int64."""
     if isinstance(data, Tensor):
-        arr = data.data.copy()
+        arr = data._data.copy()
         if dtype is not None:
             arr = arr.astype(backend.to_dtype(dtype))
         if device is not None:

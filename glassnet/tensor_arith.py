@@ -25,7 +25,7 @@ Tensor = _as_tensor = _size = _to_array = tensor = None
 
 
 def _check_device(a, b, op):
-    if _cupy is not None and isinstance(a.data, _cupy.ndarray) != isinstance(b.data, _cupy.ndarray):
+    if _cupy is not None and isinstance(a._data, _cupy.ndarray) != isinstance(b._data, _cupy.ndarray):
         raise RuntimeError(
             f"{op}: expected all tensors to be on the same device, but found one on "
             f"{a.device} and one on {b.device}; move one with .to(device)")
@@ -122,7 +122,7 @@ class ArithmeticMixin:
         return _nograd_binary(np.logical_xor if self.dtype.kind == "b" else np.bitwise_xor, self, o)
 
     def __invert__(self):
-        return Tensor._make(~self.data, False)
+        return Tensor._make(~self._data, False)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -146,7 +146,7 @@ class ArithmeticMixin:
         if rounding_mode == "trunc":
             q = _nograd_binary(np.true_divide, self, o)
             dt = _nograd_binary(np.floor_divide, self, o).dtype  # ints stay ints
-            return Tensor._make(backend.array_module(q.data).trunc(q.data).astype(dt), False)
+            return Tensor._make(backend.array_module(q._data).trunc(q._data).astype(dt), False)
         raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
     multiply, divide, subtract, true_divide = mul, div, sub, div
@@ -232,7 +232,7 @@ class ArithmeticMixin:
             src = src.to(self.device)
         tracked = autograd.is_grad_enabled() and (self.requires_grad or src.requires_grad)
         if tracked:  # self takes the copy's place in the graph (a fresh array, gradient 0 to a)
-            xp = backend.array_module(self.data)
+            xp = backend.array_module(self._data)
             every = Tensor._make(xp.ones(self.shape, bool), False)
             return self._inplace(lambda a, s: where(every, s.to(a.dtype), a), src, "copy_")
         return self._inplace(lambda a, s: s.to(a.dtype).expand(a.shape), src, "copy_")
@@ -244,34 +244,34 @@ class ArithmeticMixin:
 
     def zero_(self):
         self._data_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value):
         self._data_inplace("fill_")
-        self.data[...] = value.item() if isinstance(value, Tensor) else value
+        self._data[...] = value.item() if isinstance(value, Tensor) else value
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         self._data_inplace("uniform_")
         r = backend.rng(generator).uniform(a, b, self.shape)
-        self.data[...] = backend.to_device(r.astype(self.dtype), self.device)
+        self._data[...] = backend.to_device(r.astype(self.dtype), self.device)
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         self._data_inplace("normal_")
         r = backend.rng(generator).standard_normal(self.shape) * std + mean
-        self.data[...] = backend.to_device(r.astype(self.dtype), self.device)
+        self._data[...] = backend.to_device(r.astype(self.dtype), self.device)
         return self
 
     def masked_fill_(self, mask, value):
         if autograd.is_grad_enabled() and (self.requires_grad or (
                 isinstance(value, Tensor) and value.requires_grad)):
             return self._inplace(lambda a, v: a.masked_fill(mask, v), value, "masked_fill_")
-        m = mask.data if isinstance(mask, Tensor) else mask
-        backend.array_module(self.data).copyto(
-            self.data, value.item() if isinstance(value, Tensor) else value,
-            where=backend.array_module(self.data).broadcast_to(m, self.shape))
+        m = mask._data if isinstance(mask, Tensor) else mask
+        backend.array_module(self._data).copyto(
+            self._data, value.item() if isinstance(value, Tensor) else value,
+            where=backend.array_module(self._data).broadcast_to(m, self.shape))
         return self
 
     def __setitem__(self, idx, value):
@@ -281,15 +281,15 @@ class ArithmeticMixin:
                 raise RuntimeError("__setitem__: a leaf Variable that requires grad is being used "
                                    "in an in-place operation; wrap it in `with glassnet.no_grad():`")
             new = _SetItem.apply(self, idx, value if isinstance(value, Tensor) else
-                                 Tensor._make(backend.array_module(self.data).asarray(value, self.dtype), False))
-            self.data, self.grad_fn, self._output_nr = new.data, new.grad_fn, new._output_nr
+                                 Tensor._make(backend.array_module(self._data).asarray(value, self.dtype), False))
+            self.data, self.grad_fn, self._output_nr = new._data, new.grad_fn, new._output_nr
             return
         if isinstance(value, Tensor) and value.requires_grad and autograd.is_grad_enabled():
             new = _SetItem.apply(self, idx, value)
-            self.data, self.grad_fn, self._output_nr = new.data, new.grad_fn, new._output_nr
+            self.data, self.grad_fn, self._output_nr = new._data, new.grad_fn, new._output_nr
             self.requires_grad = True
             return
-        self.data[idx] = value.data if isinstance(value, Tensor) else value
+        self._data[idx] = value._data if isinstance(value, Tensor) else value
 
 
 class _SetItem(autograd.Function):
@@ -317,14 +317,14 @@ class _SetItem(autograd.Function):
 def _binary(fn, a, b, op, reverse=False, true_div=False):
     """Apply a differentiable binary op with PyTorch's dtype promotion."""
     cb = b.__class__
-    if cb is builtins.float and a.data.dtype.kind == "f":
+    if cb is builtins.float and a._data.dtype.kind == "f":
         pass  # fast path: a Python float never widens a float tensor (float32 * 2.5 is float32)
     elif isinstance(b, Tensor):
         if _cupy is not None:
             _check_device(a, b, op)
-        da, db = a.data.dtype, b.data.dtype
+        da, db = a._data.dtype, b._data.dtype
         if da != db:
-            dt = backend.promote_types(da, db, a.data.ndim > 0, b.data.ndim > 0)
+            dt = backend.promote_types(da, db, a._data.ndim > 0, b._data.ndim > 0)
             if true_div and dt.kind != "f":
                 dt = backend.get_default_dtype()
             if dt != da:
@@ -334,10 +334,10 @@ def _binary(fn, a, b, op, reverse=False, true_div=False):
         elif true_div and da.kind != "f":
             a, b = a.to(backend.get_default_dtype()), b.to(backend.get_default_dtype())
     elif isinstance(b, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
-        dt = backend.scalar_dtype(a.data.dtype, b)
+        dt = backend.scalar_dtype(a._data.dtype, b)
         if true_div and dt.kind != "f":
             dt = backend.get_default_dtype()
-        if dt != a.data.dtype:
+        if dt != a._data.dtype:
             a = a.to(dt)
         if cb is not builtins.float and cb is not builtins.int:
             b = dt.type(b)  # NumPy scalars would otherwise promote like arrays
@@ -361,7 +361,7 @@ def _binary(fn, a, b, op, reverse=False, true_div=False):
 def _nograd_binary(ufunc, a, b, reverse=False, compare=False):
     bt = b if isinstance(b, Tensor) else _as_tensor(b, a)
     _check_device(a, bt, ufunc.__name__)
-    x, y = a.data, bt.data
+    x, y = a._data, bt._data
     if x.dtype != y.dtype and not compare:
         dt = backend.promote_types(x.dtype, y.dtype, x.ndim > 0, y.ndim > 0)
         x, y = x.astype(dt, copy=False), y.astype(dt, copy=False)
@@ -410,7 +410,7 @@ def minimum(a, b):
 
 def where(condition, input=None, other=None):
     """Pick ``input`` where ``condition`` is true and ``other`` elsewhere (gradients routed)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if input is None and other is None:
         return Tensor(cond).nonzero(as_tuple=True)
     if cond.dtype != np.bool_:

@@ -43,7 +43,7 @@ class IndexMixin:
         x = self.reshape(-1) if dim is None else self
         d = 0 if dim is None else normalize_dim(dim, x.ndim, "repeat_interleave")
         n = x.shape[d] if x.ndim else 1
-        r = backend.to_numpy(repeats.data) if isinstance(repeats, Tensor) else np.asarray(repeats)
+        r = backend.to_numpy(repeats._data) if isinstance(repeats, Tensor) else np.asarray(repeats)
         if r.ndim == 1 and r.shape[0] == 1:
             r = r.reshape(())
         if r.ndim and r.shape[0] != n:
@@ -161,7 +161,7 @@ class IndexMixin:
         """The elements where ``mask`` (broadcast with self) is True, as a 1-D tensor."""
         m = mask if isinstance(mask, Tensor) else tensor(mask)
         shape = np.broadcast_shapes(self.shape, m.shape)
-        return self.expand(shape)[m.expand(shape).data]
+        return self.expand(shape)[m.expand(shape)._data]
 
     # ------------------------------------------------------------------ out-of-place writes
     def scatter(self, dim, index, src=None, value=None, *, reduce=None):
@@ -177,7 +177,7 @@ class IndexMixin:
                 raise RuntimeError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
             s = src if isinstance(src, Tensor) else self.new_full(tuple(idx.shape), src)
             return self.scatter_reduce(d, index, s, mode)
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         ix = _full_index(xp, d, idx)
         if isinstance(src, Tensor):
             v = src[tuple(slice(0, s) for s in idx.shape)]
@@ -192,7 +192,7 @@ class IndexMixin:
         gradient evenly, as in PyTorch); 'prod' is forward-only."""
         d = normalize_dim(dim, self.ndim, "scatter_reduce")
         idx = _index_array(index, "scatter_reduce")
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         src = src[tuple(slice(0, s) for s in idx.shape)]
         ix = _full_index(xp, d, idx)
         touched = xp.zeros(self.shape, bool)
@@ -212,14 +212,14 @@ class IndexMixin:
             return where(t_mask, out, self) if not include_self else out
         if reduce in ("amax", "amin", "prod"):
             ufunc = {"amax": xp.maximum, "amin": xp.minimum, "prod": xp.multiply}[reduce]
-            res = self.data.copy()
+            res = self._data.copy()
             if not include_self:
                 fill = {"amax": -np.inf, "amin": np.inf, "prod": 1}[reduce]
                 if self.dtype.kind != "f" and reduce != "prod":
                     info = np.iinfo(self.dtype) if self.dtype.kind in "iu" else None
                     fill = (info.min if reduce == "amax" else info.max) if info else fill
                 res[touched] = fill
-            ufunc.at(res, ix, src.data)
+            ufunc.at(res, ix, src._data)
             if reduce == "prod" or not (self.requires_grad or src.requires_grad):
                 return Tensor._make(res, False)
             # A differentiable expression with the same value: the mean of the elements that
@@ -244,7 +244,7 @@ class IndexMixin:
         """Copy with the slices ``index[i]`` along ``dim`` set to ``value``."""
         d = normalize_dim(dim, self.ndim, "index_fill")
         idx = _index_array(index, "index_fill")
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         mask = xp.zeros(self.shape[d] if self.ndim else 1, bool)
         mask[idx] = True
         shape = [1] * self.ndim
@@ -256,7 +256,7 @@ class IndexMixin:
     def masked_scatter(self, mask, source):
         """Copy with the positions where ``mask`` is True filled, in order, from source."""
         m = mask if isinstance(mask, Tensor) else tensor(mask)
-        mb = backend.array_module(m.data).broadcast_to(m.data, self.shape)
+        mb = backend.array_module(m._data).broadcast_to(m._data, self.shape)
         count = builtins.int(mb.sum())
         if source.numel() < count:
             raise RuntimeError(f"masked_scatter: source has {source.numel()} elements but the "
@@ -304,8 +304,8 @@ class IndexMixin:
 
     def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
         """Copy with ``diagonal(offset, dim1, dim2)`` replaced by src."""
-        xp = backend.array_module(self.data)
-        pos = xp.arange(self.data.size).reshape(self.shape)
+        xp = backend.array_module(self._data)
+        pos = xp.arange(self._data.size).reshape(self.shape)
         where_ = xp.diagonal(pos, offset, dim1, dim2)  # flat positions of the diagonal
         flat = _SetItem.apply(self.reshape(-1), where_.reshape(-1),
                               _as_tensor(src, self).to(self.dtype).reshape(-1))
@@ -327,9 +327,9 @@ class IndexMixin:
         """Give self a new shape in place, keeping its first elements (new ones are zero)."""
         self._data_inplace("resize_")
         size = _size(sizes)
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         n = int(np.prod(size))
-        flat = self.data.reshape(-1)
+        flat = self._data.reshape(-1)
         if n == flat.size:
             self._data = flat.reshape(size)
         else:
@@ -355,4 +355,4 @@ class IndexMixin:
 def _index_or_mask(i):
     if i is None:
         return slice(None)
-    return i.data if isinstance(i, Tensor) else np.asarray(i)
+    return i._data if isinstance(i, Tensor) else np.asarray(i)

@@ -124,14 +124,14 @@ class InplaceMixin:
 
     def bernoulli_(self, p=0.5, *, generator=None):
         self._data_inplace("bernoulli_")
-        pa = backend.to_numpy(p.data) if isinstance(p, Tensor) else p
+        pa = backend.to_numpy(p._data) if isinstance(p, Tensor) else p
         r = backend.rng(generator).random(self.shape) < pa
         self._data[...] = backend.to_device(r.astype(self.dtype), self.device)
         return self
 
     def bernoulli(self, p=None, *, generator=None):
         """0/1 draws with probability ``self`` (or ``p``) of a 1."""
-        prob = backend.to_numpy(self.data) if p is None else p
+        prob = backend.to_numpy(self._data) if p is None else p
         r = backend.rng(generator).random(self.shape) < prob
         return Tensor._make(backend.to_device(r.astype(self.dtype), self.device), False)
 

@@ -155,7 +155,7 @@ class LinalgMixin:
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         """Matrices (in dims dim1, dim2) whose ``offset`` diagonal holds the last dim of self."""
         n = self.shape[-1] + abs(offset)
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         out = Tensor._make(xp.zeros(tuple(self.shape[:-1]) + (n, n), self.dtype), False)
         i = np.arange(self.shape[-1])
         r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
@@ -179,18 +179,18 @@ class LinalgMixin:
     def fill_diagonal_(self, fill_value, wrap=False):
         """Write ``fill_value`` on the main diagonal (all dims equal, or a tall 2-D matrix)."""
         self._data_inplace("fill_diagonal_")
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         if self.ndim == 2:
             n, m = self.shape
-            end = self.data.size if wrap else min(n, m) * m
+            end = self._data.size if wrap else min(n, m) * m
             flat = np.arange(0, end, m + 1)  # row-major steps of m + 1 walk down the diagonal
-            self.data[flat // m, flat % m] = fill_value
+            self._data[flat // m, flat % m] = fill_value
         else:
             if len(set(self.shape)) != 1:
                 raise RuntimeError("fill_diagonal_: all dimensions of input must be of equal "
                                    f"length, got {tuple(self.shape)}")
             i = xp.arange(self.shape[0])
-            self.data[(i,) * self.ndim] = fill_value
+            self._data[(i,) * self.ndim] = fill_value
         return self
 
     # ------------------------------------------------------------------ matrix functions
@@ -221,7 +221,7 @@ class LinalgMixin:
         """self @ self @ ... (n times); n = 0 the identity, n < 0 powers of the inverse."""
         _square(self, "matrix_power")
         if n == 0:
-            xp = backend.array_module(self.data)
+            xp = backend.array_module(self._data)
             eye = xp.broadcast_to(xp.eye(self.shape[-1], dtype=self.dtype), self.shape)
             return Tensor._make(eye.copy(), False)
         base = self if n > 0 else self.inverse()
@@ -254,7 +254,7 @@ class LinalgMixin:
 
         T = A.triu() if upper else A.tril()
         if unitriangular:
-            xp = backend.array_module(A.data)
+            xp = backend.array_module(A._data)
             eye = Tensor._make(xp.eye(A.shape[-1], dtype=bool), False)
             T = where(eye, 1.0, T).to(A.dtype)
         if transpose:
@@ -301,7 +301,7 @@ def _tri_mask(t, k, lower):
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input must have at least 2 "
                            f"dimensions, got shape {tuple(t.shape)}")
     n, m = t.shape[-2], t.shape[-1]
-    xp = backend.array_module(t.data)
+    xp = backend.array_module(t._data)
     mask = xp.tri(n, m, k, dtype=bool) if lower else ~xp.tri(n, m, k - 1, dtype=bool)
     return Tensor._make(mask, False)
 

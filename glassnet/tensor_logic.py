@@ -30,7 +30,7 @@ class LogicMixin:
         return _nograd_binary(np.logical_xor, self, other, compare=True)
 
     def logical_not(self):
-        return Tensor._make(backend.array_module(self.data).logical_not(self.data), False)
+        return Tensor._make(backend.array_module(self._data).logical_not(self._data), False)
 
     def bitwise_and(self, other):
         return self & other
@@ -69,8 +69,8 @@ class LogicMixin:
         """(mantissa, exponent) with self = mantissa * 2^exponent, 0.5 <= |mantissa| < 1."""
         from . import return_types
 
-        xp = backend.array_module(self.data)
-        m, e = xp.frexp(self.data)
+        xp = backend.array_module(self._data)
+        m, e = xp.frexp(self._data)
         return return_types.frexp(Tensor._make(m, False), Tensor._make(e.astype(np.int32), False))
 
     def i0(self):

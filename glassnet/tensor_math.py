@@ -152,7 +152,7 @@ class PointwiseMixin:
     def copysign(self, other):
         """|self| with the sign of ``other`` (including the sign bit of -0.0)."""
         o = _as_tensor(other, self)
-        neg = Tensor._make(backend.array_module(o.data).signbit(o.data), False)
+        neg = Tensor._make(backend.array_module(o._data).signbit(o._data), False)
         a = self._f().abs()
         return where(neg, -a, a)
 
@@ -190,14 +190,14 @@ class PointwiseMixin:
         not differentiable)."""
         if n == 0:
             return self.digamma()
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         sp = U._scipy_special(xp)
         if sp is None:
             if n == 1:
-                return Tensor._make(U.polygamma1(xp, self._f().data).astype(self._f().dtype), False)
+                return Tensor._make(U.polygamma1(xp, self._f()._data).astype(self._f().dtype), False)
             raise RuntimeError("polygamma: n >= 2 needs SciPy (pip install scipy)")
         x = self._f()
-        return Tensor._make(sp.polygamma(n, x.data).astype(x.dtype), False)
+        return Tensor._make(sp.polygamma(n, x._data).astype(x.dtype), False)
 
     def logit(self, eps=None):
         """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
@@ -223,7 +223,7 @@ class PointwiseMixin:
         return self
 
     def signbit(self):
-        return Tensor._make(backend.array_module(self.data).signbit(self.data), False)
+        return Tensor._make(backend.array_module(self._data).signbit(self._data), False)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         """NaN -> ``nan``, +inf -> ``posinf`` (the dtype's max), -inf -> ``neginf`` (its min);
@@ -233,31 +233,31 @@ class PointwiseMixin:
         info = np.finfo(self.dtype)
         hi = float(info.max) if posinf is None else posinf
         lo = float(info.min) if neginf is None else neginf
-        xp = backend.array_module(self.data)
-        out = where(Tensor._make(xp.isnan(self.data), False), nan, self)
-        out = where(Tensor._make(xp.isposinf(self.data), False), hi, out)
-        return where(Tensor._make(xp.isneginf(self.data), False), lo, out)
+        xp = backend.array_module(self._data)
+        out = where(Tensor._make(xp.isnan(self._data), False), nan, self)
+        out = where(Tensor._make(xp.isposinf(self._data), False), hi, out)
+        return where(Tensor._make(xp.isneginf(self._data), False), lo, out)
 
     def isposinf(self):
-        return Tensor._make(backend.array_module(self.data).isposinf(self.data), False)
+        return Tensor._make(backend.array_module(self._data).isposinf(self._data), False)
 
     def isneginf(self):
-        return Tensor._make(backend.array_module(self.data).isneginf(self.data), False)
+        return Tensor._make(backend.array_module(self._data).isneginf(self._data), False)
 
     def isreal(self):
-        return Tensor._make(backend.array_module(self.data).ones(self.shape, bool), False)
+        return Tensor._make(backend.array_module(self._data).ones(self.shape, bool), False)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         o = _as_tensor(other, self)
-        xp = backend.array_module(self.data)
-        return Tensor._make(xp.isclose(self.data, o.data, rtol=rtol, atol=atol,
+        xp = backend.array_module(self._data)
+        return Tensor._make(xp.isclose(self._data, o._data, rtol=rtol, atol=atol,
                                        equal_nan=equal_nan), False)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         return builtins.bool(self.isclose(other, rtol, atol, equal_nan).all())
 
     def equal(self, other):
-        return self.shape == other.shape and builtins.bool((self.data == other.data).all())
+        return self.shape == other.shape and builtins.bool((self._data == other._data).all())
 
     def addcmul(self, tensor1, tensor2, value=1):
         """self + value * tensor1 * tensor2."""
@@ -304,7 +304,7 @@ class PointwiseMixin:
         return E.Erf.apply(self._f())
 
     def sign(self):
-        return Tensor._make(backend.array_module(self.data).sign(self.data), False)
+        return Tensor._make(backend.array_module(self._data).sign(self._data), False)
 
     sgn = sign
 
@@ -316,8 +316,8 @@ class PointwiseMixin:
 
     def round(self, decimals=0):
         if decimals:
-            xp = backend.array_module(self.data)
-            return Tensor._make(xp.round(self.data, decimals), False)
+            xp = backend.array_module(self._data)
+            return Tensor._make(xp.round(self._data, decimals), False)
         return _zero_grad_op(self, "round")
 
     def trunc(self):
@@ -336,8 +336,8 @@ class PointwiseMixin:
         x = self
         for bound in (min, max):  # an int tensor clamped to a float bound becomes float
             if bound is not None:
-                dt = backend.scalar_dtype(x.data.dtype, bound)
-                if dt != x.data.dtype:
+                dt = backend.scalar_dtype(x._data.dtype, bound)
+                if dt != x._data.dtype:
                     x = x.to(dt)
         return E.Clamp.apply(x, min, max)
 
@@ -356,25 +356,25 @@ class PointwiseMixin:
         return where(mask, _as_tensor(value, self).to(self.dtype), self)
 
     def isnan(self):
-        return Tensor._make(backend.array_module(self.data).isnan(self.data), False)
+        return Tensor._make(backend.array_module(self._data).isnan(self._data), False)
 
     def isinf(self):
-        return Tensor._make(backend.array_module(self.data).isinf(self.data), False)
+        return Tensor._make(backend.array_module(self._data).isinf(self._data), False)
 
     def isfinite(self):
-        return Tensor._make(backend.array_module(self.data).isfinite(self.data), False)
+        return Tensor._make(backend.array_module(self._data).isfinite(self._data), False)
 
     def lerp(self, end, weight):
         return self + (end - self) * weight
 
     def _f(self):
         """Integer inputs to float functions are promoted to the default float (PyTorch)."""
-        return self if self.data.dtype.kind == "f" else self.to(backend.get_default_dtype())
+        return self if self._data.dtype.kind == "f" else self.to(backend.get_default_dtype())
 
 
 def _zero_grad_op(t, name):
-    xp = backend.array_module(t.data)
-    return Tensor._make(getattr(xp, name)(t.data), False)
+    xp = backend.array_module(t._data)
+    return Tensor._make(getattr(xp, name)(t._data), False)
 
 
 def _is_float(o):

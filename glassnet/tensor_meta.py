@@ -25,20 +25,20 @@ class MetaMixin:
 
     @property
     def itemsize(self):
-        return self.data.dtype.itemsize
+        return self._data.dtype.itemsize
 
     @property
     def nbytes(self):
-        return int(self.data.nbytes)
+        return int(self._data.nbytes)
 
     def stride(self, dim=None):
         """Steps, in elements, between neighbours along each dim (NumPy strides / itemsize)."""
-        st = tuple(s // self.data.dtype.itemsize for s in self.data.strides)
+        st = tuple(s // self._data.dtype.itemsize for s in self._data.strides)
         return st if dim is None else st[dim]
 
     def storage_offset(self):
         """Elements between the start of the underlying buffer and this view's first element."""
-        a = self.data
+        a = self._data
         base = a
         while getattr(base, "base", None) is not None:
             base = base.base
@@ -48,7 +48,7 @@ class MetaMixin:
         return int(off // a.dtype.itemsize)
 
     def data_ptr(self):
-        a = self.data
+        a = self._data
         return a.__array_interface__["data"][0] if hasattr(a, "__array_interface__") else a.data.ptr
 
     @property
@@ -59,7 +59,7 @@ class MetaMixin:
         return -1 if self.device.type == "cpu" else self.device.index
 
     def is_signed(self):
-        return self.data.dtype.kind in "if"
+        return self._data.dtype.kind in "if"
 
     def is_complex(self):
         return False
@@ -114,16 +114,16 @@ class MetaMixin:
         return self.to(backend.to_dtype(dtype))
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         t = Tensor._make(xp.empty(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
 
     def apply_(self, callable):
         """Replace every element x by ``callable(x)`` (a Python function; CPU only, slow)."""
         self._data_inplace("apply_")
-        flat = backend.to_numpy(self.data).reshape(-1)
+        flat = backend.to_numpy(self._data).reshape(-1)
         vals = [callable(v) for v in flat.tolist()]
-        self.data[...] = backend.to_device(
+        self._data[...] = backend.to_device(
             np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
         return self
 
@@ -131,10 +131,10 @@ class MetaMixin:
         """Replace every element x of self by ``callable(x, y)``, y the matching element of
         ``tensor`` (broadcast to self's shape)."""
         self._data_inplace("map_")
-        other = np.broadcast_to(backend.to_numpy(tensor.data), self.shape).reshape(-1)
-        flat = backend.to_numpy(self.data).reshape(-1)
+        other = np.broadcast_to(backend.to_numpy(tensor._data), self.shape).reshape(-1)
+        flat = backend.to_numpy(self._data).reshape(-1)
         vals = [callable(a, b) for a, b in zip(flat.tolist(), other.tolist())]
-        self.data[...] = backend.to_device(
+        self._data[...] = backend.to_device(
             np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
         return self
 

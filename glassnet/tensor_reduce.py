@@ -99,11 +99,11 @@ class ReduceMixin:
 
     def all(self, dim=None, keepdim=False):
         ax = None if dim is None else normalize_dims(dim, self.ndim, "all")
-        return Tensor._make(self.data.astype(bool).all(axis=ax, keepdims=keepdim), False)
+        return Tensor._make(self._data.astype(bool).all(axis=ax, keepdims=keepdim), False)
 
     def any(self, dim=None, keepdim=False):
         ax = None if dim is None else normalize_dims(dim, self.ndim, "any")
-        return Tensor._make(self.data.astype(bool).any(axis=ax, keepdims=keepdim), False)
+        return Tensor._make(self._data.astype(bool).any(axis=ax, keepdims=keepdim), False)
 
     def cumsum(self, dim, dtype=None):
         d = normalize_dim(dim, self.ndim, "cumsum")
@@ -146,8 +146,8 @@ class ReduceMixin:
 
     def count_nonzero(self, dim=None):
         ax = None if dim is None else normalize_dims(dim, self.ndim, "count_nonzero")
-        return Tensor._make(backend.array_module(self.data).asarray(
-            (self.data != 0).sum(axis=ax)).astype(backend.int64), False)
+        return Tensor._make(backend.array_module(self._data).asarray(
+            (self._data != 0).sum(axis=ax)).astype(backend.int64), False)
 
     # ------------------------------------------------------------------ scans
     def cumprod(self, dim, dtype=None):
@@ -210,9 +210,9 @@ class ReduceMixin:
     def mode(self, dim=-1, keepdim=False):
         """The most frequent value along ``dim`` (the smallest among equally frequent ones) and
         the index of its last occurrence."""
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         d = normalize_dim(dim, self.ndim, "mode")
-        a = xp.moveaxis(self.data, d, -1) if self.ndim else self.data.reshape(1)
+        a = xp.moveaxis(self._data, d, -1) if self.ndim else self._data.reshape(1)
         rows = a.reshape(-1, a.shape[-1])
         idx = xp.empty(rows.shape[0], np.int64)
         for r in range(rows.shape[0]):
@@ -249,8 +249,8 @@ class ReduceMixin:
     def histc(self, bins=100, min=0, max=0):
         """Counts in ``bins`` equal-width bins over [min, max] (the data's range if both are 0);
         values outside are ignored. Same dtype as the input."""
-        xp = backend.array_module(self.data)
-        a = self.data.reshape(-1)
+        xp = backend.array_module(self._data)
+        a = self._data.reshape(-1)
         lo, hi = float(min), float(max)
         if lo == hi == 0 and a.size:
             lo, hi = float(a.min()), float(a.max())
@@ -265,9 +265,9 @@ class ReduceMixin:
         if self.ndim != 1 or self.dtype.kind not in "iu":
             raise RuntimeError(f"bincount: expected a 1-D integer tensor, got shape "
                                f"{tuple(self.shape)} and dtype {self.dtype}")
-        xp = backend.array_module(self.data)
-        w = None if weights is None else _as_tensor(weights, self).data
-        out = xp.bincount(self.data, weights=w, minlength=minlength)
+        xp = backend.array_module(self._data)
+        w = None if weights is None else _as_tensor(weights, self)._data
+        out = xp.bincount(self._data, weights=w, minlength=minlength)
         if w is None:
             dt = backend.int64
         else:
@@ -284,17 +284,17 @@ def _correction(unbiased, correction):
 
 
 def _arg(t, dim, keepdim, is_max):
-    f = t.data.argmax if is_max else t.data.argmin
-    if t.data.size == 0:
+    f = t._data.argmax if is_max else t._data.argmin
+    if t._data.size == 0:
         raise RuntimeError(f"{'argmax' if is_max else 'argmin'}: expected a non-empty tensor")
     if dim is None:
         r = f()
         if keepdim:
-            r = backend.array_module(t.data).asarray(r).reshape((1,) * t.ndim)
+            r = backend.array_module(t._data).asarray(r).reshape((1,) * t.ndim)
     else:
         d = normalize_dim(dim, t.ndim, "argmax" if is_max else "argmin")
         r = f(axis=d, keepdims=keepdim) if t.ndim else 0
-    xp = backend.array_module(t.data)
+    xp = backend.array_module(t._data)
     return Tensor._make(xp.asarray(r, dtype=backend.int64), False)
 
 
@@ -316,8 +316,8 @@ def _cum_extreme(t, dim, is_max):
     d = normalize_dim(dim, t.ndim, "cummax" if is_max else "cummin")
     if t.ndim == 0:
         return (RT.cummax if is_max else RT.cummin)(t.clone(), Tensor._make(np.zeros((), np.int64), False))
-    xp = backend.array_module(t.data)
-    a = t.data
+    xp = backend.array_module(t._data)
+    a = t._data
     acc = (xp.fmax if is_max else xp.fmin).accumulate(a, axis=d) if a.dtype.kind == "f" else \
         (xp.maximum if is_max else xp.minimum).accumulate(a, axis=d)
     if a.dtype.kind == "f":  # a NaN wins from where it appears on; each new NaN takes the index
@@ -338,7 +338,7 @@ def _order_stat(t, dim, keepdim, name, rank, nan_first):
     """The element of a given rank (``rank(n)``) along ``dim`` via a stable sort; ``rank=None``
     means the lower median of the non-NaN elements. NaNs sort last; with ``nan_first`` a slice
     holding a NaN gives that NaN."""
-    xp = backend.array_module(t.data)
+    xp = backend.array_module(t._data)
     if dim is None:
         flat = t.reshape(-1)
         if flat.numel() == 0:
@@ -347,7 +347,7 @@ def _order_stat(t, dim, keepdim, name, rank, nan_first):
         return v
     d = normalize_dim(dim, t.ndim, name)
     x = t if t.ndim else t.reshape(1)
-    a = x.data
+    a = x._data
     order = xp.argsort(a, axis=d, kind="stable")
     n = a.shape[d]
     if n == 0:
@@ -377,7 +377,7 @@ def _quantile(t, q, dim, keepdim, interpolation, ignore_nan):
     if t.dtype.kind != "f":
         raise RuntimeError(f"{name}: input tensor must be float32 or float64, got {t.dtype}")
     qt = q if isinstance(q, Tensor) else Tensor._make(np.asarray(q, dtype=t.dtype), False)
-    qa = backend.to_numpy(qt.data).astype(np.float64)
+    qa = backend.to_numpy(qt._data).astype(np.float64)
     if qa.ndim > 1:
         raise RuntimeError(f"{name}: q must be a scalar or 1-D tensor, got {qa.ndim} dims")
     if ((qa < 0) | (qa > 1)).any():
@@ -387,10 +387,10 @@ def _quantile(t, q, dim, keepdim, interpolation, ignore_nan):
     if x.ndim == 0:
         x = x.reshape(1)
     xs = x.sort(d).values
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     n = x.shape[d]
     if ignore_nan:
-        cnt = (~xp.isnan(x.data)).sum(axis=d, keepdims=True)
+        cnt = (~xp.isnan(x._data)).sum(axis=d, keepdims=True)
     else:
         cnt = xp.full(x.shape[:d] + (1,) + x.shape[d + 1:], n)
     outs = []
@@ -418,7 +418,7 @@ def _quantile(t, q, dim, keepdim, interpolation, ignore_nan):
         w = Tensor._make(frac.astype(t.dtype), False)
         v = vlo + (vhi - vlo) * w
         if not ignore_nan:  # a NaN anywhere in the slice makes the quantile NaN
-            hasnan = Tensor._make(xp.isnan(x.data).any(axis=d, keepdims=True), False)
+            hasnan = Tensor._make(xp.isnan(x._data).any(axis=d, keepdims=True), False)
             v = v.masked_fill(hasnan, float("nan"))
         else:
             v = v.masked_fill(Tensor._make(cnt == 0, False), float("nan"))

@@ -24,13 +24,13 @@ class ShapeMixin:
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape):
         shape = _size(shape)
-        if shape == self.data.shape:
+        if shape == self._data.shape:
             return self
         try:
             return S.Reshape.apply(self, shape)
         except ValueError:
             raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size "
-                               f"{self.data.size} (shape {tuple(self.shape)})") from None
+                               f"{self._data.size} (shape {tuple(self.shape)})") from None
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
@@ -223,8 +223,8 @@ class ShapeMixin:
         return S.IndexAdd.apply(self, d, _index_array(index, "index_add"), _as_tensor(source, self), alpha)
 
     def nonzero(self, as_tuple=False):
-        xp = backend.array_module(self.data)
-        nz = xp.nonzero(self.data)
+        xp = backend.array_module(self._data)
+        nz = xp.nonzero(self._data)
         if as_tuple:
             return tuple(Tensor._make(i.astype(backend.int64), False) for i in nz)
         return Tensor._make(xp.stack(nz, axis=1).astype(backend.int64), False)
@@ -233,8 +233,8 @@ class ShapeMixin:
         """The distinct values (sorted), optionally with the index of each element's value
         (``return_inverse``) and how often each occurs (``return_counts``); with ``dim``, the
         distinct slices along that dim."""
-        xp = backend.array_module(self.data)
-        a = self.data
+        xp = backend.array_module(self._data)
+        a = self._data
         if dim is not None:
             d = normalize_dim(dim, self.ndim, "unique")
             u, inv, cnt = xp.unique(a, return_inverse=True, return_counts=True, axis=d)
@@ -245,9 +245,9 @@ class ShapeMixin:
 
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
         """Collapse runs of equal consecutive values (or slices along ``dim``) to one."""
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         d = 0 if dim is None else normalize_dim(dim, self.ndim, "unique_consecutive")
-        a = self.data.reshape(-1) if dim is None else self.data
+        a = self._data.reshape(-1) if dim is None else self._data
         n = a.shape[d] if a.ndim else 1
         if n == 0:
             return _unique_result(a, xp.zeros(self.shape, np.int64), xp.zeros(0, np.int64),
@@ -276,14 +276,14 @@ def _unique_result(u, inv, cnt, return_inverse, return_counts):
 
 def _unwrap_index(idx):
     if isinstance(idx, Tensor):
-        d = idx.data
+        d = idx._data
         return d if d.dtype.kind == "b" or d.ndim else builtins.int(d)
     if isinstance(idx, tuple):
-        return tuple((builtins.int(i.data) if i.data.ndim == 0 and i.data.dtype.kind in "iu"
-                      else i.data) if isinstance(i, Tensor) else i for i in idx)
+        return tuple((builtins.int(i._data) if i._data.ndim == 0 and i._data.dtype.kind in "iu"
+                      else i._data) if isinstance(i, Tensor) else i for i in idx)
     if isinstance(idx, list):
         return np.asarray(idx) if all(isinstance(i, (int, bool, np.integer)) for i in idx) else \
-            tuple(i.data if isinstance(i, Tensor) else i for i in idx)
+            tuple(i._data if isinstance(i, Tensor) else i for i in idx)
     return idx
 
 
@@ -317,7 +317,7 @@ def _split_index(idx):
 
 
 def _index_array(index, op):
-    d = index.data if isinstance(index, Tensor) else np.asarray(index)
+    d = index._data if isinstance(index, Tensor) else np.asarray(index)
     if d.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected an integer index tensor, got dtype {d.dtype}")
     return d

@@ -27,7 +27,7 @@ def _tensor_cls():
 
 def _as_array(x, default_float):
     if isinstance(x, _tensor_cls()):
-        return backend.to_numpy(x.data), "tensor"
+        return backend.to_numpy(x._data), "tensor"
     if isinstance(x, np.ndarray):
         return x, "ndarray"
     if isinstance(x, (builtins.bool, np.bool_)):

@@ -176,8 +176,8 @@ def test_detach_and_requires_grad_():
     (y * 3).sum().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0])
     d2 = x.detach()
-    d2.data[0] = 5.0  # detach shares storage, like PyTorch
-    assert x.data[0] == 5.0
+    d2._data[0] = 5.0  # detach shares storage, like PyTorch
+    assert x._data[0] == 5.0
     with pytest.raises(RuntimeError, match="floating point"):
         gn.tensor([1, 2]).requires_grad_()
     with pytest.raises(RuntimeError, match="floating point"):

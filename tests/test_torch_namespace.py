@@ -226,7 +226,7 @@ def test_misc_top_level():
     assert gn.get_num_threads() >= 1
     assert gn.scalar_tensor(3).dtype is gn.float32 and gn.asarray(np.ones(2)).dtype is gn.float64
     arr = np.ones(3, np.float32)
-    assert gn.asarray(arr).data is arr
+    assert gn.asarray(arr)._data is arr
     assert gn.allclose(gn.tensor([1.0, 2.0]), gn.tensor([1.0, 2.0 + 1e-9]))
     assert gn.equal(gn.tensor([1, 2]), gn.tensor([1, 2]))
     assert gn.rsub(gn.tensor([1.0]), 5).tolist() == [4.0]

@@ -32,7 +32,7 @@ def as_tensor(x) -> Tensor:
 def as_numpy(x) -> np.ndarray:
     """The NumPy array behind a Tensor (moved to the CPU), or ``np.asarray(x)``."""
     if isinstance(x, Tensor):
-        return backend.to_numpy(x.data)
+        return backend.to_numpy(x._data)
     return np.asarray(x)
 
 

@@ -27,7 +27,7 @@ __all__ = ["conv_matrix", "conv_param_comparison"]
 
 
 def _as_numpy(w):
-    return to_numpy(w.data) if isinstance(w, Tensor) else np.asarray(w)
+    return to_numpy(w._data) if isinstance(w, Tensor) else np.asarray(w)
 
 
 def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1, sparse=None):

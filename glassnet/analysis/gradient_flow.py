@@ -27,7 +27,7 @@ __all__ = ["gradient_norms", "gradient_ratio"]
 
 
 def _norm(t):
-    a = backend.to_numpy(t.data).astype(np.float64, copy=False)
+    a = backend.to_numpy(t._data).astype(np.float64, copy=False)
     return float(np.sqrt((a * a).sum()))
 
 

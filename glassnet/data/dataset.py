@@ -91,7 +91,7 @@ def _raw(x):
     if _is_tensor(x):
         from glassnet.backend import to_numpy
 
-        return to_numpy(x.data)
+        return to_numpy(x._data)
     return np.asarray(x)
 
 
@@ -119,9 +119,10 @@ def batch_getter(dataset):
 class TensorDataset(Dataset):
     """Samples are the rows of equally long arrays: ``dataset[i] = (a[i], b[i], ...)``.
 
-    Accepts NumPy arrays or glassnet Tensors (kept as their arrays, no copy). The arrays
-    stay the working currency: ``dataset[i]`` returns a tuple of NumPy rows, and
-    ``get_batch(idx)`` returns ``(a[idx], b[idx], ...)`` with one fancy index per array.
+    Accepts NumPy arrays or glassnet Tensors (kept as their arrays, no copy). As in PyTorch,
+    ``dataset[i]`` returns a tuple of Tensors (rows sharing the dataset's memory; a label is a
+    0-d tensor); the DataLoader instead calls ``get_batch(idx)``, which returns the arrays
+    ``(a[idx], b[idx], ...)`` with one fancy index per array, with no per-sample work.
 
     Shape:
         each array: ``(N, *)`` with the same ``N``.
@@ -149,7 +150,10 @@ class TensorDataset(Dataset):
         return tuple(Tensor(a) for a in self.arrays)
 
     def __getitem__(self, index):
-        return tuple(a[index] for a in self.arrays)
+        from glassnet.tensor import Tensor
+
+        return tuple(Tensor._make(np.asarray(a[index]) if isinstance(a, np.ndarray) else a[index],
+                                  False) for a in self.arrays)
 
     def get_batch(self, indices):
         indices = np.asarray(indices, dtype=np.int64)

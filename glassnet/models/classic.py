@@ -24,7 +24,7 @@ __all__ = ["McCullochPitts", "Perceptron"]
 
 
 def _array(x, dtype=np.float32):
-    return np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype)
+    return np.asarray(x._data if isinstance(x, Tensor) else x, dtype=dtype)
 
 
 class McCullochPitts(nn.Module):
@@ -135,7 +135,7 @@ class Perceptron(nn.Module):
         if not np.isin(y, (0.0, 1.0)).all():
             raise ValueError("Perceptron.fit: labels y must be 0 or 1")
         gen = np.random.default_rng(seed)
-        w, b = self.weight.data, self.bias.data  # updated in place
+        w, b = self.weight._data, self.bias._data  # updated in place
         self.history, self.converged = [], False
         with no_grad():
             for _ in range(int(epochs)):

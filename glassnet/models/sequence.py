@@ -168,7 +168,7 @@ class CharRNN(nn.Module):
             hidden = None
             for _ in range(length):
                 logits, hidden = self(x, hidden)
-                z = np.asarray(backend.to_numpy(logits.data[0, -1]), dtype=np.float64)
+                z = np.asarray(backend.to_numpy(logits._data[0, -1]), dtype=np.float64)
                 if temperature == 0:
                     nxt = int(z.argmax())
                 else:

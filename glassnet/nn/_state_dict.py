@@ -24,10 +24,10 @@ class StateDictMixin:
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
             if p is not None:
-                destination[prefix + name] = p if keep_vars else Tensor._make(p.data, False)
+                destination[prefix + name] = p if keep_vars else Tensor._make(p._data, False)
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else Tensor._make(b.data, False)
+                destination[prefix + name] = b if keep_vars else Tensor._make(b._data, False)
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An ordered ``name -> Tensor`` map of parameters and persistent buffers.
@@ -60,25 +60,25 @@ class StateDictMixin:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
-            arr = value.data if isinstance(value, Tensor) else value
+            arr = value._data if isinstance(value, Tensor) else value
             if not hasattr(arr, "shape"):
-                arr = backend.array_module(param.data).asarray(arr)
-            if tuple(arr.shape) != tuple(param.data.shape):
+                arr = backend.array_module(param._data).asarray(arr)
+            if tuple(arr.shape) != tuple(param._data.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape "
                     f"{_shape_str(arr.shape)} from checkpoint, the shape in current model is "
-                    f"{_shape_str(param.data.shape)}.")
+                    f"{_shape_str(param._data.shape)}.")
                 continue
             arr = backend.to_device(backend.to_numpy(arr), param.device) \
                 if backend.device_of(arr) != param.device else arr
             if local_metadata.get("assign_to_params_buffers"):
                 # assign=True: take the checkpoint's array itself (no copy)
-                param.data = backend.array_module(param.data).asarray(arr)
-            elif param.data.flags.writeable:
+                param.data = backend.array_module(param._data).asarray(arr)
+            elif param._data.flags.writeable:
                 # Copy into the existing array, so views and optimiser state stay valid.
-                param.data[...] = arr
+                param._data[...] = arr
             else:
-                param.data = arr.astype(param.data.dtype, copy=True)
+                param.data = arr.astype(param._data.dtype, copy=True)
         if strict:
             for key in state_dict:
                 if not key.startswith(prefix):

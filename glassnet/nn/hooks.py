@@ -77,7 +77,7 @@ class _InputIdentity(_Identity):
     @staticmethod
     def backward(ctx, *grads):
         gi = _run(ctx.state, tuple(Tensor._make(g, False) for g in grads))
-        return (None, *(g.data if isinstance(g, Tensor) else g for g in gi))
+        return (None, *(g._data if isinstance(g, Tensor) else g for g in gi))
 
 
 def _run(st, grad_input):

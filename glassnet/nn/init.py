@@ -47,8 +47,8 @@ _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 
 def _fill(tensor, values):
     """Write NumPy ``values`` into the tensor's array (same dtype and device), no graph."""
-    arr = np.asarray(values).astype(tensor.data.dtype, copy=False)
-    tensor.data[...] = backend.to_device(arr, tensor.device)
+    arr = np.asarray(values).astype(tensor._data.dtype, copy=False)
+    tensor._data[...] = backend.to_device(arr, tensor.device)
     return tensor
 
 
@@ -130,7 +130,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
-    tensor.data[...] = val
+    tensor._data[...] = val
     return tensor
 
 

@@ -56,7 +56,7 @@ class _UninitializedMixin:
     cls_to_become = None
 
     def materialize(self, shape, device=None, dtype=None):
-        old = self.data
+        old = self._data
         d = backend.to_dtype(dtype) or old.dtype
         xp = backend.device_module(device) if device is not None else backend.array_module(old)
         self.data = xp.zeros(tuple(int(s) for s in shape), dtype=d)
@@ -74,8 +74,8 @@ class _UninitializedMixin:
 
     def __deepcopy__(self, memo):
         if id(self) not in memo:
-            memo[id(self)] = type(self)(self.requires_grad, backend.device_of(self.data),
-                                        self.data.dtype)
+            memo[id(self)] = type(self)(self.requires_grad, backend.device_of(self._data),
+                                        self._data.dtype)
         return memo[id(self)]
 
 
@@ -142,7 +142,7 @@ class LazyModuleMixin:
             if is_lazy(t) or keep_vars:
                 destination[prefix + name] = t
             else:
-                destination[prefix + name] = Tensor._make(t.data, False)
+                destination[prefix + name] = Tensor._make(t._data, False)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
@@ -151,7 +151,7 @@ class LazyModuleMixin:
             key = prefix + name
             if key in state_dict and is_lazy(t) and not is_lazy(state_dict[key]):
                 value = state_dict[key]
-                arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+                arr = value._data if isinstance(value, Tensor) else np.asarray(value)
                 with no_grad():
                     t.materialize(arr.shape)
         # (a placeholder loaded from a placeholder stays one: both hold an empty array)

@@ -224,7 +224,7 @@ class Module(StateDictMixin):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (glassnet.Tensor or None required)")
         if isinstance(tensor, Buffer):
-            tensor = Tensor._make(tensor.data, False)
+            tensor = Tensor._make(tensor._data, False)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -367,7 +367,7 @@ class Module(StateDictMixin):
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn):
         """Call ``fn(m)`` on every submodule (children first) and on self, e.g. for init."""
@@ -385,12 +385,12 @@ class Module(StateDictMixin):
         for p in self._parameters.values():
             if p is None:
                 continue
-            p.data = fn(p.data)
+            p.data = fn(p._data)
             if p.grad is not None:
-                p.grad.data = fn(p.grad.data)
+                p.grad.data = fn(p.grad._data)
         for k, b in self._buffers.items():
             if b is not None:
-                self._buffers[k] = Tensor._make(fn(b.data), False)
+                self._buffers[k] = Tensor._make(fn(b._data), False)
         return self
 
     def to(self, *args, **kwargs):

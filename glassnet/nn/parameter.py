@@ -31,14 +31,14 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_parameter, (self.data, self.requires_grad, self.grad))
+        return (_rebuild_parameter, (self._data, self.requires_grad, self.grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        p = Parameter(self.data.copy(), self.requires_grad)
+        p = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
-            p.grad = Tensor._make(self.grad.data.copy(), False)
+            p.grad = Tensor._make(self.grad._data.copy(), False)
         memo[id(self)] = p
         return p
 
@@ -58,7 +58,7 @@ class Buffer(Tensor):
     """
 
     def __init__(self, data, persistent: bool = True):
-        super().__init__(data.data if isinstance(data, Tensor) else _to_array(data))
+        super().__init__(data._data if isinstance(data, Tensor) else _to_array(data))
         self.persistent = persistent
 
 

@@ -210,7 +210,7 @@ class RNNBase(Module):
         end; the output is packed the same way, the final states in the caller's batch order."""
         data, batch_sizes, sorted_idx, unsorted_idx = packed
         self._check_input(data.unsqueeze(0))
-        sizes = [int(b) for b in backend.to_numpy(batch_sizes.data).tolist()]
+        sizes = [int(b) for b in backend.to_numpy(batch_sizes._data).tolist()]
         T, B = len(sizes), sizes[0]
         pos = Tensor._make(_positions(sizes, B), False)
         zeros = functions.zeros(T * B, data.shape[-1], dtype=data.dtype, device=data.device)

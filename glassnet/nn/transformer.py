@@ -57,8 +57,8 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
         sz = size if size is not None else mask.shape[-2]
         causal = _generate_square_subsequent_mask(sz, dtype=mask.dtype)
         if tuple(mask.shape) == tuple(causal.shape):
-            xp = backend.array_module(mask.data)
-            make_causal = bool(xp.array_equal(mask.data, backend.to_device(causal.data,
+            xp = backend.array_module(mask._data)
+            make_causal = bool(xp.array_equal(mask._data, backend.to_device(causal._data,
                                                                            mask.device)))
         else:
             make_causal = False
@@ -275,7 +275,7 @@ class TransformerEncoder(Module):
         if (not self.use_nested_tensor or first.training or src.ndim != 3 or kpm is None
                 or mask is not None):
             return None
-        keep = kpm.data == 0
+        keep = kpm._data == 0
         # left-aligned: every row is some True values followed only by False ones
         if self.mask_check and bool((keep[:, 1:] & ~keep[:, :-1]).any()):
             return None

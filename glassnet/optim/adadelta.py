@@ -60,9 +60,9 @@ class Adadelta(Optimizer):
                     state["square_avg"] = self._zeros_state(p)
                     state["acc_delta"] = self._zeros_state(p)
                 state["step"] += 1
-                a = p.data
+                a = p._data
                 run_elementwise(_adadelta_kernel,
-                                (a, g, state["square_avg"].data, state["acc_delta"].data,
+                                (a, g, state["square_avg"]._data, state["acc_delta"]._data,
                                  *self._scratch(a, 3)),
                                 lr=float(group["lr"]), wd=group["weight_decay"],
                                 maximize=group["maximize"], rho=group["rho"], eps=group["eps"])

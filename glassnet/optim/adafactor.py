@@ -64,7 +64,7 @@ class Adafactor(Optimizer):
             for p, g in params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    xp = backend.array_module(p.data)
+                    xp = backend.array_module(p._data)
                     state["step"] = 0
                     if g.ndim > 1:
                         state["row_var"] = self._wrap_zeros(xp, g.shape[:-1] + (1,), g.dtype)
@@ -73,7 +73,7 @@ class Adafactor(Optimizer):
                     else:
                         state["variance"] = self._zeros_state(p)
                 state["step"] += 1
-                _adafactor_update(p.data, g, state, lr=float(group["lr"]),
+                _adafactor_update(p._data, g, state, lr=float(group["lr"]),
                                   beta2_decay=group["beta2_decay"], eps=group["eps"],
                                   d=group["d"], wd=group["weight_decay"],
                                   maximize=group["maximize"])
@@ -104,7 +104,7 @@ def _adafactor_update(p, g, state, *, lr, beta2_decay, eps, d, wd, maximize):
     if wd != 0:
         p *= 1 - lr * wd                                 # decoupled weight decay
     if g.ndim > 1:
-        row_var, col_var = state["row_var"].data, state["col_var"].data
+        row_var, col_var = state["row_var"]._data, state["col_var"]._data
         row_mean = _norm(g, xp, axis=-1, keepdims=True) ** 2 / g.shape[-1]
         lerp_(row_var, row_mean, one_minus_beta2_t, xp.empty_like(row_var))
         col_mean = _norm(g, xp, axis=-2, keepdims=True) ** 2 / g.shape[-2]
@@ -112,7 +112,7 @@ def _adafactor_update(p, g, state, *, lr, beta2_decay, eps, d, wd, maximize):
         var_estimate = xp.matmul(row_var, col_var)     # outer product R C
         var_estimate /= xp.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
     else:
-        variance = state["variance"].data
+        variance = state["variance"]._data
         lerp_(variance, g * g, one_minus_beta2_t, xp.empty_like(variance))
         var_estimate = variance.copy()
     update = xp.maximum(var_estimate, eps1 * eps1, out=var_estimate)

@@ -61,9 +61,9 @@ class Adagrad(Optimizer):
     def _init_state(self, p, group):
         state = self.state[p]
         if len(state) == 0:
-            xp = backend.array_module(p.data)
+            xp = backend.array_module(p._data)
             state["step"] = 0
-            state["sum"] = _wrap(xp.full_like(p.data, group["initial_accumulator_value"]))
+            state["sum"] = _wrap(xp.full_like(p._data, group["initial_accumulator_value"]))
         return state
 
     def step(self, closure=None):
@@ -75,8 +75,8 @@ class Adagrad(Optimizer):
                 state = self._init_state(p, group)
                 state["step"] += 1
                 clr = lr / (1 + (state["step"] - 1) * group["lr_decay"])
-                a = p.data
-                run_elementwise(_adagrad_kernel, (a, g, state["sum"].data, *self._scratch(a, 3)),
+                a = p._data
+                run_elementwise(_adagrad_kernel, (a, g, state["sum"]._data, *self._scratch(a, 3)),
                                 clr=clr, wd=group["weight_decay"], maximize=group["maximize"],
                                 eps=group["eps"])
         return loss

@@ -73,7 +73,7 @@ class Adam(Optimizer):
             amsgrad = group["amsgrad"]
             decoupled = group.get("decoupled_weight_decay", False)
             for p, g in params_with_grad(group):
-                a = p.data
+                a = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0
@@ -88,9 +88,9 @@ class Adam(Optimizer):
                 bias_correction2 = 1 - beta2 ** step
                 step_size = lr / bias_correction1
                 bias_correction2_sqrt = bias_correction2 ** 0.5
-                vmax = state["max_exp_avg_sq"].data if amsgrad else None
+                vmax = state["max_exp_avg_sq"]._data if amsgrad else None
                 run_elementwise(_adam_kernel,
-                                (a, g, state["exp_avg"].data, state["exp_avg_sq"].data, vmax,
+                                (a, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, vmax,
                                  *self._scratch(a, 3)),
                                 lr=lr, wd=wd, decoupled=decoupled, maximize=group["maximize"],
                                 beta1=beta1, beta2=beta2, eps=eps, step_size=step_size,

@@ -64,9 +64,9 @@ class Adamax(Optimizer):
                     state["exp_inf"] = self._zeros_state(p)
                 state["step"] += 1
                 clr = lr / (1 - beta1 ** state["step"])
-                a = p.data
+                a = p._data
                 run_elementwise(_adamax_kernel,
-                                (a, g, state["exp_avg"].data, state["exp_inf"].data,
+                                (a, g, state["exp_avg"]._data, state["exp_inf"]._data,
                                  *self._scratch(a, 2)),
                                 wd=group["weight_decay"], maximize=group["maximize"],
                                 beta1=beta1, beta2=beta2, eps=group["eps"], clr=clr)

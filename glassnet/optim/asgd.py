@@ -57,15 +57,15 @@ class ASGD(Optimizer):
             lr, lambd = float(group["lr"]), group["lambd"]
             for p, g in params_with_grad(group):
                 state = self.state[p]
-                a = p.data
+                a = p._data
                 if len(state) == 0:
                     state["step"] = 0
                     state["eta"] = scalar_state(lr, a)
                     state["mu"] = scalar_state(1.0, a)
                     state["ax"] = self._zeros_state(p)
                 state["step"] += 1
-                eta, mu = state["eta"].data, state["mu"].data
-                run_elementwise(_asgd_kernel, (a, g, state["ax"].data, *self._scratch(a, 2)),
+                eta, mu = state["eta"]._data, state["mu"]._data
+                run_elementwise(_asgd_kernel, (a, g, state["ax"]._data, *self._scratch(a, 2)),
                                 wd=group["weight_decay"], maximize=group["maximize"],
                                 lambd=lambd, eta=float(eta), mu=float(mu))
                 step = state["step"]

@@ -65,13 +65,13 @@ class LBFGS(Optimizer):
 
     # ------------------------------------------------------------------ flat views
     def _flat_grad(self):
-        xp = backend.array_module(self._params[0].data)
+        xp = backend.array_module(self._params[0]._data)
         views = []
         for p in self._params:
             if p.grad is None:
-                views.append(xp.zeros(p.data.size, dtype=p.data.dtype))
+                views.append(xp.zeros(p._data.size, dtype=p._data.dtype))
             else:
-                g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                g = p.grad._data if isinstance(p.grad, Tensor) else p.grad
                 views.append(g.reshape(-1))
         return xp.concatenate(views)
 
@@ -79,17 +79,17 @@ class LBFGS(Optimizer):
         """theta <- theta + step_size * update, over the parameters laid end to end."""
         offset = 0
         for p in self._params:
-            a = p.data
+            a = p._data
             n = a.size
             a += update[offset:offset + n].reshape(a.shape) * a.dtype.type(step_size)
             offset += n
 
     def _clone_param(self):
-        return [p.data.copy() for p in self._params]
+        return [p._data.copy() for p in self._params]
 
     def _set_param(self, params_data):
         for p, pdata in zip(self._params, params_data):
-            p.data[...] = pdata
+            p._data[...] = pdata
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
@@ -225,7 +225,7 @@ def _array(value, like):
     if value is None:
         return None
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     elif hasattr(value, "detach") and hasattr(value, "numpy"):      # another framework's tensor
         value = value.detach().cpu().numpy()
     xp = backend.array_module(like)

@@ -74,19 +74,19 @@ class NAdam(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0
-                    state["mu_product"] = scalar_state(1.0, p.data)
+                    state["mu_product"] = scalar_state(1.0, p._data)
                     state["exp_avg"] = self._zeros_state(p)
                     state["exp_avg_sq"] = self._zeros_state(p)
                 state["step"] += 1
                 step = state["step"]
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
-                mu_product = state["mu_product"].data
+                mu_product = state["mu_product"]._data
                 mu_product *= mu                        # in the state's own precision
                 prod = float(mu_product)
-                a = p.data
+                a = p._data
                 run_elementwise(_nadam_kernel,
-                                (a, g, state["exp_avg"].data, state["exp_avg_sq"].data,
+                                (a, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                                  *self._scratch(a, 3)),
                                 lr=lr, wd=group["weight_decay"],
                                 decoupled=group["decoupled_weight_decay"],

@@ -146,7 +146,7 @@ class Optimizer:
                 else:
                     p.grad.grad_fn = None
                     p.grad.requires_grad = False
-                    p.grad.data.fill(0)
+                    p.grad._data.fill(0)
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__}.step is not implemented")
@@ -166,7 +166,7 @@ class Optimizer:
         return [b[:size].reshape(shape) for b in bufs[:n]]
 
     def _zeros_state(self, p):
-        return _wrap(backend.array_module(p.data).zeros_like(p.data))
+        return _wrap(backend.array_module(p._data).zeros_like(p._data))
 
     # ------------------------------------------------------------------ hooks
     def register_step_pre_hook(self, hook):
@@ -262,7 +262,7 @@ def _cast_state(key, value, p):
         v = _to_number(value)
         return int(v) if float(v).is_integer() else v
     if isinstance(value, Tensor):
-        arr = value.data
+        arr = value._data
     elif isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
         arr = value
     elif hasattr(value, "detach") and hasattr(value, "numpy"):  # a tensor of another framework
@@ -273,7 +273,7 @@ def _cast_state(key, value, p):
         return value
     # floating arrays follow the parameter; 0-d floating entries (NAdam's mu_product, ASGD's
     # eta and mu) keep their own precision, so that a resumed run continues bit for bit
-    dtype = p.data.dtype if arr.dtype.kind == "f" and arr.ndim > 0 else arr.dtype
+    dtype = p._data.dtype if arr.dtype.kind == "f" and arr.ndim > 0 else arr.dtype
     arr = backend.to_device(arr, p.device)
     xp = backend.array_module(arr)
     return _wrap(xp.array(arr, dtype=dtype, copy=True))
@@ -329,9 +329,9 @@ def params_with_grad(group):
         g = p.grad
         if g is None:
             continue
-        g = g.data if isinstance(g, Tensor) else g
-        if g.shape != p.data.shape:
-            raise RuntimeError(f"optimizer step: a parameter of shape {tuple(p.data.shape)} has a "
+        g = g._data if isinstance(g, Tensor) else g
+        if g.shape != p._data.shape:
+            raise RuntimeError(f"optimizer step: a parameter of shape {tuple(p._data.shape)} has a "
                                f"gradient of shape {tuple(g.shape)}; they must match")
         out.append((p, g))
     return out

@@ -76,9 +76,9 @@ class RAdam(Optimizer):
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                a = p.data
+                a = p._data
                 run_elementwise(_radam_kernel,
-                                (a, g, state["exp_avg"].data, state["exp_avg_sq"].data,
+                                (a, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                                  *self._scratch(a, 3)),
                                 lr=lr, wd=group["weight_decay"],
                                 decoupled=group["decoupled_weight_decay"],

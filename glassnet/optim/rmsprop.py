@@ -70,11 +70,11 @@ class RMSprop(Optimizer):
                     if centered:
                         state["grad_avg"] = self._zeros_state(p)
                 state["step"] += 1
-                a = p.data
-                buf = state["momentum_buffer"].data if momentum > 0 else None
-                gavg = state["grad_avg"].data if centered else None
+                a = p._data
+                buf = state["momentum_buffer"]._data if momentum > 0 else None
+                gavg = state["grad_avg"]._data if centered else None
                 run_elementwise(_rmsprop_kernel,
-                                (a, g, state["square_avg"].data, gavg, buf, *self._scratch(a, 3)),
+                                (a, g, state["square_avg"]._data, gavg, buf, *self._scratch(a, 3)),
                                 lr=float(group["lr"]), wd=group["weight_decay"],
                                 maximize=group["maximize"], alpha=group["alpha"],
                                 eps=group["eps"], momentum=momentum)

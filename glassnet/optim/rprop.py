@@ -60,16 +60,16 @@ class Rprop(Optimizer):
             smin, smax = group["step_sizes"]
             for p, g in params_with_grad(group):
                 state = self.state[p]
-                a = p.data
+                a = p._data
                 if len(state) == 0:
                     xp = backend.array_module(a)
                     state["step"] = 0
                     state["prev"] = self._zeros_state(p)
                     state["step_size"] = self._zeros_state(p)
-                    state["step_size"].data[...] = xp.asarray(float(group["lr"]), dtype=a.dtype)
+                    state["step_size"]._data[...] = xp.asarray(float(group["lr"]), dtype=a.dtype)
                 state["step"] += 1
                 run_elementwise(_rprop_kernel,
-                                (a, g, state["prev"].data, state["step_size"].data,
+                                (a, g, state["prev"]._data, state["step_size"]._data,
                                  *self._scratch(a, 2)),
                                 maximize=group["maximize"], etaminus=etaminus, etaplus=etaplus,
                                 smin=smin, smax=smax)

@@ -67,7 +67,7 @@ class SGD(Optimizer):
             wd = group["weight_decay"]
             maximize = group["maximize"]
             for p, g in params_with_grad(group):
-                a = p.data
+                a = p._data
                 s, t = self._scratch(a, 2)
                 if momentum == 0:
                     run_elementwise(_sgd_plain, (a, g, s), lr=lr, wd=wd, maximize=maximize)
@@ -82,7 +82,7 @@ class SGD(Optimizer):
                     first = True
                 else:
                     first = False
-                run_elementwise(_sgd_momentum, (a, g, buf.data, s, t), lr=lr, wd=wd,
+                run_elementwise(_sgd_momentum, (a, g, buf._data, s, t), lr=lr, wd=wd,
                                 maximize=maximize, momentum=momentum,
                                 dampening=group["dampening"], nesterov=group["nesterov"],
                                 first=first)

@@ -63,7 +63,7 @@ class SparseAdam(Optimizer):
                 state["step"] += 1
                 step = state["step"]
                 step_size = lr * math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)
-                _sparse_adam_update(p.data, g, state["exp_avg"].data, state["exp_avg_sq"].data,
+                _sparse_adam_update(p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                                     maximize=group.get("maximize", False), beta1=beta1,
                                     beta2=beta2, eps=group["eps"], step_size=step_size)
         return loss

@@ -91,7 +91,7 @@ def get_swa_avg_fn():
 
 
 def _array(t):
-    return t.data if isinstance(t, Tensor) else t
+    return t._data if isinstance(t, Tensor) else t
 
 
 class AveragedModel(Module):
@@ -139,14 +139,14 @@ class AveragedModel(Module):
             theirs = itertools.chain(model.parameters(), model.buffers())
         else:
             mine, theirs = self.parameters(), model.parameters()
-        n = int(self.n_averaged.data)
+        n = int(self.n_averaged._data)
         averaged, current = [], []
         for p_avg, p_model in zip(mine, theirs):
-            src = backend.to_device(p_model.data, p_avg.device)
+            src = backend.to_device(p_model._data, p_avg.device)
             averaged.append(p_avg)
             current.append(Tensor._make(src, False))
             if n == 0:
-                p_avg.data[...] = src
+                p_avg._data[...] = src
         if n > 0:
             if self.multi_avg_fn is not None:
                 self.multi_avg_fn(averaged, current, self.n_averaged)
@@ -154,12 +154,12 @@ class AveragedModel(Module):
                 avg_fn = self.avg_fn or get_swa_avg_fn()   # PyTorch's rule on the CPU
                 count = self.n_averaged if self.avg_fn is not None else n
                 for p_avg, p_cur in zip(averaged, current):
-                    p_avg.data[...] = _array(avg_fn(Tensor._make(p_avg.data, False), p_cur,
+                    p_avg._data[...] = _array(avg_fn(Tensor._make(p_avg._data, False), p_cur,
                                                     count))
         if not self.use_buffers:
             for b_avg, b_model in zip(self.module.buffers(), model.buffers()):
-                b_avg.data[...] = backend.to_device(b_model.data, b_avg.device)
-        self.n_averaged.data[...] = n + 1
+                b_avg._data[...] = backend.to_device(b_model._data, b_avg.device)
+        self.n_averaged._data[...] = n + 1
 
 
 def update_bn(loader, model, device=None):

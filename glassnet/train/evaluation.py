@@ -95,7 +95,7 @@ def evaluate(model, data, loss_fn, metrics=("accuracy",), device="cpu", batch_si
             out = forward(model, x)
             acc.add_loss(float(loss_fn(out, y).item()), batch_len(x))
             if resolved:
-                out_np, y_np = to_numpy(out.data), to_numpy(y.data)
+                out_np, y_np = to_numpy(out._data), to_numpy(y._data)
                 for name, fn in resolved:
                     acc.add(name, *fn(out_np, y_np))
     return acc.means(prefix)
@@ -112,7 +112,7 @@ def predict(model, data, device="cpu", batch_size=256, probabilities=False) -> n
     with _EvalMode(model):
         for batch in iterate_batches(data, batch_size):
             x = batch if hasattr(batch, "shape") else unpack_batch(batch)[0]
-            outs.append(to_numpy(forward(model, to_batch_tensor(x, device)).data))
+            outs.append(to_numpy(forward(model, to_batch_tensor(x, device))._data))
     out = np.concatenate(outs) if outs else np.zeros((0,), np.float32)
     if probabilities:
         if out.ndim >= 2 and out.shape[1] > 1:

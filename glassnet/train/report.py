@@ -73,8 +73,8 @@ def collect_predictions(trainer, loader, max_examples=25):
                 x, y = unpack_batch(batch)
                 if y is None or isinstance(x, (list, tuple)):
                     return None
-                out = to_numpy(model(to_batch_tensor(x, trainer.device)).data)
-                y = to_numpy(getattr(y, "data", y))
+                out = to_numpy(model(to_batch_tensor(x, trainer.device))._data)
+                y = to_numpy(y)
                 if y.ndim != 1 or y.dtype.kind not in "iub":
                     return None
                 if out.ndim == 2 and out.shape[1] > 1:
@@ -87,7 +87,7 @@ def collect_predictions(trainer, loader, max_examples=25):
                 preds.append(p)
                 if len(wrong_x) < max_examples:
                     bad = np.flatnonzero(p != y)[: max_examples - len(wrong_x)]
-                    xs = to_numpy(getattr(x, "data", x))
+                    xs = to_numpy(x)
                     wrong_x.extend(xs[bad])
                     wrong_t.extend(y[bad])
                     wrong_p.extend(p[bad])

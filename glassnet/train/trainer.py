@@ -183,7 +183,7 @@ class Trainer:
         self._acc.add_loss(value, n)
         logs = {"loss": value}
         if self.metrics and y is not None:
-            out_np, y_np = to_numpy(out.data), to_numpy(y.data)
+            out_np, y_np = to_numpy(out._data), to_numpy(y._data)
             for name, fn in self.metrics:
                 s, c = fn(out_np, y_np)
                 self._acc.add(name, s, c)

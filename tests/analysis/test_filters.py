@@ -98,8 +98,8 @@ def test_first_layer_filters():
 def test_activation_maximization_recovers_a_linear_units_kernel():
     # a unit w . patch is maximised, at fixed norm, by the patch proportional to w
     conv = nn.Conv2d(1, 2, 3, bias=False)
-    conv.weight.data[0, 0] = edge_kernels()["sobel_x"]
-    conv.weight.data[1, 0] = gabor_kernel(3, 1.0, 0.5, 3.0)
+    conv.weight._data[0, 0] = edge_kernels()["sobel_x"]
+    conv.weight._data[1, 0] = gabor_kernel(3, 1.0, 0.5, 3.0)
     model = nn.Sequential(conv, nn.ReLU())
     img, hist = activation_maximization(model, model[0], 0, steps=60, lr=0.2,
                                         input_shape=(1, 9, 9), generator=0)

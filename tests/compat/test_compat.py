@@ -37,14 +37,7 @@ SCRIPTS = sorted((HERE / "scripts").glob("*.py"))
 RTOL, ATOL = 2e-4, 2e-5  # float32 after a handful of ops; scripts may widen theirs
 
 # Scripts that need a piece of glassnet not built yet: name -> what is missing.
-_DATA = ("Tensor.data gives the raw NumPy array, not a Tensor sharing storage, so PyTorch's "
-         "`p.data.add_(...)` / `m.bias.data.zero_()` idioms fail (glassnet/tensor.py)")
 XFAIL: dict[str, str] = {
-    "06_containers": _DATA,
-    "18_mixed_idioms": _DATA,
-    "26_lstm_language_model": _DATA,
-    "29_quickstart_loop": "TensorDataset[i] gives NumPy arrays, not Tensors "
-                          "(glassnet/data/dataset.py)",
     "30_higher_order_grad": "create_graph=True (higher-order gradients) is not supported: "
                             "backward formulas run on raw arrays, outside the graph",
 }

@@ -47,17 +47,17 @@ def test_clip_grad_norm_matches_torch(dtype, norm_type, max_norm):
         if b.grad is None:
             assert a.grad is None
             continue
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=rtol, atol=atol)
 
 
 def test_clip_grad_norm_bounds_the_norm_and_keeps_direction():
     gp, _ = _pair(np.float64, scale=10.0)
-    before = [p.grad.data.copy() for p in gp]
+    before = [p.grad._data.copy() for p in gp]
     total = gutils.clip_grad_norm_(gp, 1.0).item()
-    after = math.sqrt(sum(float((p.grad.data ** 2).sum()) for p in gp))
+    after = math.sqrt(sum(float((p.grad._data ** 2).sum()) for p in gp))
     assert total > 1.0 and after == pytest.approx(1.0, rel=1e-5)
     for b, p in zip(before, gp):
-        np.testing.assert_allclose(p.grad.data * total / after, b, rtol=1e-5)
+        np.testing.assert_allclose(p.grad._data * total / after, b, rtol=1e-5)
 
 
 def test_clip_grad_norm_single_tensor_empty_and_nonfinite():
@@ -73,7 +73,7 @@ def test_clip_grad_norm_single_tensor_empty_and_nonfinite():
     total = gutils.clip_grad_norm_([p], 1.0)
     t_total = torch.nn.utils.clip_grad_norm_([t], 1.0)
     assert math.isinf(total.item()) and math.isinf(t_total.item())
-    np.testing.assert_array_equal(np.isnan(p.grad.data), np.isnan(t.grad.numpy()))
+    np.testing.assert_array_equal(np.isnan(p.grad._data), np.isnan(t.grad.numpy()))
 
 
 def test_clip_grad_norm_inside_a_training_step():
@@ -84,7 +84,7 @@ def test_clip_grad_norm_inside_a_training_step():
     loss.backward()
     gutils.clip_grad_norm_([w], max_norm=1.0)
     opt.step()
-    np.testing.assert_allclose(w.data, [10 - 1 / math.sqrt(2), -10 + 1 / math.sqrt(2)], rtol=1e-5)
+    np.testing.assert_allclose(w._data, [10 - 1 / math.sqrt(2), -10 + 1 / math.sqrt(2)], rtol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -94,8 +94,8 @@ def test_clip_grad_value_matches_torch(dtype):
     torch.nn.utils.clip_grad_value_(tp, 0.7)
     for a, b in zip(gp, tp):
         if b.grad is not None:
-            np.testing.assert_array_equal(a.grad.data, b.grad.numpy())
-            assert a.grad.data.dtype == dtype
+            np.testing.assert_array_equal(a.grad._data, b.grad.numpy())
+            assert a.grad._data.dtype == dtype
 
 
 def test_get_total_norm_and_clip_grads_with_norm_match_torch():
@@ -106,14 +106,14 @@ def test_get_total_norm_and_clip_grads_with_norm_match_torch():
     gutils.clip_grads_with_norm_(gp, 1.5, total)
     torch.nn.utils.clip_grads_with_norm_(tp, 1.5, t_total)
     for a, b in zip(gp, tp):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_parameters_to_vector_and_back():
     gp, tp = _pair(np.float32)
     v = gutils.parameters_to_vector(gp)
     tv = torch.nn.utils.parameters_to_vector(tp)
-    np.testing.assert_array_equal(v.data, tv.detach().numpy())
+    np.testing.assert_array_equal(v._data, tv.detach().numpy())
     assert v.shape == (sum(int(np.prod(s)) for s in SHAPES),) and v.requires_grad
     for p in gp:
         p.grad = None
@@ -123,12 +123,12 @@ def test_parameters_to_vector_and_back():
     off = 0
     for p in gp:
         n = p.numel()
-        np.testing.assert_array_equal(p.grad.data, c[off:off + n].reshape(p.shape))
+        np.testing.assert_array_equal(p.grad._data, c[off:off + n].reshape(p.shape))
         off += n
-    arrays = [p.data for p in gp]
+    arrays = [p._data for p in gp]
     gutils.vector_to_parameters(gn.tensor(-c), gp)
-    assert all(a is p.data for a, p in zip(arrays, gp))  # in place: references stay valid
-    np.testing.assert_array_equal(gutils.parameters_to_vector(gp).data, -c)
+    assert all(a is p._data for a, p in zip(arrays, gp))  # in place: references stay valid
+    np.testing.assert_array_equal(gutils.parameters_to_vector(gp)._data, -c)
     with pytest.raises(TypeError, match="expected vec to be a Tensor"):
         gutils.vector_to_parameters(c, gp)
     with pytest.raises(ValueError, match="elements in all"):

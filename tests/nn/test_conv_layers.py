@@ -190,8 +190,8 @@ def test_factorized_conv_lecture_counts_and_rank_one_exactness(rng):
     f = nn.FactorizedConv2d(1, 1, 3, padding=1, bias=False)
     a, b = rng.standard_normal(3), rng.standard_normal(3)
     with gn.no_grad():
-        f.vertical.weight.data[...] = a.reshape(1, 1, 3, 1)
-        f.horizontal.weight.data[...] = b.reshape(1, 1, 1, 3)
+        f.vertical.weight._data[...] = a.reshape(1, 1, 3, 1)
+        f.horizontal.weight._data[...] = b.reshape(1, 1, 1, 3)
     x = gn.randn(2, 1, 7, 6)
     full = F.conv2d(x, gn.tensor(np.outer(a, b).reshape(1, 1, 3, 3).astype(np.float32)),
                     padding=1)

@@ -58,11 +58,11 @@ def test_gcnconv_matches_dense_formula(dtype, undirected, self_loops, weighted, 
     w = rng.uniform(0.5, 2.0, ei.shape[1]) if weighted else None
     x = rng.standard_normal((n, 5))
     conv = nn.GCNConv(5, 4, improved=improved).to(dtype)
-    conv.bias.data[...] = rng.standard_normal(4)
+    conv.bias._data[...] = rng.standard_normal(4)
     out = conv(gn.tensor(x, dtype=dtype), gn.tensor(ei),
                None if w is None else gn.tensor(w, dtype=dtype))
     assert out.dtype == np.dtype(dtype) and out.shape == (n, 4)
-    W, b = conv.lin.weight.data.astype(np.float64), conv.bias.data.astype(np.float64)
+    W, b = conv.lin.weight._data.astype(np.float64), conv.bias._data.astype(np.float64)
     ref = dense_gcn_matrix(ei, n, w, improved) @ x @ W.T + b
     rtol, atol = TOL[np.dtype(dtype)]
     assert_close(out, ref, rtol, atol)
@@ -72,7 +72,7 @@ def test_gcnconv_without_normalisation_is_plain_sum(rng):
     ei = random_graph(rng, 6, undirected=False)
     x = rng.standard_normal((6, 3))
     conv = nn.GCNConv(3, 2, normalize=False).double()
-    ref = dense_gcn_matrix(ei, 6, normalize=False, self_loops=False) @ x @ conv.lin.weight.data.T
+    ref = dense_gcn_matrix(ei, 6, normalize=False, self_loops=False) @ x @ conv.lin.weight._data.T
     assert_close(conv(gn.tensor(x), gn.tensor(ei)), ref, 1e-12, 1e-12)
 
 
@@ -83,7 +83,7 @@ def test_gcnconv_gradients_match_torch_dense(dtype, rng):
     ei = random_graph(rng, n, undirected=False, self_loops=2)
     x, w = rng.standard_normal((n, 4)), rng.uniform(0.5, 2.0, ei.shape[1])
     conv = nn.GCNConv(4, 3).to(dtype)
-    conv.bias.data[...] = rng.standard_normal(3)
+    conv.bias._data[...] = rng.standard_normal(3)
     gx, gw = gn.tensor(x, dtype=dtype, requires_grad=True), gn.tensor(w, dtype=dtype,
                                                                       requires_grad=True)
     out = conv(gx, gn.tensor(ei), gw)
@@ -91,8 +91,8 @@ def test_gcnconv_gradients_match_torch_dense(dtype, rng):
     td = torch.float64 if dtype == np.float64 else torch.float32
     tx, tw = torch.tensor(x, dtype=td, requires_grad=True), torch.tensor(w, dtype=td,
                                                                          requires_grad=True)
-    W = torch.tensor(conv.lin.weight.data, requires_grad=True)
-    b = torch.tensor(conv.bias.data, requires_grad=True)
+    W = torch.tensor(conv.lin.weight._data, requires_grad=True)
+    b = torch.tensor(conv.bias._data, requires_grad=True)
     A = torch.zeros(n, n, dtype=td).index_put((torch.tensor(ei[1]), torch.tensor(ei[0])), tw,
                                               accumulate=True)
     has = torch.zeros(n, dtype=torch.bool)

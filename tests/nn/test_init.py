@@ -166,14 +166,14 @@ def test_eye_and_dirac_equal_pytorch(shape, groups):
     g, t = gn.empty(*shape), torch.empty(*shape)
     init.dirac_(g, groups)
     tnn.init.dirac_(t, groups)
-    np.testing.assert_array_equal(g.data, t.numpy())
+    np.testing.assert_array_equal(g._data, t.numpy())
     g, t = gn.empty(3, 5), torch.empty(3, 5)
-    np.testing.assert_array_equal(init.eye_(g).data, tnn.init.eye_(t).numpy())
+    np.testing.assert_array_equal(init.eye_(g)._data, tnn.init.eye_(t).numpy())
 
 
 def test_orthogonal_is_orthogonal_with_gain():
     for shape in [(3, 5), (5, 3), (4, 2, 3)]:
-        w = init.orthogonal_(gn.empty(*shape), gain=2.0).data.reshape(shape[0], -1)
+        w = init.orthogonal_(gn.empty(*shape), gain=2.0)._data.reshape(shape[0], -1)
         small = min(w.shape)
         gram = w @ w.T if w.shape[0] == small else w.T @ w
         np.testing.assert_allclose(gram, 4.0 * np.eye(small), atol=1e-5)
@@ -184,6 +184,6 @@ def test_trunc_normal_statistics_match_pytorch():
                            generator=gn.Generator().manual_seed(0))
     t = tnn.init.trunc_normal_(torch.empty(200_000), mean=0.5, std=1.0, a=-1.0, b=1.5,
                                generator=torch.Generator().manual_seed(0))
-    ga, ta = g.data.astype(np.float64), t.numpy().astype(np.float64)
+    ga, ta = g._data.astype(np.float64), t.numpy().astype(np.float64)
     assert ga.min() >= -1.0 and ga.max() <= 1.5
     assert abs(ga.mean() - ta.mean()) < 0.01 and abs(ga.std() - ta.std()) < 0.01

@@ -34,7 +34,7 @@ def test_parameter_is_a_tensor_that_requires_grad():
     assert isinstance(p, gn.Tensor) and p.requires_grad and p.is_leaf
     assert repr(p) == "Parameter containing:\ntensor([0., 0.], requires_grad=True)"
     t = gn.ones(3)
-    assert nn.Parameter(t).data is t.data  # shares the array, like PyTorch
+    assert nn.Parameter(t)._data is t._data  # shares the array, like PyTorch
     assert not nn.Parameter(t, requires_grad=False).requires_grad
     assert type(p * 2) is gn.Tensor  # ops on a Parameter give plain tensors
 
@@ -96,7 +96,7 @@ def test_state_dict_shares_arrays_and_skips_non_persistent():
                         "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
                         "fc2.weight", "fc2.bias"]
     assert not sd["fc1.weight"].requires_grad
-    assert sd["fc1.weight"].data is m.fc1.weight.data
+    assert sd["fc1.weight"]._data is m.fc1.weight._data
     kv = m.state_dict(keep_vars=True)
     assert kv["fc1.weight"] is m.fc1.weight
 
@@ -106,10 +106,10 @@ def test_load_state_dict_copies_in_place_and_round_trips_bit_for_bit():
     a, b = Net(), Net()
     x = gn.randn(5, 4)
     a(x)  # move batch-norm statistics
-    arr = b.fc1.weight.data
+    arr = b.fc1.weight._data
     res = b.load_state_dict({k: v.clone() for k, v in a.state_dict().items()})
     assert res.missing_keys == [] and res.unexpected_keys == []
-    assert b.fc1.weight.data is arr  # copied into the existing array
+    assert b.fc1.weight._data is arr  # copied into the existing array
     for (k, va), (_, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         np.testing.assert_array_equal(va.numpy(), vb.numpy(), err_msg=k)
     a.eval(), b.eval()
@@ -119,7 +119,7 @@ def test_load_state_dict_copies_in_place_and_round_trips_bit_for_bit():
     # assign=True takes the given arrays instead of copying into the existing ones
     new = {k: v.numpy().copy() for k, v in a.state_dict().items()}
     b.load_state_dict(new, assign=True)
-    assert b.fc1.weight.data is new["fc1.weight"] and isinstance(b.fc1.weight, nn.Parameter)
+    assert b.fc1.weight._data is new["fc1.weight"] and isinstance(b.fc1.weight, nn.Parameter)
 
 
 def test_load_state_dict_errors_and_non_strict():
@@ -310,7 +310,7 @@ def test_deepcopy_gives_independent_parameters():
     assert isinstance(c.fc1.weight, nn.Parameter)
     assert c.fc1.weight is not m.fc1.weight
     with gn.no_grad():
-        c.fc1.weight.data[...] = 0
+        c.fc1.weight._data[...] = 0
     assert m.fc1.weight.abs().sum().item() > 0
 
 

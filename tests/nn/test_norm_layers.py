@@ -165,7 +165,7 @@ def test_state_dict_round_trip_continues_bit_for_bit(rng):
         loss.backward()
         with gn.no_grad():
             for p in m.parameters():
-                p.data -= 0.1 * p.grad.data
+                p._data -= 0.1 * p.grad._data
         return loss.item()
 
     step(a, xs[0], ys[0])

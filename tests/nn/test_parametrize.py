@@ -56,14 +56,14 @@ class TScale(torch.nn.Module):
 
 def _compare_forward_backward(g, t, x, rtol=1e-10, atol=1e-12):
     gy, ty = g(gn.tensor(x)), t(torch.tensor(x))
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(gy._data, ty.detach().numpy(), rtol=rtol, atol=atol)
     (gy * gy).sum().backward()
     (ty * ty).sum().backward()
     gnames = dict(g.named_parameters())
     tnames = dict(t.named_parameters())
     assert list(gnames) == list(tnames)
     for name, tp in tnames.items():
-        np.testing.assert_allclose(gnames[name].grad.data, tp.grad.numpy(), rtol=rtol,
+        np.testing.assert_allclose(gnames[name].grad._data, tp.grad.numpy(), rtol=rtol,
                                    atol=atol, err_msg=name)
 
 
@@ -76,10 +76,10 @@ def test_register_parametrization_is_a_property_recomputed_on_access():
     assert gP.is_parametrized(g) and gP.is_parametrized(g, "weight")
     assert not gP.is_parametrized(g, "bias")
     assert list(g.state_dict()) == list(t.state_dict())
-    np.testing.assert_allclose(g.weight.data, g.weight.data.T)
+    np.testing.assert_allclose(g.weight._data, g.weight._data.T)
     # the original changes -> the weight changes: computed on access, not stored
-    g.parametrizations.weight.original.data[0, 1] += 1.0
-    assert g.weight.data[1, 0] == g.weight.data[0, 1]
+    g.parametrizations.weight.original._data[0, 1] += 1.0
+    assert g.weight._data[1, 0] == g.weight._data[0, 1]
     with torch.no_grad():
         t.parametrizations.weight.original[0, 1] += 1.0
     _compare_forward_backward(g, t, np.random.default_rng(0).standard_normal((5, 3)))
@@ -92,14 +92,14 @@ def test_assignment_goes_through_right_inverse_and_composition():
     gP.register_parametrization(g, "weight", Scale(), unsafe=True)
     tP.register_parametrization(t, "weight", TSymmetric())
     tP.register_parametrization(t, "weight", TScale(), unsafe=True)
-    np.testing.assert_allclose(g.weight.data, t.weight.detach().numpy())
+    np.testing.assert_allclose(g.weight._data, t.weight.detach().numpy())
     with pytest.raises(RuntimeError, match="does not implement right_inverse"):
         g.weight = gn.ones(3, 3, dtype=gn.float64)
     g2, _ = _linear_pair(3, 3)
     gP.register_parametrization(g2, "weight", Symmetric())
     target = np.arange(9.0).reshape(3, 3)
     g2.weight = gn.tensor(target)
-    np.testing.assert_array_equal(g2.parametrizations.weight.original.data, target)
+    np.testing.assert_array_equal(g2.parametrizations.weight.original._data, target)
 
 
 def test_remove_parametrizations_and_cached():
@@ -113,12 +113,12 @@ def test_remove_parametrizations_and_cached():
     tP.remove_parametrizations(t, "weight")
     assert type(g) is gnn.Linear and isinstance(g.weight, gnn.Parameter)
     assert list(g.state_dict()) == list(t.state_dict())
-    np.testing.assert_allclose(g.weight.data, t.weight.detach().numpy())
+    np.testing.assert_allclose(g.weight._data, t.weight.detach().numpy())
     g2, _ = _linear_pair(3, 3)
     gP.register_parametrization(g2, "weight", Symmetric())
-    original = g2.parametrizations.weight.original.data.copy()
+    original = g2.parametrizations.weight.original._data.copy()
     gP.remove_parametrizations(g2, "weight", leave_parametrized=False)
-    np.testing.assert_array_equal(g2.weight.data, original)
+    np.testing.assert_array_equal(g2.weight._data, original)
     with pytest.raises(ValueError, match="does not have a parametrization"):
         gP.remove_parametrizations(g2, "weight")
     with pytest.raises(ValueError, match="does not have a parameter, a buffer"):
@@ -142,13 +142,13 @@ def test_parametrized_module_trains_and_deepcopies():
     assert clone.parametrizations.weight.original is not g.parametrizations.weight.original
     opt = gn.optim.SGD(g.parameters(), lr=0.1)
     x = gn.tensor(np.random.default_rng(1).standard_normal((8, 3)))
-    before = g.weight.data.copy()
+    before = g.weight._data.copy()
     loss = (g(x) ** 2).mean()
     loss.backward()
     opt.step()
-    assert not np.allclose(g.weight.data, before)
-    np.testing.assert_allclose(g.weight.data, g.weight.data.T)
-    np.testing.assert_array_equal(clone.weight.data, before)
+    assert not np.allclose(g.weight._data, before)
+    np.testing.assert_allclose(g.weight._data, g.weight._data.T)
+    np.testing.assert_array_equal(clone.weight._data, before)
 
 
 @pytest.mark.parametrize("dim", [0, 1, None, -2])
@@ -158,14 +158,14 @@ def test_weight_norm_parametrization_matches_torch(dim):
     tQ.weight_norm(t, dim=dim)
     assert list(g.state_dict()) == list(t.state_dict())
     for k, v in t.state_dict().items():
-        np.testing.assert_allclose(g.state_dict()[k].data, v.numpy(), rtol=1e-12, err_msg=k)
+        np.testing.assert_allclose(g.state_dict()[k]._data, v.numpy(), rtol=1e-12, err_msg=k)
     x = np.random.default_rng(2).standard_normal((2, 2, 5, 5))
     _compare_forward_backward(g, t, x)
 
 
 def _copy_uv(g, t):
     for name in ("_u", "_v"):
-        getattr(g.parametrizations.weight[0], name).data[...] = \
+        getattr(g.parametrizations.weight[0], name)._data[...] = \
             getattr(t.parametrizations.weight[0], name).numpy()
 
 
@@ -189,20 +189,20 @@ def test_spectral_norm_parametrization_matches_torch(make):
         for p in list(g.parameters()) + list(t.parameters()):
             p.grad = None
     for k, v in t.state_dict().items():
-        np.testing.assert_allclose(g.state_dict()[k].data, v.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(g.state_dict()[k]._data, v.numpy(), rtol=1e-9, atol=1e-12)
     g.eval()
     t.eval()
-    u = g.parametrizations.weight[0]._u.data.copy()
-    np.testing.assert_allclose(g.weight.data, t.weight.detach().numpy(), rtol=1e-9)
-    np.testing.assert_array_equal(g.parametrizations.weight[0]._u.data, u)
+    u = g.parametrizations.weight[0]._u._data.copy()
+    np.testing.assert_allclose(g.weight._data, t.weight.detach().numpy(), rtol=1e-9)
+    np.testing.assert_array_equal(g.parametrizations.weight[0]._u._data, u)
 
 
 def test_spectral_norm_divides_by_the_largest_singular_value():
     lin = gnn.Linear(6, 4)
-    w = lin.weight.data.copy()
+    w = lin.weight._data.copy()
     gQ.spectral_norm(lin)
     for _ in range(30):
         _ = lin.weight            # each access in training runs one power-iteration step
     sigma = np.linalg.svd(w, compute_uv=False)[0]
-    np.testing.assert_allclose(lin.weight.data, w / sigma, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(np.linalg.svd(lin.weight.data, compute_uv=False)[0], 1.0, rtol=1e-4)
+    np.testing.assert_allclose(lin.weight._data, w / sigma, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.svd(lin.weight._data, compute_uv=False)[0], 1.0, rtol=1e-4)

@@ -197,8 +197,8 @@ def test_parameters_names_shapes_init_and_repr(mode, kw):
         [(k, tuple(v.shape)) for k, v in tsd.items()]
     bound = 1 / np.sqrt(8)
     for p in g.parameters():
-        assert p.dtype == np.float32 and np.abs(p.data).max() <= bound
-    assert np.std(g.weight_hh_l1_reverse.data) > 0.5 * bound  # not all zeros
+        assert p.dtype == np.float32 and np.abs(p._data).max() <= bound
+    assert np.std(g.weight_hh_l1_reverse._data) > 0.5 * bound  # not all zeros
     assert repr(g) == repr(t)
     assert [[p.shape for p in ws] for ws in g.all_weights] == \
         [[tuple(p.shape) for p in ws] for ws in t.all_weights]
@@ -221,7 +221,7 @@ def test_dropout_between_layers(rng):
     assert_close(a, b, 0, 0)
     g.train()
     c = g(x)[0]
-    assert not np.allclose(a.data, c.data)
+    assert not np.allclose(a._data, c._data)
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
         nn.GRU(3, 4, dropout=0.3)
 

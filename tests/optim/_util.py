@@ -52,7 +52,7 @@ def set_grads(gp, tp, t, skip=(), signs=None):
     """Give both sides the gradient of their own current parameters; parameters in ``skip``
     get no gradient this step (PyTorch skips them, leaving their state untouched). ``signs[i]``
     = -1 flips parameter i's loss (for ``maximize=True``, so ascent stays bounded)."""
-    g_gn = grad_fn([p.data for p in gp], t)
+    g_gn = grad_fn([p._data for p in gp], t)
     g_t = grad_fn([p.detach().numpy() for p in tp], t)
     if signs is not None:
         g_gn = [s * g for s, g in zip(signs, g_gn)]

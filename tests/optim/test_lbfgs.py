@@ -85,7 +85,7 @@ def test_trajectory_matches_torch_float64(kw, loss):
     gs, ts = g.opt.state[g.params[0]], t.opt.state[t.params[0]]
     assert gs["func_evals"] == ts["func_evals"] and gs["n_iter"] == ts["n_iter"]
     assert len(gs["old_dirs"]) == len(ts["old_dirs"])
-    np.testing.assert_allclose(gs["d"].data, ts["d"].numpy(), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(gs["d"]._data, ts["d"].numpy(), rtol=1e-6, atol=1e-9)
 
 
 def test_rosenbrock_float32_first_step_and_minimum():
@@ -103,7 +103,7 @@ def test_rosenbrock_float32_first_step_and_minimum():
         value.backward()
         return value
     opt.step(closure)
-    np.testing.assert_allclose(x.data, [1.0, 1.0], atol=1e-3)
+    np.testing.assert_allclose(x._data, [1.0, 1.0], atol=1e-3)
 
 
 def test_state_dict_round_trip_continues_identically():

@@ -72,7 +72,7 @@ def _ids(case):
 
 def _assert_params_close(gp, tp, rtol, atol):
     for i, (a, b) in enumerate(zip(gp, tp)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=rtol, atol=atol,
                                    err_msg=f"parameter {i}")
 
 
@@ -87,7 +87,7 @@ def _assert_state_close(gopt, topt, rtol, atol):
             if key == "step":
                 assert gv == tv.item()
             else:
-                np.testing.assert_allclose(gv.data, tv.numpy(), rtol=rtol, atol=atol,
+                np.testing.assert_allclose(gv._data, tv.numpy(), rtol=rtol, atol=atol,
                                            err_msg=f"state {k}.{key}")
     for gg, tg in zip(gsd["param_groups"], tsd["param_groups"]):
         assert gg["params"] == tg["params"]
@@ -105,7 +105,7 @@ def test_trajectory_matches_torch_float64(case):
     _assert_params_close(gp, tp, rtol=1e-6, atol=1e-9)
     _assert_state_close(gopt, topt, rtol=1e-6, atol=1e-9)
     for p in gp:
-        assert p.data.dtype == np.float64
+        assert p._data.dtype == np.float64
 
 
 @pytest.mark.parametrize("case", CASES[::2], ids=_ids)
@@ -114,11 +114,11 @@ def test_trajectory_matches_torch_float32(case):
     gp, tp, gopt, _ = run_pair(name, kw, steps=50, dtype=np.float32)
     _assert_params_close(gp, tp, rtol=2e-3, atol=2e-4)
     for p in gp:
-        assert p.data.dtype == np.float32
+        assert p._data.dtype == np.float32
     for st in gopt.state.values():
         for v in st.values():
             if not isinstance(v, (int, float)):
-                assert v.data.dtype == np.float32
+                assert v._data.dtype == np.float32
 
 
 PARAM_GROUPS = {
@@ -168,19 +168,19 @@ def test_add_param_group_and_changed_lr_match_torch():
 def test_updates_in_place_and_outside_graph():
     arrays = init_arrays(np.float32)
     gp, _ = make_pair(arrays)
-    ids = [id(p.data) for p in gp]
-    views = [p.data for p in gp]
+    ids = [id(p._data) for p in gp]
+    views = [p._data for p in gp]
     opt = goptim.Adam(gp, lr=0.1)
     for p in gp:
         p.grad = gn.ones_like(p)
     opt.step()
-    assert [id(p.data) for p in gp] == ids
+    assert [id(p._data) for p in gp] == ids
     for v, p, a in zip(views, gp, arrays):
-        assert v is p.data and not np.allclose(v, a)
+        assert v is p._data and not np.allclose(v, a)
         assert p.grad_fn is None and p.requires_grad
     # the user's gradient arrays are never modified
     for p in gp:
-        np.testing.assert_array_equal(p.grad.data, 1.0)
+        np.testing.assert_array_equal(p.grad._data, 1.0)
 
 
 def test_closure_is_called_with_grad_enabled():
@@ -199,7 +199,7 @@ def test_closure_is_called_with_grad_enabled():
         loss = opt.step(closure)
     assert seen == [True]
     assert float(loss.item()) == pytest.approx(5.0)
-    np.testing.assert_allclose(p.data, [0.8, -1.6], rtol=1e-6)
+    np.testing.assert_allclose(p._data, [0.8, -1.6], rtol=1e-6)
 
 
 def test_zero_grad():
@@ -208,7 +208,7 @@ def test_zero_grad():
     p.grad = gn.ones(3)
     g = p.grad
     opt.zero_grad(set_to_none=False)
-    assert p.grad is g and np.all(g.data == 0)
+    assert p.grad is g and np.all(g._data == 0)
     opt.zero_grad()
     assert p.grad is None
 
@@ -230,7 +230,7 @@ def test_optimises_a_real_loss():
             loss = ((Xt @ w - yt) ** 2).mean()
             loss.backward()
             opt.step()
-        np.testing.assert_allclose(w.data, w_true, atol=0.05, err_msg=cls.__name__)
+        np.testing.assert_allclose(w._data, w_true, atol=0.05, err_msg=cls.__name__)
 
 
 def test_large_parameters_split_across_threads_match_one_call():
@@ -251,7 +251,7 @@ def test_large_parameters_split_across_threads_match_one_call():
                 opt.step()
         finally:
             O._MIN_PARALLEL = old
-        results.append(p.data.copy())
+        results.append(p._data.copy())
     np.testing.assert_array_equal(results[0], results[1])
 
 
@@ -298,7 +298,7 @@ def test_named_parameters_and_subclass_step_hooks_run_once():
         def step(self, closure=None):
             for group in self.param_groups:
                 for t in group["params"]:
-                    t.grad.data.clip(-0.5, 0.5, out=t.grad.data)
+                    t.grad._data.clip(-0.5, 0.5, out=t.grad._data)
             return super().step(closure)
 
     opt = Clipped([("w", p), ("b", q)], lr=1.0)
@@ -309,5 +309,5 @@ def test_named_parameters_and_subclass_step_hooks_run_once():
     p.grad, q.grad = gn.ones(2) * 3, gn.ones(3) * -3
     opt.step()
     assert calls == [1]
-    np.testing.assert_allclose(p.data, 0.5)
-    np.testing.assert_allclose(q.data, 1.5)
+    np.testing.assert_allclose(p._data, 0.5)
+    np.testing.assert_allclose(q._data, 1.5)

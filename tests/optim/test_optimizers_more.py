@@ -64,7 +64,7 @@ def test_trajectory_matches_torch_float64(case):
     _assert_params_close(gp, tp, rtol=1e-6, atol=1e-9)
     _assert_state_close(gopt, topt, rtol=1e-6, atol=1e-9)
     for p in gp:
-        assert p.data.dtype == np.float64
+        assert p._data.dtype == np.float64
 
 
 @pytest.mark.parametrize("case", CASES[::2], ids=_ids)
@@ -73,11 +73,11 @@ def test_trajectory_matches_torch_float32(case):
     gp, tp, gopt, _ = run_pair(name, kw, steps=50, dtype=np.float32)
     _assert_params_close(gp, tp, rtol=2e-3, atol=2e-4)
     for p in gp:
-        assert p.data.dtype == np.float32
+        assert p._data.dtype == np.float32
     for st in gopt.state.values():
         for v in st.values():
             if isinstance(v, gn.Tensor):
-                assert v.data.dtype == np.float32
+                assert v._data.dtype == np.float32
 
 
 PARAM_GROUPS = {
@@ -144,11 +144,11 @@ def _sparse_adam_pair(dtype, kw, steps=30):
 def test_sparse_adam_matches_torch_on_nonzero_entries(kw, dtype):
     gw, tw, gopt, topt = _sparse_adam_pair(dtype, kw)
     tol = {"rtol": 1e-6, "atol": 1e-9} if dtype == np.float64 else {"rtol": 1e-4, "atol": 1e-6}
-    np.testing.assert_allclose(gw.data, tw.detach().numpy(), **tol)
+    np.testing.assert_allclose(gw._data, tw.detach().numpy(), **tol)
     gst, tst = gopt.state[gw], topt.state[tw]
     assert gst["step"] == tst["step"] == 30
     for key in ("exp_avg", "exp_avg_sq"):
-        np.testing.assert_allclose(gst[key].data, tst[key].numpy(), **tol)
+        np.testing.assert_allclose(gst[key]._data, tst[key].numpy(), **tol)
 
 
 def test_torch_nadam_and_asgd_state_continue_in_glassnet():
@@ -160,7 +160,7 @@ def test_torch_nadam_and_asgd_state_continue_in_glassnet():
             set_grads(gp, tp, t)
             topt.step()
         for a, b in zip(gp, tp):
-            a.data[...] = b.detach().numpy()
+            a._data[...] = b.detach().numpy()
         gopt = getattr(goptim, name)(gp, **kw)
         gopt.load_state_dict(topt.state_dict())
         for t in range(5, 15):
@@ -175,8 +175,8 @@ def test_scalar_state_in_default_dtype_like_torch():
     opt = goptim.NAdam([p])
     p.grad = gn.ones(3, dtype=gn.float64)
     opt.step()
-    assert opt.state[p]["mu_product"].data.dtype == np.float32
-    assert opt.state[p]["exp_avg"].data.dtype == np.float64
+    assert opt.state[p]["mu_product"]._data.dtype == np.float32
+    assert opt.state[p]["exp_avg"]._data.dtype == np.float64
 
 
 def test_compat_flags_accepted_and_zero_grad_default():
@@ -226,4 +226,4 @@ def test_converge_on_a_real_loss():
             loss = ((Xt @ w - yt) ** 2).mean()
             loss.backward()
             opt.step()
-        np.testing.assert_allclose(w.data, w_true, atol=0.05, err_msg=cls.__name__)
+        np.testing.assert_allclose(w._data, w_true, atol=0.05, err_msg=cls.__name__)

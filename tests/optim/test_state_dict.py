@@ -42,7 +42,7 @@ def save_to_bytes(sd):
         entry = {}
         for k, v in st.items():
             if isinstance(v, gn.Tensor):
-                tensors[f"{idx}.{k}"] = v.data
+                tensors[f"{idx}.{k}"] = v._data
                 entry[k] = {"tensor": f"{idx}.{k}"}
             else:
                 assert isinstance(v, (int, float)), (k, type(v))
@@ -62,7 +62,7 @@ def load_from_bytes(blob, text):
 
 
 def _grads_for(params, t):
-    for p, g in zip(params, grad_fn([p.data for p in params], t)):
+    for p, g in zip(params, grad_fn([p._data for p in params], t)):
         p.grad = gn.tensor(g)
 
 
@@ -78,7 +78,7 @@ def test_resume_is_bit_for_bit(name, kw, dtype):
     opt.param_groups[0]["lr"] *= 0.5  # a scheduler's change must survive too
     blob, text = save_to_bytes(opt.state_dict())
 
-    params2 = [gn.tensor(p.data.copy(), requires_grad=True) for p in params]
+    params2 = [gn.tensor(p._data.copy(), requires_grad=True) for p in params]
     opt2 = cls(groups_of(params2, GROUPS), **kw)
     opt2.load_state_dict(load_from_bytes(blob, text))
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
@@ -88,12 +88,12 @@ def test_resume_is_bit_for_bit(name, kw, dtype):
         opt.step()
         opt2.step()
     for a, b in zip(params, params2):
-        np.testing.assert_array_equal(a.data, b.data)
-        assert b.data.dtype == dtype
+        np.testing.assert_array_equal(a._data, b._data)
+        assert b._data.dtype == dtype
     for st in opt2.state.values():
         for v in st.values():
             if isinstance(v, gn.Tensor) and v.ndim > 0:  # 0-d scalars keep PyTorch's dtype
-                assert v.data.dtype == dtype
+                assert v._data.dtype == dtype
 
 
 def test_loaded_state_is_a_copy():
@@ -105,12 +105,12 @@ def test_loaded_state_is_a_copy():
     q = gn.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     opt2 = goptim.SGD([q], lr=0.1, momentum=0.9)
     opt2.load_state_dict(sd)
-    assert opt2.state[q]["momentum_buffer"].data is not sd["state"][0]["momentum_buffer"].data
+    assert opt2.state[q]["momentum_buffer"]._data is not sd["state"][0]["momentum_buffer"]._data
     # state_dict() itself returns references, as PyTorch's does; deepcopy makes a snapshot
     snap = copy.deepcopy(opt.state_dict())
     opt.step()
-    assert not np.array_equal(snap["state"][0]["momentum_buffer"].data,
-                              opt.state[p]["momentum_buffer"].data)
+    assert not np.array_equal(snap["state"][0]["momentum_buffer"]._data,
+                              opt.state[p]["momentum_buffer"]._data)
 
 
 def test_layout_matches_torch():
@@ -141,7 +141,7 @@ def test_loads_a_torch_state_dict():
         set_grads(gp, tp, t)
         topt.step()
     for a, b in zip(gp, tp):
-        a.data[...] = b.detach().numpy()
+        a._data[...] = b.detach().numpy()
     gopt = goptim.RMSprop(gp, lr=0.01, momentum=0.9, centered=True)
     gopt.load_state_dict(topt.state_dict())
     assert gopt.state[gp[0]]["step"] == 5
@@ -150,7 +150,7 @@ def test_loads_a_torch_state_dict():
         gopt.step()
         topt.step()
     for a, b in zip(gp, tp):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=1e-6, atol=1e-9)
 
 
 def test_load_errors():
@@ -169,5 +169,5 @@ def test_adagrad_state_exists_before_first_step_like_torch():
     gsd = goptim.Adagrad(gp, initial_accumulator_value=0.25).state_dict()
     tsd = torch.optim.Adagrad(tp, initial_accumulator_value=0.25).state_dict()
     assert sorted(gsd["state"]) == sorted(tsd["state"])
-    np.testing.assert_array_equal(gsd["state"][0]["sum"].data, tsd["state"][0]["sum"].numpy())
+    np.testing.assert_array_equal(gsd["state"][0]["sum"]._data, tsd["state"][0]["sum"].numpy())
     assert gsd["state"][0]["step"] == 0

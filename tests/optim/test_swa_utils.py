@@ -26,7 +26,7 @@ def _perturb(gm, tm, t):
     rng = np.random.default_rng(t)
     for (name, gp), (_, tp) in zip(gm.named_parameters(), tm.named_parameters()):
         delta = rng.standard_normal(gp.shape)
-        gp.data[...] += delta
+        gp._data[...] += delta
         with torch.no_grad():
             tp += torch.tensor(delta)
     x = rng.standard_normal((8, 3))
@@ -38,7 +38,7 @@ def _state_close(gavg, tavg, rtol=1e-12, atol=1e-12):
     gsd, tsd = gavg.state_dict(), tavg.state_dict()
     assert list(gsd) == list(tsd)
     for k, v in tsd.items():
-        np.testing.assert_allclose(np.asarray(gsd[k].data), v.numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(np.asarray(gsd[k]._data), v.numpy(), rtol=rtol, atol=atol,
                                    err_msg=k)
 
 
@@ -61,12 +61,12 @@ def test_averaged_model_matches_torch(kind):
         _perturb(gm, tm, t)
         gavg.update_parameters(gm)
         tavg.update_parameters(tm)
-    assert int(gavg.n_averaged.data) == 6
+    assert int(gavg.n_averaged._data) == 6
     _state_close(gavg, tavg)
     x = np.random.default_rng(9).standard_normal((5, 3))
     gavg.eval()
     tavg.eval()
-    np.testing.assert_allclose(gavg(gn.tensor(x)).data, tavg(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(gavg(gn.tensor(x))._data, tavg(torch.tensor(x)).detach().numpy(),
                                rtol=1e-10, atol=1e-12)
 
 

@@ -27,7 +27,7 @@ from glassnet.train import (
 
 
 def _weights(model):
-    return {k: np.array(v.data, copy=True) for k, v in model.state_dict().items()}
+    return {k: np.array(v._data, copy=True) for k, v in model.state_dict().items()}
 
 
 class Snapshots(Callback):

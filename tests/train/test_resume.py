@@ -40,7 +40,7 @@ def make(seed=0, loader_generator=False):
 
 
 def weights(model):
-    return {k: np.array(v.data, copy=True) for k, v in model.state_dict().items()}
+    return {k: np.array(v._data, copy=True) for k, v in model.state_dict().items()}
 
 
 def trainer(model, opt, sched, run_dir, **kw):
@@ -84,7 +84,7 @@ def test_resume_mid_epoch_is_bit_exact(tmp_path, reference, stop_at):
     for i, s in ref_opt["state"].items():
         for k, v in s.items():
             if hasattr(v, "shape"):
-                assert np.array_equal(np.asarray(v.data), np.asarray(st["state"][i][k].data))
+                assert np.array_equal(np.asarray(v._data), np.asarray(st["state"][i][k]._data))
     # metrics.jsonl reads as one run: one record per epoch, none duplicated by the restart
     assert [r["epoch"] for r in read_metrics(tmp_path / "run")] == [1, 2, 3]
 

@@ -44,8 +44,8 @@ def check_tensor(x, op, name):
 
 def check_float(x, op, name):
     check_tensor(x, op, name)
-    if x.data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point '{name}', got dtype {x.data.dtype} "
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point '{name}', got dtype {x._data.dtype} "
                            "(use .float())")
 
 

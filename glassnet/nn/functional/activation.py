@@ -30,8 +30,8 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", 
 def _check(x, op):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected input to be a glassnet Tensor, got {type(x).__name__}")
-    if x.data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got dtype {x.data.dtype} "
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got dtype {x._data.dtype} "
                            "(use .float())")
 
 
@@ -45,9 +45,9 @@ def _finish(x, out, inplace, op=None):
             where = f"{op} inplace=True" if op else "inplace=True"
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                f"operation ({where}); use inplace=False")
-        x.data, x.grad_fn, x._output_nr, x.requires_grad = out.data, out.grad_fn, 0, True
+        x.data, x.grad_fn, x._output_nr, x.requires_grad = out._data, out.grad_fn, 0, True
         return x
-    x.data[...] = out.data
+    x._data[...] = out._data
     return x
 
 
@@ -418,10 +418,10 @@ def heaviside(input, values=1.0):
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"heaviside: expected a Tensor, got {type(input).__name__}")
-    v = values.data if isinstance(values, Tensor) else values
-    x = input if input.data.dtype.kind == "f" else input.float()
+    v = values._data if isinstance(values, Tensor) else values
+    x = input if input._data.dtype.kind == "f" else input.float()
     out = _Heaviside.apply(x, v)
-    return out if input.data.dtype.kind == "f" else out.to(input.dtype)
+    return out if input._data.dtype.kind == "f" else out.to(input.dtype)
 
 
 def step(input, threshold=0.0):

@@ -98,7 +98,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
                            f"got lower={lower}, upper={upper}")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    x = input.data
+    x = input._data
     r = backend.rng().uniform(lower, upper, x.shape).astype(x.dtype)
     noise = backend.to_device(r, backend.device_of(x))
     return _finish(input, _RReLUTrain.apply(input, noise), inplace)
@@ -140,7 +140,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
                         f"{type(logits).__name__}")
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    x = logits.data
+    x = logits._data
     e = backend.rng().standard_exponential(x.shape).astype(x.dtype)
     xp = array_module(x)
     gumbels = Tensor._make(-xp.log(backend.to_device(e, backend.device_of(x))), False)
@@ -151,7 +151,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
         onehot = xp.ones((), dtype=y_soft.dtype)
     else:
         d = dim % y_soft.ndim
-        index = xp.expand_dims(y_soft.data.argmax(axis=d), d)
+        index = xp.expand_dims(y_soft._data.argmax(axis=d), d)
         classes = xp.arange(y_soft.shape[d]).reshape((-1,) + (1,) * (y_soft.ndim - d - 1))
         onehot = (classes == index).astype(y_soft.dtype)
     return Tensor._make(onehot, False) - y_soft.detach() + y_soft

@@ -79,7 +79,7 @@ class AdaptiveAvgPool(Function):
 def _adaptive_avg(op, nd, input, output_size):
     _check(op, input, nd)
     sizes = _output_size(op, input, output_size, nd)
-    xp = array_module(input.data)
+    xp = array_module(input._data)
     mats = []
     for i, o in enumerate(sizes):
         size = input.shape[input.ndim - nd + i]

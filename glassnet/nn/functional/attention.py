@@ -107,7 +107,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                f"{value.shape[-3]})")
         key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hk)
 
-    xp = backend.array_module(query.data)
+    xp = backend.array_module(query._data)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     # scale the smaller factor: Q (L, E) rather than the scores (L, S)
@@ -119,7 +119,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if not isinstance(attn_mask, Tensor):
             attn_mask = Tensor(attn_mask)
         if attn_mask.dtype == bool:
-            bias = xp.where(attn_mask.data, 0.0, -xp.inf).astype(query.dtype)
+            bias = xp.where(attn_mask._data, 0.0, -xp.inf).astype(query.dtype)
             scores = scores + _const(bias)
         elif attn_mask.dtype == query.dtype:
             scores = scores + attn_mask
@@ -130,7 +130,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     dead = None
     if masked:
         # rows with no key left: softmax would give 0/0; PyTorch's safe softmax returns zeros
-        dead = xp.isneginf(scores.data).all(axis=-1, keepdims=True)
+        dead = xp.isneginf(scores._data).all(axis=-1, keepdims=True)
         if not bool(dead.any()):
             dead = None
     if dead is None:
@@ -164,8 +164,8 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use "
                       "same type for both instead.", stacklevel=3)
     if mask.dtype == bool:
-        xp = backend.array_module(mask.data)
-        return _const(xp.where(mask.data, -xp.inf, 0.0).astype(target_type))
+        xp = backend.array_module(mask._data)
+        return _const(xp.where(mask._data, -xp.inf, 0.0).astype(target_type))
     return mask
 
 
@@ -322,7 +322,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     k = _heads(k, static_k, "static_k", bsz, num_heads, head_dim)
     v = _heads(v, static_v, "static_v", bsz, num_heads, head_dim)
     if add_zero_attn:
-        xp = backend.array_module(k.data)
+        xp = backend.array_module(k._data)
         k = _cat([k, _const(xp.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype))], 1)
         v = _cat([v, _const(xp.zeros((bsz * num_heads, 1, head_dim), dtype=v.dtype))], 1)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))

@@ -181,8 +181,8 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     key = None
     if isinstance(input, Tensor) and isinstance(weight, Tensor) and (
             bias is None or isinstance(bias, Tensor)):
-        xd, wd = input.data, weight.data
-        bd = None if bias is None else bias.data
+        xd, wd = input._data, weight._data
+        bd = None if bias is None else bias._data
         try:
             key = (op, xd.shape, xd.dtype, type(xd), wd.shape, wd.dtype, type(wd),
                    None if bd is None else (bd.shape, bd.dtype, type(bd)), stride, padding,

@@ -154,7 +154,7 @@ def _ce_backward(p, y, wy, w, valid, g, reduction, denom, eps):
 
 
 def _check_index_target(op, x, target, num_classes, ignore_index):
-    y = target.data
+    y = target._data
     if y.dtype.kind not in "iu":
         raise RuntimeError(
             f"{op}: target has dtype {y.dtype} and shape {tuple(target.shape)}; class-index "
@@ -185,7 +185,7 @@ def _check_weight(op, weight, c, dtype):
     if tuple(weight.shape) != (c,):
         raise RuntimeError(f"{op}: weight should be defined for all {c} classes (shape ({c},)), "
                            f"got weight of shape {tuple(weight.shape)}")
-    return weight.data.astype(dtype, copy=False)
+    return weight._data.astype(dtype, copy=False)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -340,7 +340,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"{op}: using a target size ({tuple(target.shape)}) that is different "
                          f"to the input size ({tuple(input.shape)}) is not supported; please "
                          "ensure they have the same size")
-    d = input.data
+    d = input._data
     if d.size and (bool((d < 0).any()) or bool((d > 1).any())):
         raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 (it takes "
                            "probabilities; for logits use binary_cross_entropy_with_logits)")

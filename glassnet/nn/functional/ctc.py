@@ -143,7 +143,7 @@ class CTC(Function):
 
 def _lengths(op, name, v, n):
     if isinstance(v, Tensor):
-        v = v.data
+        v = v._data
     a = np.asarray(v.get() if hasattr(v, "get") else v)
     if a.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: {name} must be integers, got dtype {a.dtype}")
@@ -183,7 +183,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     t_max, n, c = lp.shape
     if not 0 <= blank < c:
         raise RuntimeError(f"{op}: blank must be in label range [0, {c}), got {blank}")
-    tg = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    tg = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
     tg = np.asarray(tg.get() if hasattr(tg, "get") else tg)
     if tg.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: targets must be integer class indices, got dtype {tg.dtype}")
@@ -214,7 +214,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if used.any() and (tg[used].min() < 0 or tg[used].max() >= c):
         raise RuntimeError(f"{op}: target labels must be in [0, {c}), got values in "
                            f"[{int(tg[used].min())}, {int(tg[used].max())}]")
-    xp = array_module(lp.data)
+    xp = array_module(lp._data)
     nll = CTC.apply(lp, xp.asarray(tg), xp.asarray(in_len), xp.asarray(tg_len), int(blank),
                     bool(zero_infinity))
     if reduction == "mean":

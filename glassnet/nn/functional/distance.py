@@ -127,7 +127,7 @@ def pdist(input, p=2):
         raise RuntimeError(f"pdist: only supports non-negative p values, got {p}")
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)
-    xp = array_module(x.data)
+    xp = array_module(x._data)
     diff = x[xp.asarray(i)] - x[xp.asarray(j)]
     return VectorNorm.apply(diff, float(p), (1,), False, False)
 

@@ -65,7 +65,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise TypeError(f"dropout: expected a Tensor, got {type(input).__name__}")
     if not training or p == 0:
         return input
-    x = input.data
+    x = input._data
     if p == 1:
         mask = backend.array_module(x).zeros(x.shape, x.dtype)
     else:
@@ -88,7 +88,7 @@ def _feature_dropout(op, input, p, training, inplace, batched_ndim):
     _check_p(p)
     if not training or p == 0:
         return input
-    x = input.data
+    x = input._data
     shape = _feature_mask_shape(op, input, batched_ndim)
     if p == 1:
         mask = backend.array_module(x).zeros(shape, x.dtype)
@@ -128,7 +128,7 @@ def _alpha(input, p, training, inplace, mask_shape):
     _check_p(p)
     if not training or p == 0:
         return input
-    x = input.data
+    x = input._data
     xp = backend.array_module(x)
     if p == 1:
         return _apply(input, xp.zeros(x.shape, x.dtype), None, inplace)

@@ -97,7 +97,7 @@ def _bag_max(ctx, xp, rows, seg, nbags, D, dtype):
 
 
 def _as_index(t, name):
-    arr = t.data if isinstance(t, Tensor) else backend.array_module(t).asarray(t)
+    arr = t._data if isinstance(t, Tensor) else backend.array_module(t).asarray(t)
     if arr.dtype.kind not in "iu":
         raise RuntimeError(f"embedding_bag: expected {name} to be an integer (int64 or int32) "
                            f"tensor, got dtype {arr.dtype}")
@@ -107,11 +107,11 @@ def _as_index(t, name):
 def _renorm(weight, idx, max_norm, norm_type):
     """Rescale, in place and outside the graph, every looked-up row whose norm exceeds
     ``max_norm`` to norm ``max_norm`` (PyTorch's embedding_renorm_)."""
-    xp = array_module(weight.data)
+    xp = array_module(weight._data)
     rows = xp.unique(idx)
-    norms = (xp.abs(weight.data[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    norms = (xp.abs(weight._data[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-    weight.data[rows] *= scale[:, None].astype(weight.data.dtype)
+    weight._data[rows] *= scale[:, None].astype(weight._data.dtype)
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
@@ -140,7 +140,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         raise ValueError(f"{op}: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not "
                          f"None, then it must have the same shape as the input "
                          f"({tuple(idx.shape)})")
-    xp = array_module(weight.data)
+    xp = array_module(weight._data)
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated "

@@ -169,7 +169,7 @@ class _ScatterExtreme(Function):
 
 # ----------------------------------------------------------------------------- scatter / gather
 def _index(index, op, length=None):
-    a = index.data if isinstance(index, Tensor) else array_module(index).asarray(index)
+    a = index._data if isinstance(index, Tensor) else array_module(index).asarray(index)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer (int64) tensor, got dtype {a.dtype}")
     if a.ndim != 1:
@@ -243,7 +243,7 @@ def degree(index, num_nodes=None, dtype=None):
 
 # ----------------------------------------------------------------------------- edges
 def _edges(edge_index, op):
-    a = edge_index.data if isinstance(edge_index, Tensor) else \
+    a = edge_index._data if isinstance(edge_index, Tensor) else \
         array_module(edge_index).asarray(edge_index)
     if a.ndim != 2 or a.shape[0] != 2 or a.dtype.kind not in "iu":
         raise ValueError(f"{op}: edge_index must be an integer tensor of shape (2, E), got "
@@ -337,7 +337,7 @@ def gcn_norm(edge_index, edge_weight=None, num_nodes=None, improved=False, add_s
         edge_weight = ones(ei.shape[1], dtype=d)
     if add_self_loops:
         ei_t, edge_weight = add_remaining_self_loops(ei, edge_weight, 2.0 if improved else 1.0, n)
-        ei = ei_t.data
+        ei = ei_t._data
     row, col = ei[0], ei[1]
     idx = col if flow == "source_to_target" else row
     deg = scatter(edge_weight, idx, 0, n, "sum")
@@ -394,7 +394,7 @@ def to_dense_adj(edge_index, batch=None, edge_attr=None, max_num_nodes=None):
     first = xp.cumsum(counts) - counts
     N = int(counts.max()) if max_num_nodes is None else int(max_num_nodes)
     w = xp.ones(ei.shape[1], dtype=backend.get_default_dtype()) if edge_attr is None else \
-        (edge_attr.data if isinstance(edge_attr, Tensor) else xp.asarray(edge_attr))
+        (edge_attr._data if isinstance(edge_attr, Tensor) else xp.asarray(edge_attr))
     adj = xp.zeros((B, N, N) + tuple(w.shape[1:]), dtype=w.dtype)
     gb = b[ei[0]]
     xp.add.at(adj, (gb, ei[0] - first[gb], ei[1] - first[gb]), w)

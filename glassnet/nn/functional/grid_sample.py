@@ -98,7 +98,7 @@ def affine_grid(theta, size, align_corners=None):
     # base[..., k]: x (the last spatial axis) first, then y (then z), then 1
     mesh = list(np.meshgrid(*axes, indexing="ij"))
     base = np.stack(mesh[::-1] + [np.ones_like(mesh[0])], axis=-1).reshape(-1, len(spatial) + 1)
-    xp = array_module(theta.data)
+    xp = array_module(theta._data)
     base_t = Tensor._make(xp.asarray(base), False)
     grid = base_t @ theta.transpose(1, 2)  # (N, prod(spatial), nd)
     return grid.reshape(size[0], *spatial, len(spatial))

@@ -65,13 +65,13 @@ def linear(input, weight, bias=None):
     """
     if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
         _linear_error(input, weight, bias)
-    x, w = input.data, weight.data
+    x, w = input._data, weight._data
     # The common case is checked with a few attribute reads; the details only on failure.
     if (w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]
             or x.dtype != w.dtype or type(x) is not type(w)
-            or (bias is not None and (bias.data.shape != (w.shape[0],)
-                                      or bias.data.dtype != w.dtype
-                                      or type(bias.data) is not type(w)))):
+            or (bias is not None and (bias._data.shape != (w.shape[0],)
+                                      or bias._data.dtype != w.dtype
+                                      or type(bias._data) is not type(w)))):
         _linear_error(input, weight, bias)
     return _Linear.apply(input, weight, bias)
 
@@ -131,7 +131,7 @@ def one_hot(tensor, num_classes=-1):
 
     Shape: (*) -> (*, num_classes)
     """
-    d = tensor.data if isinstance(tensor, Tensor) else backend.array_module(tensor).asarray(tensor)
+    d = tensor._data if isinstance(tensor, Tensor) else backend.array_module(tensor).asarray(tensor)
     if d.dtype.kind not in "iu":
         raise RuntimeError(f"one_hot: expected an integer (int64) tensor of class indices, got "
                            f"dtype {d.dtype}")
@@ -183,7 +183,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
     Shape: input (*) integer; weight (num_embeddings, embedding_dim); output (*, embedding_dim).
     """
-    idx = input.data if isinstance(input, Tensor) else backend.array_module(input).asarray(input)
+    idx = input._data if isinstance(input, Tensor) else backend.array_module(input).asarray(input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected an integer index tensor (int64), got dtype "
                            f"{idx.dtype}")
@@ -195,11 +195,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     if max_norm is not None:
-        xp = array_module(weight.data)
+        xp = array_module(weight._data)
         rows = xp.unique(idx)
-        norms = (xp.abs(weight.data[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        norms = (xp.abs(weight._data[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
         scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        weight.data[rows] *= scale[:, None].astype(weight.data.dtype)
+        weight._data[rows] *= scale[:, None].astype(weight._data.dtype)
     if sparse:
         raise NotImplementedError("embedding: sparse gradients are not supported by glassnet")
     return _Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)

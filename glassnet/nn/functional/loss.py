@@ -94,7 +94,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def _pm1(op, target, like):
-    t = target.data
+    t = target._data
     return Tensor._make(t, False).to(like.dtype) if t.dtype.kind != "f" else target.to(like.dtype)
 
 
@@ -129,7 +129,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError(f"{op}: expected input of shape (N, C) or (C,), got "
                            f"{tuple(input.shape)}")
     n, c = x.shape
-    y = target.data
+    y = target._data
     if y.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: target must hold int64 class indices, got dtype {y.dtype}")
     y = y.reshape(-1)
@@ -149,7 +149,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None:
         if tuple(weight.shape) != (c,):
             raise RuntimeError(f"{op}: weight must have shape ({c},), got {tuple(weight.shape)}")
-        z = z * Tensor._make(weight.data[y].reshape(-1, 1).astype(x.dtype), False)
+        z = z * Tensor._make(weight._data[y].reshape(-1, 1).astype(x.dtype), False)
     notself = Tensor._make((xp.arange(c)[None, :] != y[:, None]).astype(x.dtype), False)
     loss = (z * notself).sum(1) / c
     if input.ndim == 1:

@@ -120,8 +120,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = Tensor._make(array_module(input.data).full(input.shape, var, input.dtype), False)
-    elif bool((var.data < 0).any()):
+        var = Tensor._make(array_module(input._data).full(input.shape, var, input.dtype), False)
+    elif bool((var._data < 0).any()):
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
@@ -183,7 +183,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(f"{op}: inconsistent target size: {tuple(target.shape)} for input of "
                            f"size: {tuple(input.shape)}")
-    t = target.data
+    t = target._data
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: target must hold int64 class indices, got dtype {t.dtype}")
     x = input.reshape(1, -1) if input.ndim < 2 else input

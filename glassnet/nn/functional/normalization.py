@@ -278,7 +278,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Shape: input (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W); running stats, weight and
     bias (C,); output like input.
     """
-    if not isinstance(input, Tensor) or input.data.dtype.kind != "f":
+    if not isinstance(input, Tensor) or input._data.dtype.kind != "f":
         raise RuntimeError("batch_norm: expected a floating point input Tensor")
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got shape "
@@ -297,30 +297,30 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
         stats = []
-        if (weight is None or weight.data.shape == (c,)) and (bias is None
-                                                              or bias.data.shape == (c,)):
+        if (weight is None or weight._data.shape == (c,)) and (bias is None
+                                                              or bias._data.shape == (c,)):
             out = _BatchNormTrain.apply(input, weight, bias, eps, stats)
         else:
             out = _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, stats)
         if running_mean is not None or running_var is not None:
             mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
-            m = running_mean.data.dtype.type(momentum) if running_mean is not None else momentum
+            m = running_mean._data.dtype.type(momentum) if running_mean is not None else momentum
             if running_mean is not None:
-                rm = running_mean.data
+                rm = running_mean._data
                 rm *= 1 - m
                 rm += m * mean.astype(rm.dtype, copy=False)
             if running_var is not None:
-                rv = running_var.data
+                rv = running_var._data
                 rv *= 1 - m
                 rv += (m * (var * (n / (n - 1)))).astype(rv.dtype, copy=False)
         return out
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be given when "
                            "training=False")
-    dt = input.data.dtype
-    rm = running_mean.data.reshape(-1).astype(dt, copy=False)
-    rv = running_var.data.reshape(-1).astype(dt, copy=False)
-    if (weight is None or weight.data.shape == (c,)) and (bias is None or bias.data.shape == (c,)):
+    dt = input._data.dtype
+    rm = running_mean._data.reshape(-1).astype(dt, copy=False)
+    rv = running_var._data.reshape(-1).astype(dt, copy=False)
+    if (weight is None or weight._data.shape == (c,)) and (bias is None or bias._data.shape == (c,)):
         return _BatchNormEval.apply(input, weight, bias, rm, rv, eps)
     st = (rm.reshape(pshape), rv.reshape(pshape))
     return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, st, None)
@@ -381,7 +381,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running_mean is None or running_var is None:
             raise RuntimeError("instance_norm: running statistics are needed when "
                                "use_input_stats=False")
-        st = (running_mean.data.reshape(pshape), running_var.data.reshape(pshape))
+        st = (running_mean._data.reshape(pshape), running_var._data.reshape(pshape))
         return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, st, None)
     stats = []
     out = _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, stats)
@@ -391,8 +391,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             s *= input.shape[d]
         mean = stats[0].reshape(input.shape[0], c).mean(axis=0)
         var = (stats[1] * (s / max(s - 1, 1))).reshape(input.shape[0], c).mean(axis=0)
-        running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
-        running_var.data[...] = (1 - momentum) * running_var.data + momentum * var
+        running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean
+        running_var._data[...] = (1 - momentum) * running_var._data + momentum * var
     return out
 
 
@@ -418,9 +418,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
                          f"{tuple(input.shape)}")
     sq = input * input
     c = input.shape[1]
-    zeros_front = Tensor._make(array_module(input.data).zeros(
+    zeros_front = Tensor._make(array_module(input._data).zeros(
         (input.shape[0], size // 2) + tuple(input.shape[2:]), input.dtype), False)
-    zeros_back = Tensor._make(array_module(input.data).zeros(
+    zeros_back = Tensor._make(array_module(input._data).zeros(
         (input.shape[0], (size - 1) // 2) + tuple(input.shape[2:]), input.dtype), False)
     padded = cat([zeros_front, sq, zeros_back], dim=1)
     win = padded.narrow(1, 0, c)

@@ -340,7 +340,7 @@ def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_incl
         raise RuntimeError(f"{op}: input image {tuple(x.shape[2:])} is smaller than the kernel "
                            f"size {k}")
     geom = _plan(op, x.shape, k, stride, p, 1, ceil_mode, nd)
-    div = _avg_divisor(array_module(x.data), geom, x.dtype, count_include_pad, divisor_override)
+    div = _avg_divisor(array_module(x._data), geom, x.dtype, count_include_pad, divisor_override)
     out = AvgPoolNd.apply(x, geom, div)
     return out.squeeze(0) if unbatched else out
 

@@ -70,7 +70,7 @@ def _unpool_output_size(op, x_spatial, k, s, p, output_size):
 
 def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_size):
     x, unbatched = _batched(op, input, nd)
-    ind = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    ind = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     if ind.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected indices to be an int64 tensor, got dtype {ind.dtype}")
     if tuple(ind.shape) != tuple(input.shape):

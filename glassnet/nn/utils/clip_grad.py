@@ -57,7 +57,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     2-norm is :math:`\sqrt{\sum_i \|g_i\|_2^2}`: the length of the concatenated vector.
     ``norm_type`` may be ``inf`` (largest absolute entry).
     """
-    arrays = [t.data if isinstance(t, Tensor) else t for t in _tensors(tensors)]
+    arrays = [t._data if isinstance(t, Tensor) else t for t in _tensors(tensors)]
     norm_type = float(norm_type)
     if len(arrays) == 0:
         return Tensor(np.array(0.0, dtype=backend.get_default_dtype()))
@@ -77,7 +77,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = _grads(parameters)
     if len(grads) == 0:
         return
-    tn = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    tn = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     tn = backend.to_numpy(tn)
     dtype = tn.dtype if tn.dtype.kind == "f" else np.dtype(np.float32)
     tn = dtype.type(tn)
@@ -86,7 +86,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     coef = min(coef, dtype.type(1.0)) if not np.isnan(coef) else coef
     with np.errstate(invalid="ignore", over="ignore"):  # inf norm: nan gradients, as PyTorch
         for g in grads:
-            g.data *= g.data.dtype.type(coef)
+            g._data *= g._data.dtype.type(coef)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -125,5 +125,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient entry to ``[-clip_value, clip_value]`` in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        a = g.data
+        a = g._data
         backend.array_module(a).clip(a, -clip_value, clip_value, out=a)

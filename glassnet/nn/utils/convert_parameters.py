@@ -38,9 +38,9 @@ def vector_to_parameters(vec, parameters):
     if vec.ndim != 1 or vec.shape[0] != total:
         raise ValueError(f"vector_to_parameters: vec has shape {tuple(vec.shape)}, expected "
                          f"({total},) for parameters with {total} elements in all")
-    data = vec.data
+    data = vec._data
     pointer = 0
     for p in parameters:
         n = p.numel()
-        p.data[...] = data[pointer:pointer + n].reshape(p.shape)
+        p._data[...] = data[pointer:pointer + n].reshape(p.shape)
         pointer += n

@@ -23,7 +23,7 @@ __all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
 
 
 def _arr(t):
-    return None if t is None else t.data
+    return None if t is None else t._data
 
 
 def _rsqrt(x):

@@ -57,14 +57,14 @@ class _SpectralNorm(Module):
         self.eps = eps
         if ndim > 1:
             self.n_power_iterations = n_power_iterations
-            h, w = weight_matrix(weight.data, self.dim).shape
-            self.register_buffer("_u", Tensor._make(random_unit(h, eps, weight.data), False))
-            self.register_buffer("_v", Tensor._make(random_unit(w, eps, weight.data), False))
-            self._power_method(weight_matrix(weight.data, self.dim), 15)
+            h, w = weight_matrix(weight._data, self.dim).shape
+            self.register_buffer("_u", Tensor._make(random_unit(h, eps, weight._data), False))
+            self.register_buffer("_v", Tensor._make(random_unit(w, eps, weight._data), False))
+            self._power_method(weight_matrix(weight._data, self.dim), 15)
 
     def _power_method(self, mat, n_power_iterations):
         """``u <- W v / |W v|, v <- W^T u / |W^T u|``, in place on the buffers, no graph."""
-        u, v = self._u.data, self._v.data
+        u, v = self._u._data, self._v._data
         for _ in range(n_power_iterations):
             normalize_(mat @ v, self.eps, out=u)
             normalize_(mat.T @ u, self.eps, out=v)
@@ -75,9 +75,9 @@ class _SpectralNorm(Module):
             return normalize(weight, dim=0, eps=self.eps)
         if self.training:
             with no_grad():
-                self._power_method(weight_matrix(weight.data, self.dim), self.n_power_iterations)
-        u = Tensor._make(self._u.data.copy(), False)
-        v = Tensor._make(self._v.data.copy(), False)
+                self._power_method(weight_matrix(weight._data, self.dim), self.n_power_iterations)
+        u = Tensor._make(self._u._data.copy(), False)
+        v = Tensor._make(self._v._data.copy(), False)
         sigma = (u * (weight_matrix(weight, self.dim) @ v)).sum()
         return weight / sigma
 

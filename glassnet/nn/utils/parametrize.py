@@ -58,9 +58,9 @@ def _register_parameter_or_buffer(module, name, x):
 
 def _maybe_set(dest, src):
     """``dest.set_(src)``: dest takes src's values (and shape), keeping its identity."""
-    src = src.data if isinstance(src, Tensor) else src
+    src = src._data if isinstance(src, Tensor) else src
     if tuple(dest.shape) == tuple(src.shape):
-        dest.data[...] = src
+        dest._data[...] = src
     else:
         dest.data = src.copy()
 

@@ -65,7 +65,7 @@ def invert_permutation(permutation):
 
 def _ints(a):
     if isinstance(a, Tensor):
-        a = a.data
+        a = a._data
     return np.asarray(backend.to_numpy(a) if not isinstance(a, (list, tuple)) else a,
                       dtype=np.int64).reshape(-1)
 
@@ -129,7 +129,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
                          f"sequence length being {steps}")
     rest = tuple(data.shape[1:])
     pos = _positions(bs, B)
-    xp = backend.array_module(data.data)
+    xp = backend.array_module(data._data)
     base = np.full((T * B,), 1.0)
     base[pos] = 0.0
     base = xp.asarray(base.reshape((T * B,) + (1,) * len(rest)) * padding_value,

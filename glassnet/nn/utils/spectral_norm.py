@@ -67,9 +67,9 @@ class SpectralNorm:
 
     def compute_weight(self, module, do_power_iteration):
         weight = getattr(module, self.name + "_orig")
-        u = getattr(module, self.name + "_u").data
-        v = getattr(module, self.name + "_v").data
-        mat = weight_matrix(weight.data, self.dim)
+        u = getattr(module, self.name + "_u")._data
+        v = getattr(module, self.name + "_v")._data
+        mat = weight_matrix(weight._data, self.dim)
         if do_power_iteration:
             for _ in range(self.n_power_iterations):
                 normalize_(mat.T @ u, self.eps, out=v)       # v <- W^T u / |W^T u|
@@ -85,7 +85,7 @@ class SpectralNorm:
         delattr(module, self.name + "_u")
         delattr(module, self.name + "_v")
         delattr(module, self.name + "_orig")
-        module.register_parameter(self.name, Parameter(weight.detach().data))
+        module.register_parameter(self.name, Parameter(weight.detach()._data))
 
     def __call__(self, module, inputs):
         setattr(module, self.name, self.compute_weight(module, module.training))
@@ -98,12 +98,12 @@ class SpectralNorm:
                                    f"parameter {name}")
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         weight = module._parameters[name]
-        h, w = weight_matrix(weight.data, dim).shape
-        u = random_unit(h, eps, weight.data)
-        v = random_unit(w, eps, weight.data)
+        h, w = weight_matrix(weight._data, dim).shape
+        u = random_unit(h, eps, weight._data)
+        v = random_unit(w, eps, weight._data)
         delattr(module, name)
         module.register_parameter(name + "_orig", weight)
-        setattr(module, name, Tensor._make(weight.data, False))
+        setattr(module, name, Tensor._make(weight._data, False))
         module.register_buffer(name + "_u", Tensor._make(u, False))
         module.register_buffer(name + "_v", Tensor._make(v, False))
         module.register_forward_pre_hook(fn)

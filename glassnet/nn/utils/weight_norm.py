@@ -65,8 +65,8 @@ class WeightNorm:
                 f"weight_norm: module has no tensor attribute {name!r}")
         del module._parameters[name]
         module.register_parameter(name + "_g",
-                                  Parameter(norm_except_dim(weight, 2, fn.dim).detach().data))
-        module.register_parameter(name + "_v", Parameter(weight.data))
+                                  Parameter(norm_except_dim(weight, 2, fn.dim).detach()._data))
+        module.register_parameter(name + "_v", Parameter(weight._data))
         setattr(module, name, fn.compute_weight(module))
         fn.handle = module.register_forward_pre_hook(fn)
         return fn
@@ -76,7 +76,7 @@ class WeightNorm:
         delattr(module, self.name)
         del module._parameters[self.name + "_g"]
         del module._parameters[self.name + "_v"]
-        setattr(module, self.name, Parameter(weight.detach().data))
+        setattr(module, self.name, Parameter(weight.detach()._data))
 
     def __call__(self, module, inputs):
         setattr(module, self.name, self.compute_weight(module))

@@ -27,13 +27,13 @@ def _conv_pair():
 
 def _step_compare(g, t, x, rtol=1e-10, atol=1e-12):
     gy, ty = g(gn.tensor(x)), t(torch.tensor(x))
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(gy._data, ty.detach().numpy(), rtol=rtol, atol=atol)
     (gy * gy).sum().backward()
     (ty * ty).sum().backward()
     gp, tp = dict(g.named_parameters()), dict(t.named_parameters())
     assert list(gp) == list(tp)
     for name, p in tp.items():
-        np.testing.assert_allclose(gp[name].grad.data, p.grad.numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(gp[name].grad._data, p.grad.numpy(), rtol=rtol, atol=atol,
                                    err_msg=name)
         gp[name].grad, p.grad = None, None
 
@@ -47,7 +47,7 @@ def test_weight_norm_matches_torch(dim):
         torch.nn.utils.weight_norm(t, dim=dim)
     assert list(g.state_dict()) == list(t.state_dict())
     for k, v in t.state_dict().items():
-        np.testing.assert_allclose(g.state_dict()[k].data, v.numpy(), rtol=1e-12, err_msg=k)
+        np.testing.assert_allclose(g.state_dict()[k]._data, v.numpy(), rtol=1e-12, err_msg=k)
     assert g.weight_g.shape == tuple(t.weight_g.shape)
     _step_compare(g, t, np.random.default_rng(0).standard_normal((2, 2, 5, 5)))
     with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks"), \
@@ -56,7 +56,7 @@ def test_weight_norm_matches_torch(dim):
     gu.remove_weight_norm(g)
     torch.nn.utils.remove_weight_norm(t)
     assert list(g.state_dict()) == list(t.state_dict())
-    np.testing.assert_allclose(g.weight.data, t.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g.weight._data, t.weight.detach().numpy(), rtol=1e-12)
     with pytest.raises(ValueError, match="weight_norm of 'weight' not found"):
         gu.remove_weight_norm(g)
 
@@ -76,23 +76,23 @@ def test_spectral_norm_matches_torch(kind):
     gu.spectral_norm(g, n_power_iterations=2)
     torch.nn.utils.spectral_norm(t, n_power_iterations=2)
     assert list(g.state_dict()) == list(t.state_dict())
-    g.weight_u.data[...] = t.weight_u.numpy()      # the random start vectors: same values
-    g.weight_v.data[...] = t.weight_v.numpy()
+    g.weight_u._data[...] = t.weight_u.numpy()      # the random start vectors: same values
+    g.weight_v._data[...] = t.weight_v.numpy()
     rng = np.random.default_rng(1)
     for _ in range(3):
         _step_compare(g, t, rng.standard_normal(shape), rtol=1e-9, atol=1e-11)
     for k, v in t.state_dict().items():
-        np.testing.assert_allclose(g.state_dict()[k].data, v.numpy(), rtol=1e-9, atol=1e-12,
+        np.testing.assert_allclose(g.state_dict()[k]._data, v.numpy(), rtol=1e-9, atol=1e-12,
                                    err_msg=k)
     g.eval()
     t.eval()
-    u = g.weight_u.data.copy()
+    u = g.weight_u._data.copy()
     _step_compare(g, t, rng.standard_normal(shape), rtol=1e-9, atol=1e-11)
-    np.testing.assert_array_equal(g.weight_u.data, u)   # no power iteration in eval
+    np.testing.assert_array_equal(g.weight_u._data, u)   # no power iteration in eval
     gu.remove_spectral_norm(g)
     torch.nn.utils.remove_spectral_norm(t)
     assert list(g.state_dict()) == list(t.state_dict())
-    np.testing.assert_allclose(g.weight.data, t.weight.detach().numpy(), rtol=1e-9)
+    np.testing.assert_allclose(g.weight._data, t.weight.detach().numpy(), rtol=1e-9)
     with pytest.raises(ValueError, match="n_power_iterations"):
         gu.spectral_norm(gnn.Linear(2, 2), n_power_iterations=0)
 
@@ -110,7 +110,7 @@ def test_fuse_conv_bn_eval_matches_torch(bias, transpose):
     rng = np.random.default_rng(2)
     for name, v in [("running_mean", rng.standard_normal(3)), ("running_var", rng.random(3) + 0.5),
                     ("weight", rng.standard_normal(3)), ("bias", rng.standard_normal(3))]:
-        getattr(gbn, name).data[...] = v
+        getattr(gbn, name)._data[...] = v
         with torch.no_grad():
             getattr(tbn, name).copy_(torch.tensor(v))
     for m in (g, t, gbn, tbn):
@@ -119,10 +119,10 @@ def test_fuse_conv_bn_eval_matches_torch(bias, transpose):
     tf = torch.nn.utils.fuse_conv_bn_eval(t, tbn, transpose=transpose)
     assert gf is not g and type(gf) is type(g)
     for k, v in tf.state_dict().items():
-        np.testing.assert_allclose(gf.state_dict()[k].data, v.numpy(), rtol=1e-12, err_msg=k)
+        np.testing.assert_allclose(gf.state_dict()[k]._data, v.numpy(), rtol=1e-12, err_msg=k)
     assert gf.bias.requires_grad == tf.bias.requires_grad
     x = rng.standard_normal((2, 2, 5, 5))
-    np.testing.assert_allclose(gf(gn.tensor(x)).data, gbn(g(gn.tensor(x))).data, rtol=1e-9,
+    np.testing.assert_allclose(gf(gn.tensor(x))._data, gbn(g(gn.tensor(x)))._data, rtol=1e-9,
                                atol=1e-12)
     g.train()
     with pytest.raises(AssertionError, match="Fusion only for eval"):
@@ -140,7 +140,7 @@ def test_fuse_linear_bn_eval_matches_torch():
         m.eval()
     gf, tf = gu.fuse_linear_bn_eval(g, gbn), torch.nn.utils.fuse_linear_bn_eval(t, tbn)
     for k, v in tf.state_dict().items():
-        np.testing.assert_allclose(gf.state_dict()[k].data, v.numpy(), rtol=1e-10, err_msg=k)
+        np.testing.assert_allclose(gf.state_dict()[k]._data, v.numpy(), rtol=1e-10, err_msg=k)
     with pytest.raises(AssertionError, match="To fuse"):
         gu.fuse_linear_bn_eval(g, gnn.BatchNorm1d(5).double().eval())
 
