@@ -42,7 +42,7 @@ SCRATCH_BYTES = 96 * 2**20
 # Problems with less column data than this run on one thread.
 MIN_PARALLEL_BYTES = 2 * 2**20
 # Elementwise kernels (pooling) on less data than this run on one thread.
-MIN_PARALLEL_SLICE_BYTES = 256 * 2**10
+MIN_PARALLEL_SLICE_BYTES = 2 * 2**20
 
 _local = threading.local()
 _pool = {"executor": None, "controller": None, "threads": None}
