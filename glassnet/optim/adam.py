@@ -111,8 +111,11 @@ def lerp_(m, end, weight, tmp):
         xp.subtract(end, tmp, out=m)
 
 
-def _adam_kernel(p, g, m, v, vmax, s, t, u, *, lr, wd, decoupled, maximize, beta1, beta2, eps,
-                 step_size, bc2_sqrt):
+def adam_moments(p, g, m, v, s, u, *, lr, wd, decoupled, maximize, beta1, beta2):
+    """The part Adam, NAdam and RAdam share, in place: weight decay (L2 into the gradient, or
+    decoupled onto p), then m = lerp(m, grad, 1 - beta1) and v = beta2 v + (1 - beta2) grad^2.
+    ``s`` and ``u`` are scratch arrays the size of p. Returns the gradient used (with L2 decay
+    and ``maximize`` applied)."""
     xp = backend.array_module(p)
     if wd != 0 and decoupled:
         p *= 1 - lr * wd                                 # param.mul_(1 - lr * weight_decay)
@@ -124,6 +127,14 @@ def _adam_kernel(p, g, m, v, vmax, s, t, u, *, lr, wd, decoupled, maximize, beta
     s *= d                                               #   .addcmul_(grad, grad, 1 - beta2)
     v *= beta2
     v += s
+    return d
+
+
+def _adam_kernel(p, g, m, v, vmax, s, t, u, *, lr, wd, decoupled, maximize, beta1, beta2, eps,
+                 step_size, bc2_sqrt):
+    xp = backend.array_module(p)
+    adam_moments(p, g, m, v, s, u, lr=lr, wd=wd, decoupled=decoupled, maximize=maximize,
+                 beta1=beta1, beta2=beta2)
     if vmax is not None:
         xp.maximum(vmax, v, out=vmax)
         v = vmax

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from glassnet import backend
-from glassnet.optim._elementwise import effective_grad, run_elementwise
-from glassnet.optim.adam import lerp_
+from glassnet.optim._elementwise import run_elementwise
+from glassnet.optim.adam import adam_moments
 from glassnet.optim.optimizer import (
     Optimizer,
     call_closure,
@@ -100,16 +100,8 @@ class NAdam(Optimizer):
 def _nadam_kernel(p, g, m, v, s, t, u, *, lr, wd, decoupled, maximize, beta1, beta2, eps, bc2,
                   c_grad, c_avg):
     xp = backend.array_module(p)
-    if wd != 0 and decoupled:
-        p *= 1 - lr * wd                                 # param.mul_(1 - lr * weight_decay)
-        d = effective_grad(g, p, 0, maximize, u)
-    else:
-        d = effective_grad(g, p, wd, maximize, u)
-    lerp_(m, d, 1 - beta1, s)                            # exp_avg.lerp_(grad, 1 - beta1)
-    xp.multiply(d, 1 - beta2, out=s)                     # exp_avg_sq.mul_(beta2)
-    s *= d                                               #   .addcmul_(grad, grad, 1 - beta2)
-    v *= beta2
-    v += s
+    d = adam_moments(p, g, m, v, s, u, lr=lr, wd=wd, decoupled=decoupled, maximize=maximize,
+                     beta1=beta1, beta2=beta2)
     xp.divide(v, bc2, out=t)                             # denom = sqrt(v / bc2) + eps
     xp.sqrt(t, out=t)
     t += eps
