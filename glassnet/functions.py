@@ -109,6 +109,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
 
 
 def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
+    if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch reads two positionals
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     r = backend.rng(generator).integers(low, high, _size((size,)))
@@ -131,7 +133,19 @@ def randint_like(t, low, high=None, dtype=None):
     return randint(low, high, t.shape, dtype=dtype or t.dtype, device=_dev(t))
 
 
-def normal(mean, std, size, generator=None, dtype=None):
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
+    """Draws from N(mean, std^2). ``mean``/``std`` are tensors (the result takes their broadcast
+    shape, like PyTorch's elementwise form) or numbers with ``size`` given; not differentiable."""
+    ts = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if ts:
+        ref = ts[0]
+        shape = np.broadcast_shapes(*(tuple(t.shape) for t in ts))
+        z = randn(shape, generator=generator, dtype=dtype or ref.dtype, device=_dev(ref))
+        m = mean.detach() if isinstance(mean, Tensor) else mean
+        s = std.detach() if isinstance(std, Tensor) else std
+        return z * s + m
+    if size is None:
+        raise TypeError("normal: with a number for both mean and std, size must be given")
     return randn(size, generator=generator, dtype=dtype) * std + mean
 
 

@@ -296,9 +296,25 @@ def test_random_creation_dtypes_and_ranges():
     i = gn.randint(3, 7, (1000,))
     assert i.dtype == gn.int64 and i.min().item() == 3 and i.max().item() == 6
     assert gn.randint(5, size=(2, 3)).shape == (2, 3)
+    j = gn.randint(4, (50,))  # two positionals read as (high, size), as in PyTorch
+    assert j.shape == (50,) and 0 <= j.min().item() and j.max().item() <= 3
     assert gn.randn(2, 3, requires_grad=True).requires_grad
     assert gn.randn_like(gn.zeros(2, dtype=gn.float64)).dtype == gn.float64
     assert gn.randn((2, 3)).shape == (2, 3)
+
+
+def test_normal_forms():
+    m = gn.full((4000,), 3.0, dtype=gn.float64)
+    a = gn.normal(m, 0.5)
+    assert a.shape == (4000,) and a.dtype == gn.float64 and abs(a.mean().item() - 3) < 0.05
+    assert abs(a.std().item() - 0.5) < 0.05
+    b = gn.normal(0.0, gn.full((2, 3), 2.0))
+    assert b.shape == (2, 3) and not b.requires_grad
+    assert gn.normal(gn.zeros(3, 1), gn.ones(1, 2)).shape == (3, 2)
+    assert gn.normal(1.0, 2.0, size=(5,)).shape == (5,)
+    assert gn.normal(1.0, 2.0, (2, 2), generator=gn.Generator(1)).shape == (2, 2)
+    with pytest.raises(TypeError, match="size"):
+        gn.normal(1.0, 2.0)
 
 
 def test_a_generator_object_is_independent_of_the_default():

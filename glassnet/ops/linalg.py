@@ -91,6 +91,10 @@ def _expand_to(xp, gi, keep, target, shape, dtype):
         if c not in keep:
             full = xp.expand_dims(full, -1)
             keep += c
+    # An operand dim of size 1 that einsum broadcast: its gradient is the sum over that dim.
+    axes = tuple(k for k, c in enumerate(keep) if sizes[c] == 1 and full.shape[k] != 1)
+    if axes:
+        full = full.sum(axis=axes, keepdims=True)
     full = xp.broadcast_to(full, [sizes[c] for c in keep])
     if len(set(target)) == len(target):
         return xp.einsum(f"{keep}->{target}", full).astype(dtype, copy=False)
@@ -104,20 +108,33 @@ def _expand_to(xp, gi, keep, target, shape, dtype):
 
 def _parse(spec, ops):
     spec = spec.replace(" ", "")
-    if "..." in spec:
-        raise NotImplementedError("einsum: ellipsis ('...') is not supported; name the axes")
-    if "->" in spec:
-        lhs, out = spec.split("->")
-    else:
-        lhs = spec
-        letters = lhs.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    lhs, arrow, out = spec.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(ops):
         raise ValueError(f"einsum: the equation names {len(ins)} operands but {len(ops)} were given")
+    ell = ""
+    if "..." in spec:
+        ins, ell = _name_ellipsis(ins, ops, spec)
+        out = out.replace("...", ell)
+    if not arrow:  # implicit output: the broadcast dims, then letters used once, sorted
+        letters = "".join(ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1
+                                   and c not in ell))
     for s, o in zip(ins, ops):
         if len(s) != o.ndim:
             raise ValueError(
                 f"einsum: subscripts '{s}' have {len(s)} letters but the operand has "
                 f"{o.ndim} dimensions (shape {tuple(o.shape)})")
     return ins, out
+
+
+def _name_ellipsis(ins, ops, spec):
+    """Replace '...' by fresh letters, right-aligned as broadcasting aligns the dims it covers."""
+    used = set(spec)
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    counts = [o.ndim - (len(s) - 3) if "..." in s else 0 for s, o in zip(ins, ops)]
+    if min(counts) < 0:
+        raise ValueError(f"einsum: '{spec}' names more dimensions than an operand has")
+    ell = "".join(free[:max(counts)])
+    named = [s.replace("...", ell[len(ell) - k:]) for s, k in zip(ins, counts)]
+    return named, ell
