@@ -31,9 +31,14 @@ or cupy) for speed: a subclass defined inside the ``glassnet`` package sees arra
 anywhere else sees Tensors (glassnet/_custom_function.py); ``tensor_io = False`` on a class
 asks for arrays explicitly.
 
-``torch.autograd.gradcheck`` is here as ``gradcheck`` (glassnet/_gradcheck.py). Higher-order
-gradients (``create_graph=True``) are not supported: backward formulas run on raw arrays,
-outside the graph.
+``torch.autograd.gradcheck`` and ``gradgradcheck`` are here (glassnet/_gradcheck.py).
+
+Higher-order gradients: ``backward(create_graph=True)`` and ``grad(..., create_graph=True)``
+run a second engine (glassnet/_double_backward.py) whose gradient buffers hold Tensors and whose
+per-op formulas (glassnet/_grad_formulas*.py) are written with differentiable Tensor operations,
+so the gradients it returns can be differentiated again: Hessian-vector products, gradient
+penalties, MAML. The first-order engine below, on raw arrays, stays the fast path of training.
+``glassnet.autograd.functional`` has ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``.
 """
 
 from __future__ import annotations
@@ -332,13 +337,24 @@ _np_asarray = np.asarray
 
 
 # ----------------------------------------------------------------------------- the engine
-def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None, _capture=None):
+def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None, _capture=None, *,
+             create_graph=False, grad_variables=None):
     """Backpropagate from ``tensors`` (Kahn's algorithm over the graph: iterative, no recursion).
 
     Each node runs once, after every node that feeds gradient into it has run, so the gradient
     it sees is already the sum over all paths. Leaf tensors accumulate into ``.grad``; with
-    ``inputs`` (a tensor or a list), only those leaves do.
+    ``inputs`` (a tensor or a list), only those leaves do. ``create_graph=True`` records the
+    gradients themselves in the graph (glassnet/_double_backward.py); ``retain_graph`` then
+    defaults to True, as in PyTorch.
     """
+    if grad_tensors is None and grad_variables is not None:
+        grad_tensors = grad_variables
+    if create_graph:
+        from . import _double_backward
+        _double_backward.backward(tensors, grad_tensors, retain_graph=retain_graph is not False,
+                                  inputs=inputs)
+        return
+    retain_graph = bool(retain_graph)
     Tensor = _Tensor
     if inputs is not None and _capture is None:
         ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -555,29 +571,44 @@ class _Capture:
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """d(outputs)/d(inputs), returned as a tuple instead of accumulated into ``.grad``.
 
-    No tensor's ``.grad`` changes. ``inputs`` may be leaves or intermediate tensors.
+    No tensor's ``.grad`` changes. ``inputs`` may be leaves or intermediate tensors. With
+    ``create_graph=True`` the returned gradients are themselves differentiable (a Hessian-vector
+    product is ``grad(grad(f, x, create_graph=True)[0] @ v, x)``); ``retain_graph`` defaults to
+    ``create_graph``. ``materialize_grads=True`` returns zeros instead of None for unused inputs.
     """
-    if create_graph:
-        raise NotImplementedError("autograd.grad: create_graph=True (higher-order gradients) is "
-                                  "not supported by glassnet")
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported; loop "
+                                  "over the rows of grad_outputs instead")
+    if allow_unused is None:
+        allow_unused = materialize_grads
     Tensor = _Tensor
     single = isinstance(inputs, Tensor)
     ins = [inputs] if single else list(inputs)
-    cap = _Capture(ins)
-    backward(outputs, grad_outputs, retain_graph=bool(retain_graph), _capture=cap)
-    res = []
-    for t, g in zip(ins, cap.result):
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError("autograd.grad: one of the differentiated tensors appears not "
-                                   "to have been used in the graph (pass allow_unused=True to get "
-                                   "None for it)")
-            res.append(None)
-        else:
-            res.append(Tensor._make(g, False))
+    if create_graph:
+        from . import _double_backward
+        res = list(_double_backward.grad(outputs, ins, grad_outputs,
+                                         retain_graph=retain_graph is not False,
+                                         allow_unused=allow_unused))
+    else:
+        cap = _Capture(ins)
+        backward(outputs, grad_outputs, retain_graph=bool(retain_graph), _capture=cap)
+        res = []
+        for g in cap.result:
+            if g is None:
+                if not allow_unused:
+                    raise RuntimeError("autograd.grad: one of the differentiated tensors appears "
+                                       "not to have been used in the graph (pass "
+                                       "allow_unused=True to get None for it)")
+                res.append(None)
+            else:
+                res.append(Tensor._make(g, False))
+    if materialize_grads:
+        xp = backend.array_module
+        res = [Tensor._make(xp(t._data).zeros_like(t._data), False) if g is None else g
+               for t, g in zip(ins, res)]
     return tuple(res)
 
 

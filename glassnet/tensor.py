@@ -211,9 +211,10 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
                  inputs=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad
         (only for ``inputs`` when given)."""
-        if create_graph:
-            raise NotImplementedError("backward: create_graph=True (higher-order gradients) is "
-                                      "not supported by glassnet")
+        if create_graph:  # differentiable gradients; retain_graph defaults to True
+            autograd.backward(self, gradient, retain_graph=retain_graph, inputs=inputs,
+                              create_graph=True)
+            return
         autograd.backward(self, gradient, retain_graph=bool(retain_graph), inputs=inputs)
 
     def detach(self):

@@ -37,10 +37,7 @@ SCRIPTS = sorted((HERE / "scripts").glob("*.py"))
 RTOL, ATOL = 2e-4, 2e-5  # float32 after a handful of ops; scripts may widen theirs
 
 # Scripts that need a piece of glassnet not built yet: name -> what is missing.
-XFAIL: dict[str, str] = {
-    "30_higher_order_grad": "create_graph=True (higher-order gradients) is not supported: "
-                            "backward formulas run on raw arrays, outside the graph",
-}
+XFAIL: dict[str, str] = {}
 
 _IMPORT = re.compile(r"^(\s*)import torch((?:\.\w+)*) as (\w+)\s*$")
 _IMPORT_BARE = re.compile(r"^(\s*)import torch\s*$")
