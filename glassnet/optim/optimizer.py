@@ -199,9 +199,9 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore state saved by ``state_dict()`` (arrays are copied onto each parameter's
-        dtype and device). Also accepts the JSON round trip of one: string indices, lists for
-        tuples."""
+        """Restore state saved by ``state_dict()``: tensors already on each parameter's dtype
+        and device are kept as they are (shared, as in PyTorch), other arrays are copied onto
+        them. Also accepts the JSON round trip of one: string indices, lists for tuples."""
         name = type(self).__name__
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -263,6 +263,9 @@ def _cast_state(key, value, p):
         return int(v) if float(v).is_integer() else v
     if isinstance(value, Tensor):
         arr = value._data
+        want = p._data.dtype if arr.dtype.kind == "f" and arr.ndim > 0 else arr.dtype
+        if arr.dtype == want and value.device == p.device:
+            return value  # PyTorch keeps the loaded tensor itself (``value.to`` is a no-op)
     elif isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
         arr = value
     elif hasattr(value, "detach") and hasattr(value, "numpy"):  # a tensor of another framework

@@ -96,7 +96,7 @@ def test_resume_is_bit_for_bit(name, kw, dtype):
                 assert v._data.dtype == dtype
 
 
-def test_loaded_state_is_a_copy():
+def test_loaded_state_shares_tensors_that_need_no_cast():
     p = gn.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     opt = goptim.SGD([p], lr=0.1, momentum=0.9)
     p.grad = gn.ones(3)
@@ -105,7 +105,13 @@ def test_loaded_state_is_a_copy():
     q = gn.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     opt2 = goptim.SGD([q], lr=0.1, momentum=0.9)
     opt2.load_state_dict(sd)
-    assert opt2.state[q]["momentum_buffer"]._data is not sd["state"][0]["momentum_buffer"]._data
+    # PyTorch casts with ``value.to(param.dtype, param.device)``, a no-op returning the same
+    # tensor: two optimizers loaded from one live state dict share their buffers
+    assert opt2.state[q]["momentum_buffer"] is sd["state"][0]["momentum_buffer"]
+    r = gn.tensor(np.ones(3), requires_grad=True)  # float64: a cast, hence a copy
+    opt3 = goptim.SGD([r], lr=0.1, momentum=0.9)
+    opt3.load_state_dict(sd)
+    assert opt3.state[r]["momentum_buffer"]._data.dtype == np.float64
     # state_dict() itself returns references, as PyTorch's does; deepcopy makes a snapshot
     snap = copy.deepcopy(opt.state_dict())
     opt.step()
