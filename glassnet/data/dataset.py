@@ -168,11 +168,14 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        self.indices = indices  # kept as given (a list stays a list), as in PyTorch
+
+    def _at(self, positions):
+        return np.asarray([int(self.indices[int(i)]) for i in positions], dtype=np.int64)
 
     def __getitem__(self, index):
         if isinstance(index, (list, np.ndarray)):
-            return [self.dataset[int(i)] for i in self.indices[np.asarray(index)]]
+            return [self.dataset[int(i)] for i in self._at(np.asarray(index).reshape(-1))]
         return self.dataset[int(self.indices[index])]
 
     @property
@@ -185,7 +188,7 @@ class Subset(Dataset):
             raise TypeError(
                 f"Subset.get_batch: the wrapped {type(self.dataset).__name__} has no batched access"
             )
-        return get(self.indices[np.asarray(indices, dtype=np.int64)])
+        return get(self._at(np.asarray(indices, dtype=np.int64).reshape(-1)))
 
     def __len__(self):
         return len(self.indices)
@@ -287,6 +290,6 @@ def random_split(dataset, lengths, generator=None):
     perm = backend.rng(generator).permutation(n)
     out, start = [], 0
     for c in counts:
-        out.append(Subset(dataset, perm[start : start + c]))
+        out.append(Subset(dataset, perm[start : start + c].tolist()))
         start += c
     return out

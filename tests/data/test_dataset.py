@@ -74,3 +74,14 @@ def test_random_split_counts_fractions_and_seed():
     assert [len(p) for p in random_split(TensorDataset(np.arange(11)), [0.5, 0.5])] == [6, 5]
     with pytest.raises(ValueError, match="sum to 9"):
         random_split(ds, [5, 4])
+
+
+def test_subset_indices_stay_as_given():
+    # PyTorch keeps ``indices`` as passed, and random_split hands out lists of ints:
+    # ``train.indices + val.indices`` concatenates, it does not add elementwise
+    a, b = random_split(range(6), [4, 2], generator=gn.backend.Generator(0))
+    assert isinstance(a.indices, list) and all(type(i) is int for i in a.indices)
+    assert sorted(a.indices + b.indices) == list(range(6))
+    sub = Subset(TensorDataset(np.arange(5) * 2), (4, 1))
+    assert sub.indices == (4, 1) and sub[0][0] == 8 and sub[-1][0] == 2
+    np.testing.assert_array_equal(sub.get_batch([1, 0])[0], [2, 8])
