@@ -236,6 +236,7 @@ def run(roots, retain_graph, sink):
     """
     with autograd.enable_grad():
         _run(roots, retain_graph, sink)
+        sink.finish()
 
 
 def _run(roots, retain_graph, sink):
@@ -370,12 +371,19 @@ class LeafSink:
 
     def __init__(self, only=None):
         self.only = only
+        self.pending = {}
 
     def wants_leaf(self, t):
         return self.only is None or id(t) in self.only
 
     def leaf(self, t, g):
-        accumulate_leaf(t, g)
+        # A leaf used on several paths gets their sum, then its hooks run once (as in PyTorch).
+        old = self.pending.get(id(t))
+        self.pending[id(t)] = (t, g if old is None else old[1] + g)
+
+    def finish(self):
+        for t, g in self.pending.values():
+            accumulate_leaf(t, g)
 
     def node(self, node, grads):
         pass
@@ -394,6 +402,9 @@ class CaptureSink:
 
     def wants_leaf(self, t):
         return id(t) in self.leaves
+
+    def finish(self):
+        pass
 
     def _add(self, i, g):
         self.result[i] = g if self.result[i] is None else self.result[i] + g

@@ -28,7 +28,7 @@ from .tensor import _Clone, _Contig, _ToDevice
 from .tensor_arith import where
 
 
-def O(ctx, a, nr=0):  # noqa: E743 - reads like the maths: O(ctx) is the op's output
+def O(ctx, a, nr=0):
     return _out(ctx, nr, a)
 
 

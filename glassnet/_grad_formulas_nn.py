@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from ._double_backward import register, sum_to
 from ._double_backward import input_tensor as I
-from ._grad_formulas import O, Relabel, const, expand_back
+from ._double_backward import register, sum_to
+from ._grad_formulas import O, Relabel, const
 from .backend import array_module
 from .ops import shape as S
 from .tensor_arith import where
@@ -240,7 +240,7 @@ def _nll(ctx, g):
 
 @register(CE._BCE)
 def _bce(ctx, g):
-    x, tgt, lx, l1x = ctx.saved_tensors
+    x, tgt = ctx.saved_tensors[:2]
     X, T = I(ctx, 0, x), I(ctx, 1, tgt)
     nx, nt = ctx.needs_input_grad
     gx = gt = None
@@ -332,7 +332,7 @@ def _normalize(ctx, g):
 @register(N._BatchNormTrain)
 def _batch_norm_train(ctx, g):
     x3, mean, rstd, w = ctx.saved_tensors
-    n, c = x3.shape[0], x3.shape[1]
+    c = x3.shape[1]
     axes, pshape = (0, 2), (1, c, 1)
     X = I(ctx, 0, x3.reshape(ctx.shape)).reshape(x3.shape)
     c_t = X - X.mean(axes, keepdim=True)
@@ -356,7 +356,11 @@ def _batch_norm_eval(ctx, g):
     c = g.shape[1]
     bshape = (1, c) + (1,) * (g.ndim - 2)
     axes = (0,) + tuple(range(2, g.ndim))
-    gx = g * const(scale.reshape(bshape), g.dtype) if nx else None
+    gx = None
+    if nx:  # scale = gamma / sqrt(var + eps): a function of the weight
+        W = I(ctx, 1, scale / rstd) if ctx.next_edges[1] is not None else None
+        k = const(scale, g.dtype) if W is None else W * const(rstd, g.dtype)
+        gx = g * k.reshape(bshape)
     gw = gb = None
     if nw:
         X = I(ctx, 0, x)

@@ -77,8 +77,39 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, **_options):
-    """Second-order checks need ``create_graph=True``, which glassnet's engine does not support
-    (its backward formulas run on raw arrays, outside the graph)."""
-    raise NotImplementedError("gradgradcheck: higher-order gradients (create_graph=True) are not "
-                              "supported by glassnet")
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, **_options):
+    """True when the *second* derivatives of ``func`` match finite differences of its first.
+
+    As in PyTorch, the function checked is (inputs, v) -> d<func(inputs), v>/d(inputs), computed
+    by ``autograd.grad(..., create_graph=True)``; ``gradcheck`` then compares its Jacobian, with
+    respect to the inputs and to ``v``, with central differences. ``v`` (``grad_outputs``) is
+    drawn at random in [-1, 1) when not given. Use float64 inputs.
+    """
+    Tensor = autograd._Tensor
+    ins = _as_tuple(inputs)
+    diff_idx = [i for i, t in enumerate(ins) if isinstance(t, Tensor) and t.requires_grad]
+    if not diff_idx:
+        raise ValueError("gradgradcheck: no input requires grad (pass tensors with "
+                         "requires_grad=True)")
+    with autograd.enable_grad():
+        outs = _outputs(func, ins)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            Tensor._make(rng.uniform(-1, 1, o.shape).astype(o.dtype), True) for o in outs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(ins)
+
+    def first_grad(*args):
+        xs, vs = args[:n_in], args[n_in:]
+        with autograd.enable_grad():
+            ys = _outputs(func, xs)
+            diff = [xs[i] for i in diff_idx]
+            gs = autograd.grad(ys, diff, grad_outputs=list(vs), create_graph=True,
+                               allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first_grad, ins + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

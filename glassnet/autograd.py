@@ -44,6 +44,7 @@ penalties, MAML. The first-order engine below, on raw arrays, stays the fast pat
 from __future__ import annotations
 
 import contextlib
+import sys as _sys
 import threading
 import traceback
 
@@ -612,6 +613,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
+# ``glassnet.autograd.functional`` (torch.autograd.functional): importable as a submodule too.
+from . import _autograd_functional as functional
 from ._custom_function import apply_tensor_io as _apply_tensor_io
 from ._custom_function import backward_tensor_io as _backward_tensor_io
 from ._gradcheck import gradcheck, gradgradcheck  # noqa: F401
+
+_sys.modules[__name__ + ".functional"] = functional
