@@ -338,8 +338,8 @@ _np_asarray = np.asarray
 
 
 # ----------------------------------------------------------------------------- the engine
-def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None, _capture=None, *,
-             create_graph=False, grad_variables=None):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None, _capture=None):
     """Backpropagate from ``tensors`` (Kahn's algorithm over the graph: iterative, no recursion).
 
     Each node runs once, after every node that feeds gradient into it has run, so the gradient
