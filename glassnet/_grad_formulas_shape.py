@@ -1,4 +1,4 @@
-"""Differentiable gradients of the shape, indexing and matrix-product ops (``create_graph``).
+"""Differentiable gradients of the shape, indexing and matrix ops (``create_graph=True``).
 
 Shape ops only move values, so their gradients move the gradient back with other shape ops;
 those are linear in the gradient and differentiable to any order. A matrix product's gradients
@@ -7,11 +7,19 @@ are matrix products again: dL/dA = G B^T and dL/dB = A^T G.
 
 from __future__ import annotations
 
+import importlib
+
+import numpy as np
+
 from . import autograd
-from ._grad_registry import _unsupported, register, sum_to
+from ._grad_registry import O, _unsupported, register, sum_to
 from ._grad_registry import input_tensor as I
+from .ops import decomp as DC
 from .ops import linalg as L
 from .ops import shape as S
+from .tensor_arith import _SetItem
+
+PAD = importlib.import_module("glassnet.nn.functional.padding")
 
 # ----------------------------------------------------------------------------- shapes and indexing
 register(S.Reshape)(lambda ctx, g: (g.reshape(ctx.shape), None))
@@ -157,3 +165,41 @@ def _einsum(ctx, g):
             gi = gi.permute(*[keep.index(c) for c in target])
         grads.append(gi)
     return tuple(grads)
+
+
+# ----------------------------------------------------------------------------- padding, __setitem__
+@register(PAD.ConstantPad)
+def _constant_pad(ctx, g):
+    return IndexPut.apply(g[ctx.dst], ctx.shape, ctx.src, True), None, None
+
+
+@register(_SetItem)
+def _set_item(ctx, g):
+    keep = np.ones(tuple(g.shape), dtype=g.dtype)
+    keep[ctx.idx] = 0  # the overwritten elements of a get no gradient
+    ga = g * autograd._Tensor._make(keep, False)
+    gv = sum_to(g[ctx.idx], ctx.vshape) if ctx.needs_input_grad[2] else None
+    return ga, None, gv
+
+
+# ----------------------------------------------------------------------------- inverse, det, solve
+@register(DC.Inv)
+def _inv(ctx, g):
+    c = O(ctx, ctx.saved_tensors[0]).mT  # d(A^-1) = -A^-1 dA A^-1
+    return -(c @ g @ c)
+
+
+@register(DC.Det)
+def _det(ctx, g):
+    from .linalg import inv
+    a, out = ctx.saved_tensors
+    return inv(I(ctx, 0, a)).mT * (g * O(ctx, out)).unsqueeze(-1).unsqueeze(-1)
+
+
+@register(DC.Solve)
+def _solve(ctx, g):
+    a, x = ctx.saved_tensors
+    gb = DC.Solve.apply(I(ctx, 0, a).mT, g)
+    ga = -(gb @ O(ctx, x).mT) if ctx.needs_input_grad[0] else None
+    return (sum_to(ga, ctx.sa) if ga is not None else None,
+            sum_to(gb, ctx.sb) if ctx.needs_input_grad[1] else None)

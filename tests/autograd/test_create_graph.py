@@ -74,6 +74,12 @@ def away(*shape):
     return np.where(np.abs(x) < 0.1, 0.3, x).astype(np.float32)
 
 
+def _setitem(a, b):
+    c = a * 1
+    c[1] = b * b  # a differentiable __setitem__
+    return c
+
+
 # (name, fn(T, F, *xs), inputs): one case per op family; each fn mixes the op with a
 # non-linearity so that the Hessian is not zero.
 CASES = [
@@ -144,6 +150,10 @@ CASES = [
      [R(4, 3, 2), R(3), R(3)]),
     ("distance", lambda T, F, a, b: F.pairwise_distance(a, b) + F.cosine_similarity(a, b)
      + F.normalize(a, dim=1).sum(1) * a.sum(1), [R(3, 4), R(3, 4)]),
+    ("pad_setitem", lambda T, F, a, b: F.pad(a * a, (1, 2, 0, 1)).sin().sum(0)[:4] * b
+     + _setitem(a, b).pow(3).sum(0), [R(3, 4), R(4)]),
+    ("inv_det_solve", lambda T, F, a, b: (T.linalg.inv(a) * T.linalg.det(a)).sum(0)
+     + T.linalg.solve(a, b).tanh().sum(1), [R(3, 3) + 3 * np.eye(3, dtype=np.float32), R(3, 2)]),
     ("dropout_eval_embedding", lambda T, F, w, x: F.embedding(T.tensor([[0, 2], [2, 1]]), w).pow(2)
      .sum((1, 2)) + F.dropout(x, 0.5, training=False).exp().sum(1), [R(3, 4), R(2, 5)]),
 ]
