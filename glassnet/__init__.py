@@ -43,7 +43,11 @@ from .tensor import Tensor, matmul, maximum, minimum, tensor, where
 __version__ = "0.1.0"
 
 _LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io",
-         "metrics", "cuda", "cli", "backends"}
+         "metrics", "cuda", "cli", "backends", "distributed"}
+
+
+# ONNX export (glassnet/onnx/): the onnx package itself is imported only when export() runs.
+_LAZY.add("onnx")
 
 
 def __getattr__(name):

@@ -60,3 +60,8 @@ from .pooling import LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool3d  # n
 from .shuffle import (  # noqa: F401,E402
     ChannelShuffle, PixelShuffle, PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d)
 # --- end padding ---
+
+# --- data parallelism (parallel/): DistributedDataParallel over MPI; MPI starts on first use ---
+from . import parallel  # noqa: F401,E402
+from .parallel import DataParallel  # noqa: F401,E402
+# --- end data parallelism ---

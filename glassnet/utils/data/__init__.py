@@ -40,6 +40,10 @@ from glassnet.data.sampler import (
     WeightedRandomSampler,
 )
 
+# --- distributed (distributed.py): each process's share of the dataset ---
+from glassnet.utils.data.distributed import DistributedSampler  # noqa: E402
+# --- end distributed ---
+
 
 def get_worker_info():
     """Information about the current loader worker process: None, since glassnet builds every
@@ -128,6 +132,7 @@ class DataLoader(_DataLoader):
 _ = _dataset_mod
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
-           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
-           "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
-           "default_convert", "get_worker_info", "random_split"]
+           "DistributedSampler", "IterableDataset", "RandomSampler", "Sampler",
+           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
+           "WeightedRandomSampler", "default_collate", "default_convert", "get_worker_info",
+           "random_split"]

@@ -1,0 +1,8 @@
+"""``glassnet.nn.parallel``: ``DistributedDataParallel`` (gradients averaged over MPI
+processes; see ``glassnet.distributed``) and ``DataParallel`` (one device per process here,
+so it just calls the module). Importing this package does not start MPI."""
+
+from .data_parallel import DataParallel
+from .distributed import DistributedDataParallel
+
+__all__ = ["DataParallel", "DistributedDataParallel"]

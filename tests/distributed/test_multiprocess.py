@@ -1,0 +1,73 @@
+"""Several processes under ``mpiexec``: tests/distributed/mpi_checks.py runs its checks on
+every rank (collectives; DistributedDataParallel equal on all ranks and equal to one process
+training on the full batch; no_sync; buffers; DistributedSampler) and reports them here.
+
+One launch per world size keeps MPI's start-up cost to a second or so each. A job that hangs
+is killed with its whole process group after a timeout, so it cannot stall the suite."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TIMEOUT_S = 90
+
+
+def _mpiexec():
+    # the launcher installed next to this interpreter matches mpi4py's MPI library
+    local = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    return local if os.path.exists(local) else shutil.which("mpiexec")
+
+
+MPIEXEC = _mpiexec()
+pytestmark = pytest.mark.skipif(
+    MPIEXEC is None or importlib.util.find_spec("mpi4py") is None,
+    reason="needs mpi4py and an mpiexec launcher (pip install mpi4py mpich)")
+
+
+def run_job(args, timeout=TIMEOUT_S):
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONPATH=ROOT)
+    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"):
+        env.pop(var, None)
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # mpiexec, its proxies and every rank
+        out, _ = proc.communicate()
+        pytest.fail(f"{' '.join(args)} did not finish in {timeout} s:\n{out[-3000:]}")
+    return proc.returncode, out
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_checks_pass_on_every_rank(ranks):
+    code, out = run_job([MPIEXEC, "-n", str(ranks), sys.executable,
+                         os.path.join(HERE, "mpi_checks.py")])
+    results = {}
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            _, rank, payload = line.split(" ", 2)
+            results[int(rank)] = json.loads(payload)
+    assert code == 0 and sorted(results) == list(range(ranks)), out[-3000:]
+    failed = {(r, name): msg for r, res in results.items() for name, msg in res.items()
+              if msg != "ok"}
+    assert not failed, failed
+    assert len(results[0]) >= 12
+
+
+def test_importing_does_not_start_mpi():
+    script = ("import sys, glassnet, glassnet.nn, glassnet.distributed, glassnet.utils.data; "
+              "glassnet.distributed.is_available(); print('mpi4py' in sys.modules)")
+    code, out = run_job([sys.executable, "-c", script], timeout=60)
+    assert code == 0 and out.strip() == "False", out
