@@ -1,7 +1,8 @@
 """Run under ``mpiexec -n K``: collectives and DistributedDataParallel checked on every rank.
 
-Each rank prints one line ``RESULT <rank> <json>`` mapping check names to "ok" or a failure
-message; tests/distributed/test_multiprocess.py launches this script and reads the lines.
+Each rank writes ``rank<r>.json`` into the folder given as the first argument, mapping check
+names to "ok" or a failure message; tests/distributed/test_multiprocess.py launches this script
+and reads the files.
 Any uncaught error aborts the whole MPI job, so a failure cannot leave other ranks waiting.
 """
 
@@ -266,7 +267,8 @@ def run():
         assert sorted({i for e in everyone for i in e}) == list(range(10 * k + 1))
 
     dist.destroy_process_group()
-    print(f"RESULT {r} {json.dumps(results)}", flush=True)
+    with open(os.path.join(sys.argv[1], f"rank{r}.json"), "w") as f:
+        json.dump(results, f)
 
 
 class _null:

@@ -51,14 +51,14 @@ def run_job(args, timeout=TIMEOUT_S):
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
-def test_checks_pass_on_every_rank(ranks):
+def test_checks_pass_on_every_rank(ranks, tmp_path):
     code, out = run_job([MPIEXEC, "-n", str(ranks), sys.executable,
-                         os.path.join(HERE, "mpi_checks.py")])
+                         os.path.join(HERE, "mpi_checks.py"), str(tmp_path)])
     results = {}
-    for line in out.splitlines():
-        if line.startswith("RESULT "):
-            _, rank, payload = line.split(" ", 2)
-            results[int(rank)] = json.loads(payload)
+    for r in range(ranks):
+        path = tmp_path / f"rank{r}.json"
+        if path.exists():
+            results[r] = json.loads(path.read_text())
     assert code == 0 and sorted(results) == list(range(ranks)), out[-3000:]
     failed = {(r, name): msg for r, res in results.items() for name, msg in res.items()
               if msg != "ok"}
