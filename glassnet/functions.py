@@ -10,7 +10,7 @@ import builtins
 
 import numpy as np
 
-from . import backend
+from . import _numpy_names, backend
 from .ops import linalg as L
 from .ops import shape as S
 from .ops.reduce import normalize_dim
@@ -215,6 +215,7 @@ def cat(tensors, dim=0):
     return S.Cat.apply(d, *ts)
 
 
+cat = _numpy_names.numpy_names(cat)  # torch.cat(ts, axis=1)
 concat = concatenate = cat
 
 
@@ -228,6 +229,9 @@ def stack(tensors, dim=0):
     if not -n <= dim < n:
         raise IndexError(f"stack: dim {dim} out of range (expected -{n} <= dim < {n})")
     return S.Stack.apply(dim % n, *ts)
+
+
+stack = _numpy_names.numpy_names(stack)
 
 
 def hstack(tensors):

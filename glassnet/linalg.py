@@ -162,19 +162,38 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The Moore-Penrose pseudo-inverse (singular values below rtol * max are dropped)."""
     _matrix(A, "pinv")
-    return D.Pinv.apply(A._f(), rtol, hermitian)
+    return D.Pinv.apply(A._f(), rtol, hermitian, atol=atol)
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
-    """Least squares: X minimising ||A X - B|| (full-rank A); (solution, residuals, rank,
-    singular_values) with the last three empty, as PyTorch's default CPU driver returns them."""
+    """Least squares: X minimising ||A X - B||, the minimum-norm one when A is rank deficient
+    (through the pseudo-inverse, singular values below ``rcond * s_max`` dropped; rcond
+    defaults to eps * max(m, n)). Returns (solution, residuals, rank, singular_values) filled as
+    PyTorch's CPU drivers fill them: ``rank`` for gelsy (the default), gelsd and gelss;
+    ``singular_values`` for gelsd and gelss; for tall full-rank A, ``residuals`` (squared column
+    norms of A X - B) for gels, gelsd and gelss."""
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"linalg.lstsq: parameter `driver` should be one of (gels, gelsy, "
+                           f"gelsd, gelss), got {driver!r}")
     vec = B.ndim == A.ndim - 1
     Bm = B.unsqueeze(-1) if vec else B
-    X = matmul(pinv(A), Bm._f())
+    X = matmul(pinv(A, rtol=rcond), Bm._f())
+    empty = Tensor._make(np.zeros(0, A.dtype), False)
+    residuals = sv = empty
+    rank = matrix_rank(A.detach(), rtol=rcond) if driver != "gels" else \
+        Tensor._make(np.zeros(0, np.int64), False)
+    if driver in ("gelsd", "gelss"):
+        sv = svdvals(A.detach())
+    if driver in ("gels", "gelsd", "gelss"):
+        m, n = A.shape[-2:]
+        full = driver == "gels" or bool((rank == n).all())
+        if m > n and full:
+            residuals = (matmul(A, X) - Bm).pow(2).sum(-2)
+            if vec:
+                residuals = residuals.squeeze(-1)
     if vec:
         X = X.squeeze(-1)
-    empty = Tensor._make(np.zeros(0, A.dtype), False)
-    return RT.lstsq(X, empty, Tensor._make(np.zeros(0, np.int64), False), empty)
+    return RT.lstsq(X, residuals, rank, sv)
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):

@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 from . import (
+    _numpy_names,
     autograd,
     backend,
     tensor_arith,
@@ -74,7 +75,10 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
     )
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None):
+    def __init__(self, *args, requires_grad: bool = False, dtype=None):
+        if len(args) == 2 and isinstance(args[1], (builtins.bool, np.bool_)):
+            args, requires_grad = args[:1], args[1]  # Tensor(data, requires_grad)
+        data = _legacy_args(args, dtype)
         if isinstance(data, Tensor):
             data = data._data
         xp = backend.array_module(data)
@@ -369,7 +373,8 @@ class Tensor(ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixi
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self._data.size == 1 and spec:
+        # PyTorch formats a 0-d Tensor as its number (f"{loss}" prints 0.693..., not tensor(...))
+        if (self._data.ndim == 0 and type(self) is Tensor) or (self._data.size == 1 and spec):
             return format(self.item(), spec)
         return repr(self) if not spec else format(repr(self), spec)
 
@@ -453,8 +458,13 @@ def _to_array(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         data = data._data
     xp = np if device is None else backend.device_module(device)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-        data = _tensors_to_nested(data)
+    if isinstance(data, (list, tuple)):
+        typed = _typed_elements(data)  # dtypes of Tensors, NumPy scalars and arrays inside
+        if typed:
+            if d is None:
+                d = _sequence_dtype(data, typed)
+            if any(isinstance(x, Tensor) for x in _flat(data)):
+                data = _tensors_to_nested(data)
     a = data if hasattr(data, "dtype") and hasattr(data, "shape") else None
     if a is None:
         a = np.asarray(data)
@@ -477,6 +487,48 @@ def _to_array(data, dtype=None, device=None):
     return a
 
 
+def _legacy_args(args, dtype):
+    """What ``Tensor(...)`` wraps. An array or Tensor as it is; PyTorch's legacy constructor
+    otherwise: ``Tensor(2, 3)`` / ``Tensor(Size)`` a new (zeroed) tensor of that shape,
+    ``Tensor([1, 2])`` the data in the default dtype, ``Tensor()`` an empty one."""
+    dt = backend.to_dtype(dtype) or backend.get_default_dtype()
+    if not args:
+        return np.zeros(0, dt)
+    if len(args) == 1 and isinstance(args[0], Size):
+        return np.zeros(tuple(args[0]), dt)
+    if all(isinstance(a, (builtins.int, np.integer)) and not isinstance(a, (builtins.bool, np.bool_))
+           for a in args):
+        return np.zeros(tuple(builtins.int(a) for a in args), dt)
+    if len(args) > 1:
+        raise TypeError(f"Tensor: expected one data argument or integer sizes, got {args!r}")
+    if isinstance(args[0], (list, tuple)):
+        return _to_array(args[0], dt)
+    return args[0]
+
+
+def _typed_elements(data):
+    return {x.dtype for x in _flat(data) if isinstance(x, (Tensor, np.generic, np.ndarray))}
+
+
+def _sequence_dtype(data, typed):
+    """PyTorch's inference for a sequence holding Tensors or NumPy values: promote_types over
+    every element's dtype, a Python float counting as the default dtype, an int as int64."""
+    dtypes = set(typed)
+    for x in _flat(data):
+        if isinstance(x, (Tensor, np.generic, np.ndarray)):
+            continue
+        if isinstance(x, builtins.bool):
+            dtypes.add(backend.bool_)
+        elif isinstance(x, builtins.int):
+            dtypes.add(backend.int64)
+        elif isinstance(x, builtins.float):
+            dtypes.add(backend.get_default_dtype())
+    out = None
+    for dt in dtypes:
+        out = dt if out is None else backend.promote_types(out, dt)
+    return out
+
+
 def _flat(x):
     if isinstance(x, (list, tuple)):
         for y in x:
@@ -486,8 +538,9 @@ def _flat(x):
 
 
 def _tensors_to_nested(x):
-    if isinstance(x, Tensor):
-        return backend.to_numpy(x._data)
+    if isinstance(x, Tensor):  # a one-element Tensor in a list is a number there, as in PyTorch
+        a = backend.to_numpy(x._data)
+        return a.reshape(()) if a.size == 1 else a
     if isinstance(x, (list, tuple)):
         return [_tensors_to_nested(y) for y in x]
     return x
@@ -520,6 +573,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 autograd._Tensor = Tensor
+_numpy_names.patch_methods(Tensor)  # x.sum(axis=0, keepdims=True), as PyTorch accepts
 for _m in (tensor_arith, tensor_math, tensor_logic, tensor_reduce, tensor_shape, tensor_index,
            tensor_linalg, tensor_inplace, tensor_meta):
     _m.Tensor, _m._as_tensor, _m._size, _m._to_array, _m.tensor = (

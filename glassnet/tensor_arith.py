@@ -74,6 +74,10 @@ class ArithmeticMixin:
         return matmul(_as_tensor(o, self), self)
 
     def __neg__(self):
+        if self.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return E.Neg.apply(self)
 
     def __pos__(self):
@@ -94,10 +98,16 @@ class ArithmeticMixin:
     def __rmod__(self, o):
         return _as_tensor(o, self).remainder(self)
 
+    # PyTorch compares a Tensor only with tensors, arrays and numbers: ``t == [1, 2]`` or
+    # ``t == None`` falls back to Python's identity test (False), as there.
     def __eq__(self, o):
+        if o is None or isinstance(o, (list, tuple, str, dict)):
+            return NotImplemented
         return _nograd_binary(np.equal, self, o, compare=True)
 
     def __ne__(self, o):
+        if o is None or isinstance(o, (list, tuple, str, dict)):
+            return NotImplemented
         return _nograd_binary(np.not_equal, self, o, compare=True)
 
     def __lt__(self, o):

@@ -147,6 +147,31 @@ def test_lstsq_rank_and_errors(rng):
         gn.linalg.cholesky(-gn.eye(2))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pinv_and_lstsq_rank_deficient_match_torch(rng, dtype):
+    # a rank-2 3x4 matrix: the cut-off of tiny singular values decides the answer
+    a = (np.arange(12.0).reshape(3, 4) / 3 - 1.5).astype(dtype)
+    tall = rng.standard_normal((5, 2)).astype(dtype)
+    b = rng.standard_normal((5, 3)).astype(dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-7
+    for kw in [{}, {"atol": 0.5}, {"rtol": 0.5}]:
+        np.testing.assert_allclose(gn.linalg.pinv(gn.tensor(a), **kw).numpy(),
+                                   torch.linalg.pinv(torch.tensor(a), **kw).numpy(), atol=tol)
+    sym = a @ a.T
+    np.testing.assert_allclose(gn.linalg.pinv(gn.tensor(sym), hermitian=True).numpy(),
+                               torch.linalg.pinv(torch.tensor(sym), hermitian=True).numpy(),
+                               atol=tol * 10)
+    for A, B in [(a, np.ones((3, 2), dtype)), (tall, b)]:
+        for driver in [None, "gels", "gelsy", "gelsd", "gelss"]:
+            if driver == "gels" and A is a:
+                continue  # gels assumes full rank
+            g = gn.linalg.lstsq(gn.tensor(A), gn.tensor(B), driver=driver)
+            t = torch.linalg.lstsq(torch.tensor(A), torch.tensor(B), driver=driver)
+            for x, y in zip(g, t):
+                assert tuple(x.shape) == tuple(y.shape) and x.dtype.itemsize == y.element_size()
+                np.testing.assert_allclose(x.numpy(), y.numpy(), atol=tol * 10, rtol=tol)
+
+
 # ----------------------------------------------------------------------------- products
 PRODUCTS = {
     "addmm": lambda a, b, c: _M(a).addmm(c[:2, :2], a[:2, :3], b[:3, :2], beta=0.5, alpha=2),

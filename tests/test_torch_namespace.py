@@ -358,3 +358,69 @@ def test_more_builders_and_switches():
     assert gn.zeros(1).dtype is gn.float32
     assert gn.empty_strided((2, 3), (3, 1)).shape == (2, 3)
     assert "linalg" in dir(gn) and "conv2d" in dir(gn)
+
+
+# ----------------------------------------------------------------------------- idioms from scripts
+@pytest.mark.parametrize("data", [
+    [np.float64(1.0), 2], [np.float32(1), 2.5], [np.float16(1), 2.5], [np.float16(1), 2],
+    [np.int32(1), 2], [np.int32(1)], [np.uint8(1), np.int8(2)], [[np.float64(1)], [2.0]],
+    [np.array([1.0, 2.0]), np.array([3.0, 4.0])], [np.array([1, 2], dtype=np.int32)],
+    (np.float64(1),), [True, np.float16(1)], [1, 2.5], [[1, 2], [3, 4]]], ids=str)
+def test_tensor_infers_dtype_from_numpy_elements(data):
+    # PyTorch promotes the element dtypes: a NumPy float64 scalar in a list gives float64
+    t, g = torch.tensor(data), gn.tensor(data)
+    assert g.dtype.itemsize == t.element_size() and g.is_floating_point() == t.is_floating_point()
+    assert g.tolist() == t.tolist()
+
+
+def test_tensor_infers_dtype_from_tensor_elements():
+    for parts in [[torch.tensor(1.0, dtype=torch.float64), 2.0],
+                  [torch.tensor(1, dtype=torch.int32), 2], [torch.tensor(1, dtype=torch.int32)],
+                  [torch.tensor([1.0]).half(), torch.tensor([2.0])],
+                  [torch.tensor(1, dtype=torch.int8), torch.tensor(1, dtype=torch.uint8)]]:
+        t = torch.tensor(parts)
+        g = gn.tensor([gn.tensor(p.numpy()) if isinstance(p, torch.Tensor) else p for p in parts])
+        assert g.dtype.itemsize == t.element_size() and g.tolist() == t.tolist()
+
+
+def test_legacy_tensor_constructor():
+    assert gn.Tensor([1, 2]).dtype == gn.float32 and gn.Tensor([1, 2]).tolist() == [1.0, 2.0]
+    assert gn.Tensor(2, 3).shape == torch.Tensor(2, 3).shape and gn.Tensor(2, 3).dtype == gn.float32
+    assert gn.Tensor().shape == (0,) and gn.Tensor(gn.Size([4, 1])).shape == (4, 1)
+    assert gn.Tensor([[True]]).tolist() == torch.Tensor([[True]]).tolist()
+    a = np.arange(3)
+    assert gn.Tensor(a).dtype == np.int64  # arrays are wrapped as they are
+    p = gn.nn.Parameter(gn.ones(2))
+    assert p.requires_grad and p.dtype == gn.float32
+
+
+def test_format_numeric_idioms():
+    for v in [3, 2.5, True]:
+        assert f"{gn.tensor(v)}" == f"{torch.tensor(v)}"
+    loss = gn.tensor(0.25, requires_grad=True) * 2
+    assert f"loss {loss}" == f"loss {torch.tensor(0.25, requires_grad=True) * 2}" == "loss 0.5"
+    assert f"{gn.tensor(2.5):>8.2f}" == f"{torch.tensor(2.5):>8.2f}"
+    assert f"{gn.tensor([1, 2])}" == "tensor([1, 2])"
+    assert f"{gn.nn.Parameter(gn.tensor(2.0))}".startswith("Parameter containing:")
+
+
+def test_compare_with_non_tensors_and_bool_negation():
+    for other in ([1, 2], (1, 2), None, "ab"):
+        assert (gn.tensor([1, 2]) == other) is (torch.tensor([1, 2]) == other)
+        assert (gn.tensor([1, 2]) != other) is (torch.tensor([1, 2]) != other)
+    with pytest.raises(RuntimeError, match="Negation"):
+        -gn.tensor([True])
+
+
+def test_numpy_argument_names():
+    a = np.arange(12.0).reshape(3, 4)
+    g, t = gn.tensor(a), torch.tensor(a)
+    for fn in [lambda m, x: x.sum(axis=0), lambda m, x: x.mean(axis=1, keepdims=True),
+               lambda m, x: m.sum(x, axis=1), lambda m, x: m.amax(x, axis=0, keepdims=True),
+               lambda m, x: x.max(axis=1).values, lambda m, x: x.argmax(axis=0),
+               lambda m, x: m.cat([x, x], axis=1), lambda m, x: m.stack([x, x], axis=2),
+               lambda m, x: x.softmax(axis=1), lambda m, x: x.cumsum(axis=1),
+               lambda m, x: x.std(axis=0), lambda m, x: x.unsqueeze(axis=0)]:
+        np.testing.assert_allclose(fn(gn, g).numpy(), fn(torch, t).numpy())
+    with pytest.raises(TypeError, match="alias"):
+        g.sum(dim=0, axis=1)

@@ -137,10 +137,22 @@ class Pinv(Function):
     grad_A = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A) (Golub & Pereyra, 1973)."""
 
     @staticmethod
-    def forward(ctx, a, rtol, hermitian):
+    def forward(ctx, a, rtol, hermitian, atol=None):
+        # Singular values at or below max(atol, rtol * s_max) count as zero, PyTorch's rule:
+        # rtol defaults to eps(dtype) * max(m, n) unless a positive atol is given.
         xp = array_module(a)
-        x = xp.linalg.pinv(a, rcond=rtol, hermitian=hermitian) if rtol is not None else \
-            xp.linalg.pinv(a, hermitian=hermitian)
+        if rtol is None:
+            rtol = 0.0 if atol is not None and atol > 0 else \
+                max(a.shape[-2:]) * float(xp.finfo(a.dtype).eps)
+        if hermitian:
+            w, v = xp.linalg.eigh(a)
+            s, u, vt = xp.abs(w), v * xp.sign(w)[..., None, :], _T(v)
+        else:
+            u, s, vt = xp.linalg.svd(a, full_matrices=False)
+        smax = s.max(-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+        keep = s > xp.maximum(atol or 0.0, rtol * smax)
+        inv = xp.where(keep, 1.0 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        x = (_T(vt) * inv[..., None, :]) @ _T(u)
         x = x.astype(a.dtype, copy=False)
         ctx.save_for_backward(a, x)
         return x
