@@ -304,7 +304,7 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     model_proto = _assemble(onnx, g, in_tensors, names, outputs, out_names, output_names, dyn,
                             dyn_out, opset, keep_initializers_as_inputs)
     if verbose:
-        print(onnx.helper.printable_graph(model_proto.graph))
+        print(onnx.printer.to_text(model_proto.graph))
     if f is not None:
         data = model_proto.SerializeToString()
         if isinstance(f, (str, os.PathLike)):

@@ -201,15 +201,32 @@ def _batch_norm_eval(g, rec):
 
 @converter(N._BatchNormTrain)
 def _batch_norm_train(g, rec):
+    # Written out rather than as BatchNormalization(training_mode=1), whose output runtimes
+    # compute differently: the batch's mean and biased variance over (N, *spatial).
     x, w, b, eps = rec.args[:4]
-    c = shape_of(x)[1]
-    dt = operand_dtype(rec)
-    if g.opset < 14:
-        g.unsupported("batch norm in training mode needs opset_version >= 14")
-    wn = g.value(w) if w is not None else _ones_like(g, c, dt, 1)
-    bn = g.value(b) if b is not None else _ones_like(g, c, dt, 0)
-    ins = [g.value(x), wn, bn, _ones_like(g, c, dt, 0), _ones_like(g, c, dt, 1)]
-    out(g, rec, g.op("BatchNormalization", ins, epsilon=float(eps), training_mode=1))
+    nd = len(shape_of(x))
+    pshape = (1, shape_of(x)[1]) + (1,) * (nd - 2)
+    y = _standardize(g, g.value(x), (0,) + tuple(range(2, nd)), eps, operand_dtype(rec))
+    out(g, rec, _affine(g, y, w, b, pshape))
+
+
+def _standardize(g, xv, axes, eps, dt, stats=None):
+    """(x - mean) / sqrt(var + eps), with the batch's statistics or the given ones."""
+    if stats is None:
+        mean = reduce_node(g, "ReduceMean", xv, axes, True)
+        xc = g.op("Sub", [xv, mean])
+        var = reduce_node(g, "ReduceMean", g.op("Mul", [xc, xc]), axes, True)
+    else:
+        xc = g.op("Sub", [xv, g.value(stats[0])])
+        var = g.value(stats[1])
+    return g.op("Div", [xc, g.op("Sqrt", [g.op("Add", [var, scalar(g, eps, dt)])])])
+
+
+def _affine(g, y, w, b, pshape):
+    for p, op in ((w, "Mul"), (b, "Add")):
+        if p is not None:
+            y = g.op(op, [y, g.op("Reshape", [g.value(p), g.ints(pshape)])])
+    return y
 
 
 @converter(N._Normalize)
@@ -232,19 +249,7 @@ def _normalize(g, rec):
     xv = name if view is None else g.op(
         "Reshape", [name, g.ints(view, kind="reshape", info=shape)])
     vshape = tuple(view) if view is not None else shape
-    if stats is None:
-        mean = reduce_node(g, "ReduceMean", xv, axes, True)
-        xc = g.op("Sub", [xv, mean])
-        var = reduce_node(g, "ReduceMean", g.op("Mul", [xc, xc]), axes, True)
-    else:
-        xc = g.op("Sub", [xv, g.value(stats[0])])
-        var = g.value(stats[1])
-    std = g.op("Sqrt", [g.op("Add", [var, scalar(g, eps, dt)])])
-    y = g.op("Div", [xc, std])
-    for p, op in ((w, "Mul"), (b, "Add")):
-        if p is not None:
-            pn = g.op("Reshape", [g.value(p), g.ints(pshape)])
-            y = g.op(op, [y, pn])
+    y = _affine(g, _standardize(g, xv, axes, eps, dt, stats), w, b, pshape)
     if view is not None:
         y = g.op("Reshape", [y, g.ints(shape, kind="reshape", info=vshape)])
     out(g, rec, y)

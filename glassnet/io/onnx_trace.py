@@ -77,8 +77,23 @@ def _traced_apply(cls, *args, **kwargs):
     finally:
         tr.depth -= 1
     outs = out if isinstance(out, tuple) else (out,)
-    tr.records.append(Record(cls, args, dict(kwargs), outs, tr.where()))
+    tr.records.append(Record(cls, _snap(args), {k: _snap1(v) for k, v in kwargs.items()},
+                             _snap(outs), tr.where()))
     return out
+
+
+def _snap1(a):
+    """The Tensor ``a`` as it is now: a later in-place update rebinds ``a`` to a new array,
+    and the record must keep the array this op actually read or wrote."""
+    from ..tensor import Tensor
+
+    if isinstance(a, Tensor):
+        return Tensor._make(a._data, False)
+    return a
+
+
+def _snap(args):
+    return tuple(_snap1(a) for a in args)
 
 
 class NoGradBinary:
@@ -91,7 +106,8 @@ def _traced_nograd_binary(ufunc, a, b, reverse=False, compare=False):
     out = _ORIGINAL_NOGRAD_BINARY(ufunc, a, b, reverse=reverse, compare=compare)
     tr = _state["tracer"]
     if tr is not None and not tr.depth:
-        tr.records.append(Record(NoGradBinary, (ufunc, a, b, reverse), {}, (out,), tr.where()))
+        tr.records.append(Record(NoGradBinary, (ufunc, _snap1(a), _snap1(b), reverse), {},
+                                 (_snap1(out),), tr.where()))
     return out
 
 
