@@ -25,14 +25,14 @@ if args.threads:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
 
-import glassnet as torch  # noqa: E402  (the rest is PyTorch code)
-import glassnet.distributed as dist  # noqa: E402
-import glassnet.nn as nn  # noqa: E402
-from glassnet.data import datasets  # noqa: E402
-from glassnet.data.transforms import Normalize  # noqa: E402
-from glassnet.models import LeNet5  # noqa: E402
-from glassnet.nn.parallel import DistributedDataParallel as DDP  # noqa: E402
-from glassnet.utils.data import DataLoader, DistributedSampler  # noqa: E402
+import glassnet as torch  # the rest is PyTorch code
+import glassnet.distributed as dist
+import glassnet.nn as nn  # noqa: PLR0402
+from glassnet.data import datasets
+from glassnet.data.transforms import Normalize
+from glassnet.models import LeNet5
+from glassnet.nn.parallel import DistributedDataParallel as DDP
+from glassnet.utils.data import DataLoader, DistributedSampler
 
 dist.init_process_group("gloo")
 rank, world = dist.get_rank(), dist.get_world_size()

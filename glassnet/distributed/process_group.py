@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import importlib.util
 import warnings
+from typing import ClassVar
 
 _INSTALL_HINT = ("glassnet.distributed needs mpi4py and an MPI runtime: `pip install mpi4py "
                  "mpich` (or `pip install glassnet[distributed]` plus `pip install mpich`, or a "
@@ -100,7 +101,7 @@ class ProcessGroup:
 
 class _State:
     world = None  # the default ProcessGroup
-    groups: list = []  # sub-groups from new_group, freed by destroy_process_group
+    groups: ClassVar[list] = []  # sub-groups from new_group, freed by destroy_process_group
 
 
 def is_available():

@@ -63,5 +63,5 @@ from .shuffle import (  # noqa: F401,E402
 
 # --- data parallelism (parallel/): DistributedDataParallel over MPI; MPI starts on first use ---
 from . import parallel  # noqa: F401,E402
-from .parallel import DataParallel  # noqa: F401,E402
+from .parallel import DataParallel, SyncBatchNorm  # noqa: F401,E402
 # --- end data parallelism ---

@@ -149,11 +149,18 @@ def run():
         for other in everyone:
             close(other, flat, 0.0)
 
-    def train_pair(make, x, y, steps=3, bucket_cap_mb=None, extra=None, accumulate=1):
-        """DDP on this rank's shard vs one process on the full batch, from rank 0's init."""
-        gn.manual_seed(100 + r)  # different initial weights per rank: DDP must broadcast
-        model = DDP(make(), bucket_cap_mb=bucket_cap_mb)
-        ref = copy.deepcopy(model.module)
+    def train_pair(make, x, y, steps=3, bucket_cap_mb=None, extra=None, accumulate=1,
+                   sync_bn=False):
+        """DDP on this rank's shard vs one process on the full batch, from rank 0's init
+        (with ``sync_bn``, SyncBatchNorm under DDP vs BatchNorm in one process)."""
+        gn.manual_seed(100 + (0 if sync_bn else r))  # without sync_bn, DDP must broadcast
+        net = make()
+        ref = copy.deepcopy(net)
+        if sync_bn:
+            net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
+        model = DDP(net, bucket_cap_mb=bucket_cap_mb)
+        if not sync_bn:
+            ref = copy.deepcopy(model.module)
         opt = gn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         ref_opt = gn.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
         n = x.shape[0] // (k * accumulate)  # per rank per micro-batch
@@ -177,7 +184,8 @@ def run():
             opt.step()
             ref_opt.step()
         same_on_all_ranks(model.module)
-        for (name, p), q in zip(model.module.named_parameters(), ref.parameters()):
+        mine = [*model.module.named_parameters(), *model.module.named_buffers()]
+        for (name, p), q in zip(mine, [*ref.parameters(), *ref.buffers()]):
             try:
                 close(p.detach().numpy(), q.detach().numpy())
             except AssertionError as e:
@@ -207,6 +215,19 @@ def run():
     def _():
         m = train_pair(mlp, x, y, extra=lambda m: 0.01 * (m[2].weight ** 2).sum())
         assert m.reducer.late_contributions > 0  # averaged after its bucket went out
+
+    @check("sync_batchnorm_equals_full_batch")
+    def _():
+        def bn_mlp():
+            return nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 4))
+
+        def bn_cnn():
+            return nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3, momentum=None),
+                                 nn.ReLU(), nn.Flatten(), nn.Linear(3 * 6 * 6, 5))
+
+        m = train_pair(bn_mlp, x, y, sync_bn=True)
+        assert type(m.module[1]).__name__ == "SyncBatchNorm"
+        train_pair(bn_cnn, xi, yi, sync_bn=True)
 
     class Shared(nn.Module):
         def __init__(self):

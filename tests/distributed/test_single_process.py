@@ -172,3 +172,24 @@ def test_data_parallel_calls_the_module():
     assert dp.module is net and next(iter(dp.state_dict())) == "module.0.weight"
     assert nn.DataParallel is DataParallel
     assert nn.parallel.DistributedDataParallel is DistributedDataParallel
+
+
+@pytest.mark.parametrize("initialized", [False, True])
+def test_sync_batchnorm_in_one_process_is_batchnorm(initialized):
+    if initialized:
+        if not HAVE_MPI:
+            pytest.skip("mpi4py is not installed")
+        dist.init_process_group("gloo")
+    try:
+        net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(),
+                            nn.Sequential(nn.Flatten(), nn.BatchNorm1d(12)))
+        ref = copy.deepcopy(net)
+        conv = nn.SyncBatchNorm.convert_sync_batchnorm(net)
+        assert isinstance(conv[1], nn.SyncBatchNorm) and isinstance(conv[3][1], nn.SyncBatchNorm)
+        x = gn.randn(4, 2, 4, 4)
+        out, want = conv(x), ref(x)
+        np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
+        np.testing.assert_array_equal(conv[1].running_var.numpy(), ref[1].running_var.numpy())
+    finally:
+        if initialized:
+            dist.destroy_process_group()

@@ -118,8 +118,9 @@ class DistributedDataParallel(Module):
                                "have any parameter that requires a gradient.")
         for n, p in named:
             if not isinstance(p._data, np.ndarray):
-                raise RuntimeError(f"DistributedDataParallel: parameter {n!r} is on "
-                                   f"{p.device}; glassnet's MPI backend reduces CPU tensors")
+                raise RuntimeError(  # noqa: TRY004 - a device error, as in PyTorch
+                    f"DistributedDataParallel: parameter {n!r} is on {p.device}; glassnet's "
+                    "MPI backend reduces CPU tensors")
         self._param_names = [n for n, _ in named]
         params = [p for _, p in named]
         self._buffers_to_sync = [b for n, b in module.named_buffers()
