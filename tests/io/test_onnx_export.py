@@ -13,13 +13,15 @@ import pytest
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-import onnx  # noqa: E402
-from onnx_helpers import check_and_session, export_bytes, reference, roundtrip  # noqa: E402
+import onnx
+from onnx_helpers import check_and_session, export_bytes, reference, roundtrip
 
-import glassnet as gn  # noqa: E402
-import glassnet.nn as nn  # noqa: E402
-import glassnet.nn.functional as F  # noqa: E402
-from glassnet import models  # noqa: E402
+import glassnet as gn
+import glassnet.nn.functional as F
+from glassnet import (
+    models,
+    nn,
+)
 
 ZOO = [("mlp", (2, 1, 28, 28)), ("lenet5", (2, 1, 28, 28)), ("lenet5-classic", (2, 1, 28, 28)),
        ("alexnet", (2, 1, 28, 28)), ("vgg11", (2, 1, 32, 32)), ("googlenet", (2, 1, 28, 28)),
