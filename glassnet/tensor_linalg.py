@@ -125,11 +125,11 @@ class LinalgMixin:
     # ------------------------------------------------------------------ triangles, diagonals
     def tril(self, diagonal=0):
         """The lower triangle (j <= i + diagonal) of the last two dims; the rest set to 0."""
-        return where(_tri_mask(self, diagonal, lower=True), self, 0)
+        return where(_tri_mask(self, diagonal, lower=True), self, self.new_zeros(()))
 
     def triu(self, diagonal=0):
         """The upper triangle (j >= i + diagonal) of the last two dims; the rest set to 0."""
-        return where(_tri_mask(self, diagonal, lower=False), self, 0)
+        return where(_tri_mask(self, diagonal, lower=False), self, self.new_zeros(()))
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
         """The elements x[.., i, .., i + offset, ..] of dims (dim1, dim2), as a new last dim."""

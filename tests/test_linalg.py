@@ -222,6 +222,20 @@ def test_tril_triu_of_infinities_stay_finite_elsewhere():
                                       torch.triu_indices(r, c, k).numpy())
 
 
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "float64"])
+def test_tril_triu_keep_the_dtype(dtype):
+    """A causal mask built as triu(ones(T, T, dtype=bool), 1) stays bool (usable as a mask)."""
+    for k in (0, 1, -1):
+        g = gn.triu(gn.ones(3, 4, dtype=getattr(gn, dtype)), diagonal=k)
+        t = torch.triu(torch.ones(3, 4, dtype=getattr(torch, dtype)), diagonal=k)
+        assert g.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(g.numpy(), t.numpy())
+        g = gn.ones(3, 4, dtype=getattr(gn, dtype)).tril(k)
+        assert g.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(g.numpy(), torch.ones(3, 4, dtype=getattr(torch, dtype))
+                                      .tril(k).numpy())
+
+
 def test_triangular_and_cholesky_solves(rng):
     a = spd(rng, (3, 3))
     b = rng.standard_normal((3, 2))
