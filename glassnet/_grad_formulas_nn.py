@@ -77,21 +77,10 @@ def _silu(ctx, g):
     return g * (sig * (1 + X * (1 - sig)))
 
 
-def _softplus_beta(ctx, bx):
-    """softplus saves beta * x but not beta: read it off a leaf input, else PyTorch's default."""
-    e = ctx.next_edges[0]
-    if e is not None and e[1] is None:
-        x = e[0]._data
-        nz = x != 0
-        if bool(nz.any()):
-            return float((bx[nz] / x[nz]).reshape(-1)[0])
-    return getattr(ctx, "beta", 1.0)
-
-
 @register(A._Softplus)
 def _softplus(ctx, g):
     (bx,) = ctx.saved_tensors
-    beta = _softplus_beta(ctx, bx)
+    beta = ctx.beta
     X = I(ctx, 0, bx / bx.dtype.type(beta))
     return g * where(bx > ctx.threshold, 1.0, (X * beta).sigmoid()), None, None
 

@@ -234,7 +234,7 @@ class _Softplus(Function):
     def forward(ctx, x, beta, threshold):
         out, bx = _softplus_array(x, beta, threshold)
         ctx.save_for_backward(bx)
-        ctx.threshold = threshold
+        ctx.threshold, ctx.beta = threshold, beta
         return out
 
     @staticmethod
