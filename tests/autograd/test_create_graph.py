@@ -98,6 +98,7 @@ CASES = [
     ("softplus_silu", lambda T, F, a: F.softplus(a) * a + F.silu(a) + F.mish(a)
      + F.logsigmoid(a), [R(8)]),
     ("softplus_beta", lambda T, F, a: F.softplus(a, beta=2.0, threshold=5.0), [R(8)]),
+    ("softplus_beta_intermediate", lambda T, F, a: F.softplus(a * 1.5, beta=2.5), [R(8)]),
     ("hardswish", lambda T, F, a: F.hardswish(a) + F.hardtanh(a) * a, [away(8) * 2]),
     ("clamp_where_minmax", lambda T, F, a, b: a.clamp(-0.5, 0.5) * a
      + T.where(a > 0, a * b, b * b) + T.maximum(a, b) * a + T.minimum(a, b) ** 2,
