@@ -37,7 +37,11 @@ SCRIPTS = sorted((HERE / "scripts").glob("*.py"))
 RTOL, ATOL = 2e-4, 2e-5  # float32 after a handful of ops; scripts may widen theirs
 
 # Scripts that need a piece of glassnet not built yet: name -> what is missing.
-XFAIL: dict[str, str] = {}
+XFAIL: dict[str, str] = {
+    "60_dtype_introspection": "glassnet dtypes are numpy.dtype objects (immutable C types): "
+                              "no is_floating_point/is_signed/is_complex attributes, and "
+                              "str(dtype) prints 'float32', not 'torch.float32'",
+}
 
 _IMPORT = re.compile(r"^(\s*)import torch((?:\.\w+)*) as (\w+)\s*$")
 _IMPORT_BARE = re.compile(r"^(\s*)import torch\s*$")
