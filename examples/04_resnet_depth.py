@@ -5,7 +5,10 @@ This trains plain-20, plain-56, resnet20 and resnet56 on a Fashion-MNIST subset 
 schedule, then draws their training and test error per epoch in one figure and writes a short
 report (``OUT/depth.png``, ``OUT/report.md``; each model's own run folder sits beside them).
 
-    python examples/04_resnet_depth.py [train_samples] [epochs] [out] [test_samples]
+    python examples/04_resnet_depth.py [train_samples] [epochs] [out] [test_samples] [options]
+
+Options: ``--models=resnet20,resnet56`` trains only those; ``--zero-init-residual`` starts the
+last batch norm of every residual block at 0 (Goyal et al. 2017; plain nets are unaffected).
 """
 
 import json
@@ -20,25 +23,34 @@ from glassnet.models import get
 from glassnet.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
 from glassnet.train import Trainer
 
-n_train = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-out = Path(sys.argv[3] if len(sys.argv) > 3 else "runs/depth")
-n_test = int(sys.argv[4]) if len(sys.argv) > 4 else 2000
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+opts = [a for a in sys.argv[1:] if a.startswith("--")]
+n_train = int(args[0]) if len(args) > 0 else 2000
+epochs = int(args[1]) if len(args) > 1 else 3
+out = Path(args[2] if len(args) > 2 else "runs/depth")
+n_test = int(args[3]) if len(args) > 3 else 2000
+zero_init = "--zero-init-residual" in opts
+models = ("plain20", "plain56", "resnet20", "resnet56")
+for o in opts:
+    if o.startswith("--models="):
+        models = tuple(m for m in o.split("=", 1)[1].split(",") if m)
+    elif o != "--zero-init-residual":
+        sys.exit(f"04_resnet_depth.py: unknown option {o!r} (use --models=a,b or --zero-init-residual)")
 norm = Normalize((0.2860,), (0.3530,))  # Fashion-MNIST's pixel mean and standard deviation
 train = Subset(datasets.get("fashion-mnist", train=True, transform=norm), range(n_train))
 test = Subset(datasets.get("fashion-mnist", train=False, transform=norm), range(n_test))
 
 histories = {}
-for name in ("plain20", "plain56", "resnet20", "resnet56"):
+for name in models:
     gn.manual_seed(0)
-    model = get(name, in_channels=1)
+    model = get(name, in_channels=1, zero_init_residual=zero_init)
     loader = DataLoader(train, batch_size=64, shuffle=True, prefetch=2)
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     # One epoch of linear warm-up from lr 0.01 (He et al. warm up their deepest networks the
     # same way), then cosine decay; the same schedule for every model.
     warm = len(loader)
     sched = SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=warm),
-                               CosineAnnealingLR(opt, T_max=(epochs - 1) * warm)],
+                               CosineAnnealingLR(opt, T_max=max(1, (epochs - 1) * warm))],
                          milestones=[warm])
     trainer = Trainer(model, opt, nn.CrossEntropyLoss(), scheduler=sched, scheduler_interval="step",
                       run_dir=out / name, report=False)
@@ -76,7 +88,8 @@ except ImportError:
     plot = ""
 (out / "report.md").write_text(
     "# Depth: plain vs residual networks\n\n"
-    f"Fashion-MNIST, first {n_train} training images, {epochs} epochs, SGD (lr 0.1, momentum "
+    f"Fashion-MNIST, first {n_train} training images, {epochs} epochs"
+    f"{', zero-initialised residual branches' if zero_init else ''}, SGD (lr 0.1, momentum "
     "0.9, weight decay 1e-4, one epoch of linear warm-up from 0.01, then cosine), batch 64, "
     f"seed 0; test error on the first {n_test} test images.\n\n" + "\n".join(rows) + "\n\n" + plot)
 print("\n".join(rows))

@@ -104,6 +104,9 @@ class ResNet(nn.Module):
 
     ``residual=False`` builds the plain twin: the same layers with no shortcuts. Weights are
     initialised as in the paper (He et al., 2015, "kaiming" normal), batch norm to (1, 0).
+    ``zero_init_residual=True`` (torchvision's option; Goyal et al. 2017) starts the last batch
+    norm of every residual block at weight 0, so each block begins as the identity and a deep
+    network starts out training like a shallow one; it has no effect on a plain twin.
 
     Parameters (10 classes, 3 input channels / 1 input channel): resnet20 269,722 / 269,434;
     resnet32 464,154 / 463,866; resnet44 658,586 / 658,298; resnet56 853,018 / 852,730;
@@ -114,7 +117,8 @@ class ResNet(nn.Module):
         - Output: ``(N, num_classes)``
     """
 
-    def __init__(self, depth=20, num_classes=10, in_channels=3, residual=True):
+    def __init__(self, depth=20, num_classes=10, in_channels=3, residual=True,
+                 zero_init_residual=False):
         super().__init__()
         if depth < 8 or (depth - 2) % 6:
             raise ValueError(f"ResNet: depth must be 6n + 2 (20, 32, 44, 56, 110), got {depth}")
@@ -141,6 +145,10 @@ class ResNet(nn.Module):
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
+        if zero_init_residual and residual:
+            for m in self.modules():
+                if isinstance(m, BasicBlock):
+                    nn.init.zeros_(m.bn2.weight)
 
     def forward(self, x):
         x = self.relu(self.bn1(self.conv1(x)))
@@ -151,8 +159,8 @@ class ResNet(nn.Module):
 def _factory(depth, residual):
     kind = "resnet" if residual else "plain"
 
-    def factory(num_classes=10, in_channels=3):
-        return ResNet(depth, num_classes, in_channels, residual)
+    def factory(num_classes=10, in_channels=3, zero_init_residual=False):
+        return ResNet(depth, num_classes, in_channels, residual, zero_init_residual)
 
     factory.__name__ = factory.__qualname__ = f"{kind}{depth}"
     factory.__doc__ = (f"{'ResNet' if residual else 'Plain net'}-{depth} for 28-32 px inputs "

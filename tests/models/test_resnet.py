@@ -75,3 +75,18 @@ def test_resnet_kaiming_init_and_errors():
     assert abs(w.std() - np.sqrt(2.0 / (64 * 9))) < 0.1 * np.sqrt(2.0 / (64 * 9))
     with pytest.raises(ValueError, match="6n \\+ 2"):
         ResNet(21)
+
+
+def test_zero_init_residual_starts_every_block_as_its_shortcut():
+    gn.manual_seed(0)
+    model = models.get("resnet20", in_channels=1, zero_init_residual=True)
+    blocks = [m for m in model.modules() if isinstance(m, BasicBlock)]
+    assert len(blocks) == 9 and all(float(b.bn2.weight.abs().sum()) == 0 for b in blocks)
+    assert all(float(b.bn1.weight.sum()) == b.bn1.weight.numel() for b in blocks)
+    x = gn.randn(2, 16, 8, 8)
+    block = blocks[0]
+    block.train()
+    assert np.allclose(block(x).detach().numpy(), gn.relu(x).numpy())  # shortcut only
+    plain = models.get("plain20", in_channels=1, zero_init_residual=True)  # no residual branch: unchanged
+    assert all(float(m.bn2.weight.sum()) == m.bn2.weight.numel()
+               for m in plain.modules() if isinstance(m, BasicBlock))
