@@ -27,7 +27,12 @@ def register(*classes):
 def formula_for(cls):
     if not _loaded[0]:
         _loaded[0] = True
-        from . import _grad_formulas, _grad_formulas_nn, _grad_formulas_shape  # noqa: F401
+        from . import (  # noqa: F401
+            _grad_formulas,
+            _grad_formulas_conv,
+            _grad_formulas_nn,
+            _grad_formulas_shape,
+        )
     return _REGISTRY.get(cls)
 
 

@@ -119,7 +119,7 @@ class ConvNd(Function):
         nw = ctx.needs_input_grad[1]
         y, _, _, _, cols = conv_pass(geom, w, groups, x=x, bias=b, want_y=True, keep_cols=nw)
         ctx.geom, ctx.groups = geom, groups
-        ctx.save_for_backward(x if nw and cols is None else None, w, cols)
+        ctx.save_for_backward(x if nw else None, w, cols)  # x: create_graph needs it
         return y
 
     @staticmethod

@@ -1,0 +1,180 @@
+"""Higher-order gradients of the layer ops: convolution, pooling, padding, resampling, fold,
+recurrent layers, embedding bags, scans and decompositions, against PyTorch and gradgradcheck.
+
+``check_second_order`` (see test_create_graph.py) runs L = sum(f(x) * u), g = dL/dx with
+create_graph=True, then backpropagates sum_i <g_i, w_i>: the first gradients and the resulting
+Hessian-vector products must agree with PyTorch's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import assert_close
+
+import glassnet as gn
+import glassnet.nn.functional as GF
+
+from .test_create_graph import R, check_second_order
+
+# ----------------------------------------------------------------------------- convolution
+CONV = [
+    ("conv2d_stride_pad", lambda T, F, x, w, b: F.conv2d(x, w, b, stride=2, padding=1).tanh(),
+     [R(2, 3, 6, 5), R(4, 3, 3, 2), R(4)]),
+    ("conv2d_same_dilation", lambda T, F, x, w: F.conv2d(x, w, padding="same", dilation=2).sin(),
+     [R(2, 2, 7, 6), R(2, 2, 2, 3)]),
+    ("conv2d_groups", lambda T, F, x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(0, 2),
+                                                     dilation=(1, 2), groups=2).tanh(),
+     [R(2, 4, 7, 6), R(6, 2, 3, 2), R(6)]),
+    ("conv1d_depthwise", lambda T, F, x, w: F.conv1d(x, w, stride=3, groups=3).tanh(),
+     [R(2, 3, 11), R(6, 1, 2)]),
+    ("conv1d_same_even", lambda T, F, x, w: F.conv1d(x, w, padding="same").tanh(),
+     [R(2, 2, 7), R(3, 2, 4)]),
+    ("conv3d", lambda T, F, x, w: F.conv3d(x, w, padding=1, stride=2).tanh(),
+     [R(1, 2, 4, 5, 4), R(2, 2, 2, 3, 2)]),
+    ("conv2d_unbatched", lambda T, F, x, w: F.conv2d(x, w, padding=1).tanh(),
+     [R(2, 5, 5), R(3, 2, 3, 3)]),
+    ("conv_transpose2d", lambda T, F, x, w, b: F.conv_transpose2d(
+        x, w, b, stride=2, padding=1, output_padding=1, groups=2).tanh(),
+     [R(2, 4, 3, 4), R(4, 3, 3, 2), R(6)]),
+    ("conv_transpose1d_dilation", lambda T, F, x, w: F.conv_transpose1d(
+        x, w, stride=2, dilation=3, output_padding=2).tanh(), [R(2, 2, 5), R(2, 3, 3)]),
+    ("conv_transpose3d", lambda T, F, x, w: F.conv_transpose3d(x, w, stride=2, padding=1).tanh(),
+     [R(1, 2, 3, 2, 3), R(2, 2, 3, 2, 2)]),
+]
+
+# ----------------------------------------------------------------------------- pooling, resizing
+POOL = [
+    ("max_pool2d", lambda T, F, x: F.max_pool2d(x * x, 3, 2, 1).sin(), [R(2, 2, 7, 6)]),
+    ("max_pool2d_2x2", lambda T, F, x: F.max_pool2d(x.sin() * x, 2), [R(2, 2, 6, 5)]),
+    ("max_pool1d_indices", lambda T, F, x: F.max_pool1d(
+        x * x, 3, 2, dilation=2, ceil_mode=True, return_indices=True)[0].tanh(), [R(2, 2, 11)]),
+    ("max_pool3d", lambda T, F, x: F.max_pool3d(x * x, 2, padding=1).tanh(), [R(1, 2, 4, 3, 5)]),
+    ("avg_pool2d", lambda T, F, x: F.avg_pool2d(x * x, 3, 2, 1, count_include_pad=False,
+                                                ceil_mode=True).sin(), [R(2, 2, 7, 6)]),
+    ("avg_pool1d_3d", lambda T, F, x, y: F.avg_pool1d(x * x, 2).sin().sum()
+     + F.avg_pool3d(y.tanh(), 2, divisor_override=3).pow(2).sum(), [R(2, 2, 7), R(1, 2, 4, 4, 5)]),
+    ("adaptive_2d", lambda T, F, x: F.adaptive_avg_pool2d(x * x, (3, 2)).sin().sum()
+     + F.adaptive_max_pool2d(x.sin() * x, (2, 3)).pow(2).sum()
+     + F.adaptive_max_pool1d(x.flatten(2), 4, return_indices=True)[0].pow(3).sum(),
+     [R(2, 2, 7, 6)]),
+    ("adaptive_3d", lambda T, F, x: F.adaptive_avg_pool3d(x * x, 2).sin().sum()
+     + F.adaptive_max_pool3d(x.sin() * x, (2, 1, 3)).pow(2).sum(), [R(1, 2, 5, 4, 6)]),
+    ("lp_pool", lambda T, F, x: F.lp_pool2d(x * x + 0.1, 2, 2).sin().sum()
+     + F.lp_pool1d(x.flatten(2).abs() + 0.2, 3, 3).pow(2).sum(), [R(2, 2, 6, 6)]),
+    ("max_unpool2d", lambda T, F, x: F.max_unpool2d(*F.max_pool2d(x * x, 2, return_indices=True),
+                                                     2).sin().sum(), [R(2, 2, 4, 6)]),
+    ("interpolate_nearest", lambda T, F, x: F.interpolate(x * x, scale_factor=2).sin().sum()
+     + F.interpolate(x.tanh(), size=(5, 3)).pow(3).sum(), [R(2, 2, 4, 5)]),
+    ("interpolate_bilinear_bicubic", lambda T, F, x: F.interpolate(
+        x * x, scale_factor=1.7, mode="bilinear").sin().sum()
+     + F.interpolate(x.tanh(), size=(5, 3), mode="bilinear", align_corners=True).pow(3).sum()
+     + F.interpolate(x, size=(3, 7), mode="bicubic").pow(2).sum(), [R(2, 2, 4, 5)]),
+    ("interpolate_linear_trilinear_area", lambda T, F, x, y: F.interpolate(
+        x * x, scale_factor=2.5, mode="linear").sin().sum()
+     + F.interpolate(y.tanh(), size=(3, 5, 2), mode="trilinear").pow(3).sum()
+     + F.interpolate(x * x, 3, mode="area").pow(2).sum()
+     + F.interpolate(x * x, 9, mode="nearest-exact").pow(2).sum(), [R(2, 2, 5), R(1, 2, 2, 3, 4)]),
+    ("pad_reflect_replicate_circular", lambda T, F, x: F.pad(x * x, (2, 1, 1, 2), mode="reflect")
+     .sin().sum() + F.pad(x.tanh(), (1, 3, 0, 2), mode="replicate").pow(3).sum()
+     + F.pad(x * x, (2, 2, 3, 1), mode="circular").pow(2).sum(), [R(2, 2, 4, 5)]),
+    ("pad_1d_3d", lambda T, F, x, y: F.pad(x * x, (2, 1), mode="reflect").sin().sum()
+     + F.pad(y.tanh(), (1, 0, 0, 2, 1, 1), mode="replicate").pow(3).sum(),
+     [R(2, 2, 5), R(1, 2, 3, 3, 4)]),
+    ("fold_unfold", lambda T, F, x: F.unfold(x * x, (2, 3), dilation=(1, 2), padding=1,
+                                             stride=(2, 1)).sin().sum()
+     + F.fold(F.unfold(x.tanh(), 2, stride=1).pow(2), (4, 5), 2).pow(2).sum(), [R(2, 2, 4, 5)]),
+]
+
+
+def _params(cases):
+    return pytest.mark.parametrize("fn,inputs", [(c[1], c[2]) for c in cases],
+                                   ids=[c[0] for c in cases])
+
+
+@_params(CONV + POOL)
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+def test_second_order_matches_torch(fn, inputs):
+    check_second_order(fn, inputs, rtol=2e-4, atol=2e-5)
+
+
+def _r64(*shape, seed=0):
+    return gn.tensor(np.random.default_rng(seed).standard_normal(shape), requires_grad=True)
+
+
+@pytest.mark.parametrize("opts", [
+    {"stride": 2, "padding": 1}, {"padding": "same", "dilation": 2},
+    {"stride": (1, 2), "groups": 2, "dilation": (2, 1), "padding": (1, 0)}], ids=str)
+def test_conv2d_gradgradcheck(opts):
+    x, w, b = _r64(2, 2, 5, 5), _r64(2, 2 // opts.get("groups", 1), 3, 2, seed=1), _r64(2, seed=2)
+    assert gn.autograd.gradgradcheck(lambda x, w, b: GF.conv2d(x, w, b, **opts), (x, w, b))
+
+
+@pytest.mark.parametrize("opts", [
+    {"stride": 2, "padding": 1, "output_padding": 1},
+    {"stride": 2, "dilation": 3, "output_padding": 2, "groups": 2}], ids=str)
+def test_conv_transpose2d_gradgradcheck(opts):
+    x, w = _r64(2, 2, 3, 4), _r64(2, 1 if "groups" in opts else 2, 3, 2, seed=1)
+    assert gn.autograd.gradgradcheck(lambda x, w: GF.conv_transpose2d(x, w, **opts), (x, w))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: GF.max_pool2d(x * x, 3, 2, 1),
+    lambda x: GF.avg_pool2d(x * x, 2, 1, ceil_mode=True),
+    lambda x: GF.interpolate(x * x, scale_factor=1.5, mode="bilinear"),
+    lambda x: GF.pad(x * x, (1, 2, 2, 1), mode="reflect"),
+    lambda x: GF.fold(GF.unfold(x * x, 2), (4, 5), 2),
+], ids=["max_pool", "avg_pool", "bilinear", "reflect", "fold_unfold"])
+def test_pool_gradgradcheck(fn):
+    assert gn.autograd.gradgradcheck(fn, (_r64(1, 2, 4, 5),))
+
+
+def test_conv_third_derivative_matches_torch():
+    r = np.random.default_rng(3)
+    xs, ws = r.standard_normal((1, 2, 5, 5)), r.standard_normal((3, 2, 3, 3))
+    res = []
+    for T, F in ((gn, GF), (torch, torch.nn.functional)):
+        x, w = T.tensor(xs, requires_grad=True), T.tensor(ws, requires_grad=True)
+        y = F.conv2d(x, w, padding=1, stride=2).pow(3).sum()
+        (g1,) = T.autograd.grad(y, x, create_graph=True)
+        (g2,) = T.autograd.grad((g1 * g1).sum(), w, create_graph=True)
+        (g3,) = T.autograd.grad(g2.sin().sum(), x)
+        res.append([g1.detach(), g2.detach(), g3])
+    for a, b in zip(*res):
+        assert_close(a, b, 1e-9, 1e-9 * float(np.abs(b.numpy()).max()))
+
+
+# ----------------------------------------------------------------------------- WGAN-GP
+def _cnn_critic(T, nn):
+    net = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.LeakyReLU(0.2),
+                        nn.Conv2d(4, 4, 3, stride=2), nn.LeakyReLU(0.2), nn.Flatten(),
+                        nn.Linear(16, 1))
+    r = np.random.default_rng(11)
+    with T.no_grad():
+        for p in net.parameters():
+            p.copy_(T.tensor(r.standard_normal(tuple(p.shape)).astype(np.float32) * 0.4))
+    return net
+
+
+def _cnn_gradient_penalty(T, nn):
+    net = _cnn_critic(T, nn)
+    r = np.random.default_rng(12)
+    real = T.tensor(r.standard_normal((3, 2, 6, 6)).astype(np.float32))
+    fake = T.tensor(r.standard_normal((3, 2, 6, 6)).astype(np.float32))
+    eps = T.tensor(r.uniform(size=(3, 1, 1, 1)).astype(np.float32))
+    x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    d = net(x)
+    (g,) = T.autograd.grad(d, x, grad_outputs=T.ones_like(d), create_graph=True)
+    gp = ((g.flatten(1).norm(2, dim=1) - 1) ** 2).mean() * 10
+    loss = net(fake).mean() - net(real).mean() + gp
+    loss.backward()
+    return [gp.detach()] + [p.grad for p in net.parameters()]
+
+
+def test_wgan_gp_cnn_critic_matches_torch():
+    import torch.nn as tnn
+
+    import glassnet.nn as gnn
+    for a, b in zip(_cnn_gradient_penalty(gn, gnn), _cnn_gradient_penalty(torch, tnn)):
+        assert_close(a, b, 2e-4, 2e-5)
