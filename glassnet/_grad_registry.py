@@ -30,6 +30,7 @@ def formula_for(cls):
         from . import (  # noqa: F401
             _grad_formulas,
             _grad_formulas_conv,
+            _grad_formulas_misc,
             _grad_formulas_nn,
             _grad_formulas_shape,
         )

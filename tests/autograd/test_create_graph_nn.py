@@ -15,6 +15,7 @@ from helpers import assert_close
 
 import glassnet as gn
 import glassnet.nn.functional as GF
+from glassnet.nn.functional.rnn import lstm_layer
 
 from .test_create_graph import R, check_second_order
 
@@ -178,3 +179,88 @@ def test_wgan_gp_cnn_critic_matches_torch():
     import glassnet.nn as gnn
     for a, b in zip(_cnn_gradient_penalty(gn, gnn), _cnn_gradient_penalty(torch, tnn)):
         assert_close(a, b, 2e-4, 2e-5)
+
+
+# ----------------------------------------------------------------------------- scans, linalg, bags
+def _spd_input(T, a):
+    return a @ a.mT + 4 * T.eye(a.shape[-1])
+
+
+def _eigh_sum(T, a):
+    w, v = T.linalg.eigh(a + a.mT)
+    return w.sin().sum() + (v.pow(2) * T.arange(3.0)).sum()
+
+
+MISC = [
+    ("cumprod", lambda T, F, a: a.cumprod(1).sin() + (a * a).cumprod(0).tanh(), [R(3, 4)]),
+    ("cumprod_with_zero", lambda T, F, a: (a * T.tensor(np.array([1, 0, 1, 1], np.float32)))
+     .cumprod(0).sin(), [R(4)]),
+    ("logcumsumexp", lambda T, F, a: a.logcumsumexp(1).sin() + (a * a).logcumsumexp(0),
+     [R(3, 4)]),
+    ("cholesky", lambda T, F, a: T.linalg.cholesky(_spd_input(T, a)).sin(), [R(4, 4)]),
+    ("cholesky_upper_batched", lambda T, F, a: T.linalg.cholesky(_spd_input(T, a), upper=True)
+     .pow(2), [R(2, 3, 3)]),
+    ("slogdet", lambda T, F, a: T.linalg.slogdet(a * a + 2 * T.eye(3))[1], [R(3, 3)]),
+    ("eigh", lambda T, F, a: _eigh_sum(T, a), [R(3, 3)]),
+    ("grid_sample", lambda T, F, x, g: F.grid_sample(x * x, g.tanh(), align_corners=False)
+     .sin().sum() + F.grid_sample(x.tanh(), g * 0.8, padding_mode="border", align_corners=True)
+     .pow(2).sum() + F.grid_sample(x * x, g * 0.7, mode="bicubic", padding_mode="reflection",
+                                   align_corners=False).pow(2).sum()
+     + F.grid_sample(x * x, g, mode="nearest", align_corners=False).pow(2).sum(),
+     [R(2, 2, 4, 5), R(2, 3, 3, 2)]),
+]
+
+
+@_params(MISC)
+def test_misc_second_order_matches_torch(fn, inputs):
+    check_second_order(fn, inputs, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, p: (a * a).cumprod(1).sum(0) + a.logcumsumexp(0).sum(0),
+    lambda a, p: gn.linalg.cholesky(_spd_input(gn, a)) + gn.linalg.eigh(a + a.mT)[1],
+    # (PyTorch has no second derivative of embedding_bag: checked against finite differences)
+    lambda a, p: GF.embedding_bag(gn.tensor([0, 2, 1, 3]), a * a, gn.tensor([0, 1]), mode="sum",
+                                  per_sample_weights=p * p),
+    lambda a, p: GF.embedding_bag(gn.tensor([[0, 2], [1, 1]]), a * a, mode="mean")
+    + GF.embedding_bag(gn.tensor([[0, 2, 3], [1, 3, 0]]), a.sin(), mode="max"),
+], ids=["scans", "cholesky_eigh", "embedding_bag_sum", "embedding_bag_mean_max"])
+def test_misc_gradgradcheck(fn):
+    assert gn.autograd.gradgradcheck(fn, (_r64(4, 4), _r64(4, seed=1)))
+
+
+# ----------------------------------------------------------------------------- recurrent layers
+def _rnn_penalty(T, kind, packed, **kw):
+    """The squared norm of d(loss)/d(input) of a 2-layer bidirectional recurrent net,
+    backpropagated into the input and every weight (second derivatives through BPTT)."""
+    nn = T.nn
+    m = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True, **kw)
+    r = np.random.default_rng(5)
+    with T.no_grad():
+        for p in m.parameters():
+            p.copy_(T.tensor(r.standard_normal(tuple(p.shape)).astype(np.float32) * 0.5))
+    x = T.tensor(r.standard_normal((5, 3, 3)).astype(np.float32), requires_grad=True)
+    out, h = m(nn.utils.rnn.pack_padded_sequence(x, [5, 3, 2]) if packed else x)
+    out = out.data if packed else out
+    loss = out.pow(2).sum() + sum((s * s.sin()).sum() for s in (h if kind == "LSTM" else (h,)))
+    (g,) = T.autograd.grad(loss, x, create_graph=True)
+    (g * g).sum().backward()
+    return [g.detach(), x.grad] + [p.grad for p in m.parameters()]
+
+
+@pytest.mark.parametrize("kind,packed,kw", [
+    ("RNN", False, {"nonlinearity": "relu"}), ("LSTM", False, {}), ("LSTM", True, {}),
+    ("GRU", True, {"bias": False})], ids=["rnn_relu", "lstm", "lstm_packed", "gru_packed"])
+def test_recurrent_second_order_matches_torch(kind, packed, kw):
+    for a, b in zip(_rnn_penalty(gn, kind, packed, **kw), _rnn_penalty(torch, kind, packed, **kw)):
+        assert_close(a, b, 2e-4, 2e-5 * float(np.abs(b.numpy()).max()))
+
+
+def test_lstm_layer_gradgradcheck_with_computed_weights():
+    x, h, c = _r64(3, 2, 2), _r64(2, 3, seed=1), _r64(2, 3, seed=2)
+    wi, wh, b = _r64(12, 2, seed=3), _r64(12, 3, seed=4), _r64(12, seed=5)
+
+    def f(x, h, wi, b):  # biases computed from a parameter (as in MAML's inner step)
+        return lstm_layer(x, h, c, wi * 0.5, wh, b * b, b.sin(), reverse=True)
+
+    assert gn.autograd.gradgradcheck(f, (x, h, wi, b))

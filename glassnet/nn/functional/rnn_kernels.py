@@ -128,6 +128,7 @@ class RNNLayer(Function):
             a[plan.inactive(xp)] = 0
         ctx.save_for_backward(x, h0, w_ih, w_hh, a)
         ctx.tanh, ctx.plan = tanh, plan
+        ctx.biases = (b_ih, b_hh)  # for create_graph, which rebuilds the layer
         return a, h.copy()
 
     @staticmethod
@@ -211,6 +212,7 @@ class LSTMLayer(Function):
                 h, c = h_new, c_new
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, gates, cs, tcs, out)
         ctx.plan = plan
+        ctx.biases = (b_ih, b_hh)  # for create_graph, which rebuilds the layer
         return out, h.copy(), c.copy()
 
     @staticmethod
@@ -318,6 +320,7 @@ class GRULayer(Function):
                 h = ht
         ctx.save_for_backward(x, h0, w_ih, w_hh, gx, ghn, out)
         ctx.plan = plan
+        ctx.biases = (b_ih, b_hh)  # for create_graph, which rebuilds the layer
         return out, h.copy()
 
     @staticmethod
