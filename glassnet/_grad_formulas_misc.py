@@ -15,6 +15,7 @@ Same contract as glassnet/_grad_formulas.py. Two ways of writing a formula appea
 from __future__ import annotations
 
 import importlib
+import math
 
 import numpy as np
 
@@ -25,11 +26,14 @@ from .backend import array_module
 from .ops import decomp as DC
 from .ops import scan as SC
 from .ops import shape as S
+from .ops import unary as U
 from .tensor_arith import where
 
 _F = "glassnet.nn.functional."
 EB = importlib.import_module(_F + "embedding_bag")
+GR = importlib.import_module(_F + "graph")
 GS = importlib.import_module(_F + "grid_sample")
+HK = importlib.import_module("glassnet.nn.hooks")
 RK = importlib.import_module(_F + "rnn_kernels")
 
 
@@ -253,6 +257,66 @@ def _eigh(ctx, gw, gv):
     E = W.unsqueeze(-2) - W.unsqueeze(-1) + eye
     inner = 0.5 * (vg - vg.mT) / E + gw.unsqueeze(-1) * eye
     return V @ inner @ V.mT, None
+
+
+@register(DC.Pinv)
+def _pinv(ctx, g):
+    # -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), X = A^+ (Golub & Pereyra)
+    a, x = ctx.saved_tensors
+    A, X = I(ctx, 0, a), O(ctx, x)
+    xp = array_module(a)
+    im = const(xp.eye(a.shape[-2]), g.dtype)
+    i_n = const(xp.eye(a.shape[-1]), g.dtype)
+    Xt, Gt = X.mT, g.mT
+    return (-(Xt @ g @ Xt) + (im - A @ X) @ Gt @ X @ Xt + Xt @ X @ Gt @ (i_n - X @ A),
+            None, None)
+
+
+@register(U.Sinc)
+def _sinc(ctx, g):
+    # d sinc / dx = (cos(pi x) - sinc(x)) / x, set to 0 at x = 0 as PyTorch does
+    a, out = ctx.saved_tensors
+    A, Y = I(ctx, 0, a), O(ctx, out)
+    zero = a == 0
+    safe = where(zero, 1.0, A)
+    return where(zero, 0.0, g * ((math.pi * safe).cos() - Y) / safe)
+
+
+# ----------------------------------------------------------------------------- graph ops, hooks
+# Gathering rows and summing them back per node are each other's transposes.
+register(GR._Gather)(lambda ctx, g: (GR._ScatterSum.apply(g, ctx.seg), None, None))
+register(GR._ScatterSum)(lambda ctx, g: (GR._Gather.apply(g, ctx.seg.index, ctx.seg), None))
+
+
+@register(GR._ScatterExtreme)
+def _scatter_extreme(ctx, g):
+    values, out = ctx.saved_tensors  # the gradient is shared among the tied arg-extremes
+    seg = ctx.seg
+    hit = (values == out[seg.index]).astype(values.dtype)
+    ties = seg.sum(hit)
+    ties[ties == 0] = 1
+    share = const(hit / ties[seg.index], g.dtype)
+    return GR._Gather.apply(g, seg.index, seg) * share, None, None
+
+
+@register(HK._OutputIdentity)
+def _module_output(ctx, *grads):
+    # A module's full backward hooks see grad_output and grad_input as graph Tensors here.
+    st = ctx.state
+    st.grad_output = tuple(grads)
+    if st.n_inputs == 0:
+        HK._run(st, (None,))
+    return (None, *grads)
+
+
+@register(HK._InputIdentity)
+def _module_input(ctx, *grads):
+    st = ctx.state
+    if st.grad_output is None:  # not through the module's outputs: no hooks (PyTorch's rule)
+        return (None, *grads)
+    gi = HK._run(st, tuple(grads))
+    st.grad_output = None
+    return (None, *gi)
 
 
 # ----------------------------------------------------------------------------- grid_sample

@@ -76,7 +76,10 @@ class _OutputIdentity(_Identity):
 class _InputIdentity(_Identity):
     @staticmethod
     def backward(ctx, *grads):
+        if ctx.state.grad_output is None:  # reached without passing through the module's
+            return (None, *grads)          # outputs (double backward): no hooks, as in PyTorch
         gi = _run(ctx.state, tuple(Tensor._make(g, False) for g in grads))
+        ctx.state.grad_output = None
         return (None, *(g._data if isinstance(g, Tensor) else g for g in gi))
 
 

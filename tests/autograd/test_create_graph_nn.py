@@ -15,6 +15,7 @@ from helpers import assert_close
 
 import glassnet as gn
 import glassnet.nn.functional as GF
+from glassnet.nn.functional import graph as GG
 from glassnet.nn.functional.rnn import lstm_layer
 
 from .test_create_graph import R, check_second_order
@@ -202,6 +203,8 @@ MISC = [
      .pow(2), [R(2, 3, 3)]),
     ("slogdet", lambda T, F, a: T.linalg.slogdet(a * a + 2 * T.eye(3))[1], [R(3, 3)]),
     ("eigh", lambda T, F, a: _eigh_sum(T, a), [R(3, 3)]),
+    ("pinv_sinc", lambda T, F, a: T.linalg.pinv(a).sin().sum(1) + T.sinc(a @ a.mT).sum(0)[:3],
+     [R(4, 3)]),
     ("grid_sample", lambda T, F, x, g: F.grid_sample(x * x, g.tanh(), align_corners=False)
      .sin().sum() + F.grid_sample(x.tanh(), g * 0.8, padding_mode="border", align_corners=True)
      .pow(2).sum() + F.grid_sample(x * x, g * 0.7, mode="bicubic", padding_mode="reflection",
@@ -224,7 +227,10 @@ def test_misc_second_order_matches_torch(fn, inputs):
                                   per_sample_weights=p * p),
     lambda a, p: GF.embedding_bag(gn.tensor([[0, 2], [1, 1]]), a * a, mode="mean")
     + GF.embedding_bag(gn.tensor([[0, 2, 3], [1, 3, 0]]), a.sin(), mode="max"),
-], ids=["scans", "cholesky_eigh", "embedding_bag_sum", "embedding_bag_mean_max"])
+    lambda a, p: GG.scatter(a * a, gn.tensor([0, 2, 1, 2]), 0, 3, reduce="mean")
+    + GG.scatter(a.sin(), gn.tensor([1, 1, 0, 2]), 0, 3, reduce="max")
+    + GG.gather(a * p, gn.tensor([3, 0, 3]), 0).sum(0),
+], ids=["scans", "cholesky_eigh", "embedding_bag_sum", "embedding_bag_mean_max", "graph_scatter"])
 def test_misc_gradgradcheck(fn):
     assert gn.autograd.gradgradcheck(fn, (_r64(4, 4), _r64(4, seed=1)))
 
@@ -264,3 +270,23 @@ def test_lstm_layer_gradgradcheck_with_computed_weights():
         return lstm_layer(x, h, c, wi * 0.5, wh, b * b, b.sin(), reverse=True)
 
     assert gn.autograd.gradgradcheck(f, (x, h, wi, b))
+
+
+# ----------------------------------------------------------------------------- module hooks
+def _hooked_penalty(T):
+    nn = T.nn
+    m = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    r = np.random.default_rng(1)
+    with T.no_grad():
+        for p in m.parameters():
+            p.copy_(T.tensor(r.standard_normal(tuple(p.shape)).astype(np.float32)))
+    m[1].register_full_backward_hook(lambda mod, gi, go: (gi[0] * 2,))
+    x = T.tensor(r.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    (g,) = T.autograd.grad(m(x).sum(), x, create_graph=True)
+    (g * g).sum().backward()  # the hook acts on the first pass only (PyTorch's rule)
+    return [g.detach(), x.grad] + [p.grad for p in list(m.parameters())[:3]]
+
+
+def test_full_backward_hooks_under_create_graph_match_torch():
+    for a, b in zip(_hooked_penalty(gn), _hooked_penalty(torch)):
+        assert_close(a, b, 2e-4, 2e-5)
