@@ -28,23 +28,13 @@ from ._grad_registry import _tensor_io, _unsupported, formula_for
 # ----------------------------------------------------------------------------- the engine
 def _seed(t, g):
     Tensor = autograd._Tensor
-    if not t.requires_grad:
-        raise RuntimeError(
-            "backward: element 0 of tensors does not require grad and does not have a grad_fn "
-            "(did you forget requires_grad=True, or compute it under no_grad()?)")
+    autograd.check_root(t, g)
     if g is None:
-        if t._data.size != 1:
-            raise RuntimeError(
-                f"backward: grad can be implicitly created only for scalar outputs, but the "
-                f"output has shape {tuple(t.shape)}; pass gradient= a tensor of that shape "
-                "(e.g. y.backward(gn.ones_like(y))) or reduce it first (y.sum().backward())")
         xp = backend.array_module(t._data)
         return Tensor._make(xp.ones(t._data.shape, dtype=t._data.dtype), False)
     if not isinstance(g, Tensor):
         g = Tensor._make(backend.array_module(t._data).asarray(g), False)
-    if tuple(g.shape) != tuple(t._data.shape):
-        raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output has "
-                           f"shape {tuple(t._data.shape)}")
+        autograd.check_root(t, g)
     return g if g.dtype == t.dtype else g.to(t.dtype)
 
 

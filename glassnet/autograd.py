@@ -373,24 +373,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         grad_tensors = [grad_tensors]
     roots = []
     for t, g in zip(tensors, grad_tensors):
-        if not t.requires_grad:
-            raise RuntimeError(
-                "backward: element 0 of tensors does not require grad and does not have a grad_fn "
-                "(did you forget requires_grad=True, or compute it under no_grad()?)")
+        check_root(t, g)
         if g is None:
-            if t._data.size != 1:
-                raise RuntimeError(
-                    f"backward: grad can be implicitly created only for scalar outputs, but the "
-                    f"output has shape {tuple(t.shape)}; pass gradient= a tensor of that shape "
-                    "(e.g. y.backward(gn.ones_like(y))) or reduce it first (y.sum().backward())")
-            xp = backend.array_module(t._data)
-            g = xp.ones(t._data.shape, dtype=t._data.dtype)
+            g = backend.array_module(t._data).ones(t._data.shape, dtype=t._data.dtype)
         else:
             g = g._data if isinstance(g, Tensor) else backend.array_module(t._data).asarray(g)
-            if tuple(g.shape) != tuple(t._data.shape):
-                raise RuntimeError(
-                    f"backward: gradient has shape {tuple(g.shape)} but the output has shape "
-                    f"{tuple(t._data.shape)}")
+            check_root(t, g)
             g = g.astype(t._data.dtype, copy=False)
         roots.append((t, g))
 
@@ -491,6 +479,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             deps[nxt] = d
             if d == 0:
                 ready.append(nxt)
+
+
+def check_root(t, g):
+    """The checks on one (output, gradient) pair that backward starts from (both engines):
+    the output is in a graph, and the gradient is implicit only for a scalar output, else of the
+    output's shape (``g`` is checked for its shape once it is an array or a Tensor)."""
+    if not t.requires_grad:
+        raise RuntimeError(
+            "backward: element 0 of tensors does not require grad and does not have a grad_fn "
+            "(did you forget requires_grad=True, or compute it under no_grad()?)")
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs, but the "
+                f"output has shape {tuple(t.shape)}; pass gradient= a tensor of that shape "
+                "(e.g. y.backward(gn.ones_like(y))) or reduce it first (y.sum().backward())")
+    elif hasattr(g, "shape") and tuple(g.shape) != tuple(t._data.shape):
+        raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output has "
+                           f"shape {tuple(t._data.shape)}")
 
 
 def _run_tensor_hooks(node, grads_out):
