@@ -80,7 +80,8 @@ try:
         ax.set_ylabel(what)
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.suptitle(f"Fashion-MNIST, {n_train} training images, {epochs} epochs")
+    fig.suptitle(f"Fashion-MNIST, {n_train} training images, {epochs} epochs"
+                 f"{', zero-initialised residual branches' if zero_init else ''}")
     fig.tight_layout()
     fig.savefig(out / "depth.png", dpi=100)
     plot = "![training and test error per epoch](depth.png)\n"
