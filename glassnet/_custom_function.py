@@ -95,6 +95,19 @@ def _sum_to(g, shape, cls, i):
     return g.sum(axis=axes, keepdims=True) if axes else g
 
 
+def backward_results(node, res):
+    """A tensor-io backward's return value as a tuple, checked to hold one gradient per input
+    that needs one; returns (results, the node's edges). Shared by both backward engines."""
+    if not isinstance(res, tuple):
+        res = (res,)
+    edges = node.next_edges
+    if len(res) < len(edges) and any(e is not None for e in edges[len(res):]):
+        raise RuntimeError(
+            f"{node.fn.__name__}.backward: returned {len(res)} gradients but forward took "
+            f"{len(edges)} inputs (return one per input, None where there is none)")
+    return res, edges
+
+
 def backward_tensor_io(node, grads_out):
     """Run a tensor-io Function's backward on the engine's gradient arrays; return arrays."""
     Tensor = autograd._Tensor
@@ -110,14 +123,7 @@ def backward_tensor_io(node, grads_out):
         else:
             gs.append(Tensor._make(g, False))
     with autograd.no_grad():
-        res = cls.backward(node, *gs)
-    if not isinstance(res, tuple):
-        res = (res,)
-    edges = node.next_edges
-    if len(res) < len(edges) and any(e is not None for e in edges[len(res):]):
-        raise RuntimeError(
-            f"{cls.__name__}.backward: returned {len(res)} gradients but forward took "
-            f"{len(edges)} inputs (return one per input, None where there is none)")
+        res, edges = backward_results(node, cls.backward(node, *gs))
     out = []
     for i, (r, e) in enumerate(zip(res, edges)):
         if r is None or e is None:

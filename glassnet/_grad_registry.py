@@ -131,7 +131,7 @@ def _unsupported(node, grads):
 # ----------------------------------------------------------------------------- user Functions
 def _tensor_io(node, grads):
     """A Function written against Tensors: its backward runs with grad mode on, as in PyTorch."""
-    from ._custom_function import _sum_to
+    from ._custom_function import _sum_to, backward_results
     Tensor = autograd._Tensor
     cls = node.fn
     gs = []
@@ -140,14 +140,7 @@ def _tensor_io(node, grads):
             xp = backend.array_module(*[x._data for x in grads if x is not None])
             g = Tensor._make(xp.zeros(m[0], m[1]), False)
         gs.append(g)
-    res = cls.backward(node, *gs)
-    if not isinstance(res, tuple):
-        res = (res,)
-    edges = node.next_edges
-    if len(res) < len(edges) and any(e is not None for e in edges[len(res):]):
-        raise RuntimeError(
-            f"{cls.__name__}.backward: returned {len(res)} gradients but forward took "
-            f"{len(edges)} inputs (return one per input, None where there is none)")
+    res, edges = backward_results(node, cls.backward(node, *gs))
     out = []
     for i, (r, e) in enumerate(zip(res, edges)):
         if r is None or e is None:
