@@ -7,15 +7,16 @@ import glassnet as Fn
 from ..autograd import no_grad
 from ..nn import functional as F
 from .distribution import Distribution
-from .utils import broadcast_all, logits_to_probs, probs_to_logits
+from .utils import ProbsLogits, broadcast_all
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ProbsLogits, Distribution):
     """P(x = 1) = probs = sigmoid(logits); log p(x) = -BCEWithLogits(logits, x).
 
     Give exactly one of ``probs`` and ``logits``; the other is derived on first use.
     """
 
+    _binary = True
     arg_names = ("probs", "logits")
     has_enumerate_support = True
 
@@ -31,18 +32,6 @@ class Bernoulli(Distribution):
             self._probs = None
             shape = self._logits.shape
         super().__init__(shape, (), validate_args)
-
-    @property
-    def probs(self):
-        if self._probs is None:
-            self._probs = logits_to_probs(self._logits, is_binary=True)
-        return self._probs
-
-    @property
-    def logits(self):
-        if self._logits is None:
-            self._logits = probs_to_logits(self._probs, is_binary=True)
-        return self._logits
 
     @property
     def param_shape(self):

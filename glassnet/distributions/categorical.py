@@ -10,10 +10,10 @@ from ..autograd import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
 from .distribution import Distribution
-from .utils import logits_to_probs, probs_to_logits
+from .utils import ProbsLogits
 
 
-class Categorical(Distribution):
+class Categorical(ProbsLogits, Distribution):
     """P(x = k) = probs[..., k] (normalised to sum to 1) = softmax(logits)[..., k].
 
     The last dim of ``probs``/``logits`` indexes the categories; the rest is the batch.
@@ -41,18 +41,6 @@ class Categorical(Distribution):
             param = self._logits
         self._num_events = param.shape[-1]
         super().__init__(param.shape[:-1], (), validate_args)
-
-    @property
-    def probs(self):
-        if self._probs is None:
-            self._probs = logits_to_probs(self._logits)
-        return self._probs
-
-    @property
-    def logits(self):
-        if self._logits is None:
-            self._logits = probs_to_logits(self._probs)
-        return self._logits
 
     @property
     def param_shape(self):

@@ -7,7 +7,7 @@ import numpy as np
 import glassnet as Fn
 
 from .distribution import Distribution
-from .utils import broadcast_all, logits_to_probs, probs_to_logits
+from .utils import ProbsLogits, broadcast_all
 
 
 class Poisson(Distribution):
@@ -47,10 +47,11 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(ProbsLogits, Distribution):
     """Successes in ``total_count`` Bernoulli trials: log p(k) = log C(n, k) + k log p +
     (n - k) log(1 - p), computed from the logits in a stable form."""
 
+    _binary = True
     arg_names = ("total_count", "probs", "logits")
     has_enumerate_support = True
 
@@ -68,18 +69,6 @@ class Binomial(Distribution):
             self._probs = None
             shape = self._logits.shape
         super().__init__(shape, (), validate_args)
-
-    @property
-    def probs(self):
-        if self._probs is None:
-            self._probs = logits_to_probs(self._logits, is_binary=True)
-        return self._probs
-
-    @property
-    def logits(self):
-        if self._logits is None:
-            self._logits = probs_to_logits(self._probs, is_binary=True)
-        return self._logits
 
     def sample(self, sample_shape=()):
         from glassnet import backend

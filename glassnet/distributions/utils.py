@@ -48,5 +48,24 @@ def logits_to_probs(logits, is_binary=False):
     return logits.sigmoid() if is_binary else logits.softmax(-1)
 
 
+class ProbsLogits:
+    """``probs`` and ``logits`` of a distribution given either one: the other is computed on
+    first use (binary: sigmoid / log-odds; otherwise softmax / log-probabilities)."""
+
+    _binary = False
+
+    @property
+    def probs(self):
+        if self._probs is None:
+            self._probs = logits_to_probs(self._logits, is_binary=self._binary)
+        return self._probs
+
+    @property
+    def logits(self):
+        if self._logits is None:
+            self._logits = probs_to_logits(self._probs, is_binary=self._binary)
+        return self._logits
+
+
 def _size(sample_shape):
     return tuple(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)
