@@ -163,7 +163,7 @@ def _node_grads(node, grads):
     Tensor = autograd._Tensor
     if node._tensor_io:
         return _tensor_io(node, grads)
-    f = formula_for(node.fn)
+    f = node.fn.differentiable_backward or formula_for(node.fn)
     if f is None:
         return _unsupported(node, grads)
     if node.n_outputs > 1:
@@ -171,6 +171,8 @@ def _node_grads(node, grads):
         grads = [Tensor._make(xp.zeros(s, d), False) if g is None else g
                  for g, (s, d) in zip(grads, node._out_meta)]
     res = f(node, *grads)
+    if res is NotImplemented:
+        return _unsupported(node, grads)
     if res.__class__ is not tuple:
         res = (res,)
     return res

@@ -50,7 +50,7 @@ import traceback
 
 import numpy as np
 
-from . import backend
+from .. import backend
 
 _Tensor = None  # set by glassnet.tensor (avoids an import cycle)
 
@@ -222,6 +222,27 @@ class Context:
     def name(self) -> str:
         return self.fn.__name__ if self.fn is not None else "Function"
 
+    # ------------------------------------------------------------------ for differentiable_backward
+    def input_tensor(self, i, data):
+        """Forward argument ``i`` as a Tensor in the graph, holding ``data`` (a saved array).
+
+        A leaf comes back as itself, an intermediate result as a Tensor pointing at the node that
+        made it, a constant (or a Python number) as a plain value. Used by a Function's
+        ``differentiable_backward`` so that the gradient it builds reaches back into the graph.
+        """
+        from .._grad_registry import input_tensor
+        return input_tensor(self, i, data)
+
+    def output_tensor(self, data, nr=0):
+        """Output ``nr`` of this node as a Tensor in the graph (its ``grad_fn`` is this node)."""
+        from .._grad_registry import output_tensor
+        return output_tensor(self, nr, data)
+
+    def constant(self, data, dtype):
+        """A constant Tensor (a mask, a sign) in ``dtype``, outside the graph."""
+        from .._grad_registry import const
+        return const(data, dtype)
+
     def __repr__(self):
         return f"<{self.name()}Backward>"
 
@@ -261,6 +282,14 @@ class Function:
     @staticmethod
     def backward(ctx, *grads):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # The gradient again, written on Tensors so that it is itself recorded in the graph and can
+    # be differentiated (``create_graph=True``): ``differentiable_backward(ctx, *grads)`` gets one
+    # gradient Tensor per output and returns one per forward argument, like ``backward``.
+    # ``ctx.input_tensor(i, a)`` / ``ctx.output_tensor(a)`` reconnect saved arrays to the graph.
+    # None: the first gradient is computed with ``backward`` and differentiating it again raises
+    # a clear error. Returning ``NotImplemented`` does the same for one call (an unsupported case).
+    differentiable_backward = None
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -332,6 +361,24 @@ class Function:
         return tuple(results) if multi else results[0]
 
 
+class Relabel(Function):
+    """The identity on gradients, with a forward value given exactly: ``Relabel.apply(t, v)`` is
+    ``t`` for autograd but holds ``v`` (an array equal to t up to rounding, saved by the first
+    pass). Differentiable backwards use it to reuse a value without recomputing it."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g, None
+
+
 _new_tensor = object.__new__
 _np_generic = np.generic
 _np_asarray = np.asarray
@@ -351,7 +398,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     if grad_tensors is None and grad_variables is not None:
         grad_tensors = grad_variables
     if create_graph:
-        from . import _double_backward
+        from .. import _double_backward
         _double_backward.backward(tensors, grad_tensors, retain_graph=retain_graph is not False,
                                   inputs=inputs)
         return
@@ -596,7 +643,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     single = isinstance(inputs, Tensor)
     ins = [inputs] if single else list(inputs)
     if create_graph:
-        from . import _double_backward
+        from .. import _double_backward
         res = list(_double_backward.grad(outputs, ins, grad_outputs,
                                          retain_graph=retain_graph is not False,
                                          allow_unused=allow_unused))
@@ -621,9 +668,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 # ``glassnet.autograd.functional`` (torch.autograd.functional): importable as a submodule too.
-from . import _autograd_functional as functional
-from ._custom_function import apply_tensor_io as _apply_tensor_io
-from ._custom_function import backward_tensor_io as _backward_tensor_io
-from ._gradcheck import gradcheck, gradgradcheck  # noqa: F401
+from .. import _autograd_functional as functional
+from .._custom_function import apply_tensor_io as _apply_tensor_io
+from .._custom_function import backward_tensor_io as _backward_tensor_io
+from .._gradcheck import gradcheck, gradgradcheck  # noqa: F401
 
 _sys.modules[__name__ + ".functional"] = functional
