@@ -97,19 +97,13 @@ def run(quick=False):
 
 
 def set_threads(n):
-    """Run PyTorch and the BLAS under NumPy (hence glassnet's convolutions) on n threads."""
+    """Run PyTorch, glassnet's kernels and the BLAS under NumPy on n threads."""
     import torch
 
-    from glassnet.nn.functional import conv_kernels
+    import glassnet as gn
 
     torch.set_num_threads(n)
-    try:
-        import threadpoolctl
-
-        threadpoolctl.threadpool_limits(n, user_api="blas")
-    except ImportError:
-        print("threadpoolctl is not installed: NumPy's BLAS keeps its thread count")
-    conv_kernels._pool["threads"] = None  # re-read the BLAS thread count
+    gn.set_num_threads(n)
 
 
 if __name__ == "__main__":

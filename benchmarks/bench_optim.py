@@ -26,7 +26,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import glassnet as gn
 import glassnet.optim as goptim
-from glassnet.optim._elementwise import _threads, set_num_threads
 
 try:
     import torch
@@ -105,7 +104,7 @@ def main():
     clock = time.perf_counter
     if args.threads:
         torch.set_num_threads(args.threads)
-        set_num_threads(args.threads)
+        gn.set_num_threads(args.threads)
         if args.threads == 1 and args.cpu_time:
             clock = time.thread_time  # all work runs on this thread: its CPU time
     if args.cpu_time and clock is time.perf_counter:
@@ -113,7 +112,7 @@ def main():
     arrays, grads = _params(args.numel)
     print(f"{args.numel:,} float32 parameters in {len(arrays)} tensors; "
           f"{os.cpu_count()} CPUs, torch {torch.__version__} with "
-          f"{torch.get_num_threads()} threads, glassnet {_threads()} threads, "
+          f"{torch.get_num_threads()} threads, glassnet {gn.get_num_threads()} threads, "
           f"numpy {np.__version__}")
     cases = [
         ("Adam (lr=1e-3)", "Adam", {"lr": 1e-3}),

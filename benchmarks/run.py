@@ -158,15 +158,9 @@ def main(argv=None):
         import torch
 
         torch.set_num_threads(args.threads)
-        try:  # NumPy's BLAS (the environment variables set for a subprocess do the same)
-            from threadpoolctl import threadpool_limits
+        import glassnet
 
-            threadpool_limits(args.threads)
-        except ImportError:
-            pass
-        from glassnet.optim._elementwise import set_num_threads
-
-        set_num_threads(args.threads)
+        glassnet.set_num_threads(args.threads)  # glassnet's kernels and NumPy's BLAS
     info = harness.machine_info()
     peak = harness.matmul_peak()
     print(f"# glassnet vs PyTorch on {info.get('cpu')} ({info.get('cpus')} cores, "

@@ -38,12 +38,13 @@ from .backend import float as float  # noqa: A001,PLC0414
 from .backend import int as int  # noqa: A001,PLC0414
 from .functions import *  # noqa: F401,F403
 from .functions import __all__ as _fn_all
-from .tensor import Tensor, matmul, maximum, minimum, tensor, where
+from .functions import matmul, maximum, minimum, where
+from .tensor import Tensor, tensor
 
 __version__ = "0.1.0"
 
 _LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io",
-         "metrics", "cuda", "cli", "backends", "distributed"}
+         "cuda", "cli", "backends", "distributed"}
 
 
 # ONNX export (glassnet/onnx/): the onnx package itself is imported only when export() runs.

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import builtins
 import math
-import os
 import warnings
 
 from . import backend, return_types
-from ._tensor_str import set_printoptions
-from ._types import (
+from .autograd.grad_mode import is_anomaly_enabled, set_detect_anomaly
+from .tensor.dtypes import (
     BoolTensor,
     ByteTensor,
     CharTensor,
@@ -23,7 +22,6 @@ from ._types import (
     IntTensor,
     LongTensor,
     ShortTensor,
-    Size,
     can_cast,
     dtype,
     finfo,
@@ -36,6 +34,8 @@ from .construct import __all__ as _construct_all
 from .statistics import *
 from .statistics import __all__ as _stats_all
 from .tensor import Tensor
+from .tensor.printing import set_printoptions
+from .tensor.size import Size
 
 # NumPy warns on log(0), 0/0, sqrt(-1) and overflow; PyTorch returns -inf/nan/inf silently.
 # A warnings filter (instead of np.errstate around each kernel) costs nothing per op: it is
@@ -133,26 +133,8 @@ def set_default_device(dev):
                            "with .to(device)")
 
 
-_NUM_THREADS = [None]
-
-
-def set_num_threads(n):
-    """Threads for BLAS (through threadpoolctl when it is installed)."""
-    _NUM_THREADS[0] = builtins.int(n)
-    try:
-        import threadpoolctl
-
-        threadpoolctl.threadpool_limits(builtins.int(n))
-    except ImportError:
-        pass
-
-
-def get_num_threads():
-    if _NUM_THREADS[0] is not None:
-        return _NUM_THREADS[0]
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
+set_num_threads = backend.set_num_threads
+get_num_threads = backend.get_num_threads
 set_num_interop_threads = set_num_threads
 get_num_interop_threads = get_num_threads
 
@@ -202,16 +184,8 @@ def set_default_tensor_type(t):
     backend.set_default_dtype(dt)
 
 
-def is_anomaly_enabled():
-    from .autograd import is_anomaly_enabled as _on
-
-    return _on()
-
-
 def set_anomaly_enabled(enabled, check_nan=True):
-    from . import autograd
-
-    autograd._anomaly["on"] = builtins.bool(enabled)
+    set_detect_anomaly(enabled, check_nan)
 
 
 def nonzero_static(input, *, size, fill_value=-1):

@@ -286,3 +286,152 @@ def set_rng_state(state: dict) -> None:
 def rng(generator=None) -> np.random.Generator:
     """The NumPy generator to draw from (the default one unless a Generator is passed)."""
     return (generator or default_generator).np
+
+
+# ----------------------------------------------------------------------------- threads
+# How many threads the CPU kernels use: the convolution's chunks, pooling, batch norm, the
+# optimisers' updates, and NumPy's BLAS. One number for all of them, decided here:
+#   1. set_num_threads(n), when it has been called;
+#   2. else the environment variable GLASSNET_NUM_THREADS (read once, at the first kernel);
+#   3. else OMP_NUM_THREADS (as PyTorch reads it);
+#   4. else the number of CPUs this process may run on.
+# A kernel cuts its work into independent parts (batch slices, chunks of a parameter) and runs
+# them with ``parallel_map``: one part on the calling thread, the others on one shared pool of
+# get_num_threads() - 1 workers. NumPy releases the interpreter lock inside its loops and
+# products, so the parts run on several cores at once.
+import contextlib as _contextlib
+import os as _os
+import threading as _threading
+
+_threads = {"n": None, "pool": None, "pool_key": None, "blas": None}
+_pool_lock = _threading.Lock()
+_POOL_PREFIX = "glassnet-worker"
+
+
+def _env_threads(var):
+    value = _os.environ.get(var, "").strip()
+    return _builtins.int(value) if value.isdigit() and _builtins.int(value) > 0 else None
+
+
+def _default_threads() -> _builtins.int:
+    n = _env_threads("GLASSNET_NUM_THREADS")
+    if n is not None:
+        _limit_blas(n)  # the variable stands for a call of set_num_threads
+        return n
+    n = _env_threads("OMP_NUM_THREADS")
+    if n is not None:
+        return n
+    if hasattr(_os, "sched_getaffinity"):
+        return max(1, len(_os.sched_getaffinity(0)))
+    return max(1, _os.cpu_count() or 1)
+
+
+def set_num_threads(n) -> None:
+    """Use ``n`` threads in glassnet's CPU kernels and in NumPy's BLAS (PyTorch's
+    ``torch.set_num_threads``; BLAS is limited through ``threadpoolctl`` when it is installed).
+    ``None`` goes back to the default: GLASSNET_NUM_THREADS, OMP_NUM_THREADS or the CPU count."""
+    if n is None:
+        _threads["n"] = _default_threads()
+        return
+    if isinstance(n, bool) or _builtins.int(n) != n or n < 1:
+        raise ValueError(f"set_num_threads: expected a positive integer (or None), got {n!r}")
+    _threads["n"] = _builtins.int(n)
+    _limit_blas(_threads["n"])
+
+
+def get_num_threads() -> _builtins.int:
+    """The number of threads glassnet's CPU kernels use (see ``set_num_threads``)."""
+    n = _threads["n"]
+    if n is None:
+        n = _threads["n"] = _default_threads()
+    return n
+
+
+def _limit_blas(n):
+    try:
+        import threadpoolctl
+    except ImportError:
+        return
+    threadpoolctl.threadpool_limits(n)
+
+
+def _blas_controller():
+    """threadpoolctl's controller of NumPy's BLAS (made once), or False when threadpoolctl is
+    missing or finds no BLAS."""
+    ctl = _threads["blas"]
+    if ctl is None:
+        ctl = False
+        try:
+            import threadpoolctl
+
+            found = threadpoolctl.ThreadpoolController()
+            if any(c.user_api == "blas" for c in found.lib_controllers):
+                ctl = found
+        except Exception:  # noqa: BLE001 - missing or unable to inspect: BLAS is left alone
+            pass
+        _threads["blas"] = ctl
+    return ctl
+
+
+def blas_threads_controllable() -> bool:
+    """Whether ``one_blas_thread`` can hold BLAS to one thread (threadpoolctl is installed)."""
+    return _blas_controller() is not False
+
+
+@_contextlib.contextmanager
+def one_blas_thread():
+    """``with one_blas_thread():`` BLAS runs on one thread inside (the caller spreads its
+    products over the threads itself); the old count is restored on exit."""
+    ctl = _blas_controller()
+    if not ctl:
+        yield
+        return
+    with ctl.limit(limits=1, user_api="blas"):
+        yield
+
+
+def _pool():
+    """The shared worker pool for the current thread count (a fresh one after a fork)."""
+    key = (get_num_threads(), _os.getpid())
+    if _threads["pool_key"] != key:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with _pool_lock:
+            if _threads["pool_key"] != key:
+                old, old_key = _threads["pool"], _threads["pool_key"]
+                if old is not None and old_key[1] == key[1]:
+                    old.shutdown(wait=False)
+                _threads["pool"] = ThreadPoolExecutor(max_workers=max(1, key[0] - 1),
+                                                      thread_name_prefix=_POOL_PREFIX)
+                _threads["pool_key"] = key
+    return _threads["pool"]
+
+
+def parallel_map(fn, parts) -> list:
+    """``[fn(p) for p in parts]``, the first part on this thread and the others on the pool.
+
+    The parts must be independent (they write disjoint outputs or return their results);
+    an exception in any part is raised here. Called from inside a part, it runs sequentially.
+    """
+    parts = list(parts)
+    if len(parts) < 2 or _threading.current_thread().name.startswith(_POOL_PREFIX):
+        return [fn(p) for p in parts]
+    pool = _pool()
+    futures = [pool.submit(fn, p) for p in parts[1:]]
+    first = fn(parts[0])
+    return [first] + [f.result() for f in futures]
+
+
+# Elementwise work (pooling, batch norm) on less memory than this runs on one thread.
+MIN_PARALLEL_SLICE_BYTES = 2 * 2**20
+
+
+def parallel_slices(fn, n, work_bytes) -> None:
+    """Call ``fn(slice)`` over slices covering range(n): one slice per thread when the work
+    (``work_bytes`` of memory traffic) is at least MIN_PARALLEL_SLICE_BYTES, else one call."""
+    parts = min(get_num_threads(), n)
+    if parts < 2 or work_bytes < MIN_PARALLEL_SLICE_BYTES:
+        fn(slice(0, n))
+        return
+    bounds = [n * i // parts for i in range(parts + 1)]
+    parallel_map(fn, [slice(bounds[i], bounds[i + 1]) for i in range(parts)])

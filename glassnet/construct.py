@@ -326,7 +326,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
 
 def _size_cls():
-    from ._types import Size
+    from .tensor.size import Size
 
     return Size
 

@@ -10,11 +10,40 @@ import builtins
 
 import numpy as np
 
-from . import _numpy_names, backend
+from . import backend
 from .ops import linalg as L
 from .ops import shape as S
 from .ops.reduce import normalize_dim
-from .tensor import Tensor, _as_tensor, _size, _to_array, matmul, maximum, minimum, tensor, where
+from .tensor import numpy_names as _numpy_names
+from .tensor.inplace import _NAMES as _INPLACE_NAMES
+from .tensor import Tensor, _as_tensor, _size, _to_array, tensor
+from .tensor.arith import _matmul, _maximum, _minimum, _where
+from .tensor.shape import _cat, _joinable, _stack
+
+
+def matmul(input, other):
+    """Matrix product with broadcast batch dimensions: (..., n, m) @ (..., m, p) -> (..., n, p);
+    a 1-D operand is a vector (a row on the left, a column on the right), as in NumPy."""
+    return _matmul(input, other)
+
+
+def maximum(input, other):
+    """The elementwise larger of two tensors (NaN wins); the gradient goes to the larger one
+    (split evenly on ties)."""
+    return _maximum(input, other)
+
+
+def minimum(input, other):
+    """The elementwise smaller of two tensors (NaN wins); the gradient goes to the smaller one
+    (split evenly on ties)."""
+    return _minimum(input, other)
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` is true, ``other`` elsewhere, broadcast together; the
+    gradient is routed to the side that was picked. ``where(condition)`` alone is
+    ``condition.nonzero(as_tuple=True)``."""
+    return _where(condition, input, other)
 
 
 def _make(arr, requires_grad, device):
@@ -156,12 +185,7 @@ def bernoulli(p, generator=None):
 
 
 def multinomial(probs, num_samples, replacement=False, generator=None):
-    p = backend.to_numpy(probs._data).astype(np.float64)
-    g = backend.rng(generator)
-    rows = p.reshape(-1, p.shape[-1])
-    out = np.stack([g.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
-                    for r in rows])
-    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64), False)
+    return probs.multinomial(num_samples, replacement, generator=generator)
 
 
 def from_numpy(array):
@@ -186,33 +210,9 @@ def numel(t):
 
 
 # ---------------------------------------------------------------------- joins and splits
-def _common(tensors, op):
-    ts = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
-    if not ts:
-        raise RuntimeError(f"{op}: expected a non-empty list of tensors")
-    dts = {t.dtype for t in ts}
-    if len(dts) > 1:
-        dt = ts[0].dtype
-        for t in ts[1:]:
-            dt = backend.promote_types(dt, t.dtype)
-        ts = [t.to(dt) for t in ts]
-    return ts
-
-
 def cat(tensors, dim=0):
     """Concatenate along an existing dimension; the gradient is split back into the pieces."""
-    ts = _common(tensors, "cat")
-    ts = [t for t in ts if not (t.ndim == 1 and t.shape[0] == 0)] or ts[:1]
-    ref = ts[0]
-    d = normalize_dim(dim, ref.ndim, "cat")
-    for i, t in enumerate(ts):
-        if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
-            raise RuntimeError(
-                f"cat: sizes of tensors must match except in dimension {d}; tensor 0 has shape "
-                f"{tuple(ref.shape)} but tensor {i} has shape {tuple(t.shape)}")
-    if len(ts) == 1:
-        return ts[0]
-    return S.Cat.apply(d, *ts)
+    return _cat(tensors, dim)
 
 
 cat = _numpy_names.numpy_names(cat)  # torch.cat(ts, axis=1)
@@ -220,15 +220,8 @@ concat = concatenate = cat
 
 
 def stack(tensors, dim=0):
-    ts = _common(tensors, "stack")
-    for i, t in enumerate(ts):
-        if t.shape != ts[0].shape:
-            raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
-                               f"{tuple(ts[0].shape)} at entry 0 and {tuple(t.shape)} at entry {i}")
-    n = ts[0].ndim + 1
-    if not -n <= dim < n:
-        raise IndexError(f"stack: dim {dim} out of range (expected -{n} <= dim < {n})")
-    return S.Stack.apply(dim % n, *ts)
+    """Join equal-shaped tensors along a new dimension ``dim``."""
+    return _stack(tensors, dim)
 
 
 stack = _numpy_names.numpy_names(stack)
@@ -246,7 +239,7 @@ def einsum(equation, *operands):
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; gradients are einsums too."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    ts = _common(operands, "einsum")
+    ts = _joinable(operands, "einsum")
     return L.Einsum.apply(equation, *ts)
 
 
@@ -297,7 +290,7 @@ _names += ["asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh",
            "angle", "frexp", "cholesky_solve", "cholesky_inverse", "triangular_solve", "renorm",
            "index_put", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided",
            "unsafe_chunk", "unsafe_split", "is_conj", "is_neg", "split_with_sizes"]
-_names += [n + "_" for n in __import__("glassnet.tensor_inplace", fromlist=["_NAMES"])._NAMES]
+_names += [n + "_" for n in _INPLACE_NAMES]
 for _n in _names:
     if hasattr(Tensor, _n):
         globals()[_n] = _delegate(_n)
@@ -360,4 +353,3 @@ def equal(a, b):
 
 __all__ = [n for n in list(globals()) if not n.startswith("_") and n not in
            ("annotations", "builtins", "np", "backend", "L", "S", "normalize_dims", "normalize_dim")]
-_ = (matmul, maximum, minimum, where)

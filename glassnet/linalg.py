@@ -20,20 +20,13 @@ from . import backend
 from . import return_types as RT
 from .autograd import Function
 from .ops import decomp as D
-from .tensor import Tensor, _as_tensor, matmul
-from .tensor_reduce import vector_norm as _vector_norm
-
-
-def _square(A, op):
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"linalg.{op}: A must be a batch of square matrices (..., n, n), got "
-                           f"shape {tuple(A.shape)}")
-
-
-def _matrix(A, op):
-    if A.ndim < 2:
-        raise RuntimeError(f"linalg.{op}: A must have at least 2 dimensions, got shape "
-                           f"{tuple(A.shape)}")
+from .tensor import Tensor, _as_tensor
+from .tensor.arith import _matmul
+from .tensor.linalg import _linalg_matrix as _matrix
+from .tensor.linalg import _linalg_square as _square
+from .tensor.linalg import _qr, _solve, _svd
+from .tensor.reduce import matrix_norm as _matrix_norm
+from .tensor.reduce import vector_norm as _vector_norm
 
 
 # ----------------------------------------------------------------------------- norms
@@ -49,26 +42,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matrix norms over the two dims ``dim``: 'fro' (sqrt of the sum of squares), 'nuc' (sum
     of singular values), 2 / -2 (largest / smallest singular value), 1 / -1 (max / min column
     sum of |A|), inf / -inf (max / min row sum of |A|)."""
-    _matrix(A, "matrix_norm")
-    if dtype is not None:
-        A = A.to(dtype)
-    A = A._f()
-    d0, d1 = (d % A.ndim for d in dim)
-    if ord == "fro":
-        return _vector_norm(A, 2, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):
-        x = A.movedim((d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A
-        s = svdvals(x)
-        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
-        if keepdim:
-            out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
-        return out
-    if ord in (1, -1, math.inf, -math.inf):
-        sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
-        sums = A.abs().sum(sum_dim, keepdim=True)
-        out = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
-        return out if keepdim else out.squeeze((d0, d1))
-    raise RuntimeError(f"linalg.matrix_norm: order {ord!r} not supported")
+    return _matrix_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
@@ -130,21 +104,7 @@ def inv_ex(A, *, check_errors=False):
 def solve(A, B, *, left=True):
     """X with A X = B (``left=False``: X A = B). B is a batch of vectors when it has one dim
     fewer than A and matches A's leading shape, otherwise a batch of matrices."""
-    _square(A, "solve")
-    A, B = A._f(), _as_tensor(B, A)._f()
-    if not left:
-        return solve(A.mT, B.mT).mT
-    vec = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
-    if vec:
-        B = B.unsqueeze(-1)
-    if B.shape[-2] != A.shape[-1]:
-        raise RuntimeError(f"linalg.solve: A {tuple(A.shape)} and B {tuple(B.shape)} have "
-                           "incompatible shapes")
-    try:
-        X = D.Solve.apply(A, B)
-    except np.linalg.LinAlgError:
-        raise RuntimeError("linalg.solve: the matrix A is singular") from None
-    return X.squeeze(-1) if vec else X
+    return _solve(A, B, left)
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
@@ -177,7 +137,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
                            f"gelsd, gelss), got {driver!r}")
     vec = B.ndim == A.ndim - 1
     Bm = B.unsqueeze(-1) if vec else B
-    X = matmul(pinv(A, rtol=rcond), Bm._f())
+    X = _matmul(pinv(A, rtol=rcond), Bm._f())
     empty = Tensor._make(np.zeros(0, A.dtype), False)
     residuals = sv = empty
     rank = matrix_rank(A.detach(), rtol=rcond) if driver != "gels" else \
@@ -188,7 +148,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
         m, n = A.shape[-2:]
         full = driver == "gels" or bool((rank == n).all())
         if m > n and full:
-            residuals = (matmul(A, X) - Bm).pow(2).sum(-2)
+            residuals = (_matmul(A, X) - Bm).pow(2).sum(-2)
             if vec:
                 residuals = residuals.squeeze(-1)
     if vec:
@@ -226,10 +186,10 @@ def matrix_exp(A):
     eye = Tensor._make(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape).copy(), False)
     out, term = eye, eye
     for k in range(1, 20):
-        term = matmul(term, X) / k
+        term = _matmul(term, X) / k
         out = out + term
     for _ in range(s):
-        out = matmul(out, out)
+        out = _matmul(out, out)
     return out
 
 
@@ -259,56 +219,15 @@ def svdvals(A):
     return D.SvdVals.apply(A._f())
 
 
-class _Svd(Function):
-    @staticmethod
-    def forward(ctx, a, full):
-        xp = backend.array_module(a)
-        u, s, vh = xp.linalg.svd(a, full_matrices=full)
-        ctx.save_for_backward(u, vh)
-        ctx.k = s.shape[-1]
-        return (u.astype(a.dtype, copy=False), s.astype(a.dtype, copy=False),
-                vh.astype(a.dtype, copy=False))
-
-    @staticmethod
-    def backward(ctx, gu, gs, gvh):
-        xp = backend.array_module(gs)
-        if (gu is not None and bool(xp.any(gu))) or (gvh is not None and bool(xp.any(gvh))):
-            raise NotImplementedError("linalg.svd: the gradient through U and Vh is not "
-                                      "implemented; use linalg.svdvals for differentiable "
-                                      "singular values")
-        u, vh = ctx.saved_tensors
-        k = ctx.k
-        return (u[..., :, :k] * gs[..., None, :]) @ vh[..., :k, :], None
-
-
 def svd(A, full_matrices=True, *, driver=None):
     """A = U diag(S) Vh. Gradients flow through S only (see the module docstring)."""
-    _matrix(A, "svd")
-    return RT.svd(*_Svd.apply(A._f(), full_matrices))
-
-
-class _Qr(Function):
-    @staticmethod
-    def forward(ctx, a, mode):
-        xp = backend.array_module(a)
-        if mode == "r":
-            r = xp.linalg.qr(a, mode="r")
-            return xp.zeros(0, a.dtype), r.astype(a.dtype, copy=False)
-        q, r = xp.linalg.qr(a, mode=mode)
-        return q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, gq, gr):
-        raise NotImplementedError("linalg.qr: backward is not implemented in glassnet")
+    return _svd(A, full_matrices)
 
 
 def qr(A, mode="reduced"):
     """A = Q R with orthonormal Q and upper-triangular R (``mode``: 'reduced', 'complete' or
     'r'). Forward only."""
-    _matrix(A, "qr")
-    if mode not in ("reduced", "complete", "r"):
-        raise RuntimeError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
-    return RT.qr(*_Qr.apply(A._f(), mode))
+    return _qr(A, mode)
 
 
 # ----------------------------------------------------------------------------- products
@@ -332,7 +251,7 @@ def multi_dot(tensors):
         ts[-1] = ts[-1].unsqueeze(-1)
     out = ts[0]
     for t in ts[1:]:
-        out = matmul(out, t)
+        out = _matmul(out, t)
     if first_vec:
         out = out.squeeze(0)
     if last_vec:
@@ -367,7 +286,7 @@ def tensordot(a, b, dims=2):
     k = math.prod(a.shape[d] for d in da)
     am = a.permute(*(fa + da)).reshape(-1, k)
     bm = b.permute(*(db + fb)).reshape(k, -1)
-    return matmul(am, bm).reshape(tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
+    return _matmul(am, bm).reshape(tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
 
 
 __all__ = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",

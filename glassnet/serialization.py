@@ -12,6 +12,12 @@ NaN and infinities, NumPy scalars their dtype; every tensor comes back as a plai
 Parameter too, as in a PyTorch state dict) with its dtype and ``requires_grad=False``.
 Anything else (a class instance, a function) is refused at save time with an error naming it
 and where it sits: nothing is ever pickled, so loading a file cannot run code.
+
+Every file is sealed with a SHA-256 over its header and data, which ``load`` verifies (the
+rules, and what happens to files from before the seal: ``glassnet.io.tensor_file``). Whatever
+``load`` rejects (a truncated or damaged file, a checksum mismatch, a PyTorch ``.pt`` pickle,
+which it names and says how to convert) raises ``CheckpointError``, a ``RuntimeError``, with a
+message naming the file; a missing path raises ``FileNotFoundError`` as ``torch.load`` does.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ import json
 import os
 
 from .io.atomic import atomic_write_bytes
-from .io.checkpoint import CheckpointError, _decode, _encode
+from .io.checkpoint import weights_of
 from .io.state import flatten_state, unflatten_state
+from .io.tensor_file import CheckpointError, decode, encode
 
 _KEY = "glassnet_object"
 FORMAT_VERSION = 1
@@ -40,7 +47,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         raise ValueError("save: two entries of the object map to the same storage name (a key "
                          "containing '/' that repeats a nested path); rename the key")
     meta = {_KEY: json.dumps({"version": FORMAT_VERSION, "object": skeleton})}
-    data, _fmt = _encode(arrays, meta)
+    data, _fmt = encode(arrays, meta)
     if isinstance(f, (str, os.PathLike)):
         atomic_write_bytes(f, data)
     elif hasattr(f, "write"):
@@ -73,22 +80,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if isinstance(data, str):
         raise TypeError(f"load: {name} was opened in text mode; open it with 'rb'")
     try:
-        arrays, meta = _decode(str(name), bytes(data))
+        arrays, meta, _ = decode(str(name), bytes(data))
     except CheckpointError as exc:
-        raise RuntimeError(f"load: {exc}") from None
-    if _KEY in meta:
-        try:
-            payload = json.loads(meta[_KEY])
-        except ValueError as exc:
-            raise RuntimeError(f"load: {name}: the object description is not valid JSON "
-                               f"(corrupt file?): {exc}") from None
-        try:
-            obj = unflatten_state(payload["object"], arrays)
-        except KeyError as exc:
-            raise RuntimeError(f"load: {name}: the file is missing array {exc} (corrupt or "
-                               "truncated?)") from None
-    else:  # a file written by glassnet.io.save / save_checkpoint: its weights
-        obj = _weights(arrays, meta)
+        raise CheckpointError(f"load: {exc}") from None
+    try:
+        if _KEY in meta:
+            obj = unflatten_state(json.loads(meta[_KEY])["object"], arrays)
+        else:  # a file written by glassnet.io.save / save_checkpoint: its weights
+            obj = weights_of(arrays, meta)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+        raise CheckpointError(f"load: {name}: the object description does not match the file's "
+                              f"arrays (corrupt file?): {type(exc).__name__}: {exc}") from None
     if map_location is not None:
         obj = _map(obj, map_location)
     return obj
@@ -102,22 +104,6 @@ def _count_arrays(skel):
             return 1
         return sum(_count_arrays(v) for v in skel.values())
     return 0
-
-
-def _weights(arrays, meta):
-    from .io.state import unflatten_state as unflat
-    from .tensor import Tensor
-
-    if "glassnet_state" in meta:
-        return unflat(json.loads(meta["glassnet_state"]), arrays)
-    if "glassnet" in meta:
-        keys = json.loads(meta["glassnet"]).get("model_keys") or []
-        return {k: Tensor(arrays[f"model/{k}"]) for k in keys}
-    if "glassnet_keys" in meta:
-        keys = [k for k in json.loads(meta["glassnet_keys"]) if k in arrays]
-        keys += [k for k in arrays if k not in set(keys)]
-        return {k: Tensor(arrays[k]) for k in keys}
-    return {k: Tensor(v) for k, v in arrays.items()}
 
 
 def _map(obj, loc):

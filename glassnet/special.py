@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 
-from .tensor import Tensor, _as_tensor, tensor, where
+from .functions import where
+from .tensor import Tensor, _as_tensor, tensor
+from .tensor.math import _bessel_series
 
 
 def _t(x):
@@ -122,23 +124,9 @@ def log_ndtr(input):
     return (0.5 * (x * (-1 / math.sqrt(2))).erfc()).log()
 
 
-def _bessel_series(x, order):
-    # I_order(x) = sum_k (x/2)^(2k + order) / (k! (k + order)!); the terms peak near k = |x|/2
-    a = x.detach().abs()
-    big = float(a.masked_fill(a.isnan(), 0).amax().item()) if x.numel() else 0.0
-    terms = 30 + int(min(big, 1000.0) * 1.5)
-    q = x * x * 0.25
-    term = (x * 0.5) ** order / math.factorial(order) if order else x * 0 + 1
-    out = term
-    for k in range(1, terms):
-        term = term * q / (k * (k + order))
-        out = out + term
-    return out
-
-
 def i0(input):
     """The modified Bessel function of the first kind, order 0 (its power series)."""
-    return _bessel_series(_t(input)._f(), 0)
+    return _t(input).i0()
 
 
 def i0e(input):

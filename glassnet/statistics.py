@@ -11,7 +11,7 @@ import numpy as np
 from . import backend
 from . import return_types as RT
 from .tensor import Tensor, _as_tensor, tensor
-from .tensor_reduce import vector_norm
+from .tensor.reduce import vector_norm
 
 
 def _t(x):

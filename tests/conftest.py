@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import sys
 
 # Tests run two workers on two cores (pytest -n 2): one BLAS thread each avoids oversubscription,
@@ -27,12 +28,22 @@ try:
 except ImportError:  # pragma: no cover - torch is a test dependency
     torch = None
 
+try:  # property-based tests draw the same examples on every run (no example database either)
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("seeded", derandomize=True)
+    _hypothesis_settings.load_profile("seeded")
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
+
 
 @pytest.fixture(autouse=True)
 def _seed_everything():
-    """Every test starts from the same seeds: glassnet's generator, NumPy's and PyTorch's."""
+    """Every test starts from the same seeds: glassnet's generator, NumPy's, Python's and
+    PyTorch's, whichever tests ran before it on the same worker."""
     gn.manual_seed(0)
     np.random.seed(0)
+    random.seed(0)
     if torch is not None:
         torch.manual_seed(0)
     yield

@@ -310,7 +310,7 @@ def test_mixed_devices_are_a_clear_error(monkeypatch):
     # Without a GPU, a stand-in array class plays the part of a device array.
     import importlib
 
-    tmod = importlib.import_module("glassnet.tensor_arith")
+    tmod = importlib.import_module("glassnet.tensor.arith")
 
     class FakeCupy:
         class ndarray(np.ndarray):

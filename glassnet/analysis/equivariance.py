@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.warp import rotate as warp_rotate
 from ..tensor import Tensor
 from ._util import as_numpy, as_tensor, evaluate, relative_error
 
@@ -101,8 +102,6 @@ def rotate(x, angle, mode="bilinear", padding_mode="zeros"):
     h, w = x.shape[-2:]
     if a % 90 == 0 and (h == w or a % 180 == 0):
         return rot90(x, int(a // 90))
-    from ..data.warp import rotate as warp_rotate
-
     arr = as_numpy(x)
     flat = arr.reshape(-1, 1, h, w)  # any leading axes: every (H, W) map rotates alike
     out = warp_rotate(flat, a, padding_mode=padding_mode, mode=mode)

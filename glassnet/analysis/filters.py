@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ..nn.pooling import binomial_filter
+from ..nn.modules.pooling import binomial_filter
 from ..tensor import Tensor
 from ._util import as_numpy, np_rng
 

@@ -8,7 +8,7 @@
         ...
 
 NumPy arrays are the working currency inside this package; Tensors appear only at the
-DataLoader's output.
+DataLoader's output. ``glassnet.utils.data`` gives these same objects under PyTorch's module path.
 """
 
 from glassnet.data import augment, datasets, transforms, warp
@@ -22,7 +22,14 @@ from glassnet.data.dataset import (
     batch_getter,
     random_split,
 )
-from glassnet.data.loader import DataLoader, convert_batch, default_collate
+from glassnet.data.distributed import DistributedSampler
+from glassnet.data.loader import (
+    DataLoader,
+    convert_batch,
+    default_collate,
+    default_convert,
+    get_worker_info,
+)
 from glassnet.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -38,6 +45,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
@@ -51,6 +59,8 @@ __all__ = [
     "convert_batch",
     "datasets",
     "default_collate",
+    "default_convert",
+    "get_worker_info",
     "random_split",
     "transforms",
     "warp",

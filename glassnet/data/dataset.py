@@ -44,8 +44,8 @@ class Dataset:
 class IterableDataset(Dataset):
     """A stream of samples: subclasses implement ``__iter__`` (no indexing, maybe no length).
 
-    Use it with ``glassnet.utils.data.DataLoader``, which batches the stream in order
-    (``shuffle`` and samplers do not apply). ``a + b`` chains two streams.
+    The DataLoader batches the stream in order (``shuffle`` and samplers do not apply).
+    ``a + b`` chains two streams.
     """
 
     def __iter__(self):

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from glassnet.data.dataset import _is_tensor, _raw, batch_getter
+from glassnet.data.dataset import IterableDataset, _is_tensor, _raw, batch_getter
 from glassnet.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -69,20 +69,28 @@ def convert_batch(batch, as_numpy=False):
     return _convert_array(batch, as_numpy)
 
 
-def _convert(sample):
-    """PyTorch's ``default_convert``: NumPy arrays (in tuples, lists, dicts) become Tensors;
-    Tensors, numbers and strings stay as they are."""
+def default_convert(sample):
+    """PyTorch's ``default_convert``: NumPy arrays (in tuples, lists, dicts) become Tensors of
+    the same dtype; Tensors, numbers and strings stay as they are. The DataLoader applies it to
+    each sample when batching is off (``batch_size=None``)."""
     if isinstance(sample, np.ndarray) and sample.dtype.kind in "biufc":
         from glassnet.tensor import Tensor
 
         return Tensor._make(sample, False)
     if isinstance(sample, Mapping):
-        return {k: _convert(v) for k, v in sample.items()}
+        return {k: default_convert(v) for k, v in sample.items()}
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):
-        return type(sample)(*(_convert(v) for v in sample))
+        return type(sample)(*(default_convert(v) for v in sample))
     if isinstance(sample, (tuple, list)):
-        return type(sample)(_convert(v) for v in sample)
+        return type(sample)(default_convert(v) for v in sample)
     return sample
+
+
+def get_worker_info():
+    """Information about the current loader worker process: None, since glassnet builds every
+    batch in the main process (so code that shards data per worker takes its single-process
+    path)."""
+    return None
 
 
 def _stack(samples):
@@ -241,51 +249,62 @@ class _LoaderIter:
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in mini-batches.
+    """Iterate over ``dataset`` in mini-batches (PyTorch's ``torch.utils.data.DataLoader``;
+    ``glassnet.utils.data.DataLoader`` is this class).
 
     Args:
-        dataset: a Dataset (``__getitem__``/``__len__``; ideally ``get_batch``).
-        batch_size: samples per batch (default 1). May be changed between epochs, e.g. for
-            a batch-size schedule; the new value applies from the next ``iter(loader)``.
+        dataset: a Dataset (``__getitem__``/``__len__``; ideally ``get_batch``), or an
+            ``IterableDataset`` stream, which is batched in stream order (no shuffle, sampler
+            or batch_sampler).
+        batch_size: samples per batch (default 1); None turns batching off. May be changed
+            between epochs, e.g. for a batch-size schedule; the new value applies from the next
+            ``iter(loader)``.
         shuffle: a fresh random permutation every epoch (``RandomSampler``).
         sampler: a custom index order (excludes ``shuffle``).
         batch_sampler: yields whole batches of indices (excludes batch_size/shuffle/sampler/
             drop_last).
-        drop_last: drop the last, smaller batch.
+        num_workers: ``num_workers > 0`` turns on a prefetch thread of ``2 * num_workers``
+            batches when ``prefetch`` is 0 (batches are built in this process, so they are the
+            same as with ``num_workers=0``).
         collate_fn: turn a list of samples into a batch; forces the per-sample path.
+        drop_last: drop the last, smaller batch.
         generator: ``glassnet.backend.Generator`` for the shuffle (default: glassnet's).
         prefetch: batches prepared ahead in a background thread (0: none).
-        num_workers: accepted for PyTorch compatibility; ``num_workers > 0`` turns on a
-            prefetch thread of ``2 * num_workers`` batches when ``prefetch`` is 0.
         as_numpy: give NumPy arrays instead of Tensors.
+
+    ``pin_memory``, ``timeout``, ``worker_init_fn``, ``multiprocessing_context``,
+    ``persistent_workers``, ``prefetch_factor``, ``pin_memory_device`` and ``in_order`` are
+    accepted for PyTorch compatibility and change nothing.
     """
 
     def __init__(
         self,
         dataset,
         batch_size=1,
-        shuffle=False,
+        shuffle=None,
         sampler=None,
         batch_sampler=None,
-        drop_last=False,
-        collate_fn=None,
-        generator=None,
-        prefetch=0,
         num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        timeout=0,
+        worker_init_fn=None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch=0,
         as_numpy=False,
         **unused,
     ):
         for k in unused:
-            if k not in (
-                "pin_memory",
-                "timeout",
-                "worker_init_fn",
-                "persistent_workers",
-                "prefetch_factor",
-                "multiprocessing_context",
-                "pin_memory_device",
-            ):
+            if k not in ("persistent_workers", "prefetch_factor", "pin_memory_device",
+                         "in_order"):
                 raise TypeError(f"DataLoader: unexpected keyword argument {k!r}")
+        self._stream = isinstance(dataset, IterableDataset)
+        if self._stream and (shuffle or sampler is not None or batch_sampler is not None):
+            raise ValueError("DataLoader: an IterableDataset cannot be shuffled or used with "
+                             "a sampler or batch_sampler (it has no indices)")
         if batch_sampler is not None and (
             batch_size != 1 or shuffle or sampler is not None or drop_last
         ):
@@ -312,7 +331,7 @@ class DataLoader:
         self._unbatched = batch_sampler is None and batch_size is None
         self.drop_last = bool(drop_last)
         self.generator = generator
-        if sampler is None:
+        if sampler is None and not self._stream:
             sampler = (
                 RandomSampler(dataset, generator=generator)
                 if shuffle
@@ -324,7 +343,8 @@ class DataLoader:
         self.prefetch = int(prefetch) or (2 * int(num_workers) if num_workers else 0)
         self.num_workers = int(num_workers)
         self.as_numpy = bool(as_numpy)
-        self._get_batch = batch_getter(dataset) if collate_fn is None else None
+        self._get_batch = batch_getter(dataset) if collate_fn is None and not self._stream \
+            else None
         self.epoch = 0  # epochs started
         self._pos_batches = 0
         self._pos_samples = 0
@@ -332,11 +352,27 @@ class DataLoader:
         self._resume = None
         self._current = None
 
+    def _iter_stream(self):
+        """An IterableDataset's batches: consecutive samples of the stream, collated."""
+        if self.batch_size is None:  # batching off: each sample converted on its own
+            for sample in self.dataset:
+                yield self.collate_fn(sample) if self.collate_fn else default_convert(sample)
+            return
+        collate = self.collate_fn or (lambda b: default_collate(b, self.as_numpy))
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch)
+
     # ------------------------------------------------------------------ batches
     def _make_batch(self, idx):
         if self._unbatched:  # batch_size=None: one sample, its arrays turned into Tensors
             sample = self.dataset[int(idx[0])]
-            return self.collate_fn(sample) if self.collate_fn is not None else _convert(sample)
+            return self.collate_fn(sample) if self.collate_fn is not None else default_convert(sample)
         idx = np.asarray(idx, dtype=np.int64)
         if self._get_batch is not None:
             return convert_batch(self._get_batch(idx), self.as_numpy)
@@ -359,6 +395,9 @@ class DataLoader:
         return BatchSampler(self.sampler, self.batch_size, self.drop_last).batches(idx)
 
     def __iter__(self):
+        if self._stream:
+            self.epoch += 1
+            return self._iter_stream()
         skip_b = skip_s = 0
         if self._resume is not None:
             skip_b, skip_s = self._resume
@@ -375,6 +414,11 @@ class DataLoader:
         return it
 
     def __len__(self):
+        if self._stream:  # TypeError when the stream has no length, as in PyTorch
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.sampler)
@@ -393,6 +437,9 @@ class DataLoader:
     def state_dict(self) -> dict:
         """Where the loader stands: epoch, batches/samples already handed out, the sampler's
         state (its epoch seed: the permutation) and the batch size. JSON-safe."""
+        if self._stream:
+            raise TypeError("DataLoader.state_dict: an IterableDataset stream has no position "
+                            "to save")
         if self.batch_sampler is not None:
             done = self._in_epoch and self._pos_batches >= len(self.batch_sampler)
         else:

@@ -13,6 +13,11 @@ Run the same script in K processes::
 ``glassnet.nn.parallel.DistributedDataParallel`` averages gradients across the ranks and
 ``glassnet.utils.data.DistributedSampler`` gives each rank its share of the data.
 
+Failures end the whole job instead of hanging it: an uncaught exception on any rank aborts every
+rank, and a collective that waits longer than ``init_process_group(timeout=timedelta(...))``
+(default 30 minutes) is reported as a ``DistBackendError`` naming it, then aborts the job
+(``glassnet.distributed.watchdog``).
+
 Needs mpi4py and an MPI runtime (``pip install mpi4py mpich``, or a system MPI). Without them
 ``is_available()`` is False and ``init_process_group`` raises an ImportError that says what to
 install. A script started without ``mpiexec`` is a world of one process and runs unchanged.
@@ -69,6 +74,7 @@ from .process_group import (
     is_torchelastic_launched,
     new_group,
 )
+from .watchdog import DistBackendError, DistError, default_pg_timeout
 
 
 def _launcher_env():
@@ -91,9 +97,9 @@ def _launcher_env():
 
 _launcher_env()
 
-__all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather",
+__all__ = ["Backend", "DistBackendError", "DistError", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather",
            "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier", "broadcast",
-           "broadcast_object_list", "destroy_process_group", "gather", "gather_object",
+           "broadcast_object_list", "default_pg_timeout", "destroy_process_group", "gather", "gather_object",
            "get_backend", "get_process_group_ranks", "get_rank", "get_world_size", "group",
            "init_process_group", "irecv", "is_available", "is_gloo_available",
            "is_initialized", "is_mpi_available", "is_nccl_available",

@@ -20,20 +20,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet.tensor import Tensor
+
 from .process_group import ReduceOp, _member, _mpi
 
 _RED = ReduceOp.RedOpType
 
 
 class Work:
-    """A collective in flight (``async_op=True``); ``wait()`` blocks until it is done."""
+    """A collective in flight (``async_op=True``); ``wait()`` blocks until it is done, under
+    the group's timeout (or ``timeout``, a timedelta) like the blocking collectives."""
 
-    def __init__(self, request=None, finish=None):
+    def __init__(self, request=None, finish=None, group=None, op="wait"):
         self._req, self._finish = request, finish
+        self._group, self._op = group, op
 
     def wait(self, timeout=None):
         if self._req is not None:
-            self._req.Wait()
+            if self._group is None:
+                self._req.Wait()
+            else:
+                with self._group.watch(f"{self._op} (Work.wait)", timeout):
+                    self._req.Wait()
             self._req = None
         if self._finish is not None:
             f, self._finish = self._finish, None
@@ -58,8 +66,6 @@ def _done(finish=None, async_op=False):
 
 def _array(t, what):
     """(contiguous host array holding t's values, write_back()) for a glassnet Tensor."""
-    from glassnet.tensor import Tensor
-
     if not isinstance(t, Tensor):
         raise TypeError(f"{what}: expected a glassnet Tensor, got {type(t).__name__}")
     a = t._data
@@ -110,8 +116,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         back()
 
     if async_op:
-        return Work(g.comm.Iallreduce(_mpi().IN_PLACE, a, op=mop), finish)
-    g.comm.Allreduce(_mpi().IN_PLACE, a, op=mop)
+        return Work(g.comm.Iallreduce(_mpi().IN_PLACE, a, op=mop), finish, g, "all_reduce")
+    with g.watch("all_reduce"):
+        g.comm.Allreduce(_mpi().IN_PLACE, a, op=mop)
     return _done(finish)
 
 
@@ -123,8 +130,9 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     root = _root(g, src, group_src, "broadcast", "src")
     a, back = _array(tensor, "broadcast")
     if async_op:
-        return Work(g.comm.Ibcast(a, root=root), back)
-    g.comm.Bcast(a, root=root)
+        return Work(g.comm.Ibcast(a, root=root), back, g, "broadcast")
+    with g.watch("broadcast"):
+        g.comm.Bcast(a, root=root)
     return _done(back)
 
 
@@ -156,7 +164,8 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     a, _ = _array(tensor, "all_gather")
     _check_list(tensor_list, a, g.size(), "all_gather", "tensor_list")
     out = np.empty((g.size(),) + a.shape, a.dtype)
-    g.comm.Allgather(a, out)
+    with g.watch("all_gather"):
+        g.comm.Allgather(a, out)
     for t, v in zip(tensor_list, out):
         _write(t, v)
     return _done(async_op=async_op)
@@ -173,7 +182,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     if out.size != a.size * g.size():
         raise ValueError(f"all_gather_into_tensor: output has {out.size} elements, expected "
                          f"world_size * {a.size} = {a.size * g.size()}")
-    g.comm.Allgather(a, out)
+    with g.watch("all_gather_into_tensor"):
+        g.comm.Allgather(a, out)
     return _done(back, async_op)
 
 
@@ -186,10 +196,12 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
     a, back = _array(tensor, "reduce")
     mop = _mpi_op(op, a.dtype, "reduce")
     if g.rank() == root:
-        g.comm.Reduce(_mpi().IN_PLACE, a, op=mop, root=root)
+        with g.watch("reduce"):
+            g.comm.Reduce(_mpi().IN_PLACE, a, op=mop, root=root)
         _average(a, op, g.size())
         return _done(back, async_op)
-    g.comm.Reduce(a, None, op=mop, root=root)
+    with g.watch("reduce"):
+        g.comm.Reduce(a, None, op=mop, root=root)
     return _done(async_op=async_op)
 
 
@@ -201,11 +213,13 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     root = _root(g, dst, group_dst, "gather", "dst")
     a, _ = _array(tensor, "gather")
     if g.rank() != root:
-        g.comm.Gather(a, None, root=root)
+        with g.watch("gather"):
+            g.comm.Gather(a, None, root=root)
         return _done(async_op=async_op)
     _check_list(gather_list, a, g.size(), "gather", "gather_list")
     out = np.empty((g.size(),) + a.shape, a.dtype)
-    g.comm.Gather(a, out, root=root)
+    with g.watch("gather"):
+        g.comm.Gather(a, out, root=root)
     for t, v in zip(gather_list, out):
         _write(t, v)
     return _done(async_op=async_op)
@@ -222,7 +236,8 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     if g.rank() == root:
         _check_list(scatter_list, a, g.size(), "scatter", "scatter_list")
         send = np.stack([np.asarray(_array(t, "scatter")[0], a.dtype) for t in scatter_list])
-    g.comm.Scatter(send, a, root=root)
+    with g.watch("scatter"):
+        g.comm.Scatter(send, a, root=root)
     return _done(back, async_op)
 
 
@@ -236,7 +251,9 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     if a.size != out.size * g.size():
         raise ValueError(f"reduce_scatter_tensor: input has {a.size} elements, expected "
                          f"world_size * {out.size} = {out.size * g.size()}")
-    g.comm.Reduce_scatter_block(a, out, op=_mpi_op(op, a.dtype, "reduce_scatter_tensor"))
+    mop = _mpi_op(op, a.dtype, "reduce_scatter_tensor")
+    with g.watch("reduce_scatter_tensor"):
+        g.comm.Reduce_scatter_block(a, out, op=mop)
     _average(out, op, g.size())
     return _done(back, async_op)
 
@@ -249,7 +266,9 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     out, back = _array(output, "reduce_scatter")
     _check_list(input_list, out, g.size(), "reduce_scatter", "input_list")
     send = np.stack([np.asarray(_array(t, "reduce_scatter")[0], out.dtype) for t in input_list])
-    g.comm.Reduce_scatter_block(send, out, op=_mpi_op(op, out.dtype, "reduce_scatter"))
+    mop = _mpi_op(op, out.dtype, "reduce_scatter")
+    with g.watch("reduce_scatter"):
+        g.comm.Reduce_scatter_block(send, out, op=mop)
     _average(out, op, g.size())
     return _done(back, async_op)
 
@@ -258,8 +277,9 @@ def send(tensor, dst=None, group=None, tag=0, group_dst=None):
     """Send ``tensor`` to rank ``dst`` (blocks until the buffer may be reused)."""
     g = _member(group, "send")
     if g is not None:
-        g.comm.Send(_array(tensor, "send")[0], dest=_root(g, dst, group_dst, "send", "dst"),
-                    tag=tag)
+        a, dest = _array(tensor, "send")[0], _root(g, dst, group_dst, "send", "dst")
+        with g.watch("send"):
+            g.comm.Send(a, dest=dest, tag=tag)
 
 
 def recv(tensor, src=None, group=None, tag=0, group_src=None):
@@ -272,7 +292,8 @@ def recv(tensor, src=None, group=None, tag=0, group_src=None):
     source = MPI.ANY_SOURCE if src is None and group_src is None else _root(
         g, src, group_src, "recv", "src")
     status = MPI.Status()
-    g.comm.Recv(a, source=source, tag=tag, status=status)
+    with g.watch("recv"):
+        g.comm.Recv(a, source=source, tag=tag, status=status)
     back()
     return g.ranks[status.Get_source()]
 
@@ -282,7 +303,8 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     if g is None:
         return None
     a, _ = _array(tensor, "isend")
-    return Work(g.comm.Isend(a, dest=_root(g, dst, group_dst, "isend", "dst"), tag=tag))
+    return Work(g.comm.Isend(a, dest=_root(g, dst, group_dst, "isend", "dst"), tag=tag), None, g,
+                "isend")
 
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
@@ -292,26 +314,30 @@ def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     a, back = _array(tensor, "irecv")
     source = _mpi().ANY_SOURCE if src is None and group_src is None else _root(
         g, src, group_src, "irecv", "src")
-    return Work(g.comm.Irecv(a, source=source, tag=tag), back)
+    return Work(g.comm.Irecv(a, source=source, tag=tag), back, g, "irecv")
 
 
 def barrier(group=None, async_op=False, device_ids=None, timeout=None):
-    """Wait until every rank of the group has reached this call."""
+    """Wait until every rank of the group has reached this call (``timeout``, a timedelta,
+    replaces the group's for this call)."""
     g = _member(group, "barrier")
     if g is not None:
-        g.comm.Barrier()
+        with g.watch("barrier", timeout):
+            g.comm.Barrier()
     return _done(async_op=async_op)
 
 
 def monitored_barrier(group=None, timeout=None, wait_all_ranks=False):
-    barrier(group)
+    """A barrier under ``timeout`` (a timedelta; default the group's)."""
+    barrier(group, timeout=timeout)
 
 
 def all_gather_object(object_list, obj, group=None):
     """``object_list[r]`` = rank r's ``obj`` (any picklable object), on every rank."""
     g = _member(group, "all_gather_object")
     if g is not None:
-        object_list[:] = g.comm.allgather(obj)
+        with g.watch("all_gather_object"):
+            object_list[:] = g.comm.allgather(obj)
 
 
 def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=None):
@@ -319,7 +345,8 @@ def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=
     if g is None:
         return
     root = _root(g, dst, group_dst, "gather_object", "dst")
-    res = g.comm.gather(obj, root=root)
+    with g.watch("gather_object"):
+        res = g.comm.gather(obj, root=root)
     if g.rank() == root:
         object_gather_list[:] = res
 
@@ -330,7 +357,8 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
     if g is None:
         return
     root = _root(g, src, group_src, "broadcast_object_list", "src")
-    res = g.comm.bcast(list(object_list) if g.rank() == root else None, root=root)
+    with g.watch("broadcast_object_list"):
+        res = g.comm.bcast(list(object_list) if g.rank() == root else None, root=root)
     object_list[:] = res
 
 
@@ -340,5 +368,7 @@ def scatter_object_list(scatter_object_output_list, scatter_object_input_list=No
     if g is None:
         return
     root = _root(g, src, group_src, "scatter_object_list", "src")
-    mine = g.comm.scatter(list(scatter_object_input_list) if g.rank() == root else None, root=root)
+    with g.watch("scatter_object_list"):
+        mine = g.comm.scatter(list(scatter_object_input_list) if g.rank() == root else None,
+                              root=root)
     scatter_object_output_list[0] = mine

@@ -6,6 +6,10 @@ talk together. glassnet keeps PyTorch's names (``init_process_group``, ``get_ran
 ``get_world_size``, ``new_group``) and carries every message over MPI through mpi4py: the
 ``"gloo"`` backend that PyTorch CPU scripts ask for is the same MPI transport under another
 name. MPI itself assigns ranks, so no address, port or store is needed.
+
+In a job of several processes, ``init_process_group`` also makes failures loud
+(``glassnet.distributed.watchdog``): an uncaught exception on any rank aborts the whole job, and
+a collective that outlives ``timeout`` (default 30 minutes) is reported and aborts it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import enum
 import importlib.util
 import warnings
 from typing import ClassVar
+
+from . import watchdog
 
 _INSTALL_HINT = ("glassnet.distributed needs mpi4py and an MPI runtime: `pip install mpi4py "
                  "mpich` (or `pip install glassnet[distributed]` plus `pip install mpich`, or a "
@@ -74,12 +80,21 @@ class ProcessGroup:
 
     ``ranks`` lists the world ranks of the members in group order; ``rank()`` and ``size()``
     give this process's place in the group. A process outside the group holds one with
-    ``comm=None`` (PyTorch's ``GroupMember.NON_GROUP_MEMBER``)."""
+    ``comm=None`` (PyTorch's ``GroupMember.NON_GROUP_MEMBER``). ``timeout``: seconds a
+    collective of this group may wait before the job is aborted."""
 
-    def __init__(self, comm, ranks, backend):
+    def __init__(self, comm, ranks, backend, timeout=None):
         self.comm = comm
         self.ranks = list(ranks)
         self.backend = Backend(backend)
+        self.timeout = watchdog.timeout_seconds(None) if timeout is None else float(timeout)
+
+    def watch(self, op, timeout=None):
+        """Context manager around a blocking call of collective ``op`` on this group: the
+        watchdog aborts the job if it outlives the group's timeout (or ``timeout``, a
+        timedelta)."""
+        seconds = self.timeout if timeout is None else watchdog.timeout_seconds(timeout, op)
+        return watchdog.watch(op, seconds)
 
     def rank(self):
         return -1 if self.comm is None else self.comm.Get_rank()
@@ -146,12 +161,20 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     """Join the default process group: every process of the job, ranked by MPI.
 
     ``backend`` is ``"mpi"`` or ``"gloo"`` (an alias over MPI; also ``"cpu:gloo,cuda:nccl"``).
-    ``init_method``, ``timeout``, ``store`` and ``pg_options`` are accepted and unused: the MPI
-    launcher already connected the processes. ``world_size`` and ``rank``, when given, must
-    agree with what MPI says. A script started without ``mpiexec`` is a world of one process.
+    ``init_method``, ``store`` and ``pg_options`` are accepted and unused: the MPI launcher
+    already connected the processes. ``world_size`` and ``rank``, when given, must agree with
+    what MPI says. A script started without ``mpiexec`` is a world of one process.
+
+    ``timeout`` (a ``datetime.timedelta``; default ``default_pg_timeout``, 30 minutes, as in
+    PyTorch): how long a collective may wait for the other ranks. With more than one process,
+    a collective that outlives it is reported on stderr (``DistBackendError``, naming the
+    collective) and the whole job is aborted; an uncaught exception on any rank aborts the job
+    too (``sys.excepthook``; ``destroy_process_group`` restores the previous hook). See
+    ``glassnet.distributed.watchdog``.
     """
     if _State.world is not None:
         raise ValueError("trying to initialize the default process group twice!")
+    seconds = watchdog.timeout_seconds(timeout)
     name = "mpi" if backend is None else str(backend).lower()
     parts = {p.split(":")[-1] for p in name.split(",")}
     if not parts & {"mpi", "gloo"}:
@@ -168,7 +191,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if rank is not None and int(rank) not in (-1, me):
         raise ValueError(f"init_process_group: rank={rank} but MPI gave this process rank {me}; "
                          "pass rank=-1 (the default) and read it back with get_rank()")
-    _State.world = ProcessGroup(comm, range(size), "gloo" if "gloo" in parts else "mpi")
+    _State.world = ProcessGroup(comm, range(size), "gloo" if "gloo" in parts else "mpi", seconds)
+    if size > 1:
+        watchdog.start(comm.Abort, me, size, seconds)
 
 
 def destroy_process_group(group=None):
@@ -180,6 +205,7 @@ def destroy_process_group(group=None):
                 g.comm.Free()
         _State.groups = []
         _State.world = None
+        watchdog.stop()
     elif group in _State.groups:
         _State.groups.remove(group)
         if group.comm is not None:
@@ -208,8 +234,10 @@ def get_process_group_ranks(group):
 def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
               use_local_synchronization=False, group_desc=None, device_id=None, sort_ranks=True):
     """A group of some world ranks (all of them when ``ranks`` is None). Like PyTorch, every
-    process must call it, members or not, in the same order."""
+    process must call it, members or not, in the same order. ``timeout`` (a timedelta) replaces
+    the default group's for this group's collectives."""
     world = _default_group()
+    seconds = world.timeout if timeout is None else watchdog.timeout_seconds(timeout, "new_group")
     ranks = list(range(world.size())) if ranks is None else [int(r) for r in ranks]
     if sort_ranks:
         ranks = sorted(ranks)
@@ -220,8 +248,10 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     MPI = _mpi()
     me = world.rank()
     color = 0 if me in ranks else MPI.UNDEFINED
-    comm = world.comm.Split(color, ranks.index(me) if me in ranks else 0)
-    g = ProcessGroup(None if comm == MPI.COMM_NULL else comm, ranks, backend or world.backend)
+    with world.watch("new_group"):
+        comm = world.comm.Split(color, ranks.index(me) if me in ranks else 0)
+    g = ProcessGroup(None if comm == MPI.COMM_NULL else comm, ranks, backend or world.backend,
+                     seconds)
     _State.groups.append(g)
     return g
 

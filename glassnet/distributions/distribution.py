@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .._types import Size
+from ..tensor.size import Size
 from ..autograd import no_grad
 from .utils import _size
 

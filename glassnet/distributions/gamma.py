@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 import glassnet as Fn
+from glassnet import backend
 
 from .distribution import Distribution
 from .utils import broadcast_all
 
 
 def _np_draw(fn, dtype):
-    from glassnet import backend
-
     return Fn.from_numpy(np.asarray(fn(backend.rng()), dtype=dtype))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import glassnet as Fn
+from glassnet import backend
 
 from .distribution import Distribution
 from .utils import ProbsLogits, broadcast_all
@@ -20,8 +21,6 @@ class Poisson(Distribution):
         super().__init__(self.rate.shape, (), validate_args)
 
     def sample(self, sample_shape=()):
-        from glassnet import backend
-
         shape = tuple(self._extended_shape(sample_shape))
         r = self.rate.detach().numpy()
         return Fn.from_numpy(backend.rng().poisson(np.broadcast_to(r, shape)).astype(r.dtype))
@@ -71,8 +70,6 @@ class Binomial(ProbsLogits, Distribution):
         super().__init__(shape, (), validate_args)
 
     def sample(self, sample_shape=()):
-        from glassnet import backend
-
         shape = tuple(self._extended_shape(sample_shape))
         n = self.total_count.detach().numpy().astype(np.int64)
         p = self.probs.detach().numpy()

@@ -9,9 +9,22 @@ A checkpoint is two files side by side::
                        config; arrays appear as {"__tensor__": "<key in the tensor file>"}
 
 The tensor file also carries the same JSON in its header metadata (key ``"glassnet"``), so it
-is complete on its own; the sidecar records the SHA-256 of the tensor file it belongs to. If a
-crash lands between the two (atomic) writes, the sidecar's hash no longer matches, and loading
-uses the tensor file's own copy.
+is complete on its own, and it is the copy that loading uses; the sidecar is for people and
+tools that read JSON. Both files carry checksums, verified on every load:
+
+* the tensor file is sealed with a SHA-256 over its header and data (``glassnet.io.tensor_file``
+  explains the seal and the rules for files without one);
+* the sidecar records ``tensors_sha256``, the SHA-256 of the tensor file's bytes (what
+  ``sha256sum last.safetensors`` prints), and ``sha256``, the SHA-256 of its own other entries
+  written as canonical JSON (``json.dumps(..., sort_keys=True, separators=(",", ":"))``).
+
+A damaged or edited file is a ``CheckpointError``, never a warning: a sidecar whose own checksum
+fails, or whose content differs from the tensor file's copy, is refused ("lr": 0.1 turned into
+0.9 does not silently change a resumed run). One case is not damage: a save interrupted
+between its two atomic writes leaves the new tensor file beside the previous sidecar. When the
+tensor file's seal verifies, that sidecar is merely stale: loading warns and uses the tensor
+file. A sidecar without ``sha256`` is from an older glassnet; it must still match the tensor
+file byte for byte (``tensors_sha256``) and in content.
 
 Without the ``safetensors`` package (``pip install glassnet[weights]``) the tensor file is a
 NumPy ``.npz`` archive instead (written with ``np.savez``, read with ``allow_pickle=False``),
@@ -25,54 +38,27 @@ one file, a dict of arrays.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
-import struct
 import warnings
-
-import numpy as np
 
 from glassnet.io.atomic import atomic_write_bytes, atomic_write_json
 from glassnet.io.state import _is_array, flatten_state, to_numpy, unflatten_state
+from glassnet.io.tensor_file import CheckpointError, decode, encode, safetensors_available
 
 __all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "save", "load",
            "write_tensors", "read_tensors", "checkpoint_paths", "safetensors_available"]
 
 FORMAT = "glassnet-checkpoint"
 FORMAT_VERSION = 1
-
-
-class CheckpointError(ValueError):
-    """A checkpoint or weights file that cannot be read (missing, truncated, corrupt, foreign)."""
-
-
-def safetensors_available() -> bool:
-    try:
-        import safetensors.numpy  # noqa: F401
-    except ImportError:
-        return False
-    return True
+# what a load can find wrong in the JSON that describes the state: the JSON itself is intact
+# (checksummed) or from an unsealed file, but its structure is not what save wrote
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
 
 
 # ----------------------------------------------------------------------------- tensor files
-def _encode(tensors: dict, metadata: dict | None) -> tuple[bytes, str]:
-    """Serialise arrays (+ str->str metadata) to bytes; returns (bytes, format name)."""
-    arrays = {k: to_numpy(v) for k, v in tensors.items()}
-    if safetensors_available():
-        import safetensors.numpy as stn
-
-        return stn.save(arrays, metadata=metadata or None), "safetensors"
-    if "__metadata__" in arrays:
-        raise ValueError("write_tensors: '__metadata__' is a reserved key in .npz tensor files")
-    buf = io.BytesIO()
-    meta = np.frombuffer(json.dumps(metadata or {}).encode("utf-8"), dtype=np.uint8)
-    np.savez(buf, __metadata__=meta, **arrays)
-    return buf.getvalue(), "npz"
-
-
 def write_tensors(path, tensors: dict, metadata: dict | None = None) -> str:
-    """Atomically write ``{name: array}`` (and ``{str: str}`` metadata) to one tensor file.
+    """Atomically write ``{name: array}`` (and ``{str: str}`` metadata) to one sealed tensor file.
 
     Returns the path written: ``path`` itself, or with the suffix ``.npz`` when the
     ``safetensors`` package is missing and ``path`` ends in ``.safetensors``.
@@ -82,7 +68,7 @@ def write_tensors(path, tensors: dict, metadata: dict | None = None) -> str:
 
 def _write_tensors(path, tensors, metadata):
     """write_tensors, also returning the SHA-256 of the bytes written."""
-    data, fmt = _encode(tensors, metadata)
+    data, fmt = encode(tensors, metadata)
     path = os.fspath(path)
     if fmt == "npz" and path.endswith(".safetensors"):
         path = path[: -len(".safetensors")] + ".npz"
@@ -90,15 +76,24 @@ def _write_tensors(path, tensors, metadata):
     return path, hashlib.sha256(data).hexdigest()
 
 
+def _siblings(path) -> list:
+    """``path`` and the names the other tensor format gives it (``x.safetensors``/``x.npz``)."""
+    root, _ = os.path.splitext(path)
+    out = [path]
+    for alt in (root + ".safetensors", root + ".npz", path + ".safetensors", path + ".npz"):
+        if alt not in out:
+            out.append(alt)
+    return out
+
+
 def _resolve(path) -> str:
     """``path``, or its .npz / .safetensors sibling when only that exists (the fallback format)."""
     path = os.fspath(path)
-    if os.path.exists(path):
-        return path
-    root, ext = os.path.splitext(path)
-    for alt in (root + ".safetensors", root + ".npz", path + ".safetensors", path + ".npz"):
-        if alt != path and os.path.exists(alt):
-            return alt
+    for p in _siblings(path):
+        if os.path.isfile(p):
+            return p
+    if os.path.isdir(path):
+        raise CheckpointError(f"{path!r} is a directory, not a checkpoint or weights file")
     raise CheckpointError(f"no such checkpoint or weights file: {path!r}")
 
 
@@ -108,46 +103,10 @@ def _read_bytes(path) -> tuple[str, bytes]:
         return path, f.read()
 
 
-def _decode(path: str, data: bytes) -> tuple[dict, dict]:
-    """Parse tensor-file bytes: (arrays, metadata); CheckpointError naming ``path`` if corrupt."""
-    if data[:2] == b"PK":
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-            meta = arrays.pop("__metadata__", None)
-            return arrays, (json.loads(bytes(meta).decode("utf-8")) if meta is not None else {})
-        except Exception as exc:  # zipfile.BadZipFile, ValueError, EOFError, ...
-            raise CheckpointError(f"{path}: not a readable .npz tensor file (truncated or corrupt?): "
-                                  f"{type(exc).__name__}: {exc}") from None
-    if len(data) < 10:
-        raise CheckpointError(f"{path}: not a tensor file: {len(data)} bytes is too short for a "
-                              "safetensors header (truncated or empty file?)")
-    (n,) = struct.unpack("<Q", data[:8])
-    if data[8:9] != b"{" or 8 + n > len(data):
-        raise CheckpointError(f"{path}: not a readable safetensors file: the header claims {n} bytes "
-                              f"but the file has {len(data)} (truncated or corrupt?)")
-    try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except ValueError as exc:
-        raise CheckpointError(f"{path}: safetensors header is not valid JSON (corrupt?): "
-                              f"{exc}") from None
-    if not safetensors_available():
-        raise CheckpointError(f"{path}: is a safetensors file, but the safetensors package is not "
-                              "installed; pip install safetensors (or glassnet[weights])")
-    import safetensors.numpy as stn
-
-    try:
-        arrays = stn.load(data)
-    except Exception as exc:
-        raise CheckpointError(f"{path}: not a readable safetensors file (truncated or corrupt?): "
-                              f"{exc}") from None
-    return arrays, header.get("__metadata__") or {}
-
-
 def read_tensors(path) -> tuple[dict, dict]:
     """Read a tensor file (safetensors or .npz): ``({name: ndarray}, {str: str} metadata)``."""
     path, data = _read_bytes(path)
-    return _decode(path, data)
+    return decode(path, data)[:2]
 
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -199,34 +158,90 @@ def save_checkpoint(path, model=None, optimizer=None, scheduler=None, extra=None
     text = json.dumps(skeleton)
     tensor_path, digest = _write_tensors(tensor_path, tensors, {"format": FORMAT, "glassnet": text})
     sidecar = dict(skeleton, tensors_file=os.path.basename(tensor_path), tensors_sha256=digest)
-    atomic_write_json(json_path, sidecar)
+    atomic_write_json(json_path, dict(sidecar, sha256=_json_sha256(sidecar)))
     return tensor_path
 
 
-def _checkpoint_skeleton(tensor_path, data, meta):
+def _json_sha256(obj) -> str:
+    """SHA-256 of ``obj`` as canonical JSON (sorted keys, no spaces): the sidecar's own seal."""
+    return hashlib.sha256(_canonical(obj)).hexdigest()
+
+
+def _canonical(obj) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _find_checkpoint(path) -> str:
+    """The tensor file of the checkpoint at ``path`` (given with or without its extension)."""
+    path = os.fspath(path)
+    names = _siblings(checkpoint_paths(path)[0])
+    for p in names:
+        if os.path.isfile(p):
+            return p
+    if os.path.isfile(path):  # "x.pt": a name save_checkpoint would not write; read what is there
+        return path
+    if os.path.isdir(path):
+        raise CheckpointError(f"{path!r} is a directory, not a checkpoint: give a tensor file such "
+                              f"as {os.path.join(path, 'checkpoints', 'last.safetensors')!r} "
+                              "(Trainer.resume also accepts a run folder)")
+    raise CheckpointError(f"no checkpoint at {path!r}: there is no {names[0]!r} (nor "
+                          f"{names[1]!r})")
+
+
+def _checkpoint_skeleton(tensor_path, data, meta, sealed):
+    """The checkpoint's JSON state from the tensor file, after checking its sidecar; None for a
+    plain weights file."""
     text = meta.get("glassnet")
     if text is None:
         return None
     try:
         skeleton = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise CheckpointError(f"{tensor_path}: checkpoint metadata is not valid JSON (corrupt?): "
                               f"{exc}") from None
+    if not isinstance(skeleton, dict):
+        raise CheckpointError(f"{tensor_path}: checkpoint metadata is a JSON "
+                              f"{type(skeleton).__name__}, not an object (corrupt?)")
     json_path = checkpoint_paths(tensor_path)[1]
     if os.path.exists(json_path):
-        try:
-            with open(json_path, encoding="utf-8") as f:
-                sidecar = json.load(f)
-        except ValueError as exc:
-            raise CheckpointError(f"{json_path}: checkpoint sidecar is not valid JSON (truncated or "
-                                  f"corrupt?): {exc}") from None
-        if sidecar.get("tensors_sha256") == hashlib.sha256(data).hexdigest():
-            sidecar.pop("tensors_sha256", None)
-            sidecar.pop("tensors_file", None)
-            return sidecar
-        warnings.warn(f"{json_path} does not belong to {tensor_path} (a write was interrupted?); "
-                      "using the state stored inside the tensor file", stacklevel=3)
+        _check_sidecar(json_path, tensor_path, data, skeleton, sealed)
     return skeleton
+
+
+def _check_sidecar(json_path, tensor_path, data, skeleton, sealed):
+    """Refuse a damaged or edited sidecar; warn about a stale one (see the module docstring)."""
+    try:
+        with open(json_path, "rb") as f:
+            sidecar = json.loads(f.read().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise CheckpointError(f"{json_path}: checkpoint sidecar is not valid JSON (truncated or "
+                              f"corrupt?): {exc}") from None
+    if not isinstance(sidecar, dict):
+        raise CheckpointError(f"{json_path}: checkpoint sidecar is a JSON "
+                              f"{type(sidecar).__name__}, not an object (corrupt?)")
+    way_out = (f"; {tensor_path} holds the whole state and its own checksum verifies: delete "
+               f"{json_path} to load it" if sealed else "")
+    seal = sidecar.pop("sha256", None)
+    if seal is not None and seal != _json_sha256(sidecar):
+        raise CheckpointError(f"{json_path}: checksum mismatch: the sidecar was damaged or edited "
+                              f"after it was written{way_out}")
+    recorded = sidecar.pop("tensors_sha256", None)
+    sidecar.pop("tensors_file", None)
+    if recorded != hashlib.sha256(data).hexdigest():
+        if sealed:
+            warnings.warn(f"{json_path} does not belong to {tensor_path} (a save was interrupted "
+                          "between the two files?); using the state stored inside the tensor "
+                          "file, whose checksum verifies", stacklevel=4)
+            return
+        raise CheckpointError(
+            f"{json_path} does not match {tensor_path}: the tensor file's SHA-256 is not the one "
+            "the sidecar recorded. The tensor file has no checksum of its own (an older glassnet "
+            "wrote it), so damage to it cannot be told from a save interrupted between the two "
+            f"files; if a save was interrupted, delete {json_path} to load the tensor file as is")
+    if _canonical(sidecar) != _canonical(skeleton):
+        raise CheckpointError(f"{json_path}: its state differs from the copy inside {tensor_path} "
+                              "(edited by hand?); a load uses the tensor file's copy: delete the "
+                              "sidecar, or save the checkpoint again with the change")
 
 
 def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=True) -> dict:
@@ -236,29 +251,26 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
     "extra": dict | None, "path": tensor file}``. When ``model``/``optimizer``/``scheduler``
     are given, their ``load_state_dict`` is called with the saved state (``strict`` goes to the
     model). A plain weights file (from ``save``) loads as a checkpoint with only a model.
-    Raises ``CheckpointError`` naming the file when it is missing, truncated or corrupt.
-    """
-    tensor_path, data = _read_bytes(checkpoint_paths(path)[0])
-    arrays, meta = _decode(tensor_path, data)
-    skeleton = _checkpoint_skeleton(tensor_path, data, meta)
-    from glassnet.tensor import Tensor
 
-    if skeleton is None:  # a plain weights file
-        out = {"model": {k: Tensor(v) for k, v in arrays.items()}, "optimizer": None,
-               "scheduler": None, "extra": None}
-    else:
-        keys = skeleton.get("model_keys")
-        out = {"model": None if keys is None else {}}
-        for k in keys or ():
-            if f"model/{k}" not in arrays:
-                raise CheckpointError(f"{tensor_path}: model entry {k!r} is missing from the "
-                                      "tensor file")
-            out["model"][k] = Tensor(arrays[f"model/{k}"])
-        for name in ("optimizer", "scheduler", "extra"):
-            try:
-                out[name] = unflatten_state(skeleton[name], arrays) if name in skeleton else None
-            except KeyError as exc:
-                raise CheckpointError(f"{tensor_path}: {exc.args[0]}") from None
+    ``path`` is what ``save_checkpoint`` was given (``dir/last``, ``dir/last.safetensors``, or
+    its ``.npz``/``.json`` name), or any existing tensor file. Both files' checksums are
+    verified first. Raises ``CheckpointError`` (a ``RuntimeError``) naming the file when it is
+    missing, truncated, damaged (checksum mismatch), malformed or a PyTorch ``.pt`` file.
+    """
+    tensor_path = _find_checkpoint(path)
+    with open(tensor_path, "rb") as f:
+        data = f.read()
+    arrays, meta, sealed = decode(tensor_path, data)
+    skeleton = _checkpoint_skeleton(tensor_path, data, meta, sealed)
+    try:
+        out = _checkpoint_state(tensor_path, arrays, skeleton)
+    except CheckpointError:
+        raise
+    except KeyError as exc:
+        raise CheckpointError(f"{tensor_path}: {exc.args[0] if exc.args else exc}") from None
+    except _MALFORMED as exc:
+        raise CheckpointError(f"{tensor_path}: the checkpoint's state description is malformed "
+                              f"(corrupt?): {type(exc).__name__}: {exc}") from None
     out["path"] = tensor_path
     if model is not None:
         if out["model"] is None:
@@ -269,6 +281,32 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, strict=Tru
             if out[name] is None:
                 raise CheckpointError(f"{tensor_path}: checkpoint has no {name} state to load")
             obj.load_state_dict(out[name])
+    return out
+
+
+def _names(keys, what) -> list:
+    if not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+        raise ValueError(f"{what} must be a list of tensor names, got {json.dumps(keys)[:100]}")
+    return keys
+
+
+def _checkpoint_state(tensor_path, arrays, skeleton) -> dict:
+    from glassnet.tensor import Tensor
+
+    if skeleton is None:  # a plain weights file
+        return {"model": {k: Tensor(v) for k, v in arrays.items()}, "optimizer": None,
+                "scheduler": None, "extra": None}
+    keys = skeleton.get("model_keys")
+    if keys is not None:
+        _names(keys, "model_keys")
+    out = {"model": None if keys is None else {}}
+    for k in keys or ():
+        if f"model/{k}" not in arrays:
+            raise CheckpointError(f"{tensor_path}: model entry {k!r} is missing from the "
+                                  "tensor file")
+        out["model"][k] = Tensor(arrays[f"model/{k}"])
+    for name in ("optimizer", "scheduler", "extra"):
+        out[name] = unflatten_state(skeleton[name], arrays) if name in skeleton else None
     return out
 
 
@@ -300,17 +338,31 @@ def load(path, as_numpy: bool = False):
     ``save_checkpoint``, its model weights; for a nested state, the nested structure.
     """
     path, data = _read_bytes(path)
-    arrays, meta = _decode(path, data)
+    arrays, meta, _ = decode(path, data)
+    try:
+        return weights_of(arrays, meta, as_numpy)
+    except CheckpointError:
+        raise
+    except _MALFORMED as exc:
+        raise CheckpointError(f"{path}: the file's description of its arrays is malformed "
+                              f"(corrupt?): {type(exc).__name__}: {exc}") from None
+
+
+def weights_of(arrays: dict, meta: dict, as_numpy: bool = False):
+    """What ``load`` returns for a decoded tensor file: its state dict, in the saved order (the
+    model's for a checkpoint, the nested structure for a nested state). Raises KeyError,
+    ValueError or TypeError when the metadata does not describe the arrays."""
     if "glassnet_state" in meta:
         return unflatten_state(json.loads(meta["glassnet_state"]), arrays,
                                as_tensor=False if as_numpy else None)
     if "glassnet" in meta:
-        keys = json.loads(meta["glassnet"]).get("model_keys") or []
+        keys = _names(json.loads(meta["glassnet"]).get("model_keys") or [], "model_keys")
         arrays = {k: arrays[f"model/{k}"] for k in keys}
     elif "glassnet_keys" in meta:
-        keys = json.loads(meta["glassnet_keys"])
-        arrays = {k: arrays[k] for k in keys if k in arrays} | {k: v for k, v in arrays.items()
-                                                                 if k not in set(keys)}
+        keys = [k for k in _names(json.loads(meta["glassnet_keys"]), "glassnet_keys")
+                if k in arrays]
+        arrays = {k: arrays[k] for k in keys} | {k: v for k, v in arrays.items()
+                                                 if k not in set(keys)}
     if as_numpy:
         return dict(arrays)
     from glassnet.tensor import Tensor

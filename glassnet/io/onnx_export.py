@@ -2,7 +2,8 @@
 arguments.
 
 The model is run once on ``args`` while every primitive op it executes is recorded
-(onnx_trace.py); each record becomes ONNX nodes (onnx_ops*.py); parameters and buffers become
+(onnx_trace.py); each record becomes ONNX nodes (its Function's ``to_onnx``, or the tables of
+onnx_ops*.py for the primitive tensor ops); parameters and buffers become
 initializers named as in ``state_dict``. ``dynamic_axes`` marks axes (usually the batch) as
 symbolic, and a second run with those axes doubled tells which shape constants follow them
 (onnx_dynamic.py). The graph is exported in the mode PyTorch would use: ``training=EVAL``
@@ -20,7 +21,7 @@ import os
 import numpy as np
 
 from ..tensor import Tensor
-from . import onnx_ops, onnx_ops_conv, onnx_ops_nn, onnx_ops_shape, onnx_rnn  # noqa: F401
+from . import onnx_ops, onnx_ops_reduce, onnx_ops_shape  # noqa: F401  (converters of glassnet/ops)
 from .onnx_dynamic import merge
 from .onnx_errors import OnnxExporterError, require_onnx
 from .onnx_graph import Graph, to_numpy

@@ -6,10 +6,16 @@ the run gets a name: graph inputs by the names the user chose, parameters and bu
 found by the identity of its array (or of its Tensor), so views and in-place updates resolve
 to the right name; an array the trace has never seen is a constant (an initializer).
 
-Converters are registered per Function class (``@converter(ConvNd)``) and emit nodes with
-``g.op(...)``. With ``do_constant_folding``, an op whose inputs are all constants is not
-converted at all: its recorded output becomes an initializer (the fold costs nothing, the trace
-has already computed it).
+An op's conversion is found from its Function class: the class's own ``to_onnx(g, rec)``
+staticmethod (next to its ``forward`` and ``backward``), or, for the primitive tensor ops of
+glassnet/ops, the converter registered for the class in the ``onnx_ops*.py`` tables
+(``@converter(Add)``). A conversion emits nodes with ``g.op(...)`` and binds the op's outputs
+with ``g.out(name, i)``; the other helpers of ``Graph`` (``scalar``, ``reduce``, ``squeeze``,
+``norm``...) build the common patterns.
+
+With ``do_constant_folding``, an op whose inputs are all constants is not converted at all: its
+recorded output becomes an initializer (the fold costs nothing, the trace has already computed
+it).
 """
 
 from __future__ import annotations
@@ -51,6 +57,13 @@ def shape_of(x):
     if isinstance(x, Tensor):
         return tuple(x._data.shape)
     return tuple(np.shape(x))
+
+
+def onnx_dtype(dt):
+    """ONNX's TensorProto element type of the NumPy dtype ``dt``."""
+    from onnx import helper
+
+    return int(helper.np_dtype_to_tensor_dtype(np.dtype(dt)))
 
 
 class Graph:
@@ -196,6 +209,70 @@ class Graph:
     def unsupported(self, what):
         raise UnsupportedOperatorError(f"{self.origin}: {what}")
 
+    # ------------------------------------------------------------------ for converters
+    def out(self, name, i=0):
+        """Output ``i`` of the op being converted is the value ``name``."""
+        self.bind(self.rec.outputs[i], name)
+
+    def operand_dtype(self):
+        """The dtype a Python scalar operand of the op being converted takes: that of its first
+        array operand."""
+        for a in self.rec.args:
+            dt = getattr(a, "dtype", None)
+            if dt is not None and not isinstance(a, np.generic):
+                return np.dtype(dt)
+        return np.dtype(np.float32)
+
+    def operands(self, *idx):
+        """The names of the op's arguments ``idx`` (Python numbers as constants of its dtype)."""
+        dt = self.operand_dtype()
+        return [self.value(self.rec.args[i], dtype=dt) for i in idx]
+
+    def scalar(self, value, dtype):
+        """A 0-d constant."""
+        return self.const(np.asarray(value, dtype=dtype))
+
+    def reduce(self, op_type, x, axes, keepdim):
+        """ReduceX over ``axes`` (None: all), with axes as an input where the opset wants one."""
+        kd = int(bool(keepdim))
+        if axes is not None:
+            axes = [int(a) for a in axes]
+        if op_type == "ReduceSum" or self.opset >= 18:
+            ins = [x] if axes is None else [x, self.ints(axes)]
+            return self.op(op_type, ins, keepdims=kd)
+        return self.op(op_type, [x], keepdims=kd, axes=axes)
+
+    @staticmethod
+    def shape(x):
+        """The shape of a recorded argument (a Tensor or an array)."""
+        return shape_of(x)
+
+    def unsqueeze(self, x, axes):
+        return self.op("Unsqueeze", [x, self.ints(axes)])
+
+    def squeeze(self, x, axes):
+        return self.op("Squeeze", [x, self.ints(axes)])
+
+    def norm(self, x, p, axes, keepdim):
+        """||x||_p over ``axes`` (p = 0: the number of non-zeros; p = +-inf: max / min |x|)."""
+        name = self.value(x)
+        dt = self.operand_dtype()
+        if p == 2:
+            return self.reduce("ReduceL2", name, axes, keepdim)
+        if p == 1:
+            return self.reduce("ReduceL1", name, axes, keepdim)
+        if p == float("inf"):
+            return self.reduce("ReduceMax", self.op("Abs", [name]), axes, keepdim)
+        if p == float("-inf"):
+            return self.reduce("ReduceMin", self.op("Abs", [name]), axes, keepdim)
+        if p == 0:
+            nz = self.op("Not", [self.op("Equal", [name, self.scalar(0, dt)])])
+            return self.reduce("ReduceSum", self.op("Cast", [nz], to=onnx_dtype(dt)), axes,
+                               keepdim)
+        s = self.reduce("ReduceSum", self.op("Pow", [self.op("Abs", [name]),
+                                                     self.scalar(p, dt)]), axes, keepdim)
+        return self.op("Pow", [s, self.scalar(1.0 / p, dt)])
+
     # ------------------------------------------------------------------ records
     def convert(self, rec):
         self.rec = rec
@@ -213,7 +290,7 @@ class Graph:
                 if isinstance(o, Tensor) or is_array(o):
                     self.bind(o, self.const(to_numpy(o).copy(), base="onnx::Folded"))
             return
-        fn = CONVERTERS.get(rec.fn)
+        fn = getattr(rec.fn, "to_onnx", None) or CONVERTERS.get(rec.fn)
         if fn is None:
             mod = rec.fn.__module__
             self.unsupported(

@@ -23,7 +23,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from .. import autograd, tensor_arith
+from .. import autograd
+from ..tensor import arith as tensor_arith
 from ..autograd import Function
 
 _ORIGINAL_APPLY = Function.__dict__["apply"]
@@ -165,6 +166,10 @@ class _Input(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
         return g
 
 

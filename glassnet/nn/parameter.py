@@ -4,6 +4,11 @@ A ``Parameter`` is an ordinary tensor with ``requires_grad=True`` whose only ext
 *registration*: assigning one to a Module attribute (``self.weight = Parameter(...)``) adds it to
 ``module.parameters()``, which is what an optimiser updates. Ops on a Parameter return plain
 Tensors, exactly like PyTorch.
+
+``UninitializedParameter`` / ``UninitializedBuffer`` are the shapeless placeholders of lazy
+layers (``nn.LazyLinear``...); ``empty_param`` and ``weight_and_bias`` allocate the Parameters
+that a layer's ``reset_parameters`` then fills. This file imports no Module: the layers
+(``nn.modules``) sit above it.
 """
 
 from __future__ import annotations
@@ -62,17 +67,93 @@ class Buffer(Tensor):
         self.persistent = persistent
 
 
-def __getattr__(name):
-    # the placeholders of lazy modules live in lazy.py (which imports this file)
-    if name in ("UninitializedParameter", "UninitializedBuffer", "is_lazy"):
-        from . import lazy
-
-        return getattr(lazy, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def is_parameter(x) -> bool:
     return isinstance(x, Parameter)
 
 
-__all__ = ["Parameter", "Buffer"]
+# ----------------------------------------------------------------------------- placeholders
+# A lazy layer (nn.LazyLinear, ...) holds these until its first forward call gives them a shape.
+_NO_SHAPE = ("Can't access the shape of an uninitialized parameter or buffer. This error usually "
+             "happens in `load_state_dict` when trying to load an uninitialized parameter into "
+             "an initialized one. Call `forward` to initialize the parameters before accessing "
+             "their attributes.")
+
+
+def _empty(device, dtype):
+    d = backend.to_dtype(dtype) or backend.get_default_dtype()
+    return backend.device_module(device if device is not None else "cpu").empty((0,), dtype=d)
+
+
+class _UninitializedMixin:
+    """A tensor without a shape yet; ``materialize(shape)`` gives it one (zeros until the layer
+    initialises it) and turns it into ``cls_to_become``, keeping the object."""
+
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None):
+        old = self._data
+        d = backend.to_dtype(dtype) or old.dtype
+        xp = backend.device_module(device) if device is not None else backend.array_module(old)
+        self.data = xp.zeros(tuple(int(s) for s in shape), dtype=d)
+        self.__class__ = self.cls_to_become
+
+    def _no_shape(self, *args, **kwargs):
+        raise RuntimeError(_NO_SHAPE)
+
+    shape = property(_no_shape)
+    ndim = property(_no_shape)
+    size = dim = numel = _no_shape
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, backend.device_of(self._data),
+                                        self._data.dtype)
+        return memo[id(self)]
+
+
+class UninitializedParameter(_UninitializedMixin, Parameter):
+    """A Parameter whose shape is not known yet (the weight of a lazy layer before its first
+    forward). Reading its shape raises; ``materialize(shape)`` makes it a Parameter."""
+
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        super().__init__(_empty(device, dtype), requires_grad)
+
+
+class UninitializedBuffer(_UninitializedMixin, Tensor):
+    """A buffer whose shape is not known yet (running statistics of a lazy batch norm)."""
+
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad=False, device=None, dtype=None):
+        super().__init__(_empty(device, dtype), requires_grad)
+
+
+def is_lazy(param):
+    """True for an UninitializedParameter or UninitializedBuffer."""
+    return isinstance(param, _UninitializedMixin)
+
+
+# ----------------------------------------------------------------------------- for layers
+def empty_param(shape, device=None, dtype=None):
+    """An uninitialised Parameter of ``shape`` (filled by the layer's ``reset_parameters``)."""
+    d = backend.to_dtype(dtype) or backend.get_default_dtype()
+    xp = backend.device_module(device if device is not None else "cpu")
+    return Parameter(xp.zeros(shape, dtype=d))
+
+
+def weight_and_bias(module, weight_shape, bias_shape, device=None, dtype=None):
+    """Register ``module.weight`` and ``module.bias`` as uninitialised Parameters of the given
+    shapes, or as None where a shape is None (no bias, or no affine part)."""
+    for name, shape in (("weight", weight_shape), ("bias", bias_shape)):
+        if shape is None:
+            module.register_parameter(name, None)
+        else:
+            setattr(module, name, empty_param(shape, device, dtype))
+
+
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "is_lazy"]

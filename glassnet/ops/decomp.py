@@ -4,18 +4,28 @@ pseudo-inverse, symmetric eigendecomposition and singular values. All work on ba
 
 The gradients are the classic matrix-calculus results (Giles, "An extended collection of
 matrix derivative results", 2008): for C = A^-1, dA = -C^T dC C^T; for d = det A,
-dA = d * grad * A^-T; and so on below.
+dA = d * grad * A^-T; and so on below. Each ``differentiable_backward`` (``create_graph=True``)
+is the same result written on Tensors, differentiable again.
 """
 
 from __future__ import annotations
 
-from ..autograd import Function
+import numpy as np
+
+from ..autograd.function import Function, unbroadcast
 from ..backend import array_module
-from .elementwise import unbroadcast
 
 
 def _T(x):
     return x.swapaxes(-1, -2)
+
+
+def _inv(A):
+    """A^-1 of the Tensor ``A``, differentiable."""
+    try:
+        return Inv.apply(A)
+    except np.linalg.LinAlgError:
+        raise RuntimeError("linalg.inv: the matrix is singular (not invertible)") from None
 
 
 class Det(Function):
@@ -36,6 +46,12 @@ class Det(Function):
         coef = (g * out)[..., None, None]
         return _T(xp.linalg.inv(a)) * coef
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, out = ctx.saved_tensors
+        coef = (g * ctx.output_tensor(out)).unsqueeze(-1).unsqueeze(-1)
+        return _inv(ctx.input_tensor(0, a)).mT * coef
+
 
 class SlogDet(Function):
     """(sign, log|det A|); d log|det A| / dA = A^-T."""
@@ -53,6 +69,11 @@ class SlogDet(Function):
         xp = array_module(glog)
         return _T(xp.linalg.inv(a)) * glog[..., None, None]
 
+    @staticmethod
+    def differentiable_backward(ctx, gsign, glog):
+        (a,) = ctx.saved_tensors
+        return _inv(ctx.input_tensor(0, a)).mT * glog.unsqueeze(-1).unsqueeze(-1)
+
 
 class Inv(Function):
     """A^-1; for C = A^-1, grad_A = -C^T grad_C C^T."""
@@ -69,6 +90,11 @@ class Inv(Function):
         (c,) = ctx.saved_tensors
         ct = _T(c)
         return -(ct @ g @ ct)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        c = ctx.output_tensor(ctx.saved_tensors[0]).mT  # d(A^-1) = -A^-1 dA A^-1
+        return -(c @ g @ c)
 
 
 class Solve(Function):
@@ -96,6 +122,14 @@ class Solve(Function):
         ga = -(gb @ _T(x)) if ctx.needs_input_grad[0] else None
         return (unbroadcast(ga, ctx.sa) if ga is not None else None,
                 unbroadcast(gb, ctx.sb) if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, x = ctx.saved_tensors
+        gb = Solve.apply(ctx.input_tensor(0, a).mT, g)
+        ga = -(gb @ ctx.output_tensor(x).mT) if ctx.needs_input_grad[0] else None
+        return (ga.sum_to_size(ctx.sa) if ga is not None else None,
+                gb.sum_to_size(ctx.sb) if ctx.needs_input_grad[1] else None)
 
 
 class Cholesky(Function):
@@ -130,6 +164,18 @@ class Cholesky(Function):
         linv = xp.linalg.inv(low)
         s = _T(linv) @ phi @ linv
         return (s + _T(s)) / 2, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # gA = L^-T Phi(L^T gL) L^-1 with Phi the lower triangle, diagonal halved (symmetric).
+        (low,) = ctx.saved_tensors
+        L = ctx.output_tensor(_T(low).copy() if ctx.upper else low)
+        if ctx.upper:
+            L, g = L.mT, g.mT
+        phi = (L.mT @ g).tril()
+        phi = 0.5 * (phi + phi.tril(-1).mT)
+        s = Solve.apply(L.mT, phi)  # L^-T Phi
+        return Solve.apply(L.mT, s.mT).mT, None  # (L^-T Phi) L^-1
 
 
 class Pinv(Function):
@@ -168,6 +214,18 @@ class Pinv(Function):
         ga = -(xt @ g @ xt) + (im - a @ x) @ gt @ x @ xt + xt @ x @ gt @ (i_n - x @ a)
         return ga, None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), X = A^+ (Golub & Pereyra)
+        a, x = ctx.saved_tensors
+        A, X = ctx.input_tensor(0, a), ctx.output_tensor(x)
+        xp = array_module(a)
+        im = ctx.constant(xp.eye(a.shape[-2]), g.dtype)
+        i_n = ctx.constant(xp.eye(a.shape[-1]), g.dtype)
+        Xt, Gt = X.mT, g.mT
+        return (-(Xt @ g @ Xt) + (im - A @ X) @ Gt @ X @ Xt + Xt @ X @ Gt @ (i_n - X @ A),
+                None, None)
+
 
 class Eigh(Function):
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix, A = V W V^T.
@@ -203,6 +261,17 @@ class Eigh(Function):
             inner[..., idx, idx] += gw
         return v @ inner @ _T(v), None
 
+    @staticmethod
+    def differentiable_backward(ctx, gw, gv):
+        # gA = V (diag(gw) + skew(V^T gV) / E) V^T, E_ij = w_j - w_i (1 on the diagonal)
+        w, v = ctx.saved_tensors
+        W, V = ctx.output_tensor(w, 0), ctx.output_tensor(v, 1)
+        eye = ctx.constant(array_module(w).eye(w.shape[-1]), gw.dtype)
+        vg = V.mT @ gv
+        E = W.unsqueeze(-2) - W.unsqueeze(-1) + eye
+        inner = 0.5 * (vg - vg.mT) / E + gw.unsqueeze(-1) * eye
+        return V @ inner @ V.mT, None
+
 
 class SvdVals(Function):
     """Singular values (descending); grad_A = U diag(grad_S) V^T."""
@@ -218,3 +287,50 @@ class SvdVals(Function):
     def backward(ctx, g):
         u, vh = ctx.saved_tensors
         return (u * g[..., None, :]) @ vh
+
+    differentiable_backward = None  # not written on Tensors yet
+
+
+class Svd(Function):
+    """A = U diag(S) Vh; the gradient flows through S only (U and Vh: not implemented)."""
+
+    @staticmethod
+    def forward(ctx, a, full):
+        xp = array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=full)
+        ctx.save_for_backward(u, vh)
+        ctx.k = s.shape[-1]
+        return (u.astype(a.dtype, copy=False), s.astype(a.dtype, copy=False),
+                vh.astype(a.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, gu, gs, gvh):
+        xp = array_module(gs)
+        if (gu is not None and bool(xp.any(gu))) or (gvh is not None and bool(xp.any(gvh))):
+            raise NotImplementedError("linalg.svd: the gradient through U and Vh is not "
+                                      "implemented; use linalg.svdvals for differentiable "
+                                      "singular values")
+        u, vh = ctx.saved_tensors
+        k = ctx.k
+        return (u[..., :, :k] * gs[..., None, :]) @ vh[..., :k, :], None
+
+    differentiable_backward = None  # not written on Tensors yet
+
+
+class Qr(Function):
+    """A = Q R, forward only."""
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        xp = array_module(a)
+        if mode == "r":
+            r = xp.linalg.qr(a, mode="r")
+            return xp.zeros(0, a.dtype), r.astype(a.dtype, copy=False)
+        q, r = xp.linalg.qr(a, mode=mode)
+        return q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        raise NotImplementedError("linalg.qr: backward is not implemented in glassnet")
+
+    differentiable_backward = None  # no backward at all

@@ -1,35 +1,29 @@
 """Elementwise Functions: arithmetic with broadcasting, and the pointwise maths of the lectures.
 
 Every gradient here is a local derivative times the incoming gradient (the chain rule), followed
-by ``unbroadcast`` where the input was broadcast.
+by ``unbroadcast`` where the input was broadcast. ``differentiable_backward`` is the same
+formula on Tensors (``create_graph=True``), so that the gradient can be differentiated again.
 """
 
 from __future__ import annotations
 
-from ..autograd import Function
+import math
+
+import numpy as np
+
+from ..autograd.function import Function, unbroadcast
 from ..backend import array_module
-
-
-def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape``: the adjoint of broadcasting is summation.
-
-    Broadcasting copies an input along new leading axes and along axes of size 1; each copy
-    contributes to the loss, so the input's gradient is the sum of the copies' gradients over
-    exactly those axes.
-    """
-    if grad.shape == shape:
-        return grad
-    nlead = grad.ndim - len(shape)
-    axes = tuple(range(nlead)) + tuple(
-        i + nlead for i, s in enumerate(shape) if s == 1 and grad.shape[i + nlead] != 1)
-    g = grad.sum(axis=axes, keepdims=True) if axes else grad
-    if nlead:
-        g = g.reshape(shape)
-    return g
 
 
 def _shape(x):
     return x.shape if hasattr(x, "shape") else ()
+
+
+def _sum_pair(ctx, ga, gb, sa, sb):
+    """The gradient Tensors of a broadcasting binary op, summed back to the input shapes
+    ``sa`` and ``sb``; ``ga()`` / ``gb()`` are only built for an input that needs one."""
+    na, nb = ctx.needs_input_grad[:2]
+    return (ga().sum_to_size(sa) if na else None, gb().sum_to_size(sb) if nb else None)
 
 
 class Add(Function):
@@ -43,6 +37,10 @@ class Add(Function):
         na, nb = ctx.needs_input_grad
         return (unbroadcast(g, ctx.sa) if na else None, unbroadcast(g, ctx.sb) if nb else None)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return _sum_pair(ctx, lambda: g, lambda: g, ctx.sa, ctx.sb)
+
 
 class Sub(Function):
     @staticmethod
@@ -54,6 +52,10 @@ class Sub(Function):
     def backward(ctx, g):
         na, nb = ctx.needs_input_grad
         return (unbroadcast(g, ctx.sa) if na else None, unbroadcast(-g, ctx.sb) if nb else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return _sum_pair(ctx, lambda: g, lambda: -g, ctx.sa, ctx.sb)
 
 
 class Mul(Function):
@@ -68,6 +70,12 @@ class Mul(Function):
         na, nb = ctx.needs_input_grad
         return (unbroadcast(g * b, _shape(a)) if na else None,
                 unbroadcast(g * a, _shape(b)) if nb else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        return _sum_pair(ctx, lambda: g * B, lambda: g * A, _shape(a), _shape(b))
 
 
 class Div(Function):
@@ -84,6 +92,12 @@ class Div(Function):
         gb = unbroadcast(-g * a / (b * b), _shape(b)) if nb else None
         return ga, gb
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        return _sum_pair(ctx, lambda: g / B, lambda: -g * A / (B * B), _shape(a), _shape(b))
+
 
 class Neg(Function):
     @staticmethod
@@ -92,6 +106,10 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return -g
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
         return -g
 
 
@@ -123,6 +141,26 @@ class Pow(Function):
             gb = unbroadcast(g * out * loga, _shape(b))
         return ga, gb
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        na, nb = ctx.needs_input_grad
+        ga = gb = None
+        if na:
+            if _is_scalar(b):
+                ga = g * (B * A ** (B - 1)) if b != 0 else g * 0
+            else:  # PyTorch: 0 where the exponent is 0
+                ga = (g * B * A ** (B - 1)).where(b != 0, 0.0)
+            ga = ga.sum_to_size(_shape(a))
+        if nb:
+            if hasattr(a, "shape"):  # A is a Tensor
+                loga = A.where(a != 0, 1.0).log()
+            else:
+                loga = float(np.log(a if a != 0 else 1))
+            gb = (g * ctx.output_tensor(out) * loga).sum_to_size(_shape(b))
+        return ga, gb
+
 
 def _is_scalar(x):
     return not hasattr(x, "shape") or x.shape == ()
@@ -140,6 +178,10 @@ class Exp(Function):
         (out,) = ctx.saved_tensors
         return g * out
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g * ctx.output_tensor(ctx.saved_tensors[0])
+
 
 class Log(Function):
     @staticmethod
@@ -152,6 +194,10 @@ class Log(Function):
         (a,) = ctx.saved_tensors
         return g / a
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g / ctx.input_tensor(0, ctx.saved_tensors[0])
+
 
 class Log1p(Function):
     @staticmethod
@@ -163,6 +209,10 @@ class Log1p(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g / (1 + a)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g / (1 + ctx.input_tensor(0, ctx.saved_tensors[0]))
 
 
 class Sqrt(Function):
@@ -177,6 +227,10 @@ class Sqrt(Function):
         (out,) = ctx.saved_tensors
         return g / (2 * out)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g / (2 * ctx.output_tensor(ctx.saved_tensors[0]))
+
 
 class Abs(Function):
     @staticmethod
@@ -188,6 +242,11 @@ class Abs(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g * array_module(a).sign(a)  # sign(0) = 0, as in PyTorch
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * ctx.constant(array_module(a).sign(a), g.dtype)
 
 
 class Sin(Function):
@@ -201,6 +260,10 @@ class Sin(Function):
         (a,) = ctx.saved_tensors
         return g * array_module(a).cos(a)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g * ctx.input_tensor(0, ctx.saved_tensors[0]).cos()
+
 
 class Cos(Function):
     @staticmethod
@@ -212,6 +275,10 @@ class Cos(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return -g * array_module(a).sin(a)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return -g * ctx.input_tensor(0, ctx.saved_tensors[0]).sin()
 
 
 class Tanh(Function):
@@ -227,6 +294,11 @@ class Tanh(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * (1 - out * out)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        y = ctx.output_tensor(ctx.saved_tensors[0])
+        return g * (1 - y * y)
 
 
 class Sigmoid(Function):
@@ -246,6 +318,11 @@ class Sigmoid(Function):
         (out,) = ctx.saved_tensors
         return g * out * (1 - out)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        y = ctx.output_tensor(ctx.saved_tensors[0])
+        return g * y * (1 - y)
+
 
 class ReLU(Function):
     """max(0, x). Its subgradient at 0 is taken as 0, as PyTorch does (the lectures use 1)."""
@@ -260,6 +337,10 @@ class ReLU(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * (out > 0)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g * ctx.constant(ctx.saved_tensors[0] > 0, g.dtype)
 
 
 class Clamp(Function):
@@ -284,6 +365,16 @@ class Clamp(Function):
             mask = mask & (a <= hi)
         return g * mask, None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, lo, hi = ctx.saved_tensors
+        mask = np.True_
+        if lo is not None:
+            mask = a >= lo
+        if hi is not None:
+            mask = mask & (a <= hi)
+        return g * ctx.constant(mask, g.dtype), None, None
+
 
 class Maximum(Function):
     """Elementwise max; where both inputs are equal the gradient is split half and half (PyTorch)."""
@@ -298,6 +389,11 @@ class Maximum(Function):
         a, b = ctx.saved_tensors
         return _minmax_grads(ctx, g, a, b, a > b)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_differentiable(ctx, g, a, b, a > b)
+
 
 class Minimum(Function):
     @staticmethod
@@ -310,6 +406,11 @@ class Minimum(Function):
         a, b = ctx.saved_tensors
         return _minmax_grads(ctx, g, a, b, a < b)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_differentiable(ctx, g, a, b, a < b)
+
 
 def _minmax_grads(ctx, g, a, b, a_wins):
     eq = (a == b) * 0.5
@@ -317,6 +418,11 @@ def _minmax_grads(ctx, g, a, b, a_wins):
     na, nb = ctx.needs_input_grad
     return (unbroadcast(g * wa, _shape(a)) if na else None,
             unbroadcast(g * (1 - wa), _shape(b)) if nb else None)
+
+
+def _minmax_differentiable(ctx, g, a, b, a_wins):
+    wa = ctx.constant(a_wins + (a == b) * 0.5, g.dtype)
+    return _sum_pair(ctx, lambda: g * wa, lambda: g * (1 - wa), _shape(a), _shape(b))
 
 
 class Where(Function):
@@ -333,6 +439,13 @@ class Where(Function):
         return (None, unbroadcast(g * cond, ctx.sa) if na else None,
                 unbroadcast(g * ~cond, ctx.sb) if nb else None)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        _, na, nb = ctx.needs_input_grad
+        return (None, g.where(cond, 0.0).sum_to_size(ctx.sa) if na else None,
+                g.where(~cond, 0.0).sum_to_size(ctx.sb) if nb else None)
+
 
 class Cast(Function):
     """Change dtype; the gradient is cast back to the input's dtype."""
@@ -345,6 +458,10 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         return g.astype(ctx.src) if ctx.src.kind == "f" else None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g.to(ctx.src) if ctx.src.kind == "f" else None, None
 
 
 class Erf(Function):
@@ -359,6 +476,11 @@ class Erf(Function):
         xp = array_module(a)
         return g * (2.0 / 1.7724538509055159) * xp.exp(-a * a)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        A = ctx.input_tensor(0, ctx.saved_tensors[0])
+        return g * (2.0 / math.sqrt(math.pi)) * (-(A * A)).exp()
+
 
 def _erf(a):
     xp = array_module(a)
@@ -369,5 +491,4 @@ def _erf(a):
         from scipy.special import erf
         return erf(a).astype(a.dtype, copy=False)
     except ImportError:  # Abramowitz-Stegun 7.1.26 refined with a Newton-free series is enough here
-        import math
         return xp.vectorize(math.erf, otypes=[a.dtype])(a)

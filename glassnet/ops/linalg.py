@@ -1,14 +1,14 @@
 """Matrix products: batched matmul with broadcasting, and einsum.
 
 For C = A B the chain rule gives dL/dA = dL/dC B^T and dL/dB = A^T dL/dC; batch dimensions
-that were broadcast are summed back (``unbroadcast``).
+that were broadcast are summed back (``unbroadcast``). ``differentiable_backward``
+(``create_graph=True``) is the same pair of products on Tensors.
 """
 
 from __future__ import annotations
 
-from ..autograd import Function
+from ..autograd.function import Function, unbroadcast
 from ..backend import array_module
-from .elementwise import unbroadcast
 
 
 class MatMul(Function):
@@ -48,6 +48,23 @@ class MatMul(Function):
             gb = gb.reshape(b.shape)
         return ga, gb
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        na, nb = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # a dot product
+            return (g * B if na else None), (g * A if nb else None)
+        a2 = A.unsqueeze(0) if a.ndim == 1 else A
+        b2 = B.unsqueeze(-1) if b.ndim == 1 else B
+        g2 = g.unsqueeze(-2) if a.ndim == 1 else g.unsqueeze(-1) if b.ndim == 1 else g
+        ga = gb = None
+        if na:
+            ga = (g2 @ b2.transpose(-1, -2)).sum_to_size(a2.shape).reshape(a.shape)
+        if nb:
+            gb = (a2.transpose(-1, -2) @ g2).sum_to_size(b2.shape).reshape(b.shape)
+        return ga, gb
+
 
 class Einsum(Function):
     """einsum with one output: the gradient of each operand is another einsum."""
@@ -80,6 +97,33 @@ class Einsum(Function):
             # Expand to the operand's letters (handles summed-out letters and repeated
             # letters such as a diagonal 'ii').
             grads.append(_expand_to(xp, gi, keep, target, op.shape, op.dtype))
+        return tuple(grads)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        ops = ctx.saved_tensors
+        T = [ctx.input_tensor(i + 1, op) for i, op in enumerate(ops)]
+        grads = [None]
+        for i, op in enumerate(ops):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            target = ctx.ins[i]
+            if len(set(target)) != len(target):  # a diagonal ('ii'): not written on Tensors
+                return NotImplemented
+            others = [ctx.ins[j] for j in range(len(ops)) if j != i]
+            avail = set(ctx.out).union(*others) if others else set(ctx.out)
+            keep = "".join(c for c in target if c in avail)
+            gi = Einsum.apply(f"{','.join([ctx.out] + others)}->{keep}", g,
+                              *[T[j] for j in range(len(ops)) if j != i])
+            for c in target:  # letters summed out of this operand alone: broadcast back
+                if c not in keep:
+                    gi = gi.unsqueeze(-1)
+                    keep += c
+            gi = gi.expand(*[op.shape[target.index(c)] for c in keep])
+            if keep != target:
+                gi = gi.permute(*[keep.index(c) for c in target])
+            grads.append(gi)
         return tuple(grads)
 
 

@@ -1,12 +1,13 @@
 """Reductions: sum, mean, var, max/min, prod, logsumexp, argmax/argmin, topk.
 
 The gradient of a reduction broadcasts the output gradient back over the reduced axes
-(the adjoint of summation is broadcasting), weighted by the local derivative.
+(the adjoint of summation is broadcasting), weighted by the local derivative; the
+``differentiable_backward`` of each op (``create_graph=True``) does the same on Tensors.
 """
 
 from __future__ import annotations
 
-from ..autograd import Function
+from ..autograd.function import Function, Relabel
 from ..backend import array_module
 
 
@@ -38,6 +39,20 @@ def _expand_back(g, shape, axes, keepdim):
     return g
 
 
+def _broadcast_back(g, shape, axes, keepdim):
+    """Reinsert the reduced axes of the Tensor ``g`` and broadcast it over the input's
+    ``shape``."""
+    g = _expand_back(g, shape, axes, keepdim)
+    return g if tuple(g.shape) == tuple(shape) else g.expand(*shape)
+
+
+def _onehot(idx, n, dim, ndim):
+    """mask[..., j, ...] = (j == idx[...]) along ``dim``, idx holding size 1 at ``dim``."""
+    xp = array_module(idx)
+    ar = xp.arange(n).reshape([-1 if i == dim else 1 for i in range(ndim)])
+    return ar == idx
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -49,6 +64,10 @@ class Sum(Function):
         xp = array_module(g)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
         return xp.broadcast_to(g, ctx.shape), None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return _broadcast_back(g, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class Mean(Function):
@@ -69,6 +88,11 @@ class Mean(Function):
         xp = array_module(g)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
         return xp.broadcast_to(g / ctx.n if ctx.n else g, ctx.shape), None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        g = _broadcast_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+        return (g / ctx.n if ctx.n else g), None, None
 
 
 class Var(Function):
@@ -96,6 +120,16 @@ class Var(Function):
         g = _expand_back(g, d.shape, ctx.axes, ctx.keepdim)
         return g * (2.0 / ctx.denom) * d if ctx.denom else g * d * float("nan"), None, None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (d,) = ctx.saved_tensors[:1]
+        A = ctx.input_tensor(0, d)  # the input up to a constant shift: only a - mean(a) is used
+        dt = Relabel.apply(A - A.mean(ctx.axes, keepdim=True), d)
+        g = _broadcast_back(g, d.shape, ctx.axes, ctx.keepdim)
+        if not ctx.denom:
+            return g * dt * float("nan"), None, None, None
+        return g * (2.0 / ctx.denom) * dt, None, None, None
+
 
 class Std(Function):
     """sqrt(var). d std = d var / (2 std), taken as 0 where std = 0 (as PyTorch does)."""
@@ -114,6 +148,13 @@ class Std(Function):
         with _quiet(xp):
             gv = xp.where(out == 0, 0, g / (2 * out)).astype(g.dtype, copy=False)
         return Var.backward(ctx, gv)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        out = ctx.saved_tensors[1]
+        nonzero = ~(out == 0)
+        y = ctx.output_tensor(out).where(nonzero, 1.0)
+        return Var.differentiable_backward(ctx, (g / (2 * y)).where(nonzero, 0.0))
 
 
 class _quiet:
@@ -153,6 +194,14 @@ class AMax(Function):
         g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
         return mask * (g / count), None, None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, out = ctx.saved_tensors
+        mask = a == out
+        count = mask.sum(axis=ctx.axes, keepdims=True)
+        g = _broadcast_back(g, a.shape, ctx.axes, ctx.keepdim)
+        return g * ctx.constant(mask / count, g.dtype), None, None, None
+
 
 class MaxDim(Function):
     """max/min along one dim returning (values, indices); the gradient goes to the index."""
@@ -181,6 +230,14 @@ class MaxDim(Function):
         out = xp.zeros(ctx.shape, dtype=g.dtype)
         xp.put_along_axis(out, idx, g, axis=ctx.dim)
         return out, None, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g, _gi):
+        (idx,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            g = g.unsqueeze(ctx.dim)
+        mask = _onehot(idx, ctx.shape[ctx.dim], ctx.dim, len(ctx.shape))
+        return g * ctx.constant(mask, g.dtype), None, None, None
 
 
 class Prod(Function):
@@ -216,6 +273,16 @@ class Prod(Function):
             inv[p] = i
         return g * others.transpose(inv), None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, out = ctx.saved_tensors
+        if bool((a == 0).any()):  # the product of the others is not written on Tensors
+            return NotImplemented
+        y = ctx.output_tensor(out if ctx.keepdim else out.reshape(
+            [s for i, s in enumerate(a.shape) if i not in ctx.axes]))
+        g = _broadcast_back(g * y, a.shape, ctx.axes, ctx.keepdim)
+        return g / ctx.input_tensor(0, a), None, None
+
 
 class LogSumExp(Function):
     """log sum exp(x), computed as m + log sum exp(x - m) with m = max(x): never overflows."""
@@ -240,6 +307,15 @@ class LogSumExp(Function):
         with _quiet(xp):  # rows of -inf give NaN gradients, as in PyTorch
             return g * xp.exp(a - out), None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, out = ctx.saved_tensors
+        y = ctx.output_tensor(out if ctx.keepdim else out.reshape(
+            [s for i, s in enumerate(a.shape) if i not in ctx.axes]))
+        g = _broadcast_back(g, a.shape, ctx.axes, ctx.keepdim)
+        ye = _broadcast_back(y, a.shape, ctx.axes, ctx.keepdim)
+        return g * (ctx.input_tensor(0, a) - ye).exp(), None, None
+
 
 class Cumsum(Function):
     @staticmethod
@@ -251,6 +327,10 @@ class Cumsum(Function):
     def backward(ctx, g):
         xp = array_module(g)
         return xp.flip(xp.cumsum(xp.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
 
 
 class TopK(Function):
@@ -282,3 +362,12 @@ class TopK(Function):
         out = xp.zeros(ctx.shape, dtype=g.dtype)
         xp.put_along_axis(out, idx, g, axis=ctx.dim)
         return out, None, None, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g, _gi):
+        (idx,) = ctx.saved_tensors
+        xp = array_module(idx)
+        n = ctx.shape[ctx.dim]
+        mask = ctx.constant(idx[..., None] == xp.arange(n), g.dtype)  # idx.shape + (n,)
+        out = (g.unsqueeze(-1) * mask).sum(ctx.dim)
+        return out.movedim(-1, ctx.dim), None, None, None, None

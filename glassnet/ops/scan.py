@@ -2,14 +2,27 @@
 
 cumsum lives with the reductions; these two need their own backward because the naive
 formulas break down: cumprod's gradient divides by the input (zeros), and logcumsumexp's
-forward must not take exp of large numbers.
+forward must not take exp of large numbers. Their ``differentiable_backward``
+(``create_graph=True``) is written on Tensors; cumprod's recomputes the product chain.
 """
 
 from __future__ import annotations
 
-from ..autograd import Function
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.recompute import recompute
 from ..backend import array_module
-from .reduce import _expand_back
+from .reduce import _broadcast_back, _expand_back
+from .shape import Stack
+
+
+def _cumprod_loop(a, dim):
+    """cumprod of the Tensor ``a`` as a chain of products (differentiable at zeros)."""
+    out = [a.select(dim, 0)]
+    for k in range(1, a.shape[dim]):
+        out.append(out[-1] * a.select(dim, k))
+    return Stack.apply(dim, *out)
 
 
 class Cumprod(Function):
@@ -46,6 +59,15 @@ class Cumprod(Function):
             s[i] = gg[i] + x[i + 1] * s[i + 1]
         return xp.moveaxis(excl * s, 0, d), None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # The gradient divides by x in closed form (wrong at zeros): differentiate the product
+        # chain itself instead, exact everywhere.
+        (a,) = ctx.saved_tensors
+        if a.shape[ctx.dim] == 0:
+            return g, None
+        return recompute(ctx, (g,), (a, None), lambda A, _: _cumprod_loop(A, ctx.dim))
+
 
 class LogCumSumExp(Function):
     """out_j = log sum_{k <= j} exp(x_k), accumulated with logaddexp (no overflow).
@@ -78,6 +100,25 @@ class LogCumSumExp(Function):
                 rev = xp.flip(xp.logaddexp.accumulate(xp.flip(lw, d), axis=d), d)
                 grad = grad + sign * xp.exp(a + rev)
         return grad.astype(g.dtype, copy=False), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # grad_i = sum_(j >= i) g_j exp(x_i - out_j), summed in log space for the positive and
+        # negative parts of g apart (PyTorch's formula; differentiable through logcumsumexp
+        # again).
+        a, out = ctx.saved_tensors
+        d = ctx.dim
+        if a.shape[d] == 0:
+            return g, None
+        X, Y = ctx.input_tensor(0, a), ctx.output_tensor(out)
+        low = float(np.finfo(g._data.dtype).min)
+        logabs = g.where(g._data != 0, 1.0).abs().log()
+        res = 0
+        for sign, mask in ((1, g._data > 0), (-1, g._data < 0)):
+            lg = logabs.where(mask, low)
+            rev = LogCumSumExp.apply((lg - Y).flip(d), d).flip(d)
+            res = res + sign * (rev + X).exp()
+        return res, None
 
 
 class VectorNorm(Function):
@@ -123,6 +164,25 @@ class VectorNorm(Function):
                 scale = xp.abs(a) ** (p - 1) / n ** (p - 1)
                 grad = xp.where(n == 0, 0, g * xp.sign(a) * scale)
         return grad.astype(a.dtype, copy=False), None, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, out = ctx.saved_tensors
+        p, axes, keepdim = ctx.p, ctx.axes, ctx.keepdim
+        A = ctx.input_tensor(0, a)
+        g = _broadcast_back(g, a.shape, axes, keepdim)
+        if p == 0:
+            return g * 0, None, None, None
+        if p == 1:
+            return g * ctx.constant(array_module(a).sign(a), g.dtype), None, None, None
+        zero = (out == 0) if keepdim or not len(a.shape) else (out == 0).reshape(
+            [1 if i in axes else s for i, s in enumerate(a.shape)])
+        n = _broadcast_back(ctx.output_tensor(out).where(out != 0, 1.0), a.shape, axes, keepdim)
+        if p == 2:
+            return A * (g / n).where(~zero, 0.0), None, None, None
+        sign = ctx.constant(array_module(a).sign(a), g.dtype)
+        return ((g * sign * A.abs() ** (p - 1) / n ** (p - 1)).where(~zero, 0.0),
+                None, None, None)
 
 
 class _ignore:

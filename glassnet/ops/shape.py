@@ -2,12 +2,13 @@
 
 Shape ops move values without changing them, so their gradients move the gradient back:
 reshape reshapes it, permute applies the inverse permutation, a gather scatters (adding where
-an index repeats), concatenation splits.
+an index repeats), concatenation splits. ``differentiable_backward`` (``create_graph=True``)
+moves the gradient Tensor back with these same ops, so it is differentiable to any order.
 """
 
 from __future__ import annotations
 
-from ..autograd import Function
+from ..autograd.function import Function, unbroadcast
 from ..backend import array_module
 
 
@@ -19,6 +20,10 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
         return g.reshape(ctx.shape), None
 
 
@@ -35,6 +40,13 @@ class Permute(Function):
             inv[p] = i
         return g.transpose(inv), None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        inv = [0] * len(ctx.perm)
+        for i, p in enumerate(ctx.perm):
+            inv[p] = i
+        return g.permute(*inv), None
+
 
 class Expand(Function):
     @staticmethod
@@ -44,8 +56,11 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from .elementwise import unbroadcast
         return unbroadcast(g, ctx.shape), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g.sum_to_size(ctx.shape), None
 
 
 class Cat(Function):
@@ -70,6 +85,14 @@ class Cat(Function):
             start += n
         return tuple(out)
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        out, start = [None], 0
+        for i, n in enumerate(ctx.sizes):
+            out.append(g.narrow(ctx.dim, start, n) if ctx.needs_input_grad[i + 1] else None)
+            start += n
+        return tuple(out)
+
 
 class Stack(Function):
     @staticmethod
@@ -82,6 +105,11 @@ class Stack(Function):
         xp = array_module(g)
         parts = [xp.take(g, i, axis=ctx.dim) for i in range(g.shape[ctx.dim])]
         return (None, *[p if n else None for p, n in zip(parts, ctx.needs_input_grad[1:])])
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return (None, *[g.select(ctx.dim, i) if n else None
+                        for i, n in enumerate(ctx.needs_input_grad[1:])])
 
 
 class Split(Function):
@@ -103,6 +131,10 @@ class Split(Function):
         xp = array_module(*grads)
         return xp.concatenate(grads, axis=ctx.dim), None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, *grads):
+        return Cat.apply(ctx.dim, *grads), None, None
+
 
 class Flip(Function):
     @staticmethod
@@ -113,6 +145,10 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, g):
         return array_module(g).flip(g, ctx.dims), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g.flip(*ctx.dims), None
 
 
 class Roll(Function):
@@ -125,6 +161,11 @@ class Roll(Function):
     def backward(ctx, g):
         neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
         return array_module(g).roll(g, neg, ctx.dims), None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return g.roll(neg, ctx.dims), None, None
 
 
 def _is_basic(idx):
@@ -148,16 +189,44 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        xp = array_module(g)
-        out = xp.zeros(ctx.shape, dtype=g.dtype)
-        if ctx.basic:
-            out[ctx.idx] = g
-        elif xp.__name__ == "numpy":
-            xp.add.at(out, ctx.idx, g)
-        else:  # pragma: no cover - cupy
-            import cupyx  # type: ignore
-            cupyx.scatter_add(out, ctx.idx, g)
-        return out, None
+        return _index_put_array(g, ctx.shape, ctx.idx, ctx.basic), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return IndexPut.apply(g, ctx.shape, ctx.idx, ctx.basic), None
+
+
+def _index_put_array(g, shape, idx, basic):
+    """A zero array of ``shape`` with ``g`` added at ``idx`` (``basic``: idx is a view)."""
+    xp = array_module(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    if basic:
+        out[idx] = g
+    elif xp.__name__ == "numpy":
+        xp.add.at(out, idx, g)
+    else:  # pragma: no cover - cupy
+        import cupyx  # type: ignore
+        cupyx.scatter_add(out, idx, g)
+    return out
+
+
+class IndexPut(Function):
+    """The adjoint of ``x[idx]``: a zero tensor of ``shape`` with ``g`` added at ``idx``
+    (GetItem's gradient as an op, so that it can be differentiated again: its own gradient
+    is ``gg[idx]``)."""
+
+    @staticmethod
+    def forward(ctx, g, shape, idx, basic):
+        ctx.idx = idx
+        return _index_put_array(g, shape, idx, basic)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.idx], None, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, gg):
+        return GetItem.apply(gg, ctx.idx), None, None, None
 
 
 class Gather(Function):
@@ -179,6 +248,12 @@ class Gather(Function):
         (index,) = ctx.saved_tensors
         out = scatter_add_array(array_module(g).zeros(ctx.shape, g.dtype), ctx.dim, index, g)
         return out, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        z = ctx.constant(array_module(g._data).zeros(ctx.shape, g._data.dtype), g.dtype)
+        return ScatterAdd.apply(z, ctx.dim, index, g), None, None
 
 
 def _full_index(xp, dim, index):
@@ -220,6 +295,16 @@ class ScatterAdd(Function):
             gsrc[sl] = g[_full_index(xp, ctx.dim, index)]
         return g, None, None, gsrc
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            if tuple(index.shape) != tuple(ctx.src_shape):  # src larger than index: not written
+                return NotImplemented
+            gsrc = Gather.apply(g, ctx.dim, index)
+        return g, None, None, gsrc
+
 
 class IndexSelect(Function):
     @staticmethod
@@ -235,6 +320,12 @@ class IndexSelect(Function):
         out = xp.zeros(ctx.shape, g.dtype)
         _index_add_array(out, ctx.dim, index, g)
         return out, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        z = ctx.constant(array_module(g._data).zeros(ctx.shape, g._data.dtype), g.dtype)
+        return IndexAdd.apply(z, ctx.dim, index, g, 1), None, None
 
 
 def _index_add_array(out, dim, index, src):
@@ -260,4 +351,14 @@ class IndexAdd(Function):
         (index,) = ctx.saved_tensors
         xp = array_module(g)
         gsrc = xp.take(g, index, axis=ctx.dim) * ctx.alpha if ctx.needs_input_grad[3] else None
+        return g, None, None, gsrc, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = IndexSelect.apply(g, ctx.dim, index)
+            if ctx.alpha != 1:
+                gsrc = gsrc * ctx.alpha
         return g, None, None, gsrc, None

@@ -2,7 +2,9 @@
 erfc/erfinv, lgamma/digamma, sinc, and the binary atan2, fmod and remainder.
 
 Each unary op is one Function made from a forward kernel f(xp, a) and its derivative
-f'(xp, a, out); backward is the chain rule, grad * f'(a).
+f'(xp, a, out); backward is the chain rule, grad * f'(a). Its ``differentiable_backward``
+(``create_graph=True``) is the same product with f' written on Tensors (``_chain``), so that
+the second derivative flows through f' back into the graph.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function, unbroadcast
 from ..backend import array_module
-from .elementwise import _shape, unbroadcast
+from .elementwise import _shape, _sum_pair
 
 
-def _unary(name, forward, derivative, doc):
+def _unary(name, forward, derivative, doc, differentiable_backward):
+    """A pointwise Function: ``differentiable_backward`` is ``_chain(f')`` with f' on Tensors,
+    another function of (ctx, grad), or None for an op without a second derivative."""
+
     def fwd(ctx, a):
         out = forward(array_module(a), a)
         out = out.astype(a.dtype, copy=False)
@@ -27,8 +32,22 @@ def _unary(name, forward, derivative, doc):
         a, out = ctx.saved_tensors
         return (g * derivative(array_module(g), a, out)).astype(g.dtype, copy=False)
 
+    if differentiable_backward is not None:
+        differentiable_backward = staticmethod(differentiable_backward)
     return type(name, (Function,), {"forward": staticmethod(fwd), "backward": staticmethod(bwd),
+                                    "differentiable_backward": differentiable_backward,
                                     "__doc__": doc})
+
+
+def _chain(derivative):
+    """grad * f'(x) on Tensors, with ``derivative(A, Y)`` given the input A and the output Y
+    as graph-connected Tensors."""
+
+    def differentiable_backward(ctx, g):
+        a, out = ctx.saved_tensors
+        return g * derivative(ctx.input_tensor(0, a), ctx.output_tensor(out))
+
+    return differentiable_backward
 
 
 # ----------------------------------------------------------------------------- special functions
@@ -121,42 +140,61 @@ def erfinv(xp, a):
 
 
 # ----------------------------------------------------------------------------- the unary table
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
 Asin = _unary("Asin", lambda xp, a: xp.arcsin(a), lambda xp, a, o: 1 / xp.sqrt(1 - a * a),
-              "asin(x); d/dx = 1 / sqrt(1 - x^2).")
+              "asin(x); d/dx = 1 / sqrt(1 - x^2).",
+              _chain(lambda A, Y: 1 / (1 - A * A).sqrt()))
 Acos = _unary("Acos", lambda xp, a: xp.arccos(a), lambda xp, a, o: -1 / xp.sqrt(1 - a * a),
-              "acos(x); d/dx = -1 / sqrt(1 - x^2).")
+              "acos(x); d/dx = -1 / sqrt(1 - x^2).",
+              _chain(lambda A, Y: -1 / (1 - A * A).sqrt()))
 Atan = _unary("Atan", lambda xp, a: xp.arctan(a), lambda xp, a, o: 1 / (1 + a * a),
-              "atan(x); d/dx = 1 / (1 + x^2).")
+              "atan(x); d/dx = 1 / (1 + x^2).",
+              _chain(lambda A, Y: 1 / (1 + A * A)))
 Sinh = _unary("Sinh", lambda xp, a: xp.sinh(a), lambda xp, a, o: xp.cosh(a),
-              "sinh(x); d/dx = cosh(x).")
+              "sinh(x); d/dx = cosh(x).",
+              _chain(lambda A, Y: A.cosh()))
 Cosh = _unary("Cosh", lambda xp, a: xp.cosh(a), lambda xp, a, o: xp.sinh(a),
-              "cosh(x); d/dx = sinh(x).")
+              "cosh(x); d/dx = sinh(x).",
+              _chain(lambda A, Y: A.sinh()))
 Asinh = _unary("Asinh", lambda xp, a: xp.arcsinh(a), lambda xp, a, o: 1 / xp.sqrt(a * a + 1),
-               "asinh(x); d/dx = 1 / sqrt(x^2 + 1).")
+               "asinh(x); d/dx = 1 / sqrt(x^2 + 1).",
+               _chain(lambda A, Y: 1 / (A * A + 1).sqrt()))
 Acosh = _unary("Acosh", lambda xp, a: xp.arccosh(a), lambda xp, a, o: 1 / xp.sqrt(a * a - 1),
-               "acosh(x); d/dx = 1 / sqrt(x^2 - 1).")
+               "acosh(x); d/dx = 1 / sqrt(x^2 - 1).",
+               _chain(lambda A, Y: 1 / (A * A - 1).sqrt()))
 Atanh = _unary("Atanh", lambda xp, a: xp.arctanh(a), lambda xp, a, o: 1 / (1 - a * a),
-               "atanh(x); d/dx = 1 / (1 - x^2).")
+               "atanh(x); d/dx = 1 / (1 - x^2).",
+               _chain(lambda A, Y: 1 / (1 - A * A)))
 Tan = _unary("Tan", lambda xp, a: xp.tan(a), lambda xp, a, o: 1 + o * o,
-             "tan(x); d/dx = 1 + tan(x)^2.")
+             "tan(x); d/dx = 1 + tan(x)^2.",
+             _chain(lambda A, Y: 1 + Y * Y))
 Expm1 = _unary("Expm1", lambda xp, a: xp.expm1(a), lambda xp, a, o: o + 1,
-               "exp(x) - 1, accurate near 0; d/dx = exp(x).")
+               "exp(x) - 1, accurate near 0; d/dx = exp(x).",
+               _chain(lambda A, Y: Y + 1))
 Exp2 = _unary("Exp2", lambda xp, a: xp.exp2(a), lambda xp, a, o: o * math.log(2),
-              "2^x; d/dx = 2^x ln 2.")
+              "2^x; d/dx = 2^x ln 2.",
+              _chain(lambda A, Y: Y * _LN2))
 Log2 = _unary("Log2", lambda xp, a: xp.log2(a), lambda xp, a, o: 1 / (a * math.log(2)),
-              "log2(x); d/dx = 1 / (x ln 2).")
+              "log2(x); d/dx = 1 / (x ln 2).",
+              _chain(lambda A, Y: 1 / (A * _LN2)))
 Log10 = _unary("Log10", lambda xp, a: xp.log10(a), lambda xp, a, o: 1 / (a * math.log(10)),
-               "log10(x); d/dx = 1 / (x ln 10).")
+               "log10(x); d/dx = 1 / (x ln 10).",
+               _chain(lambda A, Y: 1 / (A * _LN10)))
 Erfc = _unary("Erfc", lambda xp, a: 1 - erf(xp, a) if _scipy_special(xp) is None
               else _scipy_special(xp).erfc(a),
               lambda xp, a, o: -2 / math.sqrt(math.pi) * xp.exp(-a * a),
-              "erfc(x) = 1 - erf(x); d/dx = -2/sqrt(pi) exp(-x^2).")
+              "erfc(x) = 1 - erf(x); d/dx = -2/sqrt(pi) exp(-x^2).",
+              _chain(lambda A, Y: (-(A * A)).exp() * (-2 / math.sqrt(math.pi))))
 Erfinv = _unary("Erfinv", erfinv, lambda xp, a, o: math.sqrt(math.pi) / 2 * xp.exp(o * o),
-                "erfinv(x), the y with erf(y) = x; d/dx = sqrt(pi)/2 exp(y^2).")
+                "erfinv(x), the y with erf(y) = x; d/dx = sqrt(pi)/2 exp(y^2).",
+                _chain(lambda A, Y: (Y * Y).exp() * (math.sqrt(math.pi) / 2)))
 Lgamma = _unary("Lgamma", lgamma, lambda xp, a, o: digamma(xp, a),
-                "log|Gamma(x)|; d/dx = digamma(x).")
+                "log|Gamma(x)|; d/dx = digamma(x).",
+                _chain(lambda A, Y: A.digamma()))
+# No second derivative: that would need polygamma(2, x).
 Digamma = _unary("Digamma", digamma, lambda xp, a, o: polygamma1(xp, a),
-                 "digamma(x) = d/dx log Gamma(x); d/dx = trigamma(x).")
+                 "digamma(x) = d/dx log Gamma(x); d/dx = trigamma(x).", None)
 
 
 def _sinc(xp, a):
@@ -170,7 +208,17 @@ def _dsinc(xp, a, o):
         return xp.where(a == 0, 0.0, (xp.cos(math.pi * a) - o) / a)
 
 
-Sinc = _unary("Sinc", _sinc, _dsinc, "sinc(x) = sin(pi x) / (pi x), 1 at 0.")
+def _sinc_differentiable_backward(ctx, g):
+    # d sinc / dx = (cos(pi x) - sinc(x)) / x, set to 0 at x = 0 as PyTorch does
+    a, out = ctx.saved_tensors
+    A, Y = ctx.input_tensor(0, a), ctx.output_tensor(out)
+    zero = a == 0
+    safe = A.where(~zero, 1.0)
+    return (g * ((math.pi * safe).cos() - Y) / safe).where(~zero, 0.0)
+
+
+Sinc = _unary("Sinc", _sinc, _dsinc, "sinc(x) = sin(pi x) / (pi x), 1 at 0.",
+              _sinc_differentiable_backward)
 
 
 # ----------------------------------------------------------------------------- binary
@@ -189,6 +237,13 @@ class Atan2(Function):
         ny, nx = ctx.needs_input_grad
         return (unbroadcast(g * x / r2, _shape(y)) if ny else None,
                 unbroadcast(-g * y / r2, _shape(x)) if nx else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        y, x = ctx.saved_tensors
+        Y, X = ctx.input_tensor(0, y), ctx.input_tensor(1, x)
+        r2 = X * X + Y * Y
+        return _sum_pair(ctx, lambda: g * X / r2, lambda: -g * Y / r2, _shape(y), _shape(x))
 
 
 class _ModBase(Function):
@@ -213,6 +268,12 @@ class _ModBase(Function):
             q = getattr(xp, cls.rounding)(a / b)
             gb = unbroadcast(-g * q, ctx.sb)
         return (unbroadcast(g, ctx.sa) if na else None), gb
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        q = getattr(array_module(g._data), ctx.fn.rounding)(a / b)
+        return _sum_pair(ctx, lambda: g, lambda: -g * ctx.constant(q, g.dtype), ctx.sa, ctx.sb)
 
 
 class Fmod(_ModBase):

@@ -9,9 +9,6 @@ threads, which gives exactly the same result as one call.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from glassnet import backend
@@ -19,39 +16,10 @@ from glassnet import backend
 # Every update rule here is elementwise: element i of the new parameter depends only on element i
 # of the parameter, gradient and state. A large parameter can therefore be cut into contiguous
 # chunks and updated chunk by chunk. NumPy releases the GIL inside its loops, so the chunks run on
-# several cores at once, and each chunk's temporaries stay in cache between the ufunc passes.
+# several cores at once (``glassnet.backend.get_num_threads()`` of them), and each chunk's
+# temporaries stay in cache between the ufunc passes.
 _CHUNK = 1 << 17            # elements per chunk (512 KiB of float32)
 _MIN_PARALLEL = 1 << 18     # below this many elements one call is cheaper than a thread hand-off
-_pool = None
-_pool_pid = None
-_num_threads = None
-
-
-def set_num_threads(n: int | None) -> None:
-    """Threads the optimisers use for large parameters (None: ``GLASSNET_NUM_THREADS`` or the
-    number of CPUs, at most 8; 1 turns threading off)."""
-    global _num_threads, _pool
-    if n is not None and (int(n) != n or n < 1):
-        raise ValueError(f"set_num_threads: expected a positive integer or None, got {n!r}")
-    _num_threads = None if n is None else int(n)
-    _pool = None
-
-
-def _threads():
-    if _num_threads is not None:
-        return _num_threads
-    env = os.environ.get("GLASSNET_NUM_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, min(8, os.cpu_count() or 1))
-
-
-def _executor():
-    global _pool, _pool_pid
-    if _pool is None or _pool_pid != os.getpid():
-        _pool = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="glassnet-optim")
-        _pool_pid = os.getpid()
-    return _pool
 
 
 def _splittable(arrays):
@@ -68,21 +36,21 @@ def run_elementwise(kernel, arrays, **scalars):
     elementwise ufuncs only; the result is identical to one call on the whole arrays.
     """
     size = arrays[0].size
-    if size < _MIN_PARALLEL or _threads() == 1 or not _splittable(arrays):
+    threads = backend.get_num_threads()
+    if size < _MIN_PARALLEL or threads == 1 or not _splittable(arrays):
         kernel(*arrays, **scalars)
         return
     flat = [None if a is None else a.reshape(-1) for a in arrays]
     bounds = list(range(0, size, _CHUNK)) + [size]
-    nthreads = min(_threads(), len(bounds) - 1)
+    nthreads = min(threads, len(bounds) - 1)
+
     # thread k takes chunks k, k + n, k + 2n, ...: equal work, and neighbouring chunks in flight
     def work(k):
         for j in range(k, len(bounds) - 1, nthreads):
             lo, hi = bounds[j], bounds[j + 1]
             kernel(*[None if a is None else a[lo:hi] for a in flat], **scalars)
-    futures = [_executor().submit(work, k) for k in range(1, nthreads)]
-    work(0)
-    for f in futures:
-        f.result()
+
+    backend.parallel_map(work, range(nthreads))
 
 
 def effective_grad(g, p, weight_decay, maximize, out):

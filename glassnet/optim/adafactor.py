@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassnet import backend
 from glassnet.optim.adam import lerp_
-from glassnet.optim.optimizer import Optimizer, call_closure, params_with_grad
+from glassnet.optim.optimizer import Optimizer, _wrap, call_closure, params_with_grad
 
 
 class Adafactor(Optimizer):
@@ -81,7 +81,6 @@ class Adafactor(Optimizer):
 
     @staticmethod
     def _wrap_zeros(xp, shape, dtype):
-        from glassnet.optim.optimizer import _wrap
         return _wrap(xp.zeros(shape, dtype=dtype))
 
 

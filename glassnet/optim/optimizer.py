@@ -23,13 +23,14 @@ to floating-point precision; temporaries live in scratch buffers the optimiser r
 from __future__ import annotations
 
 import functools
+import warnings
 from collections import defaultdict
 from itertools import chain
 
 import numpy as np
 
 from glassnet import backend
-from glassnet.optim._elementwise import effective_grad, run_elementwise, set_num_threads  # noqa: F401
+from glassnet.autograd import enable_grad
 from glassnet.tensor import Tensor
 
 
@@ -127,7 +128,6 @@ class Optimizer:
                                  f"optimization parameter {key}")
             param_group.setdefault(key, default)
         if len({id(p) for p in params}) != len(params):
-            import warnings
             warnings.warn(f"{name}: optimizer contains a parameter group with duplicate "
                           "parameters; in future, this will cause an error", stacklevel=3)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
@@ -320,7 +320,6 @@ def call_closure(closure):
     """Evaluate the loss closure with gradients enabled (``step(closure)``), or return None."""
     if closure is None:
         return None
-    from glassnet.autograd import enable_grad
     with enable_grad():
         return closure()
 

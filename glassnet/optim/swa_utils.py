@@ -17,9 +17,11 @@ from copy import deepcopy
 import numpy as np
 
 from glassnet import backend
-from glassnet.nn.module import Module
-from glassnet.optim._lr_base import LRScheduler, format_param
+from glassnet.autograd import no_grad
+from glassnet.nn.modules.batchnorm import _BatchNorm
+from glassnet.nn.modules.module import Module
 from glassnet.optim.adam import lerp_
+from glassnet.optim.lr_scheduler.scheduler import LRScheduler, format_param
 from glassnet.tensor import Tensor
 
 __all__ = [
@@ -168,9 +170,6 @@ def update_bn(loader, model, device=None):
 
     Each batch is an input tensor, or a list/tuple whose first element is the input.
     """
-    from glassnet.autograd import no_grad
-    from glassnet.nn.normalization import _BatchNorm
-
     momenta = {}
     for module in model.modules():
         if isinstance(module, _BatchNorm):

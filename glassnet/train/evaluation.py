@@ -11,7 +11,7 @@ import numpy as np
 
 from glassnet.autograd import no_grad
 from glassnet.io.state import to_numpy
-from glassnet.train._metrics import Accumulator, resolve_metrics
+from glassnet.train.epoch_metrics import Accumulator, resolve_metrics
 
 __all__ = ["evaluate", "predict", "to_batch_tensor", "unpack_batch", "iterate_batches", "forward"]
 

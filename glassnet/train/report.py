@@ -16,6 +16,7 @@ import numpy as np
 
 from glassnet.io.atomic import atomic_write_text
 from glassnet.io.state import to_numpy
+from glassnet.train.metrics import confusion_matrix, predicted_labels
 
 __all__ = ["write_report", "report_from_trainer", "collect_predictions", "first_layer_weight"]
 
@@ -75,14 +76,9 @@ def collect_predictions(trainer, loader, max_examples=25):
                     return None
                 out = to_numpy(model(to_batch_tensor(x, trainer.device))._data)
                 y = to_numpy(y)
-                if y.ndim != 1 or y.dtype.kind not in "iub":
+                if y.ndim != 1 or y.dtype.kind not in "iub" or out.ndim not in (1, 2):
                     return None
-                if out.ndim == 2 and out.shape[1] > 1:
-                    p = out.argmax(axis=1)
-                elif out.ndim == 1 or (out.ndim == 2 and out.shape[1] == 1):
-                    p = (out.reshape(-1) > 0).astype(np.int64)
-                else:
-                    return None
+                p = predicted_labels(out)
                 ys.append(y.astype(np.int64))
                 preds.append(p)
                 if len(wrong_x) < max_examples:
@@ -156,8 +152,8 @@ def write_report(run_dir, history=None, test_metrics=None, model=None, examples=
         if any(history.get(k) for k in history):
             plots["curves"] = viz.plot_curves(history, os.path.join(run.plots_dir, "curves.png"))
         if confusion is None and examples is not None and examples[1] is not None and len(examples[1]):
-            confusion = viz.confusion_matrix(examples[1], examples[2],
-                                             num_classes=len(classes) if classes else None)
+            confusion = confusion_matrix(examples[1], examples[2],
+                                         num_classes=len(classes) if classes else None)
         if confusion is not None:
             plots["confusion"] = viz.plot_confusion_matrix(
                 confusion, classes, os.path.join(run.plots_dir, "confusion_matrix.png"))
@@ -172,7 +168,7 @@ def write_report(run_dir, history=None, test_metrics=None, model=None, examples=
                 examples[0], examples[1], examples[2], classes,
                 os.path.join(run.plots_dir, "misclassified.png"))
     elif confusion is None and examples is not None and examples[1] is not None and len(examples[1]):
-        confusion = viz.confusion_matrix(examples[1], examples[2])
+        confusion = confusion_matrix(examples[1], examples[2])
 
     name = os.path.basename(run.path.rstrip(os.sep))
     L = [f"# {title or 'Run report: ' + name}", "",
@@ -270,8 +266,6 @@ def report_from_trainer(trainer, loader=None, test_metrics=None, classes=None, t
     if loader is not None:
         got = collect_predictions(trainer, loader)
         if got is not None:
-            from glassnet.viz import confusion_matrix
-
             y_true, y_pred, wx, wt, wp = got
             k = len(classes) if classes is not None else None
             confusion = confusion_matrix(y_true, y_pred, num_classes=k)

@@ -33,7 +33,7 @@ import numpy as np
 
 from glassnet.io.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from glassnet.io.state import capture_rng_state, json_safe, restore_rng_state, to_numpy
-from glassnet.train._metrics import Accumulator, resolve_metrics
+from glassnet.train.epoch_metrics import Accumulator, resolve_metrics
 from glassnet.train.callbacks import CallbackList
 from glassnet.train.checkpointing import ModelCheckpoint
 from glassnet.train.evaluation import (

@@ -13,6 +13,8 @@ import os
 
 import numpy as np
 
+from glassnet.io.state import _is_array, to_numpy
+
 log = logging.getLogger("glassnet.viz")
 _warned = False
 
@@ -54,8 +56,6 @@ def save_figure(fig, path) -> str:
 
 def as_numpy(x) -> np.ndarray:
     """A NumPy array from an array, a glassnet/PyTorch Tensor or a list."""
-    from glassnet.io.state import _is_array, to_numpy
-
     return to_numpy(x) if _is_array(x) else np.asarray(x)
 
 

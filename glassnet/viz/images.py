@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet.autograd import no_grad
 from glassnet.viz._mpl import as_numpy, grid_shape, new_figure, save_figure, to_displayable
 
 __all__ = ["plot_filters", "plot_misclassified", "plot_feature_maps", "plot_images",
@@ -219,8 +220,6 @@ def capture_feature_maps(model, x, layers=None) -> dict:
     keeps spatial structure (3 or more dims), i.e. convolutions, activations and pooling.
     Uses forward hooks, removed afterwards; the model's train/eval mode is restored.
     """
-    from glassnet.autograd import no_grad
-
     modules = dict(model.named_modules())
     if layers is None:
         names = [n for n, m in modules.items() if n and not any(True for _ in m.children())]

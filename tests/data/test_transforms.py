@@ -98,7 +98,7 @@ def test_to_tensor_layouts():
     hwc[..., 1] = 51
     out = T.ToTensor()(hwc)
     assert out.shape == (3, 4, 5) and out.dtype == np.float32
-    np.testing.assert_allclose(out[1], 0.2)
+    np.testing.assert_allclose(out[1], 0.2, rtol=1e-6)  # 51 / 255, rounded to float32
     assert T.ToTensor()(np.zeros((7, 4, 5), np.uint8)).shape == (7, 1, 4, 5)
     assert T.ToTensor()(np.zeros((7, 4, 5, 3), np.uint8)).shape == (7, 3, 4, 5)
     f = np.random.rand(1, 4, 5).astype(np.float32)

@@ -102,3 +102,32 @@ def test_splits_tensor_dataset_and_collate():
     conv = gud.default_convert({"a": np.ones(2), "b": [np.zeros(1)], "c": "text"})
     assert isinstance(conv["a"], gn.Tensor) and conv["c"] == "text"
     assert isinstance(gn.utils.data.ConcatDataset([ds, ds]), gud.Dataset)
+
+
+def test_one_dataloader_under_both_import_paths():
+    import glassnet.data as gd
+    import glassnet.utils.data.dataloader as gud_loader
+    import glassnet.utils.data.distributed as gud_dist
+
+    for name in gud.__all__:
+        assert getattr(gud, name) is getattr(gd, name), name
+    assert gud.DataLoader is gd.DataLoader is gud_loader.DataLoader
+    assert gud_dist.DistributedSampler is gd.DistributedSampler
+
+
+@pytest.mark.parametrize("path", ["glassnet.data", "glassnet.utils.data"])
+def test_iterable_dataset_through_either_import_path(path):
+    import importlib
+
+    mod = importlib.import_module(path)
+    for kw in ({"batch_size": 4}, {"batch_size": 4, "drop_last": True}, {"batch_size": None}):
+        loader = mod.DataLoader(Stream(10), **kw)
+        batches = list(loader)
+        assert len(batches) == len(list(tud.DataLoader(TorchStream(10), **kw)))
+        xs = np.concatenate([x.numpy().reshape(-1) for x, _ in batches])
+        n = 8 if kw.get("drop_last") else 10
+        np.testing.assert_array_equal(xs, np.arange(n, dtype=np.float32))
+    with pytest.raises(TypeError):  # a stream without a length
+        len(mod.DataLoader(Stream(3), batch_size=2))
+    with pytest.raises(ValueError, match="IterableDataset"):
+        mod.DataLoader(Stream(3), sampler=mod.SequentialSampler(range(3)))

@@ -14,6 +14,7 @@ import pytest
 import glassnet as gn
 import glassnet.io as gio
 from glassnet.io import checkpoint as ckmod
+from glassnet.io import tensor_file as tfmod
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -139,7 +140,7 @@ def test_save_load_plain_and_nested(tmp_path):
 
 
 def test_npz_fallback(tmp_path, monkeypatch):
-    monkeypatch.setattr(ckmod, "safetensors_available", lambda: False)
+    monkeypatch.setattr(tfmod, "safetensors_available", lambda: False)
     p = gio.save_checkpoint(tmp_path / "last.safetensors", model=_model_sd(), optimizer=_optim_sd(),
                             extra={"step": 5})
     assert p.endswith("last.npz") and os.path.exists(p)
@@ -232,7 +233,7 @@ def test_corrupt_sidecar_and_npz_and_missing(tmp_path, monkeypatch):
     (tmp_path / "a.json").write_text('{"format": "glassnet-che')
     with pytest.raises(gio.CheckpointError, match="a.json"):
         gio.load_checkpoint(p)
-    monkeypatch.setattr(ckmod, "safetensors_available", lambda: False)
+    monkeypatch.setattr(tfmod, "safetensors_available", lambda: False)
     q = gio.save(_model_sd(), tmp_path / "b.npz")
     open(q, "wb").write(open(q, "rb").read()[:100])
     with pytest.raises(gio.CheckpointError, match="b.npz"):

@@ -199,7 +199,7 @@ def test_factorized_conv_lecture_counts_and_rank_one_exactness(rng):
 
 
 def test_binomial_filters_and_blurpool_against_reference(rng):
-    from glassnet.nn.pooling import binomial_filter
+    from glassnet.nn.modules.pooling import binomial_filter
     rows = {1: [1], 2: [1, 1], 3: [1, 2, 1], 4: [1, 3, 3, 1], 5: [1, 4, 6, 4, 1],
             6: [1, 5, 10, 10, 5, 1], 7: [1, 6, 15, 20, 15, 6, 1]}
     for n, row in rows.items():

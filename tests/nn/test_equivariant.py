@@ -10,7 +10,7 @@ import torch
 import glassnet as gn
 from glassnet import nn
 from glassnet.analysis import equivariance_error, invariance_error, rot90, rotate_p4
-from glassnet.nn.equivariant import p4_conv2d, p4_filter_bank
+from glassnet.nn.modules.equivariant import p4_conv2d, p4_filter_bank
 from helpers import check_parity, gradcheck
 
 

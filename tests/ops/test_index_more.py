@@ -181,7 +181,7 @@ def test_inplace_views_and_rules():
     t = torch.zeros(2, 3)
     t[0].add_(1)
     t[:, 1].exp_()
-    np.testing.assert_allclose(base.numpy(), t.numpy())
+    np.testing.assert_allclose(base.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)  # float32 exp
     leaf = gn.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
         leaf.exp_()

@@ -233,9 +233,11 @@ def test_optimises_a_real_loss():
         np.testing.assert_allclose(w._data, w_true, atol=0.05, err_msg=cls.__name__)
 
 
-def test_large_parameters_split_across_threads_match_one_call():
+def test_large_parameters_split_across_threads_match_one_call(monkeypatch):
     """The chunked multi-threaded update equals the single-call update exactly."""
     from glassnet.optim import _elementwise as O
+
+    monkeypatch.setitem(gn.backend._threads, "n", 2)
 
     n = O._MIN_PARALLEL + 12345
     start = np.random.default_rng(0).standard_normal(n).astype(np.float32)

@@ -1,4 +1,5 @@
-"""How a loss turns per-element terms into one number: reduction='mean' | 'sum' | 'none'."""
+"""How a loss turns per-element terms into one number (reduction='mean' | 'sum' | 'none'), and
+the checks of arguments that the losses share."""
 
 from __future__ import annotations
 
@@ -55,3 +56,9 @@ def same_size_warning(op, input, target):
                       f"the input size ({tuple(input.shape)}). This will likely lead to incorrect "
                       "results due to broadcasting. Please ensure they have the same size.",
                       stacklevel=3)
+
+
+def pm1_labels(target, like):
+    """Labels y in {-1, 1} (of any dtype) as a Tensor in ``like``'s dtype."""
+    t = target._data
+    return Tensor._make(t, False).to(like.dtype) if t.dtype.kind != "f" else target.to(like.dtype)

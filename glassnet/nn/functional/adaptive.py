@@ -18,6 +18,7 @@ import numpy as np
 from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
+from .adjoint import Adjoint, scatter_planes
 
 
 def adaptive_bins(size: int, out: int):
@@ -74,6 +75,33 @@ class AdaptiveAvgPool(Function):
         for i, m in enumerate(ctx.mats):
             g = _along(xp, g, m.T, ctx.lead + i)
         return xp.ascontiguousarray(g), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return Adjoint.apply(g, AdaptiveAvgPool, ctx, (ctx.mats,)), None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, mats = rec.args
+        dt = g.operand_dtype()
+        shape = g.shape(x)
+        lead = len(shape) - len(mats)
+        name = g.value(x)
+        if all(m.shape[0] == 1 for m in mats):
+            if lead == 2:
+                g.out(g.op("GlobalAveragePool", [name]))
+            else:
+                g.out(g.reduce("ReduceMean", name, range(lead, len(shape)), True))
+            return
+        bins = [_onnx_regular_bins(np.asarray(m)) for m in mats]
+        if lead == 2 and all(b is not None for b in bins):
+            g.out(g.op("AveragePool", [name], kernel_shape=[b[0] for b in bins],
+                       strides=[b[1] for b in bins]))
+            return
+        y = name
+        for i, m in enumerate(mats):
+            y = _onnx_along_axis(g, y, m, lead + i, len(shape), dt)
+        g.out(y)
 
 
 def _adaptive_avg(op, nd, input, output_size):
@@ -162,6 +190,26 @@ class AdaptiveMaxPool(Function):
         xp.add.at(gx, (r, flat_pos), g.reshape(rows, -1))
         return gx.reshape(shape), None
 
+    @staticmethod
+    def differentiable_backward(ctx, g, *_):
+        return scatter_planes(g, ctx.pos.astype(np.int64), ctx.shape), None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, sizes = rec.args
+        shape = g.shape(x)
+        spatial = shape[2:]
+        name = g.value(x)
+        if len(shape) - len(sizes) == 2 and all(s == 1 for s in sizes):
+            g.out(g.op("GlobalMaxPool", [name]))
+            return
+        if len(shape) - len(sizes) == 2 and all(L % o == 0 for L, o in zip(spatial, sizes)):
+            k = [L // o for L, o in zip(spatial, sizes)]
+            g.out(g.op("MaxPool", [name], kernel_shape=k, strides=k))
+            return
+        g.unsupported(f"adaptive max pooling from {tuple(spatial)} to {tuple(sizes)} (ONNX pools "
+                      "only whole windows: the output size must divide the input size)")
+
 
 def _adaptive_max(op, nd, input, output_size, return_indices):
     _check(op, input, nd)
@@ -205,3 +253,25 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
     """``adaptive_max_pool3d`` returning (output, indices) whatever ``return_indices`` says."""
     return adaptive_max_pool3d(input, output_size, True)
+
+
+# ----------------------------------------------------------------------------- ONNX
+def _onnx_regular_bins(mat):
+    """(kernel, stride) if the averaging matrix is a plain strided window, else None."""
+    o, size = mat.shape
+    if size % o:
+        return None
+    k = size // o
+    expect = np.zeros((o, size))
+    for r in range(o):
+        expect[r, r * k:(r + 1) * k] = 1.0 / k
+    return (k, k) if np.allclose(np.asarray(mat, np.float64), expect) else None
+
+
+def _onnx_along_axis(g, y, mat, axis, ndim, dt):
+    """Multiply ``y`` by ``mat`` (O, L) along ``axis``: move it last, MatMul, move it back."""
+    perm = [i for i in range(ndim) if i != axis] + [axis]
+    inv = list(np.argsort(perm))
+    t = g.op("Transpose", [y], perm=perm)
+    t = g.op("MatMul", [t, g.const(np.ascontiguousarray(np.asarray(mat).T).astype(dt))])
+    return g.op("Transpose", [t], perm=[int(i) for i in inv])

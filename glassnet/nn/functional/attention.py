@@ -31,10 +31,10 @@ import numpy as np
 
 from ... import backend
 from ...tensor import Tensor
-from .dropout import dropout as _dropout
-from .linear import linear
+from .dropout_family import dropout as _dropout
+from .affine import linear
 from .padding import pad
-from .softmax import softmax
+from .softmax_family import softmax
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 

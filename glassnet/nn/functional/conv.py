@@ -23,11 +23,14 @@ which flips the kernel and is therefore commutative and associative.
 
 from __future__ import annotations
 
+import functools
+
 from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
 from .conv_kernels import conv_pass, full_correlation, input_grad
 from .im2col import geometry, ntuple
+from .padding import onnx_pads
 
 
 # ------------------------------------------------------------------ argument handling
@@ -57,51 +60,60 @@ def conv_pads(padding, ksize, stride, dilation, op):
     return tuple((v, v) for v in p)
 
 
-def _prepare(op, nd, input, weight, bias, stride, dilation, groups, transposed=False):
-    """Validate the arguments; returns (input as a batched tensor, unbatched?, stride, dilation)."""
-    _check_tensor(op, "input", input)
-    _check_tensor(op, "weight", weight)
-    if weight.ndim != nd + 2:
-        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight, got shape {tuple(weight.shape)}")
-    if input.ndim not in (nd + 1, nd + 2):
+def _prepare(op, nd, x_shape, x_dtype, w_shape, w_dtype, b_sig, stride, dilation, groups,
+             transposed=False):
+    """Validate the arguments from the shapes and dtypes of input, weight and bias
+    (``b_sig``: None or (shape, dtype)); returns (unbatched?, stride, dilation, groups)."""
+    if len(w_shape) != nd + 2:
+        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight, got shape {tuple(w_shape)}")
+    if len(x_shape) not in (nd + 1, nd + 2):
         raise RuntimeError(f"{op}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
-                           f"input, got shape {tuple(input.shape)}")
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"{op}: input ({input.dtype}) and weight ({weight.dtype}) must have "
+                           f"input, got shape {tuple(x_shape)}")
+    if x_dtype != w_dtype:
+        raise RuntimeError(f"{op}: input ({x_dtype}) and weight ({w_dtype}) must have "
                            "the same dtype")
-    unbatched = input.ndim == nd + 1
-    if unbatched:
-        input = input.unsqueeze(0)
+    unbatched = len(x_shape) == nd + 1
     groups = int(groups)
     if groups < 1:
         raise ValueError(f"{op}: groups must be a positive integer, got {groups}")
-    c = input.shape[1]
+    c = x_shape[0 if unbatched else 1]
     if transposed:
-        if weight.shape[0] != c:
+        if w_shape[0] != c:
             raise RuntimeError(f"{op}: input has {c} channels but weight expects "
-                               f"{weight.shape[0]} (weight shape {tuple(weight.shape)})")
+                               f"{w_shape[0]} (weight shape {tuple(w_shape)})")
         if c % groups:
             raise RuntimeError(f"{op}: in_channels {c} is not divisible by groups={groups}")
-        out_c = weight.shape[1] * groups
+        out_c = w_shape[1] * groups
     else:
-        if weight.shape[1] * groups != c:
+        if w_shape[1] * groups != c:
             raise RuntimeError(f"{op}: input has {c} channels but weight expects "
-                               f"{weight.shape[1] * groups} (weight shape {tuple(weight.shape)}, "
+                               f"{w_shape[1] * groups} (weight shape {tuple(w_shape)}, "
                                f"groups={groups})")
-        if weight.shape[0] % groups:
-            raise RuntimeError(f"{op}: out_channels {weight.shape[0]} is not divisible by "
+        if w_shape[0] % groups:
+            raise RuntimeError(f"{op}: out_channels {w_shape[0]} is not divisible by "
                                f"groups={groups}")
-        out_c = weight.shape[0]
-    if bias is not None:
-        _check_tensor(op, "bias", bias)
-        if tuple(bias.shape) != (out_c,):
-            raise RuntimeError(f"{op}: bias must have shape ({out_c},), got {tuple(bias.shape)}")
-        if bias.dtype != input.dtype:
-            raise RuntimeError(f"{op}: bias ({bias.dtype}) and input ({input.dtype}) must have "
+        out_c = w_shape[0]
+    if b_sig is not None:
+        b_shape, b_dtype = b_sig
+        if tuple(b_shape) != (out_c,):
+            raise RuntimeError(f"{op}: bias must have shape ({out_c},), got {tuple(b_shape)}")
+        if b_dtype != x_dtype:
+            raise RuntimeError(f"{op}: bias ({b_dtype}) and input ({x_dtype}) must have "
                                "the same dtype")
     stride = ntuple(stride, nd, op, "stride", minimum=1)
     dilation = ntuple(dilation, nd, op, "dilation", minimum=1)
-    return input, unbatched, stride, dilation, groups
+    return unbatched, stride, dilation, groups
+
+
+def _signatures(op, input, weight, bias):
+    """Check that the arguments are Tensors; their (shape, dtype) signatures for ``_prepare``."""
+    _check_tensor(op, "input", input)
+    _check_tensor(op, "weight", weight)
+    xd, wd = input._data, weight._data
+    if bias is None:
+        return xd.shape, xd.dtype, wd.shape, wd.dtype, None
+    _check_tensor(op, "bias", bias)
+    return xd.shape, xd.dtype, wd.shape, wd.dtype, (bias._data.shape, bias._data.dtype)
 
 
 # ------------------------------------------------------------------ Functions
@@ -135,6 +147,25 @@ class ConvNd(Function):
         if full is not None:  # stride 1: dx is the full correlation of dy with the flipped W
             dx = conv_pass(full[0], full[1], groups, x=g, want_y=True)[0]
         return dx, dw, db, None, None, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # Linear in dy: dL/dx is a transposed convolution of dy, dL/dW a convolution of x with
+        # dy, so the second derivatives are convolutions again (to any order).
+        x, w, _ = ctx.saved_tensors
+        geom, groups = ctx.geom, ctx.groups
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        gx = conv_input_grad(g, ctx.input_tensor(1, w), geom, groups) if nx else None
+        gw = conv_weight_grad(ctx.input_tensor(0, x), g, geom, groups, w.shape[2:]) if nw else None
+        return gx, gw, _channel_sum(g) if nb else None, None, None, None, None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, w, b, stride, pads, dilation, groups = rec.args
+        ins = [g.value(x), g.value(w)] + ([g.value(b)] if b is not None else [])
+        y = g.op("Conv", ins, kernel_shape=list(g.shape(w)[2:]), strides=list(stride),
+                 pads=onnx_pads(len(pads), pads), dilations=list(dilation), group=int(groups))
+        g.out(y)
 
 
 class ConvTransposeNd(Function):
@@ -170,49 +201,122 @@ class ConvTransposeNd(Function):
         db = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if nb else None
         return dx, dw, db, None, None, None, None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # y = M^T x with M the convolution of ``geom`` (from y's size to x's): dL/dx = M dy, and
+        # W's gradient is that convolution's weight gradient with dy as its input and x as dy.
+        x, w = ctx.saved_tensors
+        geom, groups = ctx.geom, ctx.groups
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        gx = gw = None
+        if nx:
+            gx = _crop(ConvNd.apply(g, ctx.input_tensor(1, w), None, geom.stride, geom.pads,
+                                    geom.dilation, groups), geom.out)
+        if nw:
+            gw = conv_weight_grad(g, ctx.input_tensor(0, x), geom, groups, w.shape[2:])
+        return gx, gw, _channel_sum(g) if nb else None, None, None, None, None, None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, w, b, out_spatial, stride, pads, dilation, groups = rec.args
+        k = g.shape(w)[2:]
+        ins_shape = g.shape(x)[2:]
+        opad = []
+        for i in range(len(k)):
+            base = (ins_shape[i] - 1) * stride[i] - pads[i][0] - pads[i][1] + \
+                dilation[i] * (k[i] - 1) + 1
+            opad.append(int(out_spatial[i] - base))
+        ins = [g.value(x), g.value(w)] + ([g.value(b)] if b is not None else [])
+        y = g.op("ConvTranspose", ins, kernel_shape=list(k), strides=list(stride),
+                 pads=onnx_pads(len(pads), pads), dilations=list(dilation), group=int(groups),
+                 output_padding=opad if any(opad) else None)
+        g.out(y)
+
+
+# ------------------------------------------------------------------ gradients as convolutions
+def conv_input_grad(g, W, geom, groups):
+    """dL/dx of y = conv(x, W) described by ``geom``, on Tensors: the transposed convolution of
+    dy with W (same stride, padding and dilation; asymmetric 'same' padding is kept as it is)."""
+    return ConvTransposeNd.apply(g, W, None, geom.spatial, geom.stride, geom.pads,
+                                 geom.dilation, groups)
+
+
+def conv_weight_grad(X, G, geom, groups, ksize):
+    """dL/dW of y = conv(X, W) with dy = G, on Tensors: a convolution of X with G.
+
+    dW[o, c, k] = sum_(n, p) G[n, o, p] X_pad[n, c', p stride + k dilation] is a convolution
+    over the padded input whose "channels" are the batch samples and whose kernel is G (of the
+    output's size), with stride = dilation and dilation = stride. With groups, group i's samples
+    form channel block i (X (Cg, groups * N, *S), G as weight (O, N, *out), groups=groups).
+    The output can hold a few more kernel positions than W (when the stride leaves rows of the
+    input unused); they are cropped.
+    """
+    n, c = X.shape[:2]
+    cg, nd = c // groups, geom.nd
+    sp = tuple(X.shape[2:])
+    xs = X.reshape((n, groups, cg) + sp).permute((2, 1, 0) + tuple(range(3, 3 + nd)))
+    xs = xs.reshape((cg, groups * n) + sp)
+    r = ConvNd.apply(xs, G.transpose(0, 1), None, geom.dilation, geom.pads, geom.stride,
+                     groups)  # (Cg, O, *K')
+    return _crop(r, ksize).transpose(0, 1)
+
+
+def _crop(t, sizes):
+    """The leading ``sizes`` positions of every spatial dimension of (N, C, *spatial)."""
+    sizes = tuple(sizes)
+    if tuple(t.shape[2:]) == sizes:
+        return t
+    return t[(slice(None), slice(None)) + tuple(slice(0, s) for s in sizes)]
+
+
+def _channel_sum(g):
+    """The bias gradient: dy summed over every axis but the channels."""
+    return g.sum((0,) + tuple(range(2, g.ndim)))
+
 
 # ------------------------------------------------------------------ public API
-_SIGNATURES: dict = {}
+@functools.lru_cache(maxsize=1024)
+def _conv_plan(op, nd, x_shape, x_dtype, w_shape, w_dtype, b_sig, stride, padding, dilation,
+               groups):
+    """The validated (stride, pads, dilation, groups, unbatched?) of a convolution call.
 
-
-def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
-    # A network calls each layer with the same shapes and options every time: the arguments
-    # are validated once per call signature, and later calls go straight to the Function.
-    key = None
-    if isinstance(input, Tensor) and isinstance(weight, Tensor) and (
-            bias is None or isinstance(bias, Tensor)):
-        xd, wd = input._data, weight._data
-        bd = None if bias is None else bias._data
-        try:
-            key = (op, xd.shape, xd.dtype, type(xd), wd.shape, wd.dtype, type(wd),
-                   None if bd is None else (bd.shape, bd.dtype, type(bd)), stride, padding,
-                   dilation, groups)
-            hit = _SIGNATURES.get(key)
-        except TypeError:  # unhashable options (lists): validate every time
-            key = hit = None
-        if hit is not None:
-            st, pads, dil, grp, unbatched = hit
-            y = ConvNd.apply(input.unsqueeze(0) if unbatched else input, weight, bias, st, pads,
-                             dil, grp)
-            return y.squeeze(0) if unbatched else y
-    x, unbatched, stride, dilation, groups = _prepare(op, nd, input, weight, bias, stride,
-                                                      dilation, groups)
-    ksize = tuple(weight.shape[2:])
+    A network calls each layer with the same shapes and options every time, so the arguments
+    are validated once per call signature (cached) and later calls go straight to the Function.
+    """
+    unbatched, stride, dilation, groups = _prepare(op, nd, x_shape, x_dtype, w_shape, w_dtype,
+                                                   b_sig, stride, dilation, groups)
+    ksize = tuple(w_shape[2:])
     pads = conv_pads(padding, ksize, stride, dilation, op)
+    spatial = x_shape[len(x_shape) - nd:]
     for i in range(nd):
         span = dilation[i] * (ksize[i] - 1) + 1
-        padded = x.shape[2 + i] + pads[i][0] + pads[i][1]
+        padded = spatial[i] + pads[i][0] + pads[i][1]
         if span > padded:
             raise RuntimeError(
                 f"{op}: kernel size (with dilation) {span} is larger than the padded input size "
-                f"{padded} in spatial dimension {i} (input shape {tuple(input.shape)}, weight "
-                f"shape {tuple(weight.shape)}, padding {padding!r})")
-    if key is not None:
-        if len(_SIGNATURES) > 1024:
-            _SIGNATURES.clear()
-        _SIGNATURES[key] = (stride, pads, dilation, groups, unbatched)
-    y = ConvNd.apply(x, weight, bias, stride, pads, dilation, groups)
-    return y.squeeze(0) if unbatched else y
+                f"{padded} in spatial dimension {i} (input shape {tuple(x_shape)}, weight "
+                f"shape {tuple(w_shape)}, padding {padding!r})")
+    return stride, pads, dilation, groups, unbatched
+
+
+def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and bias is None:
+        xd, wd = input._data, weight._data
+        sig = (xd.shape, xd.dtype, wd.shape, wd.dtype, None)
+    elif isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
+        xd, wd, bd = input._data, weight._data, bias._data
+        sig = (xd.shape, xd.dtype, wd.shape, wd.dtype, (bd.shape, bd.dtype))
+    else:
+        sig = _signatures(op, input, weight, bias)  # raises the error
+    args = (op, nd, *sig, stride, padding, dilation, groups)
+    try:
+        stride, pads, dilation, groups, unbatched = _conv_plan(*args)
+    except TypeError:  # unhashable options (lists): validated without the cache
+        stride, pads, dilation, groups, unbatched = _conv_plan.__wrapped__(*args)
+    if unbatched:
+        return ConvNd.apply(input.unsqueeze(0), weight, bias, stride, pads, dilation,
+                            groups).squeeze(0)
+    return ConvNd.apply(input, weight, bias, stride, pads, dilation, groups)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -265,8 +369,9 @@ def transposed_out_size(size, k, s, p, op_, d):
 
 def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
-    x, unbatched, stride, dilation, groups = _prepare(op, nd, input, weight, bias, stride,
-                                                      dilation, groups, transposed=True)
+    unbatched, stride, dilation, groups = _prepare(op, nd, *_signatures(op, input, weight, bias),
+                                                   stride, dilation, groups, transposed=True)
+    x = input.unsqueeze(0) if unbatched else input
     ksize = tuple(weight.shape[2:])
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of {nd} ints, got {padding!r}")

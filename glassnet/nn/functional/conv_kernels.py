@@ -7,22 +7,21 @@ multiplied again while they are still in cache, instead of streaming a matrix up
 times the size of the input through main memory: the products run faster and the columns of
 the whole batch never exist at once. Scratch buffers are reused between calls (per thread).
 
-Chunks are independent, so when there are several and the BLAS library uses several threads,
-the chunks are shared out among that many Python threads (NumPy releases the interpreter lock in
-its copies and products) with BLAS limited to one thread meanwhile: the copies of im2col and
-col2im then run in parallel too, not only the products. This needs ``threadpoolctl`` to set
-the BLAS thread count; without it the chunks run one after the other.
+Chunks are independent, so when there are several they are shared out among
+``glassnet.backend.get_num_threads()`` threads (NumPy releases the interpreter lock in its copies
+and products) with BLAS limited to one thread meanwhile: the copies of im2col and col2im then
+run in parallel too, not only the products. This needs ``threadpoolctl`` to set the BLAS thread
+count; without it the chunks run one after the other.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ... import backend
 from ...backend import array_module
 from .im2col import (
     ConvGeometry,
@@ -30,6 +29,7 @@ from .im2col import (
     cols_grad,
     forward_product,
     geometry,
+    im2col,
     weight_grad_t,
 )
 
@@ -41,49 +41,8 @@ KEEP_COLS_BYTES = 8 * 2**20
 SCRATCH_BYTES = 96 * 2**20
 # Problems with less column data than this run on one thread.
 MIN_PARALLEL_BYTES = 2 * 2**20
-# Elementwise kernels (pooling) on less data than this run on one thread.
-MIN_PARALLEL_SLICE_BYTES = 2 * 2**20
 
 _local = threading.local()
-_pool = {"executor": None, "controller": None, "threads": None}
-
-
-def _after_fork():
-    # A forked child (e.g. a data-loading worker) has none of the parent's threads: start afresh.
-    _pool["executor"] = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)
-
-
-def _blas_threads():
-    """(threads the BLAS library runs, a threadpoolctl controller) or (1, None)."""
-    if _pool["threads"] is None:
-        try:
-            import threadpoolctl
-
-            ctl = threadpoolctl.ThreadpoolController()
-            blas = [c for c in ctl.lib_controllers if c.user_api == "blas"]
-            threads = max((c.num_threads for c in blas), default=1)
-            _pool["controller"] = ctl if blas else None
-        except Exception:  # threadpoolctl missing or unable to inspect: stay sequential
-            threads = 1
-        _pool["threads"] = max(1, int(threads))
-    return _pool["threads"], _pool["controller"]
-
-
-def chunk_size(geom: ConvGeometry, itemsize: int, threads: int = 1) -> int:
-    """Samples per chunk: about CHUNK_BYTES of columns, with the chunks dealt out evenly to
-    ``threads`` threads (a multiple of ``threads`` chunks of near-equal size)."""
-    per_sample = max(geom.c * geom.kprod * geom.p_wide * itemsize, 1)
-    n = geom.n
-    nb = max(1, min(n, CHUNK_BYTES // per_sample))
-    if threads > 1 and n > 1 and per_sample * n >= MIN_PARALLEL_BYTES:
-        chunks = -(-n // nb)
-        chunks = -(-chunks // threads) * threads
-        nb = max(1, -(-n // chunks))
-    return nb
 
 
 def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=None,
@@ -99,26 +58,28 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     xp = array_module(ref, w)
     dt = ref.dtype
     n = geom.n
-    threads, ctl = _blas_threads() if xp is np else (1, None)
-    if ctl is None:
-        threads = 1
-    nb = chunk_size(geom, dt.itemsize, threads)
+    # Samples per chunk: about CHUNK_BYTES of columns; when the work is shared among threads,
+    # a multiple of the thread count of chunks of near-equal size.
+    per_sample = max(geom.c * geom.kprod * geom.p_wide * dt.itemsize, 1)
+    total = per_sample * n
+    nb = max(1, min(n, CHUNK_BYTES // per_sample))
+    threads = 1
+    if total >= MIN_PARALLEL_BYTES and xp is np and n > 1 and backend.blas_threads_controllable():
+        threads = backend.get_num_threads()
+        if threads > 1:
+            chunks = -(-n // nb)
+            chunks = -(-chunks // threads) * threads
+            nb = max(1, -(-n // chunks))
     starts = list(range(0, n, nb))
     single = len(starts) == 1
     if cols is not None and len(cols) != len(starts):  # chunked differently: rebuild
         cols = None
-    total = geom.c * geom.kprod * geom.p_wide * n * dt.itemsize
     job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
                keep_cols and total <= KEEP_COLS_BYTES, nb, xp, dt)
-    if threads > 1 and not single and total >= MIN_PARALLEL_BYTES:
+    if threads > 1 and not single:
         workers = min(threads, len(starts))
-        if _pool["executor"] is None:
-            _pool["executor"] = ThreadPoolExecutor(max_workers=threads - 1,
-                                                   thread_name_prefix="glassnet-conv")
-        with ctl.limit(limits=1, user_api="blas"):
-            futures = [_pool["executor"].submit(job.run, starts[i::workers])
-                       for i in range(1, workers)]
-            parts = [job.run(starts[0::workers])] + [f.result() for f in futures]
+        with backend.one_blas_thread():
+            parts = backend.parallel_map(job.run, [starts[i::workers] for i in range(workers)])
     else:
         parts = [job.run(starts)]
     dw = db = None
@@ -163,15 +124,12 @@ class _Job:
             m = min(nb, geom.n - n0)
             sc = _chunk_scratch(xp, self.key, m, geom, o, self.dt)
             cm = None if self.cols is None else self.cols[n0]
-            if need_cols:
-                xs = self.x[n0:n0 + m]
-                if self.keep:  # kept for backward: a fresh array, not scratch
-                    cm = xp.empty(sc.cols.shape, dtype=self.dt)
-                    xp.copyto(cm.reshape(sc.win_shape), sc.windows(xs))
+            if need_cols:  # kept for backward: a fresh array, not scratch
+                cm = xp.empty(sc.cols.shape, dtype=self.dt) if self.keep else sc.cols
+                gc = sc.geom
+                im2col(self.x[n0:n0 + m], gc, out=cm, xbuf=sc.xbuf if gc.needs_buffer else None)
+                if self.keep:
                     self.kept[n0] = cm
-                else:
-                    xp.copyto(sc.cols_win, sc.windows(xs))
-                    cm = sc.cols
             if want_y:
                 forward_product(w, cm, groups, out=sc.y2)
                 if bias is None:
@@ -212,9 +170,6 @@ class _ChunkScratch:
 
     def __init__(self, xp, geom, o, dt):
         self.xp, self.geom, self.o, self.dt = xp, geom, o, dt
-        nd = geom.nd
-        self.perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
-        self.win_shape = (geom.c,) + tuple(geom.ksize) + (geom.n,) + geom.out_wide
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -222,14 +177,6 @@ class _ChunkScratch:
         value = getattr(self, "_make_" + name)()
         setattr(self, name, value)
         return value
-
-    def windows(self, x):
-        """The receptive fields of chunk x, (C, *K, m, *out_wide), through the padding buffer."""
-        g = self.geom
-        if not g.needs_buffer:
-            return g.windows(x).transpose(self.perm)
-        self.xp.copyto(self.xbuf_in, x)
-        return self.xbuf_win
 
     def _buffer(self, size, zero=False):
         return (self.xp.zeros if zero else self.xp.empty)(size, self.dt)
@@ -239,18 +186,9 @@ class _ChunkScratch:
         return self._buffer(g.n * g.c * int(np.prod(g.buf_spatial)), zero=True).reshape(
             (g.n, g.c) + g.buf_spatial)
 
-    def _make_xbuf_in(self):
-        return self.xbuf[self.geom.interior]
-
-    def _make_xbuf_win(self):
-        return self.geom.windows(self.xbuf).transpose(self.perm)
-
     def _make_cols(self):
         g = self.geom
         return self._buffer(g.c * g.kprod * g.n * g.p_wide).reshape(g.c * g.kprod, -1)
-
-    def _make_cols_win(self):
-        return self.cols.reshape(self.win_shape)
 
     def _make_y2(self):
         return self._buffer(self.o * self.geom.n * self.geom.p_wide).reshape(self.o, -1)
@@ -346,26 +284,3 @@ def full_correlation(geom: ConvGeometry, w, groups, g_shape):
     wt = wt[(Ellipsis,) + (slice(None, None, -1),) * nd]
     wt = array_module(w).ascontiguousarray(wt).reshape((groups * cg, og) + tuple(k))
     return geom_g, wt
-
-
-def parallel_slices(fn, n, work_bytes):
-    """Call ``fn(slice)`` over slices covering range(n), on several threads if worth it.
-
-    For elementwise kernels (pooling) over a batch of ``n`` samples: NumPy releases the
-    interpreter lock inside its loops, so the slices run in parallel on as many threads as
-    the BLAS library is configured for. Small work runs inline.
-    """
-    threads = _blas_threads()[0]
-    parts = min(threads, n)
-    if parts < 2 or work_bytes < MIN_PARALLEL_SLICE_BYTES:
-        fn(slice(0, n))
-        return
-    if _pool["executor"] is None:
-        _pool["executor"] = ThreadPoolExecutor(max_workers=threads - 1,
-                                               thread_name_prefix="glassnet-conv")
-    bounds = [n * i // parts for i in range(parts + 1)]
-    futures = [_pool["executor"].submit(fn, slice(bounds[i], bounds[i + 1]))
-               for i in range(1, parts)]
-    fn(slice(bounds[0], bounds[1]))
-    for f in futures:
-        f.result()

@@ -52,6 +52,8 @@ def _shift(xp, a, k, fill):
 class CTC(Function):
     """Per-sample negative log-likelihoods (N,) of padded targets (N, S_max)."""
 
+    differentiable_backward = None  # the forward-backward recursion has no Tensor form here
+
     @staticmethod
     def forward(ctx, lp, targets, in_len, tg_len, blank, zero_infinity):
         xp = array_module(lp)

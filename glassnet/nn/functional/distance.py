@@ -16,6 +16,7 @@ import numpy as np
 from ...autograd import Function
 from ...backend import array_module
 from ...ops.reduce import normalize_dim
+from ...functions import where
 from ...tensor import Tensor
 
 __all__ = ["pairwise_distance", "pdist", "cosine_similarity", "vector_norm"]
@@ -72,6 +73,41 @@ class VectorNorm(Function):
         scaled = xp.sign(x) * a ** t(p - 1) if p < 2 else x * a ** t(p - 2)
         scale = xp.where(zero, t(0), g / xp.where(zero, t(1), norm ** t(p - 1)))
         return scaled * scale, None, None, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        x, norm = ctx.saved_tensors
+        p, axes = ctx.p, ctx.axes
+        X = ctx.input_tensor(0, x)
+        xp = array_module(x)
+        g = g.reshape(norm.shape)
+        sign = ctx.constant(xp.sign(x), g.dtype)
+        zero = norm == 0
+        nrm = ctx.output_tensor(norm if ctx.keepdim else norm.reshape(
+            [s for i, s in enumerate(norm.shape) if i not in axes]))
+        n = where(zero, 1.0, nrm.reshape(norm.shape))
+        none = (None,) * 4
+        if p == 0:
+            return ((g * 0).expand(*x.shape) * 0,) + none
+        if p == 1:
+            return (sign * g,) + none
+        if p == 2:
+            return (X * where(zero, 0.0, g / n),) + none
+        if math.isinf(p):
+            mask = ((xp.abs(x) == norm) | xp.isnan(x)).astype(x.dtype)
+            share = (g / ctx.constant(mask.sum(axis=axes, keepdims=True), g.dtype)
+                     if ctx.split_ties else g)
+            return (sign * share * ctx.constant(mask, g.dtype),) + none
+        if p < 1:
+            absx = where(x == 0, 1.0, X.abs())
+            scaled = where(x == 0, 0.0, sign * absx ** (p - 1))
+            return (scaled * g * n ** (1 - p),) + none
+        scaled = sign * X.abs() ** (p - 1) if p < 2 else X * X.abs() ** (p - 2)
+        return (scaled * where(zero, 0.0, g / n ** (p - 1)),) + none
+
+    @staticmethod
+    def to_onnx(g, rec):
+        g.out(g.norm(*rec.args[:4]))
 
 
 def _as_float(x, op, name, strict=False):
@@ -143,6 +179,15 @@ class _ClampMinThrough(Function):
     @staticmethod
     def backward(ctx, g):
         return g, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g, None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, lo = rec.args
+        g.out(g.op("Max", [g.value(x), g.scalar(lo, g.operand_dtype())]))
 
 
 def clamp_min_through(x, lo):

@@ -130,6 +130,11 @@ class _Gather(Function):
     def backward(ctx, g):
         return ctx.seg.sum(g), None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # gathering rows and summing them back per node are each other's transposes
+        return _ScatterSum.apply(g, ctx.seg), None, None
+
 
 class _ScatterSum(Function):
     fresh_grads = True
@@ -142,6 +147,10 @@ class _ScatterSum(Function):
     @staticmethod
     def backward(ctx, g):
         return g[ctx.seg.index], None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return _Gather.apply(g, ctx.seg.index, ctx.seg), None
 
 
 class _ScatterExtreme(Function):
@@ -165,6 +174,16 @@ class _ScatterExtreme(Function):
         ties = seg.sum(hit)
         ties[ties == 0] = 1
         return g[seg.index] * hit / ties[seg.index], None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        values, out = ctx.saved_tensors  # the gradient is shared among the tied arg-extremes
+        seg = ctx.seg
+        hit = (values == out[seg.index]).astype(values.dtype)
+        ties = seg.sum(hit)
+        ties[ties == 0] = 1
+        share = ctx.constant(hit / ties[seg.index], g.dtype)
+        return _Gather.apply(g, seg.index, seg) * share, None, None
 
 
 # ----------------------------------------------------------------------------- scatter / gather

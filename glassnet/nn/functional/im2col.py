@@ -22,11 +22,15 @@ the padded input (Wp instead of Wo), so each copied run is a whole contiguous bl
 rather than Wo elements: the copy runs at memory speed. The Wp - Wo extra positions of each row
 are scratch; they are dropped from the output and their gradient is zero.
 
-These are internal helpers; the public API is in ``conv.py``, ``pooling.py`` and ``padding.py``.
+These are the functions the convolution runs: ``conv_kernels.conv_pass`` calls ``im2col``,
+the products and ``col2im`` on cache-sized chunks of the batch, and ``F.unfold``/``F.fold`` call
+``im2col``/``col2im`` on the whole batch. The public API is in ``conv.py``, ``pooling.py``,
+``sliding_blocks.py`` and ``padding.py``.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -105,6 +109,8 @@ class ConvGeometry:
         self.interior = (slice(None), slice(None)) + tuple(
             slice(lo, lo + s) for (lo, _), s in zip(pads, spatial))
         self.key = (ksize, stride, pads, dilation, wide, out)
+        # the windows' axes (N, C, *K, *out) in the order of the "cn" columns: (C, *K, N, *out)
+        self.cn_order = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
         # When every kernel offset touches one contiguous run of each (n, c) plane of the
         # buffer (stride 1, wide rows or 1-D), col2im adds plain slices: the element offsets.
         sizes = self.buf_spatial
@@ -115,6 +121,11 @@ class ConvGeometry:
         if all(v == c_ or o == 1 for v, c_, o in zip(view, contig, self.out_wide)):
             self.runs = [sum(k_ * d_ * e for k_, d_, e in zip(kk, dilation, elem))
                          for kk in itertools.product(*(range(k_) for k_ in ksize))]
+        # The windows' dimensions after (N, C): (*K, *out_wide), with their byte strides over a
+        # C-contiguous buffer, per item size (k * dilation and o * stride elements apart).
+        self.win_tail = tuple(ksize) + self.out_wide
+        win_elems = [d * e for d, e in zip(dilation, elem)] + [s * e for s, e in zip(stride, elem)]
+        self.win_strides = {isz: tuple(e * isz for e in win_elems) for isz in (1, 2, 4, 8, 16)}
 
     def with_batch(self, n):
         """The same geometry for a batch of ``n`` samples (a chunk of this one)."""
@@ -136,15 +147,16 @@ class ConvGeometry:
         ``buf`` is the padding buffer (N, C, *buf_spatial); an input of the unpadded shape is
         first copied into one when the geometry pads (or reads past the last wide row).
         """
-        if self.needs_buffer and tuple(buf.shape[2:]) != self.buf_spatial:
+        if self.needs_buffer and buf.shape[2:] != self.buf_spatial:
             buf = self.padded_input(buf)
         st = buf.strides
+        shape = buf.shape[:2] + self.win_tail
+        if isinstance(buf, np.ndarray) and buf.flags.c_contiguous:
+            return np.ndarray(shape, buf.dtype, buffer=buf,
+                              strides=st[:2] + self.win_strides[buf.itemsize])
         sp = st[2:]
-        shape = buf.shape[:2] + tuple(self.ksize) + self.out_wide
         strides = st[:2] + tuple(d * s for d, s in zip(self.dilation, sp)) + \
             tuple(s * t for s, t in zip(self.stride, sp))
-        if isinstance(buf, np.ndarray) and buf.flags.c_contiguous:
-            return np.ndarray(shape, buf.dtype, buffer=buf, strides=strides)
         return as_strided(array_module(buf), buf, shape, strides)
 
     def offset_view(self, buf, k):
@@ -161,18 +173,10 @@ class ConvGeometry:
         return as_strided(array_module(buf), start, shape, strides)
 
 
-_GEOMS: dict = {}
-
-
+@functools.lru_cache(maxsize=512)
 def geometry(in_shape, ksize, stride, pads, dilation, wide=None, out=None) -> ConvGeometry:
-    """The cached ConvGeometry for these shapes and options."""
-    key = (tuple(in_shape), ksize, stride, pads, dilation, wide, out)
-    g = _GEOMS.get(key)
-    if g is None:
-        if len(_GEOMS) > 512:
-            _GEOMS.clear()
-        g = _GEOMS[key] = ConvGeometry(in_shape, ksize, stride, pads, dilation, wide, out)
-    return g
+    """The ConvGeometry for these shapes and options (tuples), made once and cached."""
+    return ConvGeometry(in_shape, ksize, stride, pads, dilation, wide, out)
 
 
 # ------------------------------------------------------------------ im2col / col2im
@@ -193,11 +197,9 @@ def im2col(x, geom: ConvGeometry, layout: str = "cn", out=None, xbuf=None):
     else:
         src = x
     win = geom.windows(src)  # (N, C, *K, *out_wide)
-    nd = geom.nd
     n, c = x.shape[0], x.shape[1]
     if layout == "cn":
-        perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
-        win = win.transpose(perm)
+        win = win.transpose(geom.cn_order)  # (C, *K, N, *out_wide)
         shape = (c * geom.kprod, n * geom.p_wide)
     else:
         shape = (n, c * geom.kprod, geom.p_wide)
@@ -236,41 +238,6 @@ def col2im(cols, geom: ConvGeometry, layout: str = "cn", buf=None):
             dst = geom.offset_view(buf, k)
             dst += v[(slice(None), slice(None)) + k]
     return buf[geom.interior] if geom.needs_buffer else buf
-
-
-def widen(g, geom: ConvGeometry, out=None):
-    """dy (N, O, *out) as the matrix (O, N * P_wide), zero on the scratch columns."""
-    xp = array_module(g)
-    n, o = g.shape[0], g.shape[1]
-    gt = g.transpose((1, 0) + tuple(range(2, g.ndim)))
-    if out is None:
-        out = xp.empty((o, n * geom.p_wide), dtype=g.dtype)
-    v = out.reshape((o, n) + geom.out_wide)
-    if not geom.wide:
-        xp.copyto(v, gt)
-        return out
-    wo = geom.out[-1]
-    xp.copyto(v[..., :wo], gt)
-    v[..., wo:] = 0
-    return out
-
-
-def narrow(y2, geom: ConvGeometry, bias=None, out=None):
-    """The product (O, N * P_wide) as the output (N, O, *out), plus the bias (fused copy)."""
-    xp = array_module(y2)
-    o = y2.shape[0]
-    n = y2.shape[1] // geom.p_wide
-    v = y2.reshape((o, n) + geom.out_wide)
-    if geom.wide:
-        v = v[..., :geom.out[-1]]
-    v = v.transpose((1, 0) + tuple(range(2, 2 + geom.nd)))
-    if out is None:
-        out = xp.empty((n, o) + geom.out, dtype=y2.dtype)
-    if bias is None:
-        xp.copyto(out, v)
-    else:
-        xp.add(v, bias.reshape((o,) + (1,) * geom.nd), out=out)
-    return out
 
 
 # ------------------------------------------------------------------ the three products

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...autograd import Function
 from ...backend import array_module
+from ...functions import where
 from ...tensor import Tensor
 from .im2col import ntuple
 from .pooling import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
@@ -41,6 +42,22 @@ class _Root(Function):
         with np.errstate(invalid="ignore"):
             d = t(ctx.e) * xp.where(zero, t(1), v) ** t(ctx.e - 1)
         return xp.where(zero, t(0), g * d), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # d v^e / dv = e v^(e - 1), set to 0 where v = 0 (a window of zeros), as the op does
+        (v,) = ctx.saved_tensors
+        e = ctx.e
+        V = ctx.input_tensor(0, v)
+        zero = v == 0
+        if not zero.any():
+            return g * (e * V ** (e - 1)), None
+        return where(zero, 0.0, g * (e * where(zero, 1.0, V) ** (e - 1))), None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        v, e = rec.args
+        g.out(g.op("Pow", [g.value(v), g.scalar(e, g.operand_dtype())]))
 
 
 _POOLS = {1: (avg_pool1d, max_pool1d), 2: (avg_pool2d, max_pool2d), 3: (avg_pool3d, max_pool3d)}

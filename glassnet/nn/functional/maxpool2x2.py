@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd import Function
-from ...backend import array_module
-from .conv_kernels import parallel_slices
+from ...backend import array_module, parallel_slices
+from .adjoint import scatter_planes
 
 
 class MaxPool2x2(Function):
@@ -86,3 +86,27 @@ class MaxPool2x2(Function):
         else:
             work(slice(None))
         return dx, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g, *_):
+        # dy scattered into the winners' flat positions (bottom row / right column flags)
+        row, col = ctx.saved_tensors
+        xp = array_module(row)
+        w = ctx.shape[3]
+        ho, wo = row.shape[2:]
+        c_sel = xp.where(row, col[:, :, 1::2], col[:, :, 0::2])
+        flat = (2 * xp.arange(ho).reshape(ho, 1) + row) * w + 2 * xp.arange(wo) + c_sel
+        return scatter_planes(g, flat.astype(np.int64), ctx.shape), None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        # ONNX MaxPool with a 2 x 2 window and stride 2 (a trailing odd row or column is dropped)
+        x, return_indices = rec.args
+        attrs = {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [0, 0, 0, 0]}
+        if not return_indices:
+            g.out(g.op("MaxPool", [g.value(x)], **attrs))
+            return
+        y, idx = g.op("MaxPool", [g.value(x)], n_out=2, **attrs)
+        plane = int(np.prod(g.shape(x)[2:]))
+        g.out(y, 0)  # ONNX indexes the whole (N, C, H, W) tensor; PyTorch one plane
+        g.out(g.op("Mod", [idx, g.const(np.asarray(plane, np.int64))]), 1)

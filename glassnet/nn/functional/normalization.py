@@ -1,4 +1,5 @@
-"""Normalisation layers' maths: batch, layer, group and instance norm, and ``normalize``.
+"""Normalisation layers' maths: layer, group, instance and RMS norm, ``normalize``, and the
+general Function batch norm shares (batch_normalization.py).
 
 All four norms standardise x over some axes and then apply a learned affine map:
 
@@ -12,17 +13,20 @@ closed-form backward (n = number of pooled values, g_hat = dL/dx_hat = g * gamma
 
     dL/dx = (1 / sqrt(var + eps)) (g_hat - mean(g_hat) - x_hat mean(g_hat x_hat))
 
-instead of a graph of a dozen elementwise and reduction nodes.
+instead of a graph of a dozen elementwise and reduction nodes. ``rms_norm`` drops the centring
+(x / sqrt(mean(x^2) + eps) * weight) and is a composition of Tensor operations.
 """
 
 from __future__ import annotations
 
-from ...autograd import Function
+import numpy as np
+
+from ...autograd import Function, Relabel
 from ...backend import array_module
 from ...ops.elementwise import unbroadcast
 from ...tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "normalize",
+__all__ = ["layer_norm", "group_norm", "instance_norm", "rms_norm", "normalize",
            "local_response_norm"]
 
 
@@ -82,248 +86,79 @@ class _Normalize(Function):
             gx = gx.reshape(shape)
         return (gx, gw, gb) + (None,) * 6
 
-
-
-# Elements per chunk of the batch in _BatchNormTrain: the chunk's temporaries stay in cache.
-BN_CHUNK = 1 << 17
-
-
-class _BatchNormTrain(Function):
-    """Batch norm with the batch's statistics, as a few passes over cache-sized batch chunks.
-
-    Per channel c, over the m = N * prod(spatial) values x of that channel:
-
-        mean = sum(x) / m,  var = sum((x - mean)^2) / m,  rstd = 1 / sqrt(var + eps)
-        y    = (x - mean) * (gamma rstd) + beta
-
-    Backward (g = dL/dy, x_hat = (x - mean) rstd, k = gamma rstd):
-
-        dgamma = sum(g x_hat),  dbeta = sum(g)
-        dx     = k (g - dbeta / m - x_hat dgamma / m)
-
-    Only x (the input, alive anyway), mean and rstd are saved. Every temporary is one chunk of
-    the batch, so it is written and read again while it is still in cache: each pass streams x
-    (and g) from memory once, instead of writing and rereading whole-batch intermediates. The
-    batch is split among threads for each pass (NumPy's loops run outside the interpreter lock).
-    """
-
     @staticmethod
-    def forward(ctx, x, w, b, eps, out_stats):
-        xp = array_module(x)
-        n, c = x.shape[0], x.shape[1]
-        x3 = x.reshape(n, c, -1)
-        m = n * x3.shape[2]
-        dt = x.dtype
-        step = max(1, BN_CHUNK // max(1, c * x3.shape[2]))
-        split = _splitter(xp, n, x3.nbytes)
-        mean = sum(split(lambda sl: x3[sl].sum(axis=(0, 2)))) / dt.type(m)
-        mean3 = mean.reshape(1, c, 1)
-
-        def var_part(sl):
-            acc = xp.zeros(c, dtype=dt)
-            tmp = xp.empty((min(step, sl.stop - sl.start),) + x3.shape[1:], dtype=dt)
-            for i in range(sl.start, sl.stop, step):
-                d = tmp[:min(step, sl.stop - i)]
-                xp.subtract(x3[i:min(i + step, sl.stop)], mean3, out=d)
-                xp.multiply(d, d, out=d)
-                acc += d.sum(axis=(0, 2))
-            return acc
-
-        var = sum(split(var_part)) / dt.type(m)
-        rstd = 1 / xp.sqrt(var + dt.type(eps))
-        k3 = (rstd if w is None else rstd * w).reshape(1, c, 1)
-        b3 = None if b is None else b.reshape(1, c, 1)
-        out = xp.empty(x3.shape, dtype=dt)
-
-        def out_part(sl):
-            for i in range(sl.start, sl.stop, step):
-                j = min(i + step, sl.stop)
-                o = out[i:j]
-                xp.subtract(x3[i:j], mean3, out=o)
-                xp.multiply(o, k3, out=o)
-                if b3 is not None:
-                    xp.add(o, b3, out=o)
-
-        split(out_part)
-        if out_stats is not None:
-            out_stats.extend((mean, var))
-        ctx.save_for_backward(x3, mean, rstd, w)
-        ctx.shape, ctx.step = x.shape, step
-        return out.reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        x3, mean, rstd, w = ctx.saved_tensors
-        nx, nw, nb = ctx.needs_input_grad[:3]
-        xp = array_module(g)
-        n, c = x3.shape[0], x3.shape[1]
-        m = n * x3.shape[2]
-        dt = x3.dtype
-        step = ctx.step
-        g3 = g.reshape(x3.shape)
-        mean3 = mean.reshape(1, c, 1)
-        split = _splitter(xp, n, x3.nbytes)
-
-        def sums(sl):
-            sg = xp.zeros(c, dtype=dt)    # sum(g)
-            sgd = xp.zeros(c, dtype=dt)   # sum(g (x - mean))
-            tmp = xp.empty((min(step, sl.stop - sl.start),) + x3.shape[1:], dtype=dt)
-            for i in range(sl.start, sl.stop, step):
-                j = min(i + step, sl.stop)
-                gc = g3[i:j]
-                d = tmp[:j - i]
-                sg += gc.sum(axis=(0, 2))
-                xp.subtract(x3[i:j], mean3, out=d)
-                xp.multiply(d, gc, out=d)
-                sgd += d.sum(axis=(0, 2))
-            return sg, sgd
-
-        parts = split(sums)
-        sg = sum(p[0] for p in parts)
-        sgx = sum(p[1] for p in parts) * rstd    # sum(g x_hat)
-        gx = gw = gb = None
-        if nw:
-            gw = sgx.reshape(w.shape)
-        if nb:
-            gb = sg.copy()
-        if nx:
-            k = rstd if w is None else rstd * w
-            inv_m = dt.type(1.0 / m)
-            c_d = (-(k * rstd * sgx) * inv_m).reshape(1, c, 1)   # coefficient of (x - mean)
-            c_0 = (-(k * sg) * inv_m).reshape(1, c, 1)           # constant term
-            k3 = k.reshape(1, c, 1)
-            gx = xp.empty(x3.shape, dtype=dt)
-
-            def dx_part(sl):
-                tmp = xp.empty((min(step, sl.stop - sl.start),) + x3.shape[1:], dtype=dt)
-                for i in range(sl.start, sl.stop, step):
-                    j = min(i + step, sl.stop)
-                    o = gx[i:j]
-                    d = tmp[:j - i]
-                    xp.subtract(x3[i:j], mean3, out=o)
-                    xp.multiply(o, c_d, out=o)
-                    xp.multiply(g3[i:j], k3, out=d)
-                    o += d
-                    o += c_0
-
-            split(dx_part)
-            gx = gx.reshape(ctx.shape)
-        return gx, gw, gb, None, None
-
-
-def _splitter(xp, n, nbytes):
-    """``split(fn)``: the list of ``fn(slice)`` over slices covering range(n), run on several
-    threads when the work is large enough (CPU arrays), else one call on the whole range."""
-    import numpy as np
-
-    from .conv_kernels import parallel_slices
-
-    def split(fn):
-        if xp is not np:
-            return [fn(slice(0, n))]
-        results = {}
-
-        def run(sl):
-            results[sl.start] = fn(sl)
-
-        parallel_slices(run, n, nbytes)
-        return [results[k] for k in sorted(results)]
-
-    return split
-
-
-class _BatchNormEval(Function):
-    """Batch norm with fixed statistics (eval mode): one affine map per channel.
-
-        y = x * scale + shift,  scale = gamma / sqrt(var + eps),  shift = beta - mean * scale
-
-    Backward: dx = g * scale, dgamma = sum(g (x - mean)) / sqrt(var + eps), dbeta = sum(g).
-    """
-
-    @staticmethod
-    def forward(ctx, x, w, b, mean, var, eps):
-        xp = array_module(x)
-        c = x.shape[1]
-        bshape = (1, c) + (1,) * (x.ndim - 2)
-        rstd = 1 / xp.sqrt(var + x.dtype.type(eps))
-        scale = rstd if w is None else rstd * w
-        shift = -mean * scale if b is None else b - mean * scale
-        out = xp.multiply(x, scale.reshape(bshape))
-        out += shift.reshape(bshape)
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, scale, rstd, mean)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, scale, rstd, mean = ctx.saved_tensors
-        nx, nw, nb = ctx.needs_input_grad[:3]
-        c = g.shape[1]
-        bshape = (1, c) + (1,) * (g.ndim - 2)
-        axes = (0,) + tuple(range(2, g.ndim))
-        gx = g * scale.reshape(bshape) if nx else None
-        gw = ((g * (x - mean.reshape(bshape))).sum(axis=axes) * rstd) if nw else None
-        gb = g.sum(axis=axes) if nb else None
-        return gx, gw, gb, None, None, None
-
-
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-05):
-    """Batch normalisation (Ioffe & Szegedy 2015) over channel dim 1.
-
-    Training: normalise with the batch's mean and biased variance over (N, *spatial) and update
-    running_mean <- (1 - momentum) running_mean + momentum mean and running_var likewise with the
-    *unbiased* variance (n / (n - 1)), in place. Eval (``training=False``): use the running
-    statistics.
-
-    Shape: input (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W); running stats, weight and
-    bias (C,); output like input.
-    """
-    if not isinstance(input, Tensor) or input._data.dtype.kind != "f":
-        raise RuntimeError("batch_norm: expected a floating point input Tensor")
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got shape "
-                         f"{tuple(input.shape)}")
-    c = input.shape[1]
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        if t is not None and t.numel() != c:
-            raise RuntimeError(f"batch_norm: {name} should contain {c} elements (one per "
-                               f"channel of input {tuple(input.shape)}), got {t.numel()}")
-    axes = (0,) + tuple(range(2, input.ndim))
-    pshape = (1, c) + (1,) * (input.ndim - 2)
-    if training:
-        n = input.numel() // c if c else 0
-        if n <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
-                             f"got input size {tuple(input.shape)}")
-        stats = []
-        if (weight is None or weight._data.shape == (c,)) and (bias is None
-                                                              or bias._data.shape == (c,)):
-            out = _BatchNormTrain.apply(input, weight, bias, eps, stats)
+    def differentiable_backward(ctx, g):
+        # Only x_hat and 1/std were saved; x - mean = x_hat / rstd is the input up to a shift,
+        # which normalisation ignores, so it rebuilds a differentiable x_hat from the input.
+        xhat, rstd, w = ctx.saved_tensors
+        shape, axes, pshape, batch_stats, wshape, bshape = ctx.c
+        needs = ctx.needs_input_grad[:3]
+        xc = xhat / rstd
+        X = ctx.input_tensor(0, xc.reshape(shape)).reshape(xhat.shape)
+        if batch_stats:
+            c_t = X - X.mean(axes, keepdim=True)
+            var = (xc * xc).mean(axis=axes, keepdims=True)
+            rstd_t = _rstd((c_t * c_t).mean(axes, keepdim=True), var, rstd)
+            xhat_t = Relabel.apply(c_t * rstd_t, xhat)
         else:
-            out = _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, stats)
-        if running_mean is not None or running_var is not None:
-            mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
-            m = running_mean._data.dtype.type(momentum) if running_mean is not None else momentum
-            if running_mean is not None:
-                rm = running_mean._data
-                rm *= 1 - m
-                rm += m * mean.astype(rm.dtype, copy=False)
-            if running_var is not None:
-                rv = running_var._data
-                rv *= 1 - m
-                rv += (m * (var * (n / (n - 1)))).astype(rv.dtype, copy=False)
-        return out
-    if running_mean is None or running_var is None:
-        raise RuntimeError("batch_norm: running_mean and running_var must be given when "
-                           "training=False")
-    dt = input._data.dtype
-    rm = running_mean._data.reshape(-1).astype(dt, copy=False)
-    rv = running_var._data.reshape(-1).astype(dt, copy=False)
-    if (weight is None or weight._data.shape == (c,)) and (bias is None or bias._data.shape == (c,)):
-        return _BatchNormEval.apply(input, weight, bias, rm, rv, eps)
-    st = (rm.reshape(pshape), rv.reshape(pshape))
-    return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, st, None)
+            rstd_t = ctx.constant(rstd, g.dtype)  # fixed statistics: x_hat is affine in x
+            xhat_t = Relabel.apply(X * rstd_t, xhat)
+        W = ctx.input_tensor(1, w) if w is not None else None
+        gx, gw, gb = _norm_grads(g.reshape(xhat.shape), xhat_t, rstd_t, W, axes, pshape,
+                                 batch_stats, needs)
+        return (gx.reshape(shape) if gx is not None else None,
+                gw.reshape(wshape) if gw is not None else None,
+                gb.reshape(bshape) if gb is not None else None) + (None,) * 6
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, w, b, view, axes, pshape, eps, stats = rec.args[:8]
+        dt = g.operand_dtype()
+        shape = g.shape(x)
+        name = g.value(x)
+        nd = len(shape)
+        k = len(axes)
+        layer = (view is None and stats is None and tuple(axes) == tuple(range(nd - k, nd))
+                 and tuple(pshape) == (1,) * (nd - k) + tuple(shape[nd - k:]))
+        if layer and g.opset >= 17:
+            ns = tuple(shape[nd - k:])
+            wn = g.value(w) if w is not None else g.const(np.ones(ns, dt))
+            ins = [name, wn] + ([g.value(b)] if b is not None else [])
+            g.out(g.op("LayerNormalization", ins, axis=nd - k, epsilon=float(eps)))
+            return
+        # (x - mean) / sqrt(var + eps) * gamma + beta, written out
+        xv = name if view is None else g.op(
+            "Reshape", [name, g.ints(view, kind="reshape", info=shape)])
+        vshape = tuple(view) if view is not None else shape
+        y = _onnx_affine(g, _onnx_standardize(g, xv, axes, eps, dt, stats), w, b, pshape)
+        if view is not None:
+            y = g.op("Reshape", [y, g.ints(shape, kind="reshape", info=vshape)])
+        g.out(y)
+
+
+def _rstd(var_t, var, rstd):
+    """1 / sqrt(var + eps) as a Tensor of var_t. eps is not saved, but var + eps = 1 / rstd^2:
+    the constant var + eps - var_t shifts var_t onto it."""
+    shift = (1 / (rstd.astype(np.float64) ** 2) - var).astype(rstd.dtype)
+    return Relabel.apply((var_t + Tensor._make(shift, False)).rsqrt(), rstd)
+
+
+def _norm_grads(gv, xhat_t, rstd_t, W, axes, pshape, batch_stats, needs):
+    """The closed-form gradients of the module docstring, on Tensors."""
+    nx, nw, nb = needs
+    gx = gw = gb = None
+    if nw:
+        gw = (gv * xhat_t).sum_to_size(pshape)
+    if nb:
+        gb = gv.sum_to_size(pshape)
+    if nx:
+        gh = gv * W.reshape(pshape) if W is not None else gv
+        if batch_stats:
+            gx = (gh - gh.mean(axes, keepdim=True)
+                  - xhat_t * (gh * xhat_t).mean(axes, keepdim=True)) * rstd_t
+        else:
+            gx = gh * rstd_t
+    return gx, gw, gb
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
@@ -396,6 +231,34 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out
 
 
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """y = x * rsqrt(mean(x^2 over normalized_shape) + eps) * weight.
+
+    ``eps=None`` uses the machine epsilon of the input's dtype (``torch.finfo(dtype).eps``), as
+    PyTorch does.
+
+    Shape: input (*, *normalized_shape); weight normalized_shape; output like input.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rms_norm: input must be a Tensor, got {type(input).__name__}")
+    ns = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(int(s) for s in normalized_shape)
+    k = len(ns)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != ns or input.ndim < k:
+        raise RuntimeError(f"rms_norm: given normalized_shape={list(ns)}, expected input with "
+                           f"shape [*, {', '.join(map(str, ns))}], but got input of size "
+                           f"{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise RuntimeError(f"rms_norm: weight of shape {tuple(weight.shape)} does not match "
+                           f"normalized_shape {ns}")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"rms_norm: expected a floating input, got {input.dtype}")
+    eps = float(np.finfo(input.dtype).eps) if eps is None else eps
+    dims = tuple(range(input.ndim - k, input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """x / max(||x||_p, eps) along ``dim`` (unit vectors). A zero vector stays zero and gets the
     gradient g / eps, as in PyTorch (the norm's gradient at 0 is taken as 0, not NaN)."""
@@ -428,3 +291,27 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         win = win + padded.narrow(1, i, c)
     div = (win * (alpha / size) + k) ** beta
     return input / div
+
+
+# ----------------------------------------------------------------------------- ONNX
+def _onnx_full(g, c, dt, value):
+    return g.const(np.full((c,), value, dtype=dt))
+
+
+def _onnx_standardize(g, xv, axes, eps, dt, stats=None):
+    """(x - mean) / sqrt(var + eps), with the batch's statistics or the given ones."""
+    if stats is None:
+        mean = g.reduce("ReduceMean", xv, axes, True)
+        xc = g.op("Sub", [xv, mean])
+        var = g.reduce("ReduceMean", g.op("Mul", [xc, xc]), axes, True)
+    else:
+        xc = g.op("Sub", [xv, g.value(stats[0])])
+        var = g.value(stats[1])
+    return g.op("Div", [xc, g.op("Sqrt", [g.op("Add", [var, g.scalar(eps, dt)])])])
+
+
+def _onnx_affine(g, y, w, b, pshape):
+    for p, op in ((w, "Mul"), (b, "Add")):
+        if p is not None:
+            y = g.op(op, [y, g.op("Reshape", [g.value(p), g.ints(pshape)])])
+    return y

@@ -13,9 +13,13 @@ back onto the interior pixel it was copied from.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...autograd import Function
 from ...backend import array_module
+from ...ops.shape import IndexAdd
 from ...tensor import Tensor
+from .adjoint import zeros
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -50,7 +54,7 @@ class ConstantPad(Function):
         for s, (lo, hi) in zip(x.shape[lead:], pads):
             src.append(slice(max(-lo, 0), s - max(-hi, 0)))
             dst.append(slice(max(lo, 0), max(lo, 0) + max(s - max(-lo, 0) - max(-hi, 0), 0)))
-        ctx.src, ctx.dst, ctx.shape = tuple(src), tuple(dst), x.shape
+        ctx.src, ctx.dst, ctx.shape, ctx.pads = tuple(src), tuple(dst), x.shape, pads
         out = xp.full(out_shape, value, dtype=x.dtype) if value != 0 else \
             xp.zeros(out_shape, dtype=x.dtype)
         out[ctx.dst] = x[ctx.src]
@@ -62,6 +66,19 @@ class ConstantPad(Function):
         gx = xp.zeros(ctx.shape, dtype=g.dtype)
         gx[ctx.src] = g[ctx.dst]
         return gx, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # The adjoint of padding by (lo, hi) is padding by (-lo, -hi) with zeros: a crop of the
+        # border (and zeros where the forward cropped), linear and its own kind again.
+        return ConstantPad.apply(g, tuple((-lo, -hi) for lo, hi in ctx.pads), 0), None, None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, pads, value = rec.args
+        dt = g.operand_dtype()
+        ins = [g.value(x), g.ints(onnx_pads(len(g.shape(x)), pads)), g.scalar(value, dt)]
+        g.out(g.op("Pad", ins, mode="constant"))
 
 
 class IndexPad(Function):
@@ -93,6 +110,34 @@ class IndexPad(Function):
                 gx[pre + (int(idx[j]),)] += g[pre + (j,)]
             g = gx
         return g, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # Each padded dimension was a gather x.take(idx, axis): undo them in reverse order with
+        # index_add (whose own gradient is the gather again).
+        for axis, _, _, size, idx in reversed(ctx.plan):
+            shape = list(g.shape)
+            shape[axis] = size
+            g = IndexAdd.apply(zeros(shape, g), axis, idx, g, 1)
+        return g, None, None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, pads, mode = rec.args
+        if mode == "circular" and g.opset < 19:  # gather the wrapped indices along each axis
+            y = g.value(x)
+            shape = g.shape(x)
+            lead = len(shape) - len(pads)
+            for i, (lo, hi) in enumerate(pads):
+                if lo or hi:
+                    size = shape[lead + i]
+                    idx = (np.arange(-lo, size + hi) % size).astype(np.int64)
+                    y = g.op("Gather", [y, g.const(idx)], axis=lead + i)
+            g.out(y)
+            return
+        onnx_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+        ins = [g.value(x), g.ints(onnx_pads(len(g.shape(x)), pads))]
+        g.out(g.op("Pad", ins, mode=onnx_mode))
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -151,3 +196,12 @@ def pad(input, pad, mode="constant", value=None):
         if mode == "replicate" and s == 0 and (lo or hi):
             raise RuntimeError("pad: cannot replicate-pad an empty dimension")
     return IndexPad.apply(input, pads, mode)
+
+
+# ----------------------------------------------------------------------------- ONNX
+def onnx_pads(ndim, pads):
+    """Per-dimension (low, high) of the last len(pads) dims as ONNX's [lows..., highs...]."""
+    lead = ndim - len(pads)
+    lo = [0] * lead + [int(p[0]) for p in pads]
+    hi = [0] * lead + [int(p[1]) for p in pads]
+    return lo + hi

@@ -16,6 +16,7 @@ two-step kernel (``maxpool2x2.py``); adaptive pooling is in ``adaptive.py``, max
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -24,7 +25,9 @@ from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
 from .im2col import geometry, ntuple
+from .adjoint import Adjoint, scatter_planes
 from .maxpool2x2 import MaxPool2x2
+from .padding import onnx_pads
 
 
 def pool_output_size(size, k, s, p, d, ceil_mode):
@@ -40,25 +43,17 @@ def pool_output_size(size, k, s, p, d, ceil_mode):
     return o
 
 
-_PLANS: dict = {}
-
-
 def _plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd):
     """Validate pooling arguments; returns the ConvGeometry of the windows (cached per call
     signature, so a training loop validates once)."""
+    args = (op, tuple(x_shape), ksize, stride, padding, dilation, ceil_mode, nd)
     try:
-        key = (op, tuple(x_shape), ksize, stride, padding, dilation, ceil_mode, nd)
-        geom = _PLANS.get(key)
-    except TypeError:  # unhashable arguments (lists): no caching
-        return _make_plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd)
-    if geom is None:
-        if len(_PLANS) > 512:
-            _PLANS.clear()
-        geom = _PLANS[key] = _make_plan(op, x_shape, ksize, stride, padding, dilation,
-                                        ceil_mode, nd)
-    return geom
+        return _make_plan(*args)
+    except TypeError:  # unhashable arguments (lists): validated without the cache
+        return _make_plan.__wrapped__(*args)
 
 
+@functools.lru_cache(maxsize=512)
 def _make_plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd):
     k = ntuple(ksize, nd, op, "kernel_size", minimum=1)
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else \
@@ -96,25 +91,19 @@ def _offsets(geom):
     return list(itertools.product(*(range(k) for k in geom.ksize)))
 
 
-_TAPS: dict = {}
-
-
 def _taps(buf, geom):
-    """The views (N, C, *out) of the padded buffer that each window tap reads, in scan order.
+    """The views (N, C, *out) of the padded buffer that each window tap reads, in scan order."""
+    return [buf[sl] for sl in _tap_slices(geom)]
 
-    Tap k of every window sits at ``o * stride + k * dilation``: a basic slice (start
-    k * dilation, step stride), which NumPy builds without any Python-level stride arithmetic.
-    """
-    sls = _TAPS.get(geom)
-    if sls is None:
-        if len(_TAPS) > 512:
-            _TAPS.clear()
-        sls = _TAPS[geom] = [
-            (slice(None), slice(None)) + tuple(
+
+@functools.lru_cache(maxsize=512)
+def _tap_slices(geom):
+    """Tap k of every window sits at ``o * stride + k * dilation``: a basic slice (start
+    k * dilation, step stride), which NumPy builds without any Python-level stride arithmetic."""
+    return [(slice(None), slice(None)) + tuple(
                 slice(ki * d, ki * d + s * (o - 1) + 1, s)
                 for ki, d, s, o in zip(k, geom.dilation, geom.stride, geom.out))
             for k in _offsets(geom)]
-    return [buf[sl] for sl in sls]
 
 
 def _overlapping(geom):
@@ -213,6 +202,19 @@ class MaxPoolNd(Function):
                 xp.multiply(g, mask, out=view)
         return (buf[geom.interior] if geom.needs_buffer else buf), None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, g, *_):
+        # dy scattered into the arg-max positions (linear in dy; zero second derivative in x,
+        # as in PyTorch)
+        (idx,) = ctx.saved_tensors
+        flat = _flat_indices(array_module(idx), idx, ctx.geom)
+        return scatter_planes(g, flat, ctx.shape), None, None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        _x, geom, return_indices = rec.args
+        _onnx_max_pool(g, rec, geom, return_indices)
+
 
 def _flat_indices(xp, idx, geom):
     """Window offsets -> PyTorch's indices: the flat position in the (unpadded) input plane."""
@@ -256,6 +258,23 @@ class AvgPoolNd(Function):
             else:
                 view[...] = gd
         return (buf[geom.interior] if geom.needs_buffer else buf), None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return Adjoint.apply(g, AvgPoolNd, ctx, (ctx.geom, ctx.divisor)), None, None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, geom, divisor = rec.args
+        dt = g.operand_dtype()
+        name, pads = _onnx_pool_input(g, x, geom.pads, geom.ksize, 0)
+        y = g.op("AveragePool", [name], kernel_shape=list(geom.ksize), strides=list(geom.stride),
+                 pads=pads, count_include_pad=1)
+        div = np.asarray(divisor, dtype=np.float64)
+        k = float(np.prod(geom.ksize))
+        if not np.all(div == k):  # PyTorch's divisor differs from the full window somewhere
+            y = g.op("Mul", [y, g.const((k / div).astype(dt), kind="pool_divisor")])
+        g.out(y)
 
 
 def _avg_divisor(xp, geom, dtype, count_include_pad, divisor_override):
@@ -372,3 +391,35 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """3-D average pooling over (N, C, D, H, W); see ``avg_pool2d``."""
     return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)
+
+
+# ----------------------------------------------------------------------------- ONNX
+def _onnx_pool_input(g, x, pads, ksize, fill):
+    """ORT wants every pad smaller than the kernel: pad explicitly when one is not."""
+    name = g.value(x)
+    if all(lo < k and hi < k for (lo, hi), k in zip(pads, ksize)):
+        return name, onnx_pads(len(pads), pads)
+    nd = len(pads)
+    full = [0, 0] + [p[0] for p in pads] + [0, 0] + [p[1] for p in pads]
+    dt = g.operand_dtype()
+    padded = g.op("Pad", [name, g.ints(full), g.const(np.asarray(fill, dtype=dt))],
+                  mode="constant")
+    return padded, [0] * (2 * nd)
+
+
+def _onnx_max_pool(g, rec, geom, return_indices):
+    x = rec.args[0]
+    fill = np.finfo(g.operand_dtype()).min if g.operand_dtype().kind == "f" else 0
+    name, pads = _onnx_pool_input(g, x, geom.pads, geom.ksize, fill)
+    attrs = {"kernel_shape": list(geom.ksize), "strides": list(geom.stride), "pads": pads}
+    if any(d != 1 for d in geom.dilation):
+        attrs["dilations"] = list(geom.dilation)
+    if not return_indices:
+        g.out(g.op("MaxPool", [name], **attrs))
+        return
+    if any(p for p in pads) or pads != onnx_pads(geom.nd, geom.pads):
+        g.unsupported("max pooling with return_indices and padding")
+    y, idx = g.op("MaxPool", [name], n_out=2, **attrs)
+    plane = int(np.prod(g.shape(x)[2:]))
+    g.out(y, 0)  # ONNX indexes the whole (N, C, *S) tensor; PyTorch one plane
+    g.out(g.op("Mod", [idx, g.const(np.asarray(plane, np.int64))]), 1)

@@ -24,10 +24,13 @@ the others keep their state and output 0, so each final state is taken at its se
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from ...tensor import Tensor
-from .rnn_kernels import GRULayer, LSTMLayer, RNNLayer
+from .adjoint import zeros
+from .rnn_kernels import GRULayer, LSTMLayer, RNNLayer, _Plan
+from .rnn_unrolled import lstm_step, unrolled_layer
 
 __all__ = [
     "gru_cell",
@@ -109,39 +112,17 @@ def lstm_proj_layer(input, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=False,
     """One LSTM layer with a projection (``proj_size``, Sak et al. 2014): the cell as in
     ``lstm_layer``, then h' = W_hr (o * tanh(c')), a P < H dimensional hidden state.
 
-    Composed from Tensor ops step by step (one graph node per op; the fused kernel covers the
-    common case without projection).
+    Unrolled into Tensor operations step by step (rnn_unrolled.py: one graph node per op; the
+    fused kernel covers the common case without projection).
 
     Shape: input (T, B, I), hx (B, P), cx (B, H) or None, w_hh (4H, P), w_hr (P, H) ->
     (output (T, B, P), h_n (B, P), c_n (B, H)).
     """
-    from ... import functions
-
-    T, B = input.shape[0], input.shape[1]
-    H, P = w_hr.shape[1], w_hr.shape[0]
-    kw = {"dtype": input.dtype, "device": input.device}
-    h = functions.zeros(B, P, **kw) if hx is None else hx
-    c = functions.zeros(B, H, **kw) if cx is None else cx
-    gates_x = input.matmul(w_ih.t())
-    if b_ih is not None:
-        gates_x = gates_x + b_ih
-    outs = [None] * T
-    for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        g = gates_x[t] + h.matmul(w_hh.t())
-        if b_hh is not None:
-            g = g + b_hh
-        i, f, gg, o = g.chunk(4, 1)
-        c_new = f.sigmoid() * c + i.sigmoid() * gg.tanh()
-        h_new = (o.sigmoid() * c_new.tanh()).matmul(w_hr.t())
-        n = B if batch_sizes is None else int(batch_sizes[t])
-        if n < B:  # packed: finished (or not yet started) sequences keep their state
-            outs[t] = functions.cat([h_new[:n], functions.zeros(B - n, P, **kw)], 0)
-            h = functions.cat([h_new[:n], h[n:]], 0)
-            c = functions.cat([c_new[:n], c[n:]], 0)
-        else:
-            outs[t] = h = h_new
-            c = c_new
-    return functions.stack(outs, 0), h, c
+    B, H = input.shape[1], w_hr.shape[1]
+    c = zeros((B, H), input) if cx is None else cx
+    plan = _Plan(input._data, batch_sizes, reverse)
+    return unrolled_layer(input, [hx, c], w_ih, w_hh, b_ih, b_hh,
+                          functools.partial(lstm_step, w_hr=w_hr), plan)
 
 
 def gru_layer(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):

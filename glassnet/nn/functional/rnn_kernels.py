@@ -20,8 +20,11 @@ their state, their outputs stay 0, and no gradient reaches their padding.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...autograd import Function
 from ...backend import array_module
+from .rnn_unrolled import elman_step, gru_step, lstm_step, unrolled_layer
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -154,6 +157,23 @@ class RNNLayer(Function):
         dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(need, dA, x, w_ih, hprev, 2)
         return dx, dh if need[1] else None, dw_ih, dw_hh, db_ih, db_hh, None, None, None
 
+    @staticmethod
+    def differentiable_backward(ctx, dout, dhn):
+        # the layer rebuilt from Tensor operations and differentiated (rnn_unrolled.py)
+        from ...autograd.recompute import recompute
+        x, h0, w_ih, w_hh = ctx.saved_tensors[:4]
+        step = elman_step(not ctx.tanh)
+        return recompute(ctx, (dout, dhn), (x, h0, w_ih, w_hh) + ctx.biases,
+                         lambda x, h0, wi, wh, bi, bh: unrolled_layer(x, [h0], wi, wh, bi, bh,
+                                                                      step, ctx.plan))
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse, sizes = rec.args
+        act = "Tanh" if nonlinearity == "tanh" else "Relu"
+        _onnx_recurrent(g, rec, "RNN", x, (h0,), w_ih, w_hh, b_ih, b_hh, reverse, sizes,
+                        activations=[act])
+
 
 # ----------------------------------------------------------------------------- LSTM
 def _to_internal(a, H):
@@ -266,6 +286,19 @@ class LSTMLayer(Function):
         return (dx, dh if need[1] else None, dc if need[2] else None, dw_ih, dw_hh,
                 db if need[5] else None, db_hh, None, None)
 
+    @staticmethod
+    def differentiable_backward(ctx, dout, dhn, dcn):
+        from ...autograd.recompute import recompute
+        x, h0, c0, w_ih, w_hh = ctx.saved_tensors[:5]
+        return recompute(ctx, (dout, dhn, dcn), (x, h0, c0, w_ih, w_hh) + ctx.biases,
+                         lambda x, h0, c0, wi, wh, bi, bh: unrolled_layer(
+                             x, [h0, c0], wi, wh, bi, bh, lstm_step, ctx.plan))
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, sizes = rec.args
+        _onnx_recurrent(g, rec, "LSTM", x, (h0, c0), w_ih, w_hh, b_ih, b_hh, reverse, sizes)
+
 
 # ----------------------------------------------------------------------------- GRU
 class GRULayer(Function):
@@ -364,3 +397,65 @@ class GRULayer(Function):
         dw_hh = dAh2.T @ hprev.reshape(T * B, H) if need[3] else None
         db_hh = dAh2.sum(axis=0) if need[5] else None
         return dx, (dh if need[1] else None), dw_ih, dw_hh, db_ih, db_hh, None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, dout, dhn):
+        from ...autograd.recompute import recompute
+        x, h0, w_ih, w_hh = ctx.saved_tensors[:4]
+        return recompute(ctx, (dout, dhn), (x, h0, w_ih, w_hh) + ctx.biases,
+                         lambda x, h0, wi, wh, bi, bh: unrolled_layer(x, [h0], wi, wh, bi, bh,
+                                                                      gru_step, ctx.plan))
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, h0, w_ih, w_hh, b_ih, b_hh, reverse, sizes = rec.args
+        _onnx_recurrent(g, rec, "GRU", x, (h0,), w_ih, w_hh, b_ih, b_hh, reverse, sizes,
+                        linear_before_reset=1)
+
+
+# ----------------------------------------------------------------------------- ONNX
+# One ONNX RNN / LSTM / GRU node per layer and direction. ONNX orders the gates differently from
+# PyTorch, so the weights are regrouped in the graph (Split + Concat on the parameters, folded by
+# any runtime): LSTM i, f, g, o becomes i, o, f, c; GRU r, z, n becomes z, r, h, and
+# ``linear_before_reset=1`` gives PyTorch's GRU, where the reset gate multiplies (W_hn h + b_hn)
+# rather than h.
+_ONNX_GATES = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN": [0]}
+
+
+def _onnx_regroup(g, w, rows, kind):
+    """(G H, X) weight (a value or a name) as ONNX's (1, G H, X) in ONNX's gate order."""
+    name = w if isinstance(w, str) else g.value(w)
+    order = _ONNX_GATES[kind]
+    if len(order) > 1:
+        h = rows // len(order)
+        parts = g.op("Split", [name, g.ints([h] * len(order))], n_out=len(order), axis=0)
+        name = g.op("Concat", [parts[i] for i in order], axis=0)
+    return g.unsqueeze(name, [0])
+
+
+def _onnx_recurrent(g, rec, kind, x, states, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes, **attrs):
+    if batch_sizes is not None:
+        g.unsupported(f"{kind} over a packed sequence (PackedSequence): export the padded "
+                      "batch instead")
+    hidden = g.shape(w_hh)[1]
+    rows = g.shape(w_ih)[0]
+    ins = [g.value(x), _onnx_regroup(g, w_ih, rows, kind), _onnx_regroup(g, w_hh, rows, kind)]
+    if b_ih is not None or b_hh is not None:
+        zeros = g.const(np.zeros((rows,), g.dtype(x)))
+        bi = g.value(b_ih) if b_ih is not None else zeros
+        bh = g.value(b_hh) if b_hh is not None else zeros
+        ins.append(g.op("Concat", [_onnx_regroup(g, bi, rows, kind),
+                                   _onnx_regroup(g, bh, rows, kind)], axis=1))
+    else:
+        ins.append("")
+    ins.append("")  # sequence_lens
+    for s in states:
+        ins.append("" if s is None else g.unsqueeze(g.value(s), [0]))
+    while ins[-1] == "":
+        ins.pop()
+    n_out = 1 + len(states)
+    outs = g.op(kind, ins, n_out=n_out, hidden_size=int(hidden),
+                direction="reverse" if reverse else "forward", **attrs)
+    g.out(g.squeeze(outs[0], [1]), 0)
+    for i in range(1, n_out):
+        g.out(g.squeeze(outs[i], [0]), i)

@@ -24,6 +24,7 @@ from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
 from .adaptive import _adaptive_avg
+from .adjoint import Adjoint
 
 _LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
@@ -137,6 +138,54 @@ class Resample(Function):
             g = xp.moveaxis(xp.tensordot(g, mat, axes=([ctx.lead + i], [0])), -1, ctx.lead + i)
         return xp.ascontiguousarray(g), None
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # PyTorch's double backward of interpolate is the forward resampling (its taps).
+        return Adjoint.apply(g, Resample, ctx, (ctx.plans,)), None
+
+    @staticmethod
+    def to_onnx(g, rec):
+        x, plans = rec.args
+        dt = g.operand_dtype()
+        shape = g.shape(x)
+        lead = len(shape) - len(plans)
+        spatial = shape[lead:]
+        name = g.value(x)
+        found = _onnx_resize_mode(plans, spatial, dt) if lead == 2 else None
+        if found is not None:
+            mode, ctm = found
+            sizes = list(g.shape(rec.outputs[0]))
+            attrs = {"mode": mode, "coordinate_transformation_mode": ctm}
+            if mode == "nearest":
+                attrs["nearest_mode"] = "floor"
+            scales = np.asarray([1.0, 1.0] + [o / i for o, i in zip(sizes[2:], spatial)],
+                                np.float32)
+            if g.opset >= 18:  # sizes of the spatial axes only: the batch may vary
+                ins = [name, "", "", g.ints(sizes[2:])]
+                attrs["axes"] = list(range(2, len(shape)))
+            elif all(int(np.floor(np.float32(i) * s)) == o == int(np.floor(float(i) * float(s)))
+                     for i, s, o in zip(spatial, scales[2:], sizes[2:])):
+                ins = [name, "", g.const(scales)]
+            else:  # the batch and channel sizes read from x: the batch may vary
+                lead_dims = g.op("Slice", [g.op("Shape", [name]), g.ints([0]), g.ints([2])])
+                ins = [name, "", "", g.op("Concat", [lead_dims, g.ints(sizes[2:])], axis=0)]
+            g.out(g.op("Resize", ins, **attrs))
+            return
+        # the general case: per axis, a weighted sum of gathered taps (exact for every mode)
+        y = name
+        for i, (idx, w, _) in enumerate(plans):
+            axis = lead + i
+            acc = None
+            for it, wt in zip(idx, w):
+                v = g.op("Gather", [y, g.const(np.asarray(it, np.int64))], axis=axis)
+                if len(idx) > 1:
+                    wshape = [1] * len(shape)
+                    wshape[axis] = -1
+                    v = g.op("Mul", [v, g.const(np.asarray(wt, dt).reshape(wshape))])
+                acc = v if acc is None else g.op("Add", [acc, v])
+            y = acc
+        g.out(y)
+
 
 def _matrix(idx, w, in_size, out_size):
     m = np.zeros((out_size, in_size))
@@ -219,3 +268,39 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """The older name of ``interpolate`` (kept because PyTorch still accepts it)."""
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+# ----------------------------------------------------------------------------- ONNX
+def _onnx_resize_mode(plans, spatial, dt):
+    """The ONNX Resize (mode, coordinate_transformation_mode) that reproduces the traced taps
+    exactly, or None."""
+    candidates = [("nearest", "asymmetric"), ("linear", "half_pixel"),
+                  ("linear", "align_corners"), ("linear", "pytorch_half_pixel")]
+    for mode, ctm in candidates:
+        if all(_onnx_taps_match(mode, ctm, p, L) for p, L in zip(plans, spatial)):
+            return mode, ctm
+    return None
+
+
+def _onnx_taps_match(mode, ctm, plan, size):
+    idx, w, _ = plan
+    o = len(idx[0])
+    f = np.float32
+    pos = np.arange(o, dtype=f)
+    if mode == "nearest":
+        src = np.minimum(np.floor(pos * (f(size) / f(o))).astype(np.int64), size - 1)
+        return len(idx) == 1 and np.array_equal(np.asarray(idx[0]), src)
+    if len(idx) == 1:  # an identity axis: the same output size as input
+        return o == size
+    if ctm == "align_corners":
+        real = pos * (f(size - 1) / f(o - 1)) if o > 1 else np.zeros(o, f)
+    else:
+        real = (pos + f(0.5)) * (f(size) / f(o)) - f(0.5)
+        if ctm == "pytorch_half_pixel" and o == 1:
+            real = np.zeros(o, f)
+    real = np.clip(real, 0, size - 1)
+    i0 = np.floor(real).astype(np.int64)
+    lam = real - i0
+    i1 = np.minimum(i0 + 1, size - 1)
+    return (np.array_equal(np.asarray(idx[0]), i0) and np.array_equal(np.asarray(idx[1]), i1)
+            and np.allclose(np.asarray(w[1], np.float64), lam, atol=1e-6))

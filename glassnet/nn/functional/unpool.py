@@ -15,6 +15,7 @@ import numpy as np
 
 from ...autograd import Function
 from ...backend import array_module
+from ...ops.shape import Gather
 from ...tensor import Tensor
 from .im2col import ntuple
 from .pooling import _batched, max_pool1d, max_pool2d, max_pool3d
@@ -37,6 +38,12 @@ class MaxUnpool(Function):
         xp = array_module(g)
         rows = xp.arange(ctx.flat.shape[0]).reshape(-1, 1)
         gx = g.reshape(ctx.flat.shape[0], -1)[rows, ctx.flat]
+        return gx.reshape(ctx.xshape), None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        flat = ctx.flat  # (N*C, plane_in): where each input value was put
+        gx = Gather.apply(g.reshape(flat.shape[0], -1), 1, flat)
         return gx.reshape(ctx.xshape), None, None
 
 

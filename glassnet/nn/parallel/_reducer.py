@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet.distributed.process_group import _mpi
 from glassnet.tensor import Tensor
 
 _FIRST_BUCKET_BYTES = 1024 * 1024  # PyTorch's dist._DEFAULT_FIRST_BUCKET_BYTES
@@ -183,8 +184,6 @@ class Reducer:
 
     def _launch_ready(self):
         """Start every consecutive ready bucket (the same order on every rank)."""
-        from glassnet.distributed.process_group import _mpi
-
         MPI = _mpi()
         k = self.group.size()
         while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
@@ -200,37 +199,34 @@ class Reducer:
             self._finish()
 
     def _progress(self):
-        from glassnet.distributed.process_group import _mpi
-
         reqs = [b.request for b in self.buckets if b.request is not None]
         if reqs:
             _mpi().Request.Testall(reqs)
 
     def _late(self, i, g, b):
         """A contribution after the bucket went out: average it alone and add it in."""
-        from glassnet.distributed.process_group import _mpi
-
         MPI = _mpi()
         self.late_contributions += 1
         if b.request is not None:
-            b.request.Wait()
+            with self.group.watch("DistributedDataParallel gradient all_reduce"):
+                b.request.Wait()
             b.request = None
         extra = np.array(g, dtype=self.views[i].dtype)
         k = self.group.size()
         if k > 1:
             extra /= k
-            self.group.comm.Allreduce(MPI.IN_PLACE, extra, op=MPI.SUM)
+            with self.group.watch("DistributedDataParallel late gradient all_reduce"):
+                self.group.comm.Allreduce(MPI.IN_PLACE, extra, op=MPI.SUM)
         self.views[i] += extra
         p = self.params[i]
         if self.finished and p.grad is not self.view_tensors[i]:
             p.grad._data += extra  # _finish already gave .grad its own copy
 
     def _finish(self):
-        from glassnet.distributed.process_group import _mpi
-
         reqs = [b.request for b in self.buckets if b.request is not None]
         if reqs:
-            _mpi().Request.Waitall(reqs)
+            with self.group.watch("DistributedDataParallel gradient all_reduce"):
+                _mpi().Request.Waitall(reqs)
         for b in self.buckets:
             b.request = None
         for i, p in enumerate(self.params):

@@ -5,7 +5,7 @@ process, so it calls the wrapped module directly (what PyTorch does without GPUs
 
 from __future__ import annotations
 
-from glassnet.nn.module import Module
+from glassnet.nn.modules.module import Module
 
 
 class DataParallel(Module):

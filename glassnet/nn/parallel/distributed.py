@@ -26,7 +26,8 @@ import contextlib
 import numpy as np
 
 from glassnet import autograd
-from glassnet.nn.module import Module
+from glassnet.distributed.process_group import _default_group
+from glassnet.nn.modules.module import Module
 from glassnet.tensor import Tensor
 
 from ._reducer import _FIRST_BUCKET_BYTES, Reducer, assign_buckets
@@ -54,7 +55,8 @@ def _broadcast_coalesced(arrays, group, src=0):
         by_dtype.setdefault(a.dtype, []).append(a)
     for group_arrays in by_dtype.values():
         flat = np.concatenate([a.ravel() for a in group_arrays]) if group_arrays else None
-        group.comm.Bcast(flat, root=group.group_rank(src))
+        with group.watch("DistributedDataParallel broadcast"):
+            group.comm.Bcast(flat, root=group.group_rank(src))
         start = 0
         for a in group_arrays:
             a[...] = flat[start:start + a.size].reshape(a.shape)
@@ -94,8 +96,6 @@ class DistributedDataParallel(Module):
                  find_unused_parameters=False, check_reduction=False,
                  gradient_as_bucket_view=False, static_graph=False, **kwargs):
         super().__init__()
-        from glassnet.distributed.process_group import _default_group
-
         group = _default_group() if process_group is None else process_group
         self.module = module
         self.process_group = group
@@ -137,7 +137,8 @@ class DistributedDataParallel(Module):
 
     def _verify_shapes(self, params):
         shapes = [tuple(p.shape) for p in params]
-        everyone = self.process_group.comm.allgather(shapes)
+        with self.process_group.watch("DistributedDataParallel parameter-shape all_gather"):
+            everyone = self.process_group.comm.allgather(shapes)
         for r, s in enumerate(everyone):
             if s != shapes:
                 raise RuntimeError(

@@ -23,7 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import autograd
-from glassnet.nn.normalization import _BatchNorm
+from glassnet import distributed as dist
+from glassnet.distributed.process_group import _mpi
+from glassnet.functions import cat
+from glassnet.nn.modules.batchnorm import _BatchNorm
+from glassnet.tensor import tensor
 
 
 class _AllReduceSum(autograd.Function):
@@ -31,19 +35,17 @@ class _AllReduceSum(autograd.Function):
 
     @staticmethod
     def forward(ctx, x, group=None):
-        from glassnet.distributed.process_group import _mpi
-
         ctx.group = group
         out = np.ascontiguousarray(x).copy()
-        group.comm.Allreduce(_mpi().IN_PLACE, out)
+        with group.watch("SyncBatchNorm all_reduce"):
+            group.comm.Allreduce(_mpi().IN_PLACE, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        from glassnet.distributed.process_group import _mpi
-
         g = np.ascontiguousarray(grad).copy()
-        ctx.group.comm.Allreduce(_mpi().IN_PLACE, g)
+        with ctx.group.watch("SyncBatchNorm backward all_reduce"):
+            ctx.group.comm.Allreduce(_mpi().IN_PLACE, g)
         return g
 
 
@@ -60,8 +62,6 @@ class SyncBatchNorm(_BatchNorm):
         self.process_group = process_group
 
     def _group(self):
-        from glassnet import distributed as dist
-
         if not dist.is_initialized():
             return None
         g = self.process_group or dist.group.WORLD
@@ -80,9 +80,6 @@ class SyncBatchNorm(_BatchNorm):
         c = input.shape[1]
         axes = (0, *range(2, input.ndim))
         shape = (1, c) + (1,) * (input.ndim - 2)
-        from glassnet.functions import cat
-        from glassnet.tensor import tensor
-
         local_n = input.numel() // c if c else 0
         sums = _AllReduceSum.apply(cat([input.sum(axes), tensor([float(local_n)],
                                                                  dtype=input.dtype)]),

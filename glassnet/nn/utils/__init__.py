@@ -16,10 +16,10 @@ from glassnet.nn.utils.fusion import (
                                          fuse_linear_bn_eval,
                                          fuse_linear_bn_weights,
 )
-from glassnet.nn.utils.misc import (
+from glassnet.nn.utils.init import skip_init
+from glassnet.nn.utils.memory_format import (
                                          convert_conv2d_weight_memory_format,
                                          convert_conv3d_weight_memory_format,
-                                         skip_init,
 )
 from glassnet.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm
 from glassnet.nn.utils.weight_norm import remove_weight_norm, weight_norm

@@ -10,6 +10,7 @@ every entry to ``[-clip_value, clip_value]`` (which can change the direction).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -115,7 +116,6 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Deprecated alias of :func:`clip_grad_norm_` (PyTorch keeps it for old code)."""
-    import warnings
     warnings.warn("`glassnet.nn.utils.clip_grad_norm` is now deprecated in favor of "
                   "`glassnet.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite)

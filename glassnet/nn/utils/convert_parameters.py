@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet.functions import cat
 from glassnet.tensor import Tensor
 
 
@@ -10,8 +11,6 @@ def parameters_to_vector(parameters):
 
     Shape: parameters of sizes n_1, ..., n_k give a vector of n_1 + ... + n_k entries.
     """
-    from glassnet.functions import cat
-
     parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     device = None
     for p in parameters:

@@ -10,7 +10,8 @@ norm), as PyTorch's. (``orthogonal`` is not provided.)
 from __future__ import annotations
 
 from glassnet.autograd import no_grad
-from glassnet.nn.module import Module
+from glassnet.nn.functional import normalize
+from glassnet.nn.modules.module import Module
 from glassnet.nn.utils import parametrize
 from glassnet.nn.utils.spectral_norm import default_dim, normalize_, random_unit, weight_matrix
 from glassnet.nn.utils.weight_norm import norm_except_dim, weight_norm_of
@@ -71,7 +72,6 @@ class _SpectralNorm(Module):
 
     def forward(self, weight):
         if weight.ndim == 1:
-            from glassnet.nn.functional import normalize
             return normalize(weight, dim=0, eps=self.eps)
         if self.training:
             with no_grad():

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from copy import deepcopy
 
 from glassnet.autograd import no_grad
-from glassnet.nn.containers import ModuleDict, ModuleList
+from glassnet.nn.modules.container import ModuleDict, ModuleList
 from glassnet.nn.parameter import Parameter
 from glassnet.tensor import Tensor
 

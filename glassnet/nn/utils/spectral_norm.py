@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from glassnet import backend
 from glassnet.autograd import no_grad
+from glassnet.nn.modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from glassnet.nn.parameter import Parameter
 from glassnet.tensor import Tensor
 
@@ -37,10 +38,7 @@ def random_unit(n, eps, like):
 
 def default_dim(module):
     """1 for transposed convolutions (whose weight is (in, out, ...)), 0 otherwise."""
-    from glassnet.nn import conv
-    transposed = tuple(getattr(conv, n) for n in ("ConvTranspose1d", "ConvTranspose2d",
-                                                  "ConvTranspose3d") if hasattr(conv, n))
-    return 1 if isinstance(module, transposed) else 0
+    return 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
 
 
 def weight_matrix(weight, dim):

@@ -7,6 +7,8 @@ import torch
 from torch.utils.data import (BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler,
                               Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler)
 
+torch.manual_seed(0)  # the samplers without a generator draw from the global one
+
 
 class Images(Dataset):
     def __init__(self, n=10, transform=None):

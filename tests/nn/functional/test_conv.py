@@ -265,6 +265,7 @@ def test_conv_in_batch_chunks(monkeypatch, chunk_bytes):
     from glassnet.nn.functional import conv_kernels
     monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", chunk_bytes)
     monkeypatch.setattr(conv_kernels, "MIN_PARALLEL_BYTES", 0)  # threads too, where possible
+    monkeypatch.setitem(gn.backend._threads, "n", 2)
     r = np.random.default_rng(chunk_bytes)
     for i in range(30):
         cfg = dict(conv_config(r), batch=3, unbatched=False)

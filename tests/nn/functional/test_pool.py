@@ -202,7 +202,6 @@ def test_pool_errors(call, msg):
 def test_max_pool_2x2_fast_path_ties_odd_sizes_and_threads(monkeypatch):
     # 2x2 / stride 2 runs in two pairwise steps (split among threads for big batches): it must
     # pick PyTorch's pixel on every kind of tie, on odd sizes, with NaN, for values and grads.
-    from glassnet.nn.functional import conv_kernels
     r = np.random.default_rng(8)
     for i, shape in enumerate([(2, 3, 6, 8), (3, 2, 7, 5), (1, 1, 2, 2), (4, 3, 9, 10)]):
         for low, high in [(0, 2), (-1, 1), (0, 1)]:
@@ -212,8 +211,8 @@ def test_max_pool_2x2_fast_path_ties_odd_sizes_and_threads(monkeypatch):
             check_parity(lambda a: F.max_pool2d(a, 2, return_indices=True),
                          lambda a: TF.max_pool2d(a, 2, return_indices=True), [x],
                          dtype=np.float32 if low else np.float64)
-    monkeypatch.setattr(conv_kernels, "_pool", dict(conv_kernels._pool, threads=2))
-    monkeypatch.setattr(conv_kernels, "MIN_PARALLEL_SLICE_BYTES", 0)
+    monkeypatch.setitem(gn.backend._threads, "n", 2)
+    monkeypatch.setattr(gn.backend, "MIN_PARALLEL_SLICE_BYTES", 0)
     x = r.integers(0, 3, (6, 4, 12, 12)).astype(np.float64)
     gx = gn.tensor(x, requires_grad=True)
     y = F.max_pool2d(gx, 2)

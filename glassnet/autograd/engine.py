@@ -1,0 +1,277 @@
+"""The backward engine: ``backward`` and ``grad``, on raw arrays.
+
+Backpropagation is the chain rule applied over a directed acyclic graph: each node's
+``backward`` maps the gradient with respect to its outputs to the gradients with respect to its
+inputs, and a tensor that feeds several ops receives the sum of their gradients. The walk over
+the graph (Kahn's algorithm) is glassnet/autograd/graph.py; this engine runs every node's
+``backward`` on arrays, the fast path of training. ``create_graph=True`` hands the same walk to
+glassnet/autograd/graph_engine.py, whose gradients are Tensors recorded in the graph.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from . import graph_engine
+from .function import backward_results, sum_to_input, unwrap
+from .grad_mode import _anomaly, check_finite, no_grad
+from .graph import check_root, dependencies, freed_error, ready_order
+from .variable import Variable
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None, _capture=None):
+    """Backpropagate from ``tensors``: every node runs once, after every node that feeds
+    gradient into it, so the gradient it sees is already the sum over all paths.
+
+    Leaf tensors accumulate into ``.grad``; with ``inputs`` (a tensor or a list), only those
+    leaves do. ``create_graph=True`` records the gradients themselves in the graph
+    (glassnet/autograd/graph_engine.py); ``retain_graph`` then defaults to True, as in PyTorch.
+    """
+    if grad_tensors is None and grad_variables is not None:
+        grad_tensors = grad_variables
+    if create_graph:
+        graph_engine.backward(tensors, grad_tensors, retain_graph=retain_graph is not False,
+                              inputs=inputs)
+        return
+    retain_graph = bool(retain_graph)
+    if inputs is not None and _capture is None:
+        ins = [inputs] if isinstance(inputs, Variable) else list(inputs)
+        for t in ins:
+            if t.grad_fn is not None:
+                t.retain_grad()
+        only = {id(t) for t in ins if t.grad_fn is None}
+        _capture = _LeafFilter(only)
+    if isinstance(tensors, Variable):
+        tensors = [tensors]
+        grad_tensors = [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, Variable):
+        grad_tensors = [grad_tensors]
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        check_root(t, g)
+        if g is None:
+            g = backend.array_module(t._data).ones(t._data.shape, dtype=t._data.dtype)
+        else:
+            g = g._data if isinstance(g, Variable) else backend.array_module(t._data).asarray(g)
+            check_root(t, g)
+            g = g.astype(t._data.dtype, copy=False)
+        roots.append((t, g))
+
+    deps = dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    # Seed the gradient buffers. A buffer is keyed by the node for single-output nodes, by
+    # (node, output) otherwise.
+    buf = {}
+    for t, g in roots:
+        node = t.grad_fn
+        if node is None:
+            if _capture is None:
+                _accumulate_leaf(t, g)
+            else:
+                _capture.leaf(t, g, False)
+            continue
+        key = node if node.n_outputs == 1 else (node, t._output_nr)
+        old = buf.get(key)
+        buf[key] = g if old is None else old + g
+    anomaly = _anomaly["on"]
+    for node in ready_order(deps):
+        n_out = node.n_outputs
+        if n_out == 1:
+            g = buf.pop(node, None)
+            grads_out = (g,)
+            has_grad = g is not None
+        else:
+            grads_out = [buf.pop((node, i), None) for i in range(n_out)]
+            has_grad = any(g is not None for g in grads_out)
+        if node._pre_hooks is not None or node._retain is not None:
+            grads_out = _run_tensor_hooks(node, grads_out)
+        if _capture is not None and _capture.nodes:
+            _capture.node(node, grads_out)
+        if has_grad:
+            if n_out > 1 and not node._tensor_io:
+                xp = backend.array_module(*[g for g in grads_out if g is not None])
+                grads_out = [xp.zeros(s, d) if g is None else g
+                             for g, (s, d) in zip(grads_out, node._out_meta)]
+            if node._freed:
+                raise freed_error(node)
+            if node._tensor_io:
+                grads_in = backward_tensor_io(node, grads_out)
+            else:
+                grads_in = node.fn.backward(node, *grads_out)
+            if grads_in.__class__ is not tuple:
+                grads_in = (grads_in,)
+            if anomaly:
+                check_finite(grads_in, "backward (input gradient)", node)
+            if not retain_graph:
+                node._saved = None
+                node._freed = True
+        else:
+            grads_in = ()
+        n_in = len(grads_in)
+        fresh = node.fn.fresh_grads
+        for i, e in enumerate(node.next_edges):
+            if e is None:
+                continue
+            g = grads_in[i] if i < n_in else None
+            if g is None:
+                continue
+            nxt, nr = e
+            if nr is None:  # a leaf tensor
+                if _capture is None:
+                    _accumulate_leaf(nxt, g, fresh)
+                else:
+                    _capture.leaf(nxt, g, fresh)
+                continue
+            # A tensor used on several paths receives the sum of their gradients.
+            key = nxt if nxt.n_outputs == 1 else (nxt, nr)
+            old = buf.get(key)
+            buf[key] = g if old is None else old + g
+
+
+def _run_tensor_hooks(node, grads_out):
+    out = list(grads_out)
+    for i, g in enumerate(out):
+        if g is None:
+            continue
+        for hook in (node._pre_hooks or {}).get(i, ()):
+            r = hook(Variable._make(g, False))
+            if r is not None:
+                out[i] = g = r._data if isinstance(r, Variable) else r
+        ref = (node._retain or {}).get(i)
+        t = ref() if ref is not None else None
+        if t is not None:
+            t.grad = t._make(g.copy(), False) if t.grad is None else t.grad + t._make(g, False)
+    return out
+
+
+def _accumulate_leaf(t, g, fresh=False):
+    """Add ``g`` into ``t.grad``. ``fresh``: the Function that made ``g`` promises it is a new
+    array nobody else holds (``Function.fresh_grads = True``), so it can become ``.grad``
+    without a copy."""
+    if isinstance(g, np.generic):  # NumPy ops on 0-d arrays return scalars
+        g = np.asarray(g)
+    if g.shape != t._data.shape:  # only a broken Function can get here
+        raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape {t._data.shape}")
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    for hook in t._hooks or ():
+        r = hook(t._make(g, False))
+        if r is not None:
+            g = r._data if isinstance(r, Variable) else r
+            fresh = False
+    if t.grad is None:
+        # Own the buffer (one op may hand the same array to several inputs): later
+        # accumulations update it in place.
+        t.grad = t._make(g if fresh and g.base is None else g.copy(), False)
+    else:
+        t.grad._data += g
+
+
+def backward_tensor_io(node, grads_out):
+    """Run a tensor-io Function's backward on the engine's gradient arrays; return arrays."""
+    cls = node.fn
+    gs = []
+    xp = backend.array_module(*[g for g in grads_out if g is not None])
+    for g, m in zip(grads_out, node._out_meta):
+        if g is None:
+            if m is None or not node._materialize:
+                gs.append(None)
+            else:
+                gs.append(Variable._make(xp.zeros(m[0], m[1]), False))
+        else:
+            gs.append(Variable._make(g, False))
+    with no_grad():
+        res, edges = backward_results(node, cls.backward(node, *gs))
+    out = []
+    for i, (r, e) in enumerate(zip(res, edges)):
+        if r is None or e is None:
+            out.append(None)
+            continue
+        shape, dtype = node._in_meta[i]
+        r = unwrap(r)
+        if not hasattr(r, "shape"):  # a Python number
+            r = xp.full(shape, r, dtype=dtype)
+        r = sum_to_input(r, shape, cls, i)
+        out.append(r if r.dtype == dtype else r.astype(dtype))
+    return tuple(out)
+
+
+class _LeafFilter:
+    """Routes leaf gradients during backward: only the chosen leaves accumulate into .grad."""
+
+    nodes = None
+
+    def __init__(self, only):
+        self.only = only
+
+    def leaf(self, t, g, fresh):
+        if id(t) in self.only:
+            _accumulate_leaf(t, g, fresh)
+
+
+class _Capture:
+    """Collects d(outputs)/d(inputs) for ``grad`` without touching any tensor's ``.grad``."""
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+        self.leaves = {id(t): i for i, t in enumerate(inputs) if t.grad_fn is None}
+        self.nodes = {(t.grad_fn, t._output_nr): i for i, t in enumerate(inputs)
+                      if t.grad_fn is not None} or None
+        self.result = [None] * len(inputs)
+
+    def _add(self, i, g):
+        self.result[i] = g.copy() if self.result[i] is None else self.result[i] + g
+
+    def leaf(self, t, g, fresh):
+        i = self.leaves.get(id(t))
+        if i is not None:
+            self._add(i, g if g.dtype == t._data.dtype else g.astype(t._data.dtype))
+
+    def node(self, node, grads_out):
+        for nr, g in enumerate(grads_out):
+            i = self.nodes.get((node, nr))
+            if i is not None and g is not None:
+                self._add(i, g)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """d(outputs)/d(inputs), returned as a tuple instead of accumulated into ``.grad``.
+
+    No tensor's ``.grad`` changes. ``inputs`` may be leaves or intermediate tensors. With
+    ``create_graph=True`` the returned gradients are themselves differentiable (a Hessian-vector
+    product is ``grad(grad(f, x, create_graph=True)[0] @ v, x)``); ``retain_graph`` defaults to
+    ``create_graph``. ``materialize_grads=True`` returns zeros instead of None for unused inputs.
+    """
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported; loop "
+                                  "over the rows of grad_outputs instead")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    single = isinstance(inputs, Variable)
+    ins = [inputs] if single else list(inputs)
+    if create_graph:
+        res = list(graph_engine.grad(outputs, ins, grad_outputs,
+                                     retain_graph=retain_graph is not False,
+                                     allow_unused=allow_unused))
+    else:
+        cap = _Capture(ins)
+        backward(outputs, grad_outputs, retain_graph=bool(retain_graph), _capture=cap)
+        res = []
+        for t, g in zip(ins, cap.result):
+            if g is None:
+                if not allow_unused:
+                    raise RuntimeError("autograd.grad: one of the differentiated tensors appears "
+                                       "not to have been used in the graph (pass "
+                                       "allow_unused=True to get None for it)")
+                res.append(None)
+            else:
+                res.append(t._make(g, False))
+    if materialize_grads:
+        xp = backend.array_module
+        res = [t._make(xp(t._data).zeros_like(t._data), False) if g is None else g
+               for t, g in zip(ins, res)]
+    return tuple(res)

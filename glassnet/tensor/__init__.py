@@ -1,0 +1,12 @@
+"""Tensor: an n-dimensional array that remembers how it was computed (glassnet/tensor/tensor.py),
+with its methods in groups, one module each: arithmetic and comparisons (``arith``), pointwise
+maths (``math``), logical and bitwise ops (``logic``), reductions and scans (``reduce``), shapes
+and indexing (``shape``, ``index``), linear algebra (``linalg``), in-place updates
+(``inplace``) and metadata (``meta``); printing (``printing``), ``Size`` and the dtype queries
+(``dtypes``).
+"""
+
+from .convert import _as_tensor, _size, _to_array
+from .tensor import Tensor, tensor
+
+__all__ = ["Tensor", "tensor"]

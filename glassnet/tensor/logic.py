@@ -1,0 +1,76 @@
+"""Tensor logical and bitwise ops, integer maths (gcd, lcm) and the float-format helpers
+(ldexp, nextafter, frexp). None of these has a gradient except ``ldexp``, which is composed
+from differentiable ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, return_types
+from ..autograd.variable import Variable
+from .arith import _nograd_binary, _where
+from .convert import _as_tensor
+
+
+
+class LogicMixin:
+    """Logical, bitwise and bit-level methods of Tensor."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------------ logical and bitwise
+    def logical_and(self, other):
+        return _nograd_binary(np.logical_and, self, other, compare=True)
+
+    def logical_or(self, other):
+        return _nograd_binary(np.logical_or, self, other, compare=True)
+
+    def logical_xor(self, other):
+        return _nograd_binary(np.logical_xor, self, other, compare=True)
+
+    def logical_not(self):
+        return Variable._make(backend.array_module(self._data).logical_not(self._data), False)
+
+    def bitwise_and(self, other):
+        return self & other
+
+    def bitwise_or(self, other):
+        return self | other
+
+    def bitwise_xor(self, other):
+        return self ^ other
+
+    def bitwise_not(self):
+        return ~self
+
+    def bitwise_left_shift(self, other):
+        return _nograd_binary(np.left_shift, self, other)
+
+    def bitwise_right_shift(self, other):
+        return _nograd_binary(np.right_shift, self, other)
+
+    __lshift__, __rshift__ = bitwise_left_shift, bitwise_right_shift
+
+    def gcd(self, other):
+        return _nograd_binary(np.gcd, self, other)
+
+    def lcm(self, other):
+        return _nograd_binary(np.lcm, self, other)
+
+    def ldexp(self, other):
+        """self * 2^other."""
+        return self._f() * _as_tensor(other, self).to(self._f().dtype).exp2()
+
+    def nextafter(self, other):
+        return _nograd_binary(np.nextafter, self, other)
+
+    def frexp(self):
+        """(mantissa, exponent) with self = mantissa * 2^exponent, 0.5 <= |mantissa| < 1."""
+        xp = backend.array_module(self._data)
+        m, e = xp.frexp(self._data)
+        return return_types.frexp(Variable._make(m, False), Variable._make(e.astype(np.int32), False))
+
+    def angle(self):
+        """The argument of a real number: 0 for x >= 0, pi for x < 0 (NaN stays NaN)."""
+        x = self._f()
+        return _where(x < 0, float(np.pi), _where(x.isnan(), x, 0.0)).to(x.dtype)

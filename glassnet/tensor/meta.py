@@ -1,0 +1,140 @@
+"""Tensor metadata and odds and ends of PyTorch's Tensor API: memory layout (stride,
+storage_offset, data_ptr, nbytes), type queries and names (``x.type()``), the complex-number
+queries a real tensor answers trivially (conj, is_conj, real), autograd bookkeeping
+(output_nr, retains_grad), ``new_empty`` and the Python-function maps ``apply_``/``map_``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..autograd.variable import Variable
+from .convert import _size
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+class MetaMixin:
+    """Metadata and layout methods of Tensor."""
+
+    __slots__ = ()
+
+    @property
+    def itemsize(self):
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return int(self._data.nbytes)
+
+    def stride(self, dim=None):
+        """Steps, in elements, between neighbours along each dim (NumPy strides / itemsize)."""
+        st = tuple(s // self._data.dtype.itemsize for s in self._data.strides)
+        return st if dim is None else st[dim]
+
+    def storage_offset(self):
+        """Elements between the start of the underlying buffer and this view's first element."""
+        a = self._data
+        base = a
+        while getattr(base, "base", None) is not None:
+            base = base.base
+        if not hasattr(base, "__array_interface__") or a.size == 0:
+            return 0
+        off = a.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return int(off // a.dtype.itemsize)
+
+    def data_ptr(self):
+        a = self._data
+        return a.__array_interface__["data"][0] if hasattr(a, "__array_interface__") else a.data.ptr
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    def get_device(self):
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def is_signed(self):
+        return self._data.dtype.kind in "if"
+
+    def is_complex(self):
+        return False
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
+    def conj(self):
+        """The complex conjugate: a real tensor is its own conjugate."""
+        return self
+
+    resolve_conj = resolve_neg = conj
+
+    def conj_physical(self):
+        return self.clone()
+
+    @property
+    def real(self):
+        return self
+
+    def adjoint(self):
+        return self.mT
+
+    def is_same_size(self, other):
+        return self.shape == other.shape
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def retains_grad(self):
+        node = self.grad_fn
+        return bool(node is not None and node._retain and self._output_nr in node._retain)
+
+    def type(self, dtype=None, non_blocking=False):
+        """``x.type()`` names the tensor type ('glassnet.FloatTensor'); ``x.type(dtype)`` casts
+        (a dtype or a type name such as 'torch.DoubleTensor')."""
+        if dtype is None:
+            return "glassnet." + _TYPE_NAMES.get(self.dtype.name, "Tensor")
+        if isinstance(getattr(dtype, "_dtype", None), np.dtype):  # glassnet.FloatTensor, ...
+            dtype = dtype._dtype
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            name = dtype.rsplit(".", 1)[-1]
+            inv = {v: k for k, v in _TYPE_NAMES.items()}
+            if name not in inv:
+                raise TypeError(f"type: unknown tensor type {dtype!r}")
+            dtype = inv[name]
+        return self.to(backend.to_dtype(dtype))
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        xp = backend.array_module(self._data)
+        t = Variable._make(xp.empty(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def apply_(self, callable):
+        """Replace every element x by ``callable(x)`` (a Python function; CPU only, slow)."""
+        self._data_inplace("apply_")
+        flat = backend.to_numpy(self._data).reshape(-1)
+        vals = [callable(v) for v in flat.tolist()]
+        self._data[...] = backend.to_device(
+            np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
+        return self
+
+    def map_(self, tensor, callable):
+        """Replace every element x of self by ``callable(x, y)``, y the matching element of
+        ``tensor`` (broadcast to self's shape)."""
+        self._data_inplace("map_")
+        other = np.broadcast_to(backend.to_numpy(tensor._data), self.shape).reshape(-1)
+        flat = backend.to_numpy(self._data).reshape(-1)
+        vals = [callable(a, b) for a, b in zip(flat.tolist(), other.tolist())]
+        self._data[...] = backend.to_device(
+            np.asarray(vals, dtype=self.dtype).reshape(self.shape), self.device)
+        return self
+
+    # ------------------------------------------------------------------ printing

@@ -1,0 +1,293 @@
+"""Fuzzing the loaders: a damaged file is refused with CheckpointError or loads unchanged.
+
+Every kind of file glassnet writes (``glassnet.save``, ``glassnet.io.save``, a checkpoint's
+tensor file and its JSON sidecar, the ``.npz`` fallback) is damaged in hundreds of seeded ways:
+truncations, bit flips in the header, the data and the sidecar, lying header lengths, runs of
+overwritten bytes, edited digits. Each load must raise ``CheckpointError`` or return exactly
+the original (same keys in the same order, types, dtypes, shapes and bytes).
+
+Forged files go further: a hostile header (huge shapes, wrong dtype strings, overlapping
+offsets) or garbage metadata, either without a checksum (as a file from before checksums) or
+resealed with a correct one. Those must raise ``CheckpointError`` or load without any other
+exception (a forged file with a valid checksum and a valid structure is data, not damage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.io as gio
+from glassnet.io import tensor_file as tfmod
+
+SEAL = b'"glassnet_sha256":"'
+
+
+def _state():
+    rng = np.random.default_rng(0)
+    return {"model": {"fc.weight": gn.tensor(rng.standard_normal((4, 3)).astype(np.float32)),
+                      "fc.bias": gn.tensor(rng.standard_normal(4).astype(np.float32)),
+                      "steps": gn.tensor(np.array(7, dtype=np.int64)),
+                      "mask": gn.tensor(rng.random(5) > 0.5)},
+            "optimizer": {"state": {0: {"step": 3, "exp_avg": rng.standard_normal(4)}},
+                          "param_groups": [{"lr": 0.001, "betas": (0.9, 0.999), "params": [0]}]},
+            "epoch": 2, "loss": 0.125}
+
+
+def _same(a, b):
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if hasattr(a, "shape"):
+        xa, xb = np.asarray(a), np.asarray(b)
+        return (type(a) is type(b) and xa.dtype == xb.dtype and xa.shape == xb.shape
+                and xa.tobytes() == xb.tobytes())
+    return type(a) is type(b) and a == b
+
+
+class Kind:
+    """One kind of file: how to write it, which file to damage, how to load it."""
+
+    def __init__(self, name, folder, write, load, target=None):
+        self.name, self.load = name, load
+        folder.mkdir()
+        self.path = Path(write(folder))
+        self.target = self.path if target is None else target(self.path)
+        self.original = self.target.read_bytes()
+        self.expected = load(self.path)
+
+    def outcome(self, damaged: bytes, description: str) -> str:
+        """'error' or 'same'; anything else fails the test with the damage described."""
+        self.target.write_bytes(damaged)
+        try:
+            got = self.load(self.path)
+        except gio.CheckpointError:
+            return "error"
+        except Exception as exc:  # noqa: BLE001 - the point: nothing but CheckpointError
+            pytest.fail(f"{self.name}, {description}: {type(exc).__name__}: {exc}")
+        finally:
+            self.target.write_bytes(self.original)
+        assert _same(self.expected, got), f"{self.name}, {description}: loaded different data"
+        return "same"
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory):
+    base = tmp_path_factory.mktemp("fuzz")
+    st = _state()
+
+    def obj(d):
+        gn.save(st, d / "obj.pt")
+        return d / "obj.pt"
+
+    def checkpoint(d):
+        return gio.save_checkpoint(d / "last.safetensors", model=st["model"],
+                                   optimizer=st["optimizer"], extra={"epoch": 2})
+
+    out = {"glassnet.save": Kind("glassnet.save", base / "obj", obj, gn.load),
+           "io.save": Kind("io.save", base / "w", lambda d: gio.save(st["model"], d / "w.st"),
+                           gio.load),
+           "checkpoint": Kind("checkpoint", base / "ck", checkpoint, gio.load_checkpoint),
+           "sidecar": Kind("sidecar", base / "sc", checkpoint, gio.load_checkpoint,
+                           lambda p: p.with_suffix(".json"))}
+    with pytest.MonkeyPatch.context() as mp:  # the .npz fallback
+        mp.setattr(tfmod, "safetensors_available", lambda: False)
+        out["checkpoint.npz"] = Kind("checkpoint.npz", base / "cknpz", checkpoint,
+                                     gio.load_checkpoint)
+        out["glassnet.save.npz"] = Kind("glassnet.save.npz", base / "objnpz", obj, gn.load)
+    assert out["checkpoint.npz"].path.suffix == ".npz"
+    return out
+
+
+def _regions(data: bytes):
+    """(header end, file end) of a safetensors file; for an .npz, its last 200 bytes (central
+    directory and comment) stand for the header."""
+    if data[:2] == b"PK":
+        return len(data) - 200, len(data)
+    return 8 + struct.unpack("<Q", data[:8])[0], len(data)
+
+
+def _flip(data, pos, bit):
+    b = bytearray(data)
+    b[pos] ^= 1 << bit
+    return bytes(b)
+
+
+def _run(kind, cases):
+    counts = Counter(kind.outcome(d, desc) for desc, d in cases)
+    return counts
+
+
+TENSOR_KINDS = ["glassnet.save", "io.save", "checkpoint", "checkpoint.npz", "glassnet.save.npz"]
+
+
+@pytest.mark.parametrize("name", TENSOR_KINDS)
+def test_truncations(kinds, name):
+    kind = kinds[name]
+    data, rng = kind.original, np.random.default_rng(1)
+    cuts = sorted({0, 1, 7, 8, 9, len(data) - 1, _regions(data)[0]}
+                  | {int(c) for c in rng.integers(0, len(data), 150)})
+    counts = _run(kind, [(f"truncated to {c} bytes", data[:c]) for c in cuts if c < len(data)])
+    assert counts == {"error": len(cuts)}, counts  # a cut file never loads
+
+
+@pytest.mark.parametrize("name", TENSOR_KINDS)
+@pytest.mark.parametrize("region", ["header", "data"])
+def test_bit_flips(kinds, name, region):
+    kind = kinds[name]
+    data, rng = kind.original, np.random.default_rng(2 if region == "header" else 3)
+    head, end = _regions(data)
+    lo, hi = (0, head) if region == "header" else (head, end)
+    if name.endswith(".npz") and region == "data":
+        lo = 0  # anywhere in the archive
+    cases = [(f"bit {b} of byte {p} flipped", _flip(data, int(p), int(b)))
+             for p, b in zip(rng.integers(lo, hi, 200), rng.integers(0, 8, 200))]
+    counts = _run(kind, cases)
+    assert counts == {"error": len(cases)}, counts  # the seal sees every flipped bit
+
+
+@pytest.mark.parametrize("name", ["glassnet.save", "io.save", "checkpoint"])
+def test_lying_header_lengths(kinds, name):
+    kind = kinds[name]
+    data, rng = kind.original, np.random.default_rng(4)
+    n = struct.unpack("<Q", data[:8])[0]
+    lies = ({0, 1, n - 1, n + 1, n + 8, n - 8, len(data), len(data) - 8, 2**63, 2**64 - 1,
+             100_000_001} | {int(n + d) for d in rng.integers(-n, 512, 100)}
+            | {int(v) for v in rng.integers(0, 2**62, 50)})
+    lies.discard(n)
+    cases = [(f"header length {v} instead of {n}", struct.pack("<Q", v) + data[8:])
+             for v in sorted(lies) if v >= 0]
+    assert _run(kind, cases) == {"error": len(cases)}
+
+
+@pytest.mark.parametrize("name", TENSOR_KINDS)
+def test_overwritten_runs(kinds, name):
+    kind = kinds[name]
+    data, rng = kind.original, np.random.default_rng(5)
+    cases = []
+    for _ in range(150):
+        at, size = int(rng.integers(0, len(data))), int(rng.integers(1, 64))
+        junk = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        damaged = data[:at] + junk + data[at + size:]
+        if damaged[:len(data)] != data:
+            cases.append((f"{size} bytes at {at} overwritten", damaged[:len(data)]))
+    assert _run(kind, cases) == {"error": len(cases)}
+
+
+def test_sidecar_damage(kinds):
+    kind = kinds["sidecar"]
+    data, rng = kind.original, np.random.default_rng(6)
+    text = data.decode()
+    cases = [(f"sidecar bit {b} of byte {p} flipped", _flip(data, int(p), int(b)))
+             for p, b in zip(rng.integers(0, len(data), 300), rng.integers(0, 8, 300))]
+    cases += [(f"sidecar truncated to {c}", data[:int(c)])
+              for c in rng.integers(0, len(data), 60)]
+    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
+    for i in rng.choice(digits, 100):
+        new = str((int(text[i]) + int(rng.integers(1, 10))) % 10)
+        cases.append((f"sidecar digit {text[i]} at {i} -> {new}",
+                      (text[:i] + new + text[i + 1:]).encode()))
+    cases.append(("lr 0.001 -> 0.009", text.replace('"lr": 0.001', '"lr": 0.009').encode()))
+    for junk in ["", "null", "[]", "5", '"x"', "{}", '{"format": "glassnet-checkpoint"}',
+                 "[" * 100_000, '{"sha256": 5}', "\xff\xfe", "{" + " " * 10 + "}"]:
+        cases.append((f"sidecar replaced by {junk[:20]!r}", junk.encode("utf-8", "replace")))
+    counts = _run(kind, cases)
+    assert set(counts) <= {"error", "same"} and counts["error"] >= len(cases) - 5, counts
+
+
+# ----------------------------------------------------------------------------- forged headers
+def _parts(data):
+    n = struct.unpack("<Q", data[:8])[0]
+    return json.loads(data[8:8 + n]), data[8 + n:]
+
+
+def _assemble(header, payload, seal):
+    """A safetensors file from a (modified) header; sealed with a correct checksum, or with no
+    checksum at all (as from a glassnet that predates them)."""
+    header = json.loads(json.dumps(header))
+    meta = header.setdefault("__metadata__", {})
+    if isinstance(meta, dict):
+        meta.pop("glassnet_sha256", None)
+        meta.pop("glassnet_crc32", None)
+        if seal:
+            meta["glassnet_sha256"] = "0" * 64
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    data = bytearray(struct.pack("<Q", len(text)) + text + payload)
+    if seal and isinstance(meta, dict):
+        at = data.find(SEAL + b"0" * 64) + len(SEAL)
+        data[at:at + 64] = hashlib.sha256(bytes(data)).hexdigest().encode()
+    return bytes(data)
+
+
+def _forgeries(header, rng):
+    """(description, modified header) pairs: hostile structure and garbage metadata."""
+    names = [k for k in header if k != "__metadata__"]
+    out = []
+
+    def edit(desc, fn):
+        h = json.loads(json.dumps(header))
+        fn(h)
+        out.append((desc, h))
+
+    for name in names:
+        for dtype in ["F33", "", "f32", "I8", "F64", "BF16", "U64", "C64", "STR", 5, None, []]:
+            edit(f"{name} dtype {dtype!r}", lambda h, n=name, d=dtype: h[n].__setitem__("dtype", d))
+        for shape in [[2**62], [2**31, 2**31], [-1], ["a"], [1.5], None, 7, [0], [10**30],
+                      [3, 0, 2**40]]:
+            edit(f"{name} shape {shape}", lambda h, n=name, s=shape: h[n].__setitem__("shape", s))
+        b, e = header[name]["data_offsets"]
+        for offsets in [[0, e - b], [b, b], [e, b], [b, 2**64], [-1, e], [b], [b, e, 0],
+                        "0-4", [b + 1, e + 1], [b, e + 8]]:
+            edit(f"{name} offsets {offsets}",
+                 lambda h, n=name, o=offsets: h[n].__setitem__("data_offsets", o))
+        edit(f"{name} entry replaced by a list", lambda h, n=name: h.__setitem__(n, [1, 2]))
+        edit(f"{name} entry removed", lambda h, n=name: h.pop(n))
+    if len(names) > 1:  # two tensors sharing one span
+        def overlap(h):
+            h[names[1]]["data_offsets"] = list(h[names[0]]["data_offsets"])
+        edit("overlapping offsets", overlap)
+    garbage = ["not json", "[", "5", "[]", "{}", "null", '"abc"', '{"object": 5}',
+               '{"version": 1, "object": {"__tensor__": "missing"}}',
+               '{"version": 1, "object": {"__dict__": 5}}',
+               '{"version": 1, "object": {"__scalar__": 1, "dtype": "no-such-dtype"}}',
+               '{"model_keys": [1, 2]}', '{"model_keys": ["absent"]}', '{"optimizer": 3}',
+               '{"extra": {"__tuple__": 4}}', "[" * 50_000 + "]" * 50_000, '["a", "b"]']
+    for key in ["glassnet", "glassnet_keys", "glassnet_state", "glassnet_object", "format"]:
+        for g in rng.choice(garbage, 8, replace=False):
+            edit(f"metadata {key} = {g[:30]!r}",
+                 lambda h, k=key, g=str(g): h["__metadata__"].__setitem__(k, g))
+    edit("metadata is a list", lambda h: h.__setitem__("__metadata__", ["a"]))
+    edit("metadata value is a number", lambda h: h["__metadata__"].__setitem__("x", 5))
+    return out
+
+
+@pytest.mark.parametrize("name", ["glassnet.save", "io.save", "checkpoint"])
+@pytest.mark.parametrize("seal", [False, True], ids=["unsealed", "resealed"])
+def test_forged_headers(kinds, name, seal):
+    kind = kinds[name]
+    header, payload = _parts(kind.original)
+    # the unmodified header, rebuilt, loads: the forging itself is faithful
+    assert kind.outcome(_assemble(header, payload, seal), "rebuilt unchanged") == "same"
+    counts = Counter()
+    for desc, h in _forgeries(header, np.random.default_rng(7)):
+        kind.target.write_bytes(_assemble(h, payload, seal))
+        try:
+            kind.load(kind.path)
+            counts["loaded"] += 1
+        except gio.CheckpointError:
+            counts["error"] += 1
+        except Exception as exc:  # noqa: BLE001
+            pytest.fail(f"{name} ({'resealed' if seal else 'unsealed'}), {desc}: "
+                        f"{type(exc).__name__}: {exc}")
+        finally:
+            kind.target.write_bytes(kind.original)
+    assert counts["error"] > 100, counts
