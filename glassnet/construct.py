@@ -13,8 +13,9 @@ import math
 import numpy as np
 
 from . import backend
-from .functions import _make, cat, stack
+from .functions import _make, cat, empty, stack, vstack
 from .tensor import Tensor, _as_tensor, _size, tensor
+from .tensor.size import Size
 
 
 def _tensors(args, op):
@@ -136,8 +137,8 @@ def atleast_3d(*tensors):
 def broadcast_shapes(*shapes):
     """The shape that tensors of the given shapes broadcast to."""
     try:
-        return _size_cls()(np.broadcast_shapes(*[(s,) if isinstance(s, builtins.int) else tuple(s)
-                                                 for s in shapes]))
+        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, builtins.int) else tuple(s)
+                                          for s in shapes]))
     except ValueError:
         raise RuntimeError(f"broadcast_shapes: shapes {list(shapes)} cannot be broadcast "
                            "together") from None
@@ -160,8 +161,6 @@ def column_stack(tensors):
 
 
 def row_stack(tensors):
-    from .functions import vstack
-
     return vstack(_tensors(tensors, "row_stack"))
 
 
@@ -278,14 +277,10 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
-    from .functions import empty
-
     return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def empty_permuted(size, physical_layout, *, dtype=None, device=None, requires_grad=False):
-    from .functions import empty
-
     return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -325,10 +320,6 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     return batched
 
 
-def _size_cls():
-    from .tensor.size import Size
-
-    return Size
 
 
 _ = _as_tensor

@@ -11,13 +11,12 @@ import builtins
 import numpy as np
 
 from . import backend
+from . import linalg as _linalg
 from .ops import linalg as L
-from .ops import shape as S
-from .ops.reduce import normalize_dim
-from .tensor import numpy_names as _numpy_names
-from .tensor.inplace import _NAMES as _INPLACE_NAMES
 from .tensor import Tensor, _as_tensor, _size, _to_array, tensor
+from .tensor import numpy_names as _numpy_names
 from .tensor.arith import _matmul, _maximum, _minimum, _where
+from .tensor.inplace import _NAMES as _INPLACE_NAMES
 from .tensor.shape import _cat, _joinable, _stack
 
 
@@ -316,15 +315,11 @@ def real(input):
 
 
 def matrix_exp(input):
-    from .linalg import matrix_exp as _me
-
-    return _me(input)
+    return _linalg.matrix_exp(input)
 
 
 def matrix_rank(input, tol=None, symmetric=False):
-    from .linalg import matrix_rank as _mr
-
-    return _mr(input, tol=tol, hermitian=symmetric)
+    return _linalg.matrix_rank(input, tol=tol, hermitian=symmetric)
 
 
 def chain_matmul(*matrices):

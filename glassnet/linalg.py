@@ -18,9 +18,8 @@ import numpy as np
 
 from . import backend
 from . import return_types as RT
-from .autograd import Function
 from .ops import decomp as D
-from .tensor import Tensor, _as_tensor
+from .tensor import Tensor
 from .tensor.arith import _matmul
 from .tensor.linalg import _linalg_matrix as _matrix
 from .tensor.linalg import _linalg_square as _square

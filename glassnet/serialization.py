@@ -25,10 +25,12 @@ from __future__ import annotations
 import json
 import os
 
+from . import backend
 from .io.atomic import atomic_write_bytes
 from .io.checkpoint import weights_of
 from .io.state import flatten_state, unflatten_state
 from .io.tensor_file import CheckpointError, decode, encode
+from .tensor import Tensor
 
 _KEY = "glassnet_object"
 FORMAT_VERSION = 1
@@ -107,9 +109,6 @@ def _count_arrays(skel):
 
 
 def _map(obj, loc):
-    from . import backend
-    from .tensor import Tensor
-
     def move(t):
         if callable(loc) and not isinstance(loc, (str, backend.Device)):
             out = loc(t, str(t.device))

@@ -15,18 +15,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from . import backend
+from .tensor import Tensor, _size, tensor
 
 _DEFAULT_TOL = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 
 
-def _tensor_cls():
-    from .tensor import Tensor
-
-    return Tensor
-
-
 def _as_array(x, default_float):
-    if isinstance(x, _tensor_cls()):
+    if isinstance(x, Tensor):
         return backend.to_numpy(x._data), "tensor"
     if isinstance(x, np.ndarray):
         return x, "ndarray"
@@ -40,7 +35,7 @@ def _as_array(x, default_float):
 
 
 def _kind(x):
-    if isinstance(x, _tensor_cls()):
+    if isinstance(x, Tensor):
         return "Tensor"
     return type(x).__name__
 
@@ -175,9 +170,6 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
                 noncontiguous=False, exclude_zero=False):
     """A random tensor for tests: floats uniform in [low, high) (default [-9, 9)), integers in
     [low, high) (default [-9, 10)), bools half True."""
-    from .functions import _size
-    from .tensor import tensor
-
     d = backend.to_dtype(dtype)
     size = _size(shape)
     g = backend.rng(None)

@@ -53,6 +53,8 @@ The package, bottom to top (each module imports only those before it; none impor
 
 from __future__ import annotations
 
+import importlib
+
 from .engine import backward, grad
 from .function import Context, Function, Relabel
 from .grad_mode import (
@@ -78,7 +80,5 @@ def __getattr__(name):
     # ``functional`` sits above Tensor, so it is imported on first use (then it is a plain
     # attribute of the package, and ``import glassnet.autograd.functional`` works as well).
     if name == "functional":
-        from . import functional
-
-        return functional
+        return importlib.import_module(f"{__name__}.functional")
     raise AttributeError(f"module 'glassnet.autograd' has no attribute '{name}'")

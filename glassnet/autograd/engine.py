@@ -16,7 +16,7 @@ from .. import backend
 from . import graph_engine
 from .function import backward_results, sum_to_input, unwrap
 from .grad_mode import _anomaly, check_finite, no_grad
-from .graph import check_root, dependencies, freed_error, ready_order
+from .graph import check_root, dependencies, freed_error, order
 from .variable import Variable
 
 
@@ -61,7 +61,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             g = g.astype(t._data.dtype, copy=False)
         roots.append((t, g))
 
-    deps = dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    nodes = order(dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None]))
     # Seed the gradient buffers. A buffer is keyed by the node for single-output nodes, by
     # (node, output) otherwise.
     buf = {}
@@ -77,7 +77,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         old = buf.get(key)
         buf[key] = g if old is None else old + g
     anomaly = _anomaly["on"]
-    for node in ready_order(deps):
+    capture_nodes = _capture is not None and _capture.nodes
+    for node in nodes:
         n_out = node.n_outputs
         if n_out == 1:
             g = buf.pop(node, None)
@@ -88,7 +89,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             has_grad = any(g is not None for g in grads_out)
         if node._pre_hooks is not None or node._retain is not None:
             grads_out = _run_tensor_hooks(node, grads_out)
-        if _capture is not None and _capture.nodes:
+        if capture_nodes:
             _capture.node(node, grads_out)
         if has_grad:
             if n_out > 1 and not node._tensor_io:
@@ -110,20 +111,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                 node._freed = True
         else:
             grads_in = ()
-        n_in = len(grads_in)
-        fresh = node.fn.fresh_grads
-        for i, e in enumerate(node.next_edges):
-            if e is None:
-                continue
-            g = grads_in[i] if i < n_in else None
-            if g is None:
+        for e, g in zip(node.next_edges, grads_in):
+            if e is None or g is None:
                 continue
             nxt, nr = e
             if nr is None:  # a leaf tensor
                 if _capture is None:
-                    _accumulate_leaf(nxt, g, fresh)
+                    _accumulate_leaf(nxt, g, node.fn.fresh_grads)
                 else:
-                    _capture.leaf(nxt, g, fresh)
+                    _capture.leaf(nxt, g, node.fn.fresh_grads)
                 continue
             # A tensor used on several paths receives the sum of their gradients.
             key = nxt if nxt.n_outputs == 1 else (nxt, nr)
@@ -154,7 +150,8 @@ def _accumulate_leaf(t, g, fresh=False):
     if isinstance(g, np.generic):  # NumPy ops on 0-d arrays return scalars
         g = np.asarray(g)
     if g.shape != t._data.shape:  # only a broken Function can get here
-        raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape {t._data.shape}")
+        raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape "
+                           f"{t._data.shape}")
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
     for hook in t._hooks or ():

@@ -2,9 +2,10 @@
 
 A node may run only after every node that feeds gradient into it has run, so that the gradient it
 sees is already the sum over all paths. ``dependencies`` counts, for every node reachable from
-the roots, the edges that point into it; ``ready_order`` then hands out the nodes in an order
-that respects them: a node is yielded once its count has dropped to zero, and when the caller
-asks for the next one, the edges of the node just run are counted off.
+the roots, the edges that point into it; ``order`` then lists the nodes so that each comes after
+every node with an edge into it (Kahn's algorithm: a node is ready once its count has dropped to
+zero; ready nodes are taken last in, first out, so a chain is walked depth first). The engines
+then run the nodes in that order.
 
 Edges are ``(node, output_nr)`` for an op's output, ``(leaf tensor, None)`` for a leaf and None
 for an input that needs no gradient; only the first kind leads to further nodes.
@@ -36,16 +37,15 @@ def dependencies(root_nodes):
     return deps
 
 
-def ready_order(deps):
-    """Yield the nodes of ``deps`` (consumed: counts go to zero) in dependency order.
-
-    Each node comes out after all the nodes with an edge into it; edges to nodes outside
-    ``deps`` are ignored, so a caller may walk a pruned part of the graph.
-    """
+def order(deps):
+    """The nodes of ``deps`` in dependency order (the counts are used up: copy them first to
+    keep them). Edges to nodes outside ``deps`` are ignored, so a pruned part of the graph can
+    be ordered too."""
     ready = [n for n, d in deps.items() if d == 0]
+    out = []
     while ready:
         node = ready.pop()
-        yield node
+        out.append(node)
         for e in node.next_edges:
             if e is None or e[1] is None:
                 continue
@@ -56,6 +56,7 @@ def ready_order(deps):
             deps[nxt] = d - 1
             if d == 1:
                 ready.append(nxt)
+    return out
 
 
 def check_root(t, g):

@@ -26,7 +26,7 @@ from __future__ import annotations
 from .. import backend
 from .function import Context, Function, backward_results, sum_to_input
 from .grad_mode import _anomaly, check_finite, enable_grad
-from .graph import check_root, dependencies, freed_error, ready_order
+from .graph import check_root, dependencies, freed_error, order
 from .variable import Variable
 
 
@@ -56,11 +56,11 @@ def run(roots, retain_graph, sink):
 
 def _run(roots, retain_graph, sink):
     # Every reachable node in dependency order (a node before the nodes it feeds gradient to).
-    order = list(ready_order(dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])))
+    nodes = order(dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None]))
     # Which nodes lead to something wanted: a wanted leaf, or a node whose output is wanted.
     targets = sink.node_targets
     reach = {}
-    for node in reversed(order):
+    for node in reversed(nodes):
         r = targets is not None and node in targets
         if not r:
             for e in node.next_edges:
@@ -70,7 +70,7 @@ def _run(roots, retain_graph, sink):
                     r = True
                     break
         reach[node] = r
-    deps = {n: 0 for n in order if reach[n]}
+    deps = {n: 0 for n in nodes if reach[n]}
     for n in deps:
         for e in n.next_edges:
             if e is not None and e[1] is not None and e[0] in deps:
@@ -86,7 +86,7 @@ def _run(roots, retain_graph, sink):
         old = buf.get(key)
         buf[key] = g if old is None else old + g
     anomaly = _anomaly["on"]
-    for node in ready_order(deps):
+    for node in order(dict(deps)):
         grads = [buf.pop((node, i), None) for i in range(node.n_outputs)]
         if node._pre_hooks is not None or node._retain is not None:
             grads = _hooks(node, grads)

@@ -34,9 +34,10 @@ import threading
 import time
 import traceback
 
-__all__ = ["DistError", "DistBackendError", "default_pg_timeout", "watch"]
+__all__ = ["DistBackendError", "DistError", "default_pg_timeout", "watch"]
 
 default_pg_timeout = datetime.timedelta(minutes=30)  # torch.distributed.default_pg_timeout
+_GRACE_S = 0.25  # between a report and the abort, for the launcher to forward the report
 
 
 class DistError(RuntimeError):
@@ -130,6 +131,7 @@ class _Watchdog:
                              f"{self.rank} of {self.size}: aborting the whole MPI job\n")
             sys.stderr.flush()
             sys.stdout.flush()
+            time.sleep(_GRACE_S)
         finally:
             self.abort(1)
 
@@ -155,6 +157,7 @@ class _Watchdog:
                 "init_process_group(timeout=datetime.timedelta(...)).\n")
             sys.stderr.flush()
             sys.stdout.flush()
+            time.sleep(_GRACE_S)
         finally:
             self.abort(1)
 

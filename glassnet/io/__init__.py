@@ -6,7 +6,10 @@
   ``.json`` sidecar.
 * ``from_torch_state_dict`` / ``to_torch_state_dict``: weights to and from PyTorch.
 
-Nothing here uses pickle (DESIGN.md habit 12).
+Every file written here carries a checksum that every load verifies (``tensor_file`` for tensor
+files, ``checkpoint`` for sidecars, with the rule for files from before checksums); whatever a
+load rejects raises ``CheckpointError``, a ``RuntimeError``. Nothing here uses pickle (DESIGN.md
+habit 12).
 """
 
 from glassnet.io.atomic import (

@@ -228,16 +228,16 @@ def _check_sidecar(json_path, tensor_path, data, skeleton, sealed):
     recorded = sidecar.pop("tensors_sha256", None)
     sidecar.pop("tensors_file", None)
     if recorded != hashlib.sha256(data).hexdigest():
-        if sealed:
+        if sealed and seal is not None:  # both intact, from two different saves
             warnings.warn(f"{json_path} does not belong to {tensor_path} (a save was interrupted "
                           "between the two files?); using the state stored inside the tensor "
                           "file, whose checksum verifies", stacklevel=4)
             return
         raise CheckpointError(
             f"{json_path} does not match {tensor_path}: the tensor file's SHA-256 is not the one "
-            "the sidecar recorded. The tensor file has no checksum of its own (an older glassnet "
-            "wrote it), so damage to it cannot be told from a save interrupted between the two "
-            f"files; if a save was interrupted, delete {json_path} to load the tensor file as is")
+            "the sidecar recorded, and without checksums on both files (an older glassnet wrote "
+            "one of them) damage cannot be told from a save interrupted between the two files; "
+            f"if a save was interrupted, delete {json_path} to load the tensor file as is")
     if _canonical(sidecar) != _canonical(skeleton):
         raise CheckpointError(f"{json_path}: its state differs from the copy inside {tensor_path} "
                               "(edited by hand?); a load uses the tensor file's copy: delete the "

@@ -48,7 +48,7 @@ import numpy as np
 
 from glassnet.io.state import to_numpy
 
-__all__ = ["CheckpointError", "safetensors_available", "encode", "decode"]
+__all__ = ["CheckpointError", "decode", "encode", "safetensors_available"]
 
 SEAL_KEY = "glassnet_sha256"
 CRC_KEY = "glassnet_crc32"
@@ -246,7 +246,7 @@ def _decode_safetensors(path, data) -> tuple[dict, dict, bool]:
 
     try:
         arrays = stn.load(bytes(data))
-    except Exception as exc:  # safetensors' own checks: dtypes, overlapping offsets, ...
+    except Exception as exc:  # noqa: BLE001 - safetensors' own checks: dtypes, offsets, ...
         raise CheckpointError(f"{path}: not a readable safetensors file (corrupt?): {exc}") from None
     return arrays, meta, digest is not None
 
@@ -264,7 +264,7 @@ def _mismatch(path, crcs, readers, spans, elsewhere) -> CheckpointError:
         try:
             if _crc(read()) != want[name]:
                 bad.append(name)
-        except Exception:  # an unreadable member is a damaged one
+        except Exception:  # noqa: BLE001 - an unreadable member is a damaged one
             bad.append(name)
     if bad:
         where = ", ".join(f"{k!r}" + (f" (bytes {spans[k][0]}..{spans[k][1]})" if k in spans
@@ -316,7 +316,7 @@ def _decode_zip(path, data) -> tuple[dict, dict, bool]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
         names = archive.namelist()
-    except Exception as exc:  # zipfile.BadZipFile, ValueError, struct.error, ...
+    except Exception as exc:  # noqa: BLE001 - zipfile.BadZipFile, ValueError, struct.error...
         raise CheckpointError(f"{path}: not a readable .npz tensor file (truncated or corrupt?): "
                               f"{type(exc).__name__}: {exc}") from None
     if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
@@ -334,7 +334,7 @@ def _decode_zip(path, data) -> tuple[dict, dict, bool]:
     if digest is not None and _sha256(data, at) != digest:
         try:
             crcs = json.loads(bytes(member("__metadata__")).decode("utf-8")).get(CRC_KEY)
-        except Exception:
+        except Exception:  # noqa: BLE001 - no CRC-32s to tell where the damage is
             crcs = None
         readers = {n[:-4]: (lambda n=n: member(n[:-4])) for n in names
                    if n != "__metadata__.npy"}
@@ -343,7 +343,7 @@ def _decode_zip(path, data) -> tuple[dict, dict, bool]:
         arrays = {n[:-4]: member(n[:-4]) for n in names}
         raw = arrays.pop("__metadata__", None)
         meta = json.loads(bytes(raw).decode("utf-8")) if raw is not None else {}
-    except Exception as exc:  # zipfile.BadZipFile, ValueError, EOFError, ...
+    except Exception as exc:  # noqa: BLE001 - zipfile.BadZipFile, ValueError, EOFError, ...
         raise CheckpointError(f"{path}: not a readable .npz tensor file (truncated or corrupt?): "
                               f"{type(exc).__name__}: {exc}") from None
     if not (isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())):

@@ -1,5 +1,6 @@
 """Tensor arithmetic: operators with broadcasting and PyTorch's dtype promotion, comparisons,
-in-place updates and differentiable ``__setitem__``; ``matmul``, ``maximum``, ``minimum``, ``where``.
+in-place updates and differentiable ``__setitem__``; and the bodies of ``glassnet.matmul``,
+``maximum``, ``minimum`` and ``where``, which Tensor methods share (``_matmul``...).
 
 Promotion follows PyTorch, not NumPy: a Python scalar never widens a tensor of its own kind
 (float32 * 2.5 stays float32, int64 * 2.5 becomes float32), float32 with float64 gives float64,
@@ -23,7 +24,6 @@ from .inplace import inplace
 from .shape import _unwrap_index
 
 _cupy = backend._cupy
-
 
 
 def _check_device(a, b, op):

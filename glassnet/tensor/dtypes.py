@@ -131,4 +131,5 @@ BoolTensor = _legacy("BoolTensor", backend.bool_)
 
 
 __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
-           "HalfTensor", "IntTensor", "LongTensor", "ShortTensor", "can_cast", "dtype", "finfo", "iinfo", "promote_types", "result_type"]
+           "HalfTensor", "IntTensor", "LongTensor", "ShortTensor", "can_cast", "dtype", "finfo",
+           "iinfo", "promote_types", "result_type"]

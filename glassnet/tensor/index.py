@@ -23,7 +23,6 @@ from .convert import _as_tensor, _size, _to_array
 from .shape import _index_array
 
 
-
 class IndexMixin:
     """Further shape and indexing methods of Tensor."""
 
@@ -43,7 +42,8 @@ class IndexMixin:
         x = self.reshape(-1) if dim is None else self
         d = 0 if dim is None else normalize_dim(dim, x.ndim, "repeat_interleave")
         n = x.shape[d] if x.ndim else 1
-        r = backend.to_numpy(repeats._data) if isinstance(repeats, Variable) else np.asarray(repeats)
+        r = (backend.to_numpy(repeats._data) if isinstance(repeats, Variable)
+             else np.asarray(repeats))
         if r.ndim == 1 and r.shape[0] == 1:
             r = r.reshape(())
         if r.ndim and r.shape[0] != n:
@@ -146,7 +146,8 @@ class IndexMixin:
 
     def take_along_dim(self, indices, dim=None):
         """``gather`` with broadcasting: indices and input broadcast in every dim but ``dim``."""
-        idx = indices if isinstance(indices, Variable) else Variable._make(_to_array(indices), False)
+        idx = (indices if isinstance(indices, Variable)
+               else Variable._make(_to_array(indices), False))
         if dim is None:
             return self.reshape(-1).gather(0, idx.reshape(-1))
         d = normalize_dim(dim, self.ndim, "take_along_dim")

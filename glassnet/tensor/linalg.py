@@ -334,7 +334,7 @@ def _solve(A, B, left=True):
 
 
 def _svd(A, full_matrices=True):
-    """A = U diag(S) Vh. Gradients flow through S only (see the module docstring)."""
+    """A = U diag(S) Vh. Gradients flow through S only (see ``glassnet.linalg``)."""
     _linalg_matrix(A, "svd")
     return RT.svd(*D.Svd.apply(A._f(), full_matrices))
 

@@ -12,7 +12,6 @@ from .arith import _nograd_binary, _where
 from .convert import _as_tensor
 
 
-
 class LogicMixin:
     """Logical, bitwise and bit-level methods of Tensor."""
 
@@ -68,7 +67,8 @@ class LogicMixin:
         """(mantissa, exponent) with self = mantissa * 2^exponent, 0.5 <= |mantissa| < 1."""
         xp = backend.array_module(self._data)
         m, e = xp.frexp(self._data)
-        return return_types.frexp(Variable._make(m, False), Variable._make(e.astype(np.int32), False))
+        return return_types.frexp(Variable._make(m, False),
+                                  Variable._make(e.astype(np.int32), False))
 
     def angle(self):
         """The argument of a real number: 0 for x >= 0, pi for x < 0 (NaN stays NaN)."""

@@ -2,7 +2,7 @@
 functions (erf, lgamma, ...), the binary ones (atan2, fmod, hypot, logaddexp, ...) and the
 logical and bitwise ops. Each method checks and normalises its arguments, then applies one
 primitive Function from ``glassnet.ops`` or composes differentiable ones. Reductions are in
-``tensor_reduce``."""
+``reduce``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from ..ops import unary as U
 from .arith import _binary, _maximum, _minimum, _nograd_binary, _where
 from .convert import _as_tensor
 from .reduce import vector_norm
-
 
 
 class PointwiseMixin:

@@ -114,7 +114,8 @@ class MetaMixin:
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self._data)
-        t = Variable._make(xp.empty(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        dt = backend.to_dtype(dtype) or self.dtype
+        t = Variable._make(xp.empty(_size(size), dtype=dt), False)
         return t.requires_grad_(True) if requires_grad else t
 
     def apply_(self, callable):

@@ -7,6 +7,7 @@ the gradient flows to the elements that were picked."""
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -20,7 +21,6 @@ from ..ops.reduce import normalize_dim, normalize_dims
 from .arith import _maximum, _minimum
 from .convert import _as_tensor
 from .shape import _cat, _stack
-
 
 
 class ReduceMixin:

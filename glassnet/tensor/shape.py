@@ -14,7 +14,6 @@ from ..ops.reduce import normalize_dim, normalize_dims
 from .convert import _as_tensor, _size, _to_array
 
 
-
 class ShapeMixin:
     """Shape and indexing methods of Tensor."""
 

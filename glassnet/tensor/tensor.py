@@ -4,11 +4,14 @@ A Tensor wraps a raw array (``.data``: numpy on the CPU, cupy on a GPU). If it r
 gradient, every op applied to it records a node (``grad_fn``) in a graph; ``backward()`` walks
 that graph in reverse and leaves d(loss)/d(tensor) in ``.grad`` of every leaf.
 
-This module holds the class itself: construction, properties, the autograd API, conversions and
-printing (``_tensor_str``); metadata in ``tensor_meta``. Its methods come in groups from mixins: arithmetic and in-place
-updates (``tensor_arith``, ``tensor_inplace``), pointwise maths (``tensor_math``), reductions
-(``tensor_reduce``), shapes and indexing (``tensor_shape``, ``tensor_index``) and linear algebra
-(``tensor_linalg``).
+This module holds the class itself: construction, properties, ``backward``, conversions and
+printing (``printing.py``), and ``tensor()``. The autograd fields and methods come from its base
+class ``Variable`` (glassnet/autograd/variable.py); the other methods come in groups from
+mixins, one module each beside this one: arithmetic and in-place updates (``arith``,
+``inplace``), pointwise maths (``math``), logical and bitwise ops (``logic``), reductions
+(``reduce``), shapes and indexing (``shape``, ``index``), linear algebra (``linalg``) and
+metadata (``meta``). The mixins work on ``self`` and make new tensors with ``Variable._make``,
+so none of them imports this module.
 """
 
 from __future__ import annotations

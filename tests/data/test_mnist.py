@@ -1,5 +1,4 @@
 import io
-import time
 import urllib.error
 
 import numpy as np
@@ -78,14 +77,17 @@ def test_missing_files_fail_fast_listing_places(isolated, monkeypatch):
     monkeypatch.setattr(FashionMNIST, "system_dirs", (str(isolated / "no-system"),))
     empty = isolated / "empty"
     empty.mkdir()
-    t0 = time.perf_counter()
+
+    def no_download(url, timeout):  # download=False: the network is never tried
+        raise AssertionError(f"tried to download {url}")
+
+    monkeypatch.setattr(_files, "_urlopen", no_download)
     with pytest.raises(DatasetNotFoundError) as e:
         FashionMNIST(root=empty, download=False)
     msg = str(e.value)
     assert str(empty) in msg and str(empty / "FashionMNIST" / "raw") in msg
     assert "no-system" in msg and ".glassnet" in msg and "GLASSNET_DATA" in msg
     assert "apt-get install dataset-fashion-mnist" in msg and "download=False" in msg
-    assert time.perf_counter() - t0 < 2
 
 
 def test_download_without_network_fails_at_once(isolated, monkeypatch):
@@ -96,10 +98,8 @@ def test_download_without_network_fails_at_once(isolated, monkeypatch):
         raise urllib.error.URLError(OSError(101, "Network is unreachable"))
 
     monkeypatch.setattr(_files, "_urlopen", no_network)
-    t0 = time.perf_counter()
     with pytest.raises(DatasetNotFoundError) as e:
         MNIST(root=isolated / "empty", download=True)
-    assert time.perf_counter() - t0 < 2
     assert len(calls) == 1 and calls[0][1] <= 10  # one attempt, a short timeout, no retry loop
     assert "network unavailable" in str(e.value) and str(isolated / "empty") in str(e.value)
 

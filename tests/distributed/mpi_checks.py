@@ -50,6 +50,7 @@ def close(a, b, tol=1e-6):
 def run():
     dist.init_process_group("gloo")
     r, k = dist.get_rank(), dist.get_world_size()
+    hook_installed = sys.excepthook is not sys.__excepthook__
 
     @check("env")
     def _():
@@ -288,6 +289,9 @@ def run():
         assert sorted({i for e in everyone for i in e}) == list(range(10 * k + 1))
 
     dist.destroy_process_group()
+    # init_process_group installed the hook that aborts the job; destroy put the old one back
+    results["excepthook"] = ("ok" if hook_installed and sys.excepthook is sys.__excepthook__
+                             else f"FAILED: installed {hook_installed}, now {sys.excepthook}")
     with open(os.path.join(sys.argv[1], f"rank{r}.json"), "w") as f:
         json.dump(results, f)
 

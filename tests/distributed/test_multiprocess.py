@@ -1,6 +1,8 @@
 """Several processes under ``mpiexec``: tests/distributed/mpi_checks.py runs its checks on
 every rank (collectives; DistributedDataParallel equal on all ranks and equal to one process
 training on the full batch; no_sync; buffers; DistributedSampler) and reports them here.
+tests/distributed/mpi_failures.py makes one rank fail (an exception, a stall, SIGKILL): the
+whole job must end with a non-zero status within seconds instead of hanging.
 
 One launch per world size keeps MPI's start-up cost to a second or so each. A job that hangs
 is killed with its whole process group after a timeout, so it cannot stall the suite."""
@@ -10,10 +12,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -71,3 +75,42 @@ def test_importing_does_not_start_mpi():
               "glassnet.distributed.is_available(); print('mpi4py' in sys.modules)")
     code, out = run_job([sys.executable, "-c", script], timeout=60)
     assert code == 0 and out.strip() == "False", out
+
+
+def _fail(mode, ranks, bad):
+    """Run mpi_failures.py; (exit status, output, seconds from the failure to the job's end)."""
+    code, out = run_job([MPIEXEC, "-n", str(ranks), sys.executable,
+                         os.path.join(HERE, "mpi_failures.py"), mode, str(bad)])
+    end = time.time()
+    found = re.search(r"FAILING AT ([0-9.]+)", out)
+    assert found, out[-3000:]
+    assert "the job went on" not in out, out[-3000:]
+    return code, out, end - float(found.group(1))
+
+
+@pytest.mark.parametrize("ranks,bad", [(2, 0), (2, 1), (3, 0), (3, 1), (3, 2)])
+def test_exception_on_any_rank_ends_the_job(ranks, bad):
+    code, out, waited = _fail("raise", ranks, bad)
+    assert code != 0, out[-3000:]
+    assert f"ValueError: boom on rank {bad}" in out  # the traceback is printed
+    assert f"uncaught ValueError on rank {bad} of {ranks}: aborting the whole MPI job" in out
+    assert waited < 15, f"the job took {waited:.1f} s to end:\n{out[-3000:]}"
+
+
+@pytest.mark.parametrize("mode,ranks,limit", [("stall", 3, "0:00:02"), ("barrier", 2, "0:00:01")])
+def test_collective_timeout_ends_the_job(mode, ranks, limit):
+    code, out, waited = _fail(mode, ranks, 1)
+    op = "all_reduce" if mode == "stall" else "barrier"
+    assert code != 0, out[-3000:]
+    # every rank but the stalled one (1) waits; whichever watchdog fires first aborts the job
+    assert any(f"glassnet.distributed.DistBackendError: rank {r} of {ranks}: {op} did not "
+               f"complete within the timeout of {limit}" in out
+               for r in range(ranks) if r != 1), out[-3000:]
+    assert f"dist.{op}(" in out  # the stack of the waiting call
+    assert 1 <= waited < 20, f"the job took {waited:.1f} s to end:\n{out[-3000:]}"
+
+
+def test_killed_rank_ends_the_job():
+    code, out, waited = _fail("kill", 2, 1)
+    assert code != 0, out[-3000:]
+    assert waited < 15, f"the job took {waited:.1f} s to end:\n{out[-3000:]}"

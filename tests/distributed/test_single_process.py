@@ -193,3 +193,32 @@ def test_sync_batchnorm_in_one_process_is_batchnorm(initialized):
     finally:
         if initialized:
             dist.destroy_process_group()
+
+
+@needs_mpi
+def test_timeout_argument_as_pytorch():
+    import datetime
+
+    assert dist.default_pg_timeout == datetime.timedelta(minutes=30)
+    assert issubclass(dist.DistBackendError, dist.DistError)
+    assert issubclass(dist.DistError, RuntimeError)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    with pytest.raises(TypeError, match="datetime.timedelta"):
+        dist.init_process_group("gloo", timeout=30)
+    with pytest.raises(ValueError, match="positive"):
+        dist.init_process_group("gloo", timeout=datetime.timedelta(0))
+    hook = sys.excepthook
+    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=5))
+    try:
+        assert dist.group.WORLD.timeout == 5.0
+        g = dist.new_group([0], timeout=datetime.timedelta(seconds=2))
+        assert g.timeout == 2.0
+        dist.barrier(timeout=datetime.timedelta(seconds=1))
+        # a world of one has no one to wait for: no watchdog, the excepthook is left alone
+        assert sys.excepthook is hook
+    finally:
+        dist.destroy_process_group()
+    dist.init_process_group("gloo")
+    assert dist.group.WORLD.timeout == 1800.0
+    dist.destroy_process_group()

@@ -126,8 +126,11 @@ class _Job:
             cm = None if self.cols is None else self.cols[n0]
             if need_cols:  # kept for backward: a fresh array, not scratch
                 cm = xp.empty(sc.cols.shape, dtype=self.dt) if self.keep else sc.cols
-                gc = sc.geom
-                im2col(self.x[n0:n0 + m], gc, out=cm, xbuf=sc.xbuf if gc.needs_buffer else None)
+                if sc.geom.needs_buffer:
+                    im2col(self.x[n0:n0 + m], sc.geom, out=cm, xbuf=sc.xbuf,
+                           windows=sc.xbuf_windows)
+                else:
+                    im2col(self.x[n0:n0 + m], sc.geom, out=cm)
                 if self.keep:
                     self.kept[n0] = cm
             if want_y:
@@ -185,6 +188,9 @@ class _ChunkScratch:
         g = self.geom
         return self._buffer(g.n * g.c * int(np.prod(g.buf_spatial)), zero=True).reshape(
             (g.n, g.c) + g.buf_spatial)
+
+    def _make_xbuf_windows(self):
+        return self.geom.windows(self.xbuf)
 
     def _make_cols(self):
         g = self.geom

@@ -180,23 +180,24 @@ def geometry(in_shape, ksize, stride, pads, dilation, wide=None, out=None) -> Co
 
 
 # ------------------------------------------------------------------ im2col / col2im
-def im2col(x, geom: ConvGeometry, layout: str = "cn", out=None, xbuf=None):
+def im2col(x, geom: ConvGeometry, layout: str = "cn", out=None, xbuf=None, windows=None):
     """Copy every receptive field of ``x`` into a column.
 
     layout "cn": (C * prod(K), N * P_wide), channels outermost, one matrix for the whole batch;
     layout "nc": (N, C * prod(K), P_wide), one matrix per sample (``F.unfold``'s layout).
     ``out`` (a C-contiguous array of that shape) and ``xbuf`` (a zero-bordered padding buffer
-    of shape (N, C, *buf_spatial)) may be given to reuse memory.
+    of shape (N, C, *buf_spatial)) may be given to reuse memory, and with ``xbuf`` its
+    ``windows = geom.windows(xbuf)``, made once (the view costs more than a small copy).
     """
     xp = array_module(x)
     if geom.needs_buffer:
         if xbuf is None:
             xbuf = xp.zeros((x.shape[0], x.shape[1]) + geom.buf_spatial, dtype=x.dtype)
+            windows = None
         xbuf[geom.interior] = x
-        src = xbuf
+        win = geom.windows(xbuf) if windows is None else windows
     else:
-        src = x
-    win = geom.windows(src)  # (N, C, *K, *out_wide)
+        win = geom.windows(x)  # (N, C, *K, *out_wide)
     n, c = x.shape[0], x.shape[1]
     if layout == "cn":
         win = win.transpose(geom.cn_order)  # (C, *K, N, *out_wide)

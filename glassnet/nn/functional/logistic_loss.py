@@ -22,7 +22,6 @@ __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "soft_mar
            "multilabel_soft_margin_loss"]
 
 
-# ----------------------------------------------------------------------------- binary
 class _BCE(Function):
     @staticmethod
     def forward(ctx, x, t):

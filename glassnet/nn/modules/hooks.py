@@ -62,6 +62,8 @@ class _Identity(Function):
         ctx.state = state
         return arrays if len(arrays) > 1 else arrays[0]
 
+    differentiable_backward = None  # declared by each subclass
+
     @staticmethod
     def to_onnx(g, rec):
         for i, a in enumerate(rec.args[1:]):

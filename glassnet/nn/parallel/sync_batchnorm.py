@@ -48,6 +48,11 @@ class _AllReduceSum(autograd.Function):
             ctx.group.comm.Allreduce(_mpi().IN_PLACE, g)
         return g
 
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        # The gradient is the same linear map (a sum over ranks), applied to g.
+        return _AllReduceSum.apply(g, ctx.group)
+
 
 class SyncBatchNorm(_BatchNorm):
     """BatchNorm with statistics over the batches of all ranks of ``process_group`` (default:

@@ -14,118 +14,20 @@ import pytest
 import torch
 import torch.nn.functional as TF
 from helpers import check_parity, gradcheck
+from nn_helpers import (
+    GN_CONV,
+    GN_CONVT,
+    conv_config,
+    conv_inputs,
+    run_conv,
+    run_convt,
+    valid_transposed,
+)
 
 import glassnet as gn
 import glassnet.nn.functional as F
 
 N_CONFIGS = 320
-GN_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-TH_CONV = {1: TF.conv1d, 2: TF.conv2d, 3: TF.conv3d}
-GN_CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
-TH_CONVT = {1: TF.conv_transpose1d, 2: TF.conv_transpose2d, 3: TF.conv_transpose3d}
-
-
-def _tuple_or_int(r, values):
-    """(argument, per-dimension list): an int half of the time, else the tuple."""
-    if r.random() < 0.5 or len(set(values)) == 1:
-        return int(values[0]), [int(values[0])] * len(values)
-    return tuple(values), list(values)
-
-
-def conv_config(r, transposed=False):
-    """One random, valid convolution configuration (kept tiny)."""
-    nd = int(r.choice([1, 2, 2, 2, 3]))
-    kmax = {1: 7, 2: 7, 3: 3}[nd]
-    k = [int(r.integers(1, kmax + 1)) for _ in range(nd)]
-    if nd == 2 and r.random() < 0.5:
-        k[1] = k[0]
-    stride, s = _tuple_or_int(r, [int(r.integers(1, 4)) for _ in range(nd)])
-    dilation, d = _tuple_or_int(r, [int(r.integers(1, 4)) if r.random() < 0.4 else 1
-                                    for _ in range(nd)])
-    groups_kind = r.choice(["1", "2", "dw"], p=[0.5, 0.25, 0.25])
-    g = 1 if groups_kind == "1" else (2 if groups_kind == "2" else int(r.integers(2, 4)))
-    cin = g * int(r.integers(1, 3)) if groups_kind != "dw" else g
-    cout = g * int(r.integers(1, 3))
-    batch = int(r.choice([1, 2]))
-    p_kind = r.random()
-    if not transposed and p_kind < 0.15 and all(v == 1 for v in s):
-        padding = "same"
-        pads = [dd * (kk - 1) for kk, dd in zip(k, d)]
-    elif not transposed and p_kind < 0.25:
-        padding = "valid"
-        pads = [0] * nd
-    else:
-        padding, pads = _tuple_or_int(r, [int(r.integers(0, 3)) for _ in range(nd)])
-        pads = [2 * p for p in pads]
-    size = []
-    for i in range(nd):
-        span = d[i] * (k[i] - 1) + 1
-        lo = max(1, span - pads[i])
-        size.append(lo + int(r.integers(0, 4 if nd < 3 else 3)))
-    cfg = dict(nd=nd, k=tuple(k), stride=stride, dilation=dilation,
-               groups=g, cin=cin, cout=cout, batch=batch, padding=padding, size=tuple(size),
-               bias=bool(r.random() < 0.7), unbatched=bool(r.random() < 0.08))
-    if transposed:
-        opad = [int(r.integers(0, max(s[i], d[i]))) if r.random() < 0.4 else 0
-                for i in range(nd)]
-        cfg["output_padding"] = tuple(opad) if any(opad) else 0
-    return cfg
-
-
-def conv_inputs(r, cfg, transposed=False):
-    shape = ((cfg["cin"],) if cfg["unbatched"] else (cfg["batch"], cfg["cin"])) + cfg["size"]
-    if transposed:
-        wshape = (cfg["cin"], cfg["cout"] // cfg["groups"]) + cfg["k"]
-    else:
-        wshape = (cfg["cout"], cfg["cin"] // cfg["groups"]) + cfg["k"]
-    x = r.standard_normal(shape)
-    w = r.standard_normal(wshape) * 0.5
-    inputs = [x, w]
-    if cfg["bias"]:
-        inputs.append(r.standard_normal(cfg["cout"]))
-    return inputs
-
-
-def _run_conv(cfg, dtype, r):
-    inputs = conv_inputs(r, cfg)
-    kw = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"],
-              groups=cfg["groups"])
-    nd = cfg["nd"]
-
-    def gfn(x, w, b=None):
-        return GN_CONV[nd](x, w, b, **kw)
-
-    def tfn(x, w, b=None):
-        return TH_CONV[nd](x, w, b, **kw)
-
-    check_parity(gfn, tfn, inputs, dtype=dtype)
-
-
-def _run_convt(cfg, dtype, r):
-    inputs = conv_inputs(r, cfg, transposed=True)
-    kw = dict(stride=cfg["stride"], padding=cfg["padding"], output_padding=cfg["output_padding"],
-              groups=cfg["groups"], dilation=cfg["dilation"])
-    nd = cfg["nd"]
-
-    def gfn(x, w, b=None):
-        return GN_CONVT[nd](x, w, b, **kw)
-
-    def tfn(x, w, b=None):
-        return TH_CONVT[nd](x, w, b, **kw)
-
-    check_parity(gfn, tfn, inputs, dtype=dtype)
-
-
-def _valid_transposed(cfg):
-    """PyTorch's constraint: the cropped output must still be positive."""
-    nd = cfg["nd"]
-    s = (cfg["stride"],) * nd if isinstance(cfg["stride"], int) else cfg["stride"]
-    d = (cfg["dilation"],) * nd if isinstance(cfg["dilation"], int) else cfg["dilation"]
-    p = (cfg["padding"],) * nd if isinstance(cfg["padding"], int) else cfg["padding"]
-    op = cfg["output_padding"]
-    op = (op,) * nd if isinstance(op, int) else op
-    return all((cfg["size"][i] - 1) * s[i] - 2 * p[i] + d[i] * (cfg["k"][i] - 1) + op[i] + 1 > 0
-               for i in range(nd))
 
 
 @pytest.mark.parametrize("chunk", range(4))
@@ -135,7 +37,7 @@ def test_conv_parity_grid(chunk):
         cfg = conv_config(r)
         dtype = np.float32 if i % 2 == 0 else np.float64
         try:
-            _run_conv(cfg, dtype, r)
+            run_conv(cfg, dtype, r)
         except AssertionError as e:
             raise AssertionError(f"config {cfg} ({np.dtype(dtype).name}): {e}") from None
 
@@ -146,11 +48,11 @@ def test_conv_transpose_parity_grid(chunk):
     done = 0
     while done < N_CONFIGS // 4:
         cfg = conv_config(r, transposed=True)
-        if not _valid_transposed(cfg):
+        if not valid_transposed(cfg):
             continue
         dtype = np.float32 if done % 2 == 0 else np.float64
         try:
-            _run_convt(cfg, dtype, r)
+            run_convt(cfg, dtype, r)
         except AssertionError as e:
             raise AssertionError(f"config {cfg} ({np.dtype(dtype).name}): {e}") from None
         done += 1
@@ -167,7 +69,7 @@ def test_conv_gradcheck_grid():
     done = 0
     while done < 16:
         cfg = conv_config(r, transposed=True)
-        if not _valid_transposed(cfg):
+        if not valid_transposed(cfg):
             continue
         kw = dict(stride=cfg["stride"], padding=cfg["padding"],
                   output_padding=cfg["output_padding"], groups=cfg["groups"],
@@ -257,21 +159,3 @@ def test_conv_with_torch_grid_of_float32_ties():
     y = F.conv2d(gn.tensor(x), gn.tensor(w), stride=2)
     t = TF.conv2d(torch.tensor(x), torch.tensor(w), stride=2)
     np.testing.assert_array_equal(y.numpy(), t.numpy())
-
-
-@pytest.mark.parametrize("chunk_bytes", [1, 3000])
-def test_conv_in_batch_chunks(monkeypatch, chunk_bytes):
-    # Large batches run in cache-sized chunks with reused scratch buffers; force tiny chunks.
-    from glassnet.nn.functional import conv_kernels
-    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setattr(conv_kernels, "MIN_PARALLEL_BYTES", 0)  # threads too, where possible
-    monkeypatch.setitem(gn.backend._threads, "n", 2)
-    r = np.random.default_rng(chunk_bytes)
-    for i in range(30):
-        cfg = dict(conv_config(r), batch=3, unbatched=False)
-        dtype = np.float32 if i % 2 == 0 else np.float64
-        _run_conv(cfg, dtype, r)
-        _run_conv(cfg, dtype, r)  # same shapes again: scratch buffers are reused
-        cfg = dict(conv_config(r, transposed=True), batch=3, unbatched=False)
-        if _valid_transposed(cfg):
-            _run_convt(cfg, dtype, r)

@@ -1,6 +1,10 @@
 """The layers live in ``glassnet.nn.modules.<file>`` under PyTorch's file names, so programs that
 import ``torch.nn.modules.conv.Conv2d`` or check ``isinstance(m, torch.nn.modules.batchnorm._BatchNorm)``
-find the same classes, with the same class hierarchy."""
+find the same classes, with the same class hierarchy.
+
+The layers and functions PyTorch users reach for exist under PyTorch's names in ``glassnet.nn``
+and ``glassnet.nn.functional``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,11 @@ import importlib
 
 import pytest
 import torch
+import torch.nn as tnn
+import torch.nn.functional as TF
 
 import glassnet as gn
+import glassnet.nn.functional as F
 from glassnet import nn
 
 # file -> names that PyTorch's torch.nn.modules.<file> has and glassnet's must have too
@@ -98,43 +105,25 @@ def test_isinstance_checks_against_private_bases_answer_as_in_pytorch():
                 f"isinstance({type(ours).__name__}(), {file}.{base})")
 
 
-def test_lazy_layers_become_the_eager_classes_of_those_files():
-    lin, bn = nn.LazyLinear(2), nn.LazyBatchNorm2d()
-    lin(gn.zeros(1, 3))
-    bn(gn.zeros(2, 3, 4, 4))
-    assert type(lin) is importlib.import_module("glassnet.nn.modules.linear").Linear
-    assert type(bn) is importlib.import_module("glassnet.nn.modules.batchnorm").BatchNorm2d
+FAMILY = ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+          "TransformerEncoderLayer", "TransformerDecoderLayer", "LazyLinear", "LazyConv1d",
+          "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+          "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+          "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+          "UninitializedParameter", "UninitializedBuffer", "EmbeddingBag", "Embedding",
+          "RMSNorm", "GLU", "Mish", "Hardswish", "Hardsigmoid", "SiLU", "Softmin", "Softmax2d",
+          "LogSigmoid", "Threshold", "Tanhshrink", "Softsign", "CELU", "SELU", "PReLU",
+          "Identity", "Bilinear"]
+FUNCTIONAL = ["scaled_dot_product_attention", "multi_head_attention_forward", "embedding_bag",
+              "rms_norm", "glu", "mish", "hardswish", "hardsigmoid", "silu", "softmin",
+              "logsigmoid", "threshold", "tanhshrink", "softsign", "celu", "selu", "prelu",
+              "bilinear"]
 
 
-@pytest.mark.parametrize("value", [3, (1, 2), [4, 5, 6], (7,)])
-def test_ntuple_helpers_match_pytorch(value):
-    from torch.nn.modules import utils as T
-
-    from glassnet.nn.modules import utils as G
-
-    for name in ("_single", "_pair", "_triple", "_quadruple"):
-        assert getattr(G, name)(value) == getattr(T, name)(value)
-    assert G._ntuple(5)(value) == T._ntuple(5)(value)
-    if isinstance(value, tuple):
-        assert G._reverse_repeat_tuple(value, 2) == T._reverse_repeat_tuple(value, 2)
-
-
-def test_int_tuple_checks_the_length_and_names_the_layer():
-    from glassnet.nn.modules.utils import _int_tuple
-
-    assert _int_tuple(3, 2, "stride", "Conv2d") == (3, 3)
-    assert _int_tuple([1, 2], 2, "stride", "Conv2d") == (1, 2)
-    with pytest.raises(ValueError, match=r"Conv2d: stride must be an int or a tuple of 2 values"):
-        _int_tuple((1, 2, 3), 2, "stride", "Conv2d")
-    with pytest.raises(ValueError, match=r"ZeroPad2d: padding must be an int or a tuple of 4"):
-        nn.ZeroPad2d((1, 2))
-
-
-def test_parameter_module_holds_the_lazy_placeholders():
-    from glassnet.nn import parameter
-
-    p = parameter.UninitializedParameter()
-    assert parameter.is_lazy(p) and isinstance(p, nn.Parameter)
-    assert nn.UninitializedParameter is parameter.UninitializedParameter
-    p.materialize((2, 3))
-    assert type(p) is nn.Parameter and tuple(p.shape) == (2, 3)
+def test_family_exists_with_torch_names():
+    for name in FAMILY:
+        assert hasattr(tnn, name), name  # the list itself is PyTorch's
+        assert hasattr(nn, name), f"glassnet.nn.{name} is missing"
+    for name in FUNCTIONAL:
+        assert hasattr(TF, name), name
+        assert hasattr(F, name), f"glassnet.nn.functional.{name} is missing"
