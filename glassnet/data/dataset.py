@@ -293,3 +293,12 @@ def random_split(dataset, lengths, generator=None):
         out.append(Subset(dataset, perm[start : start + c].tolist()))
         start += c
     return out
+
+
+def apply_transform(transform, batch):
+    """Apply ``transform`` to a batch: in one call when it ``supports_batch``, else image by image."""
+    if transform is None:
+        return batch
+    if getattr(transform, "supports_batch", False):
+        return transform(batch)
+    return np.stack([np.asarray(_raw(transform(b))) for b in batch])

@@ -27,7 +27,8 @@ from glassnet.data.augment import (
     RandomVerticalFlip,
     Transform,
 )
-from glassnet.data.dataset import _is_tensor, _raw
+from glassnet.data.dataset import _is_tensor, _raw, apply_transform
+from glassnet.data.datasets.registry import info as _dataset_info
 from glassnet.data.warp import elastic_deform
 
 __all__ = [
@@ -82,15 +83,6 @@ class Lambda(Transform):
 
     def __call__(self, x):
         return self.fn(x)
-
-
-def apply_transform(transform, batch):
-    """Apply ``transform`` to a batch: in one call when it ``supports_batch``, else image by image."""
-    if transform is None:
-        return batch
-    if getattr(transform, "supports_batch", False):
-        return transform(batch)
-    return np.stack([np.asarray(_raw(transform(b))) for b in batch])
 
 
 class ToTensor(Transform):
@@ -322,9 +314,7 @@ def transforms_from_spec(spec, dataset_name=None, input_shape=None, generator=No
     items = [p.strip() for p in (spec.split(",") if isinstance(spec, str) else list(spec or ()))]
     items = [p for p in items if p]
     if input_shape is None and dataset_name is not None:
-        from glassnet.data.datasets.registry import info
-
-        input_shape = info(dataset_name).input_shape
+        input_shape = _dataset_info(dataset_name).input_shape
     out = []
     for item in items:
         name, _, val = item.partition("=")

@@ -9,6 +9,7 @@ is killed with its whole process group after a timeout, so it cannot stall the s
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import json
 import os
@@ -77,11 +78,55 @@ def test_importing_does_not_start_mpi():
     assert code == 0 and out.strip() == "False", out
 
 
+SHM = "/dev/shm"
+
+
+def _mpich_segments():
+    try:
+        return {n for n in os.listdir(SHM) if n.startswith("mpich_shm_")}
+    except OSError:  # no /dev/shm here
+        return set()
+
+
+def _mapped():
+    text = ""
+    for maps in glob.glob("/proc/[0-9]*/maps"):
+        try:
+            with open(maps) as f:
+                text += f.read()
+        except OSError:
+            continue
+    return text
+
+
+def _remove_orphaned(names, wait_s=3.0):
+    """Unlink the shared-memory segments an aborted MPICH job leaves behind (a normal finish
+    removes them, MPI_Abort and SIGKILL do not) once no live process maps them; the job's
+    ranks may take a moment to die, and another job's live segment is left alone."""
+    paths = {os.path.join(SHM, n) for n in names}
+    deadline = time.monotonic() + wait_s
+    while paths:
+        mapped = _mapped()
+        for path in [p for p in paths if p not in mapped]:
+            paths.discard(path)
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        if not paths or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
+
+
 def _fail(mode, ranks, bad):
     """Run mpi_failures.py; (exit status, output, seconds from the failure to the job's end)."""
-    code, out = run_job([MPIEXEC, "-n", str(ranks), sys.executable,
-                         os.path.join(HERE, "mpi_failures.py"), mode, str(bad)])
-    end = time.time()
+    before = _mpich_segments()
+    try:
+        code, out = run_job([MPIEXEC, "-n", str(ranks), sys.executable,
+                             os.path.join(HERE, "mpi_failures.py"), mode, str(bad)])
+        end = time.time()
+    finally:
+        _remove_orphaned(_mpich_segments() - before)
     found = re.search(r"FAILING AT ([0-9.]+)", out)
     assert found, out[-3000:]
     assert "the job went on" not in out, out[-3000:]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.data.dataset import Dataset
-from glassnet.data.transforms import apply_transform
+from glassnet.data.dataset import apply_transform
 
 
 class ArrayDataset(Dataset):

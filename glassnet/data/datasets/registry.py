@@ -7,14 +7,23 @@ returns the entry. Names are matched ignoring case, '-' and '_'.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
+
+import glassnet.data.datasets.cifar as cifar
+import glassnet.data.datasets.digits as digits
+import glassnet.data.datasets.mnist as mnist
+import glassnet.data.datasets.mnist1d as mnist1d
+import glassnet.data.datasets.mnist5k as mnist5k
+import glassnet.data.datasets.toy as toy
+
+_MODULES = {"cifar": cifar, "digits": digits, "mnist": mnist, "mnist1d": mnist1d,
+            "mnist5k": mnist5k, "toy": toy}
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
-    target: str  # "module:Class"
+    target: object  # the dataset class, or "module:Class" for a module of glassnet.data.datasets
     description: str
     input_shape: tuple
     num_classes: int
@@ -23,8 +32,10 @@ class DatasetInfo:
 
     @property
     def cls(self):
+        if not isinstance(self.target, str):
+            return self.target
         mod, _, name = self.target.partition(":")
-        return getattr(importlib.import_module(f"glassnet.data.datasets.{mod}"), name)
+        return getattr(_MODULES[mod], name)
 
     def is_available(self, root=None) -> bool:
         """Whether the data can be had without a download (files found, package installed)."""

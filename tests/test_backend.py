@@ -1,0 +1,114 @@
+"""glassnet.backend's thread policy: one number for every CPU kernel (convolution, pooling,
+batch norm, optimisers), set by set_num_threads or the GLASSNET_NUM_THREADS variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.nn.functional as F
+from glassnet import backend
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def restore_threads():
+    """Put back the thread count (and BLAS's) that the test found."""
+    old = backend.get_num_threads()
+    yield
+    backend.set_num_threads(old)
+
+
+def test_set_num_threads_is_the_one_setting(restore_threads):
+    assert gn.set_num_threads is backend.set_num_threads
+    assert gn.get_num_threads is backend.get_num_threads
+    backend.set_num_threads(3)
+    assert gn.get_num_threads() == 3
+    gn.set_num_threads(1)
+    assert backend.get_num_threads() == 1
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="set_num_threads"):
+            gn.set_num_threads(bad)
+
+
+def test_set_num_threads_none_reads_the_environment(monkeypatch, restore_threads):
+    monkeypatch.setenv("GLASSNET_NUM_THREADS", "3")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    gn.set_num_threads(None)
+    assert gn.get_num_threads() == 3  # GLASSNET_NUM_THREADS before OMP_NUM_THREADS
+    monkeypatch.delenv("GLASSNET_NUM_THREADS")
+    gn.set_num_threads(None)
+    assert gn.get_num_threads() == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setenv("GLASSNET_NUM_THREADS", "not a number")
+    gn.set_num_threads(None)
+    assert gn.get_num_threads() >= 1  # ignored: the CPU count
+
+
+@pytest.mark.parametrize("value", ["1", "3"])
+def test_environment_variable_is_honoured_at_start(value):
+    env = dict(os.environ, GLASSNET_NUM_THREADS=value, OMP_NUM_THREADS="2")
+    code = "import glassnet; print(glassnet.get_num_threads())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == value
+
+
+def test_parallel_map_keeps_order_and_raises():
+    assert backend.parallel_map(lambda v: v * v, range(7)) == [v * v for v in range(7)]
+    assert backend.parallel_map(lambda v: v, []) == []
+
+    def boom(v):
+        if v == 2:
+            raise KeyError("part 2")
+        return v
+
+    with pytest.raises(KeyError, match="part 2"):
+        backend.parallel_map(boom, range(4))
+
+
+def test_every_kernel_takes_its_threads_from_the_backend(monkeypatch, restore_threads):
+    """Convolution, pooling, batch norm and the optimisers split their work into
+    get_num_threads() parts, through backend.parallel_map."""
+    from glassnet.nn.functional import conv_kernels
+    from glassnet.optim import _elementwise
+
+    gn.set_num_threads(3)
+    parts = []
+    real = backend.parallel_map
+
+    def spy(fn, items):
+        items = list(items)
+        parts.append(len(items))
+        return real(fn, items)
+
+    monkeypatch.setattr(backend, "parallel_map", spy)
+    monkeypatch.setattr(backend, "MIN_PARALLEL_SLICE_BYTES", 0)
+    monkeypatch.setattr(conv_kernels, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(_elementwise, "_MIN_PARALLEL", 1)
+    monkeypatch.setattr(_elementwise, "_CHUNK", 4)
+    r = np.random.default_rng(0)
+    x = gn.tensor(r.standard_normal((6, 2, 8, 8)).astype(np.float32))
+    w = gn.tensor(r.standard_normal((3, 2, 3, 3)).astype(np.float32))
+    if backend.blas_threads_controllable():
+        parts.clear()
+        F.conv2d(x, w, padding=1)
+        assert parts == [3], "conv2d"
+    parts.clear()
+    F.max_pool2d(x, 2)
+    assert parts == [3], "max_pool2d"
+    parts.clear()
+    F.batch_norm(x, None, None, training=True)
+    assert parts and set(parts) == {3}, "batch_norm"
+    p = gn.tensor(r.standard_normal(64).astype(np.float32), requires_grad=True)
+    p.grad = gn.ones_like(p)
+    parts.clear()
+    gn.optim.SGD([p], lr=0.1).step()
+    assert parts == [3], "SGD"
