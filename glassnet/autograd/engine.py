@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import backend
 from . import graph_engine
-from .function import backward_results, sum_to_input, unwrap
+from .function import backward_tensor_io
 from .grad_mode import _anomaly, check_finite, no_grad
 from .graph import check_root, dependencies, freed_error, order
 from .variable import Variable
@@ -99,7 +99,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             if node._freed:
                 raise freed_error(node)
             if node._tensor_io:
-                grads_in = backward_tensor_io(node, grads_out)
+                grads_in = _backward_tensor_io(node, grads_out)
             else:
                 grads_in = node.fn.backward(node, *grads_out)
             if grads_in.__class__ is not tuple:
@@ -167,33 +167,12 @@ def _accumulate_leaf(t, g, fresh=False):
         t.grad._data += g
 
 
-def backward_tensor_io(node, grads_out):
-    """Run a tensor-io Function's backward on the engine's gradient arrays; return arrays."""
-    cls = node.fn
-    gs = []
-    xp = backend.array_module(*[g for g in grads_out if g is not None])
-    for g, m in zip(grads_out, node._out_meta):
-        if g is None:
-            if m is None or not node._materialize:
-                gs.append(None)
-            else:
-                gs.append(Variable._make(xp.zeros(m[0], m[1]), False))
-        else:
-            gs.append(Variable._make(g, False))
+def _backward_tensor_io(node, grads_out):
+    """First order: the engine's gradient arrays in, arrays out, the user's backward unrecorded."""
     with no_grad():
-        res, edges = backward_results(node, cls.backward(node, *gs))
-    out = []
-    for i, (r, e) in enumerate(zip(res, edges)):
-        if r is None or e is None:
-            out.append(None)
-            continue
-        shape, dtype = node._in_meta[i]
-        r = unwrap(r)
-        if not hasattr(r, "shape"):  # a Python number
-            r = xp.full(shape, r, dtype=dtype)
-        r = sum_to_input(r, shape, cls, i)
-        out.append(r if r.dtype == dtype else r.astype(dtype))
-    return tuple(out)
+        res = backward_tensor_io(node, [None if g is None else Variable._make(g, False)
+                                        for g in grads_out])
+    return tuple(None if r is None else r._data for r in res)
 
 
 class _LeafFilter:

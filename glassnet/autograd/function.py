@@ -287,7 +287,7 @@ _np_asarray = np.asarray
 # ``no_grad`` on the very Tensors it was called with, and ``backward`` receives one gradient
 # Tensor per output and returns one per input (None where there is none). The code below unwraps
 # what ``forward`` returns into the node's outputs; the engines wrap gradients for ``backward``
-# (engine.backward_tensor_io, graph_engine) and check its answer with the two helpers after it.
+# and run ``backward`` through backward_tensor_io, which checks its answer with the helpers after it.
 
 def unwrap(o):
     """The array inside a Tensor (NumPy scalars as 0-d arrays); anything else unchanged."""
@@ -348,6 +348,30 @@ def _apply_tensor_io(cls, args, kwargs):
     ctx.n_outputs = len(outs)
     ctx._out_meta = meta
     return tuple(results) if multi else results[0]
+
+
+def backward_tensor_io(node, grads):
+    """Run a tensor-io Function's ``backward`` on gradient Tensors (one per output, None where
+    none came). Returns one Tensor per input (None where there is none), summed to the input's
+    shape and cast to its dtype. Grad mode decides whether the result is recorded: the first-order
+    engine calls this under ``no_grad``, the create_graph engine with grad mode on."""
+    cls = node.fn
+    xp = backend.array_module(*[g._data for g in grads if g is not None])
+    gs = [Variable._make(xp.zeros(m[0], m[1]), False)
+          if g is None and m is not None and node._materialize else g
+          for g, m in zip(grads, node._out_meta)]
+    res, edges = backward_results(node, cls.backward(node, *gs))
+    out = []
+    for i, (r, e) in enumerate(zip(res, edges)):
+        if r is None or e is None:
+            out.append(None)
+            continue
+        shape, dtype = node._in_meta[i]
+        if not isinstance(r, Variable):  # a Python number (or an array) as the gradient
+            r = Variable._make(xp.full(shape, unwrap(r), dtype=dtype), False)
+        r = sum_to_input(r, shape, cls, i)
+        out.append(r if r.dtype == dtype else r.to(dtype))
+    return tuple(out)
 
 
 def backward_results(node, res):

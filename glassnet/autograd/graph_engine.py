@@ -24,7 +24,7 @@ new ones are made with ``Variable._make``.
 from __future__ import annotations
 
 from .. import backend
-from .function import Context, Function, backward_results, sum_to_input
+from .function import Context, Function, backward_tensor_io
 from .grad_mode import _anomaly, check_finite, enable_grad
 from .graph import check_root, dependencies, freed_error, order
 from .variable import Variable
@@ -124,7 +124,7 @@ def _run(roots, retain_graph, sink):
 
 def _node_grads(node, grads):
     if node._tensor_io:
-        return _tensor_io(node, grads)
+        return backward_tensor_io(node, grads)  # with grad mode on: recorded
     f = node.fn.differentiable_backward
     if f is None:
         return _unsupported(node, grads)
@@ -219,31 +219,6 @@ def _unsupported(node, grads):
             t.requires_grad = True
             t.grad_fn = ctx
         out.append(t)
-    return tuple(out)
-
-
-# ----------------------------------------------------------------------------- user Functions
-def _tensor_io(node, grads):
-    """A Function written against Tensors: its backward runs with grad mode on, as in PyTorch."""
-    cls = node.fn
-    gs = []
-    for g, m in zip(grads, node._out_meta):
-        if g is None and m is not None and node._materialize:
-            xp = backend.array_module(*[x._data for x in grads if x is not None])
-            g = Variable._make(xp.zeros(m[0], m[1]), False)
-        gs.append(g)
-    res, edges = backward_results(node, cls.backward(node, *gs))
-    out = []
-    for i, (r, e) in enumerate(zip(res, edges)):
-        if r is None or e is None:
-            out.append(None)
-            continue
-        shape, dtype = node._in_meta[i]
-        if not isinstance(r, Variable):
-            r = Variable._make(backend.array_module(*[x._data for x in gs if x is not None])
-                               .full(shape, r, dtype=dtype), False)
-        r = sum_to_input(r, shape, cls, i)
-        out.append(r if r.dtype == dtype else r.to(dtype))
     return tuple(out)
 
 
