@@ -540,8 +540,8 @@ def read_image(path, shape, pixel_max=255.0, invert=False):
 def cmd_predict(args):
     import numpy as np
 
-    import glassnet as gn
     from glassnet.data.transforms import Standardize
+    from glassnet.train import predict
 
     cfg, info, model, _ = load_run(args.run, args.checkpoint)
     classes = list(getattr(info.cls, "classes", None) or []) or \
@@ -553,10 +553,7 @@ def cmd_predict(args):
         x = read_image(name, tuple(info.input_shape), pixel_max, args.invert)
         if norm is not None:
             x = norm(x)
-        with gn.no_grad():
-            logits = model(gn.tensor(x)).numpy()
-        z = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probs = z / z.sum(axis=1, keepdims=True)
+        probs = predict(model, x, probabilities=True)  # softmax over the class scores
         for i, p in enumerate(probs):
             top = np.argsort(-p)[:args.top]
             label = name if len(probs) == 1 else f"{name}[{i}]"
@@ -564,11 +561,9 @@ def cmd_predict(args):
     return 0
 
 
-COMMANDS_MORE = {"resume": cmd_resume, "evaluate": cmd_evaluate, "predict": cmd_predict}
-
-
 COMMANDS = {"train": cmd_train, "models": cmd_models, "datasets": cmd_datasets,
-            "summary": cmd_summary, **COMMANDS_MORE}
+            "summary": cmd_summary, "resume": cmd_resume, "evaluate": cmd_evaluate,
+            "predict": cmd_predict}
 
 
 def main(argv=None):

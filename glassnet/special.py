@@ -1,6 +1,6 @@
 """``glassnet.special``: PyTorch's ``torch.special`` functions, differentiable.
 
-The error and gamma families apply primitive Functions (``glassnet.ops.unary``); the rest are
+The error and gamma families apply primitive Functions (``glassnet.ops.special``); the rest are
 compositions: ``ndtr(x) = (1 + erf(x / sqrt 2)) / 2``, ``i0`` as its power series
 sum_k (x^2 / 4)^k / (k!)^2, and so on.
 """

@@ -53,3 +53,15 @@ def _seed_everything():
 def rng():
     """A seeded NumPy Generator for test data."""
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def world():
+    """A process group of one (``glassnet.distributed`` without mpiexec), destroyed afterwards."""
+    import glassnet.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    dist.init_process_group(backend="gloo")
+    yield
+    dist.destroy_process_group()

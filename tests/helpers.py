@@ -16,7 +16,10 @@ tensors that do not. A non-contiguous array (see ``noncontig``) stays a non-cont
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
+import pytest
 import torch
 
 import glassnet as gn
@@ -286,3 +289,68 @@ def distinct(rng, shape, dtype=np.float64):
     n = int(np.prod(shape)) if len(shape) else 1
     x = rng.permutation(n).astype(np.float64) * 0.37 - n * 0.15
     return np.asarray(x.reshape(shape), dtype=dtype)
+
+
+# ----------------------------------------------------------------------------- broadcasting
+# Pairs of shapes for binary ops: scalars, size-1 and empty dims, broadcasting either way, and
+# "nc": a non-contiguous (strided) (3, 4) input.
+BROADCAST_PAIRS = [
+    ((), ()), ((3,), ()), ((), (3,)), ((1,), (1,)), ((4,), (4,)), ((2, 3), (3,)),
+    ((2, 3), (2, 1)), ((2, 1, 4), (3, 1)), ((4, 1), (1, 5)), ((1, 3), (2, 1, 3)),
+    ((0,), (1,)), ((0, 3), (3,)), ((2, 0), (2, 1)), ("nc", (3, 4)), ((4,), "nc"),
+]
+
+
+def broadcast_pair(rng, sa, sb, domain):
+    """Inputs of shapes ``sa`` and ``sb`` for a binary op ("nc": a non-contiguous (3, 4));
+    ``domain`` "posa"/"posb" makes a/b positive, "distinct" keeps them apart (no ties)."""
+    def one(shape, pos):
+        nc = shape == "nc"
+        shape = (3, 4) if nc else shape
+        x = positive(rng, shape) if pos else randn(rng, shape)
+        if domain == "distinct":  # no ties between a and b
+            x = np.asarray(x + (0.0 if pos else rng.choice([-0.3, 0.3], shape)))
+        return noncontig(x) if nc else x
+
+    a = one(sa, domain == "posa")
+    b = one(sb, domain == "posb")
+    if domain == "distinct":
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        close = np.abs(np.broadcast_to(a, shape) - np.broadcast_to(b, shape)) < 0.05
+        if close.any():
+            a = np.asarray(a + 0.5)  # shift a away from b (ties are tested separately)
+    return a, b
+
+
+# ----------------------------------------------------------------------------- dtypes
+def lib_call(f):
+    """Run ``f(lib)`` for glassnet and PyTorch; compare dtype, shape and values."""
+    g, t = f(gn), f(torch)
+    assert dtype_name(g.dtype) == dtype_name(t.dtype), f"dtype {g.dtype} != torch {t.dtype}"
+    assert tuple(g.shape) == tuple(t.shape)
+    np.testing.assert_allclose(np.asarray(g.numpy(), dtype=np.float64),
+                               t.numpy().astype(np.float64), rtol=1e-6, atol=1e-7, equal_nan=True)
+    return g, t
+
+
+# ----------------------------------------------------------------------------- matrices
+def well_conditioned(rng, shape):
+    """Random square matrices (batched) that are far from singular: A = Q diag(s) Q' with s
+    in [1, 2] and random signs."""
+    n = shape[-1]
+    a = rng.standard_normal(shape)
+    q, _ = np.linalg.qr(a)
+    q2, _ = np.linalg.qr(rng.standard_normal(shape))
+    s = rng.uniform(1, 2, shape[:-1]) * rng.choice([-1, 1], shape[:-1])
+    return (q * s[..., None, :]) @ np.swapaxes(q2, -1, -2) if n else a
+
+
+def spd(rng, shape):
+    """Symmetric positive definite matrices (batched): A A' + n I."""
+    a = rng.standard_normal(shape)
+    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+# ----------------------------------------------------------------------------- MPI
+HAVE_MPI = importlib.util.find_spec("mpi4py") is not None
+needs_mpi = pytest.mark.skipif(not HAVE_MPI, reason="mpi4py is not installed")

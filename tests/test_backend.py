@@ -1,5 +1,6 @@
 """glassnet.backend's thread policy: one number for every CPU kernel (convolution, pooling,
-batch norm, optimisers), set by set_num_threads or the GLASSNET_NUM_THREADS variable."""
+batch norm, optimisers), set by set_num_threads or the GLASSNET_NUM_THREADS variable; and the
+dtypes, the default dtype, the seeded generators and the devices it defines."""
 
 from __future__ import annotations
 
@@ -112,3 +113,63 @@ def test_every_kernel_takes_its_threads_from_the_backend(monkeypatch, restore_th
     parts.clear()
     gn.optim.SGD([p], lr=0.1).step()
     assert parts == [3], "SGD"
+
+
+# --------------------------------------------------------------- dtypes, generators, devices
+def test_dtype_objects():
+    assert gn.float32 == np.float32 and gn.float64 == np.float64
+    assert gn.int64 == np.int64 and gn.bool == np.bool_
+    assert gn.tensor([1.0]).dtype == gn.float32
+    assert gn.tensor([1]).dtype == gn.int64
+    assert gn.tensor([True]).dtype == gn.bool
+    assert gn.ones(2, dtype=gn.float64).dtype == gn.float64
+    assert gn.ones(2, dtype="float64").dtype == gn.float64
+    assert gn.ones(2, dtype=float).dtype == gn.float32
+    assert gn.ones(2, dtype=int).dtype == gn.int64
+    assert gn.ones(2, dtype=bool).dtype == gn.bool
+    assert gn.get_default_dtype() == gn.float32
+
+
+def test_set_default_dtype():
+    try:
+        gn.set_default_dtype(gn.float64)
+        assert gn.tensor([1.0]).dtype == gn.float64
+        assert gn.zeros(2).dtype == gn.float64
+        assert (gn.tensor([1, 2]) / 2).dtype == gn.float64
+    finally:
+        gn.set_default_dtype(gn.float32)
+    with pytest.raises(TypeError, match="floating"):
+        gn.set_default_dtype(gn.int64)
+
+
+def test_a_generator_object_is_independent_of_the_default():
+    g = gn.Generator(7)
+    gn.manual_seed(1)
+    a = gn.rand(3, generator=g).tolist()
+    b = gn.rand(3).tolist()
+    g2 = gn.Generator(7)
+    gn.manual_seed(1)
+    assert gn.rand(3, generator=g2).tolist() == a and gn.rand(3).tolist() == b
+
+
+def test_rng_state_roundtrip():
+    gn.manual_seed(3)
+    state = gn.get_rng_state()
+    a = gn.randn(4).tolist()
+    gn.set_rng_state(state)
+    assert gn.randn(4).tolist() == a
+    import json
+    json.dumps(state)  # the state is JSON-safe (no pickle)
+
+
+def test_unavailable_device_is_a_clear_error():
+    if gn.backend.cuda_is_available():
+        pytest.skip("a GPU is present")
+    for make in (lambda: gn.zeros(2, device="cuda"), lambda: gn.tensor([1.0], device="cuda"),
+                 lambda: gn.ones(2).to("cuda"), lambda: gn.randn(2, device="cuda:0"),
+                 lambda: gn.arange(3, device="cuda")):
+        with pytest.raises(RuntimeError, match="cuda.*(CuPy|GPU)"):
+            make()
+    with pytest.raises(ValueError, match="device.*'cpu' or 'cuda"):
+        gn.zeros(2, device="tpu")
+    assert gn.zeros(2, device="cpu").device == "cpu"

@@ -32,12 +32,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from glassnet.data.dataset import IterableDataset, _is_tensor, _raw, batch_getter
-from glassnet.data.sampler import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,  # noqa: F401
-    SequentialSampler,
-)
+from glassnet.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 def _convert_array(a, as_numpy=False):

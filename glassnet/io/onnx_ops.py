@@ -10,15 +10,16 @@ import math
 
 import numpy as np
 
-from ..ops import elementwise as E
+from ..ops import arithmetic as A
 from ..ops import linalg as L
-from ..ops import unary as U
+from ..ops import pointwise as P
+from ..ops import special as S
 from .onnx_graph import converter, onnx_dtype
 from .onnx_trace import NoGradBinary
 
 # ----------------------------------------------------------------------------- arithmetic
-_BINARY = {E.Add: "Add", E.Sub: "Sub", E.Mul: "Mul", E.Div: "Div", E.Pow: "Pow",
-           E.Maximum: "Max", E.Minimum: "Min", L.MatMul: "MatMul"}
+_BINARY = {A.Add: "Add", A.Sub: "Sub", A.Mul: "Mul", A.Div: "Div", A.Pow: "Pow",
+           A.Maximum: "Max", A.Minimum: "Min", L.MatMul: "MatMul"}
 
 
 @converter(*_BINARY)
@@ -30,10 +31,10 @@ def _binary(g, rec):
     g.out(g.op(op, [a, b]))
 
 
-_UNARY = {E.Neg: "Neg", E.Exp: "Exp", E.Log: "Log", E.Sqrt: "Sqrt", E.Abs: "Abs",
-          E.Sin: "Sin", E.Cos: "Cos", E.Tanh: "Tanh", E.Sigmoid: "Sigmoid", E.ReLU: "Relu",
-          E.Erf: "Erf", U.Asin: "Asin", U.Acos: "Acos", U.Atan: "Atan", U.Sinh: "Sinh",
-          U.Cosh: "Cosh", U.Asinh: "Asinh", U.Acosh: "Acosh", U.Atanh: "Atanh", U.Tan: "Tan"}
+_UNARY = {A.Neg: "Neg", P.Exp: "Exp", P.Log: "Log", P.Sqrt: "Sqrt", P.Abs: "Abs",
+          P.Sin: "Sin", P.Cos: "Cos", P.Tanh: "Tanh", P.Sigmoid: "Sigmoid", P.ReLU: "Relu",
+          S.Erf: "Erf", P.Asin: "Asin", P.Acos: "Acos", P.Atan: "Atan", P.Sinh: "Sinh",
+          P.Cosh: "Cosh", P.Asinh: "Asinh", P.Acosh: "Acosh", P.Atanh: "Atanh", P.Tan: "Tan"}
 
 
 @converter(*_UNARY)
@@ -41,27 +42,27 @@ def _unary(g, rec):
     g.out(g.op(_UNARY[rec.fn], g.operands(0)))
 
 
-@converter(E.Log1p, U.Expm1, U.Exp2, U.Log2, U.Log10, U.Erfc)
+@converter(P.Log1p, P.Expm1, P.Exp2, P.Log2, P.Log10, S.Erfc)
 def _unary_composite(g, rec):
     (x,) = g.operands(0)
     dt = g.operand_dtype()
     one = g.scalar(1, dt)
     fn = rec.fn
-    if fn is E.Log1p:
+    if fn is P.Log1p:
         y = g.op("Log", [g.op("Add", [x, one])])
-    elif fn is U.Expm1:
+    elif fn is P.Expm1:
         y = g.op("Sub", [g.op("Exp", [x]), one])
-    elif fn is U.Exp2:
+    elif fn is P.Exp2:
         y = g.op("Pow", [g.scalar(2, dt), x])
-    elif fn is U.Erfc:
+    elif fn is S.Erfc:
         y = g.op("Sub", [one, g.op("Erf", [x])])
     else:
-        base = 2.0 if fn is U.Log2 else 10.0
+        base = 2.0 if fn is P.Log2 else 10.0
         y = g.op("Div", [g.op("Log", [x]), g.scalar(math.log(base), dt)])
     g.out(y)
 
 
-@converter(U.Atan2)
+@converter(P.Atan2)
 def _atan2(g, rec):
     y, x = g.operands(0, 1)
     dt = g.operand_dtype()
@@ -73,20 +74,20 @@ def _atan2(g, rec):
     g.out(g.op("Where", [neg_x, g.op("Add", [base, sign]), base]))
 
 
-@converter(U.Fmod, U.Remainder)
+@converter(A.Fmod, A.Remainder)
 def _mod(g, rec):
     a, b = g.operands(0, 1)
     if g.operand_dtype().kind == "f":
-        if rec.fn is U.Fmod:
+        if rec.fn is A.Fmod:
             g.out(g.op("Mod", [a, b], fmod=1))
         else:  # a - floor(a / b) b
             q = g.op("Floor", [g.op("Div", [a, b])])
             g.out(g.op("Sub", [a, g.op("Mul", [q, b])]))
     else:
-        g.out(g.op("Mod", [a, b], fmod=int(rec.fn is U.Fmod)))
+        g.out(g.op("Mod", [a, b], fmod=int(rec.fn is A.Fmod)))
 
 
-@converter(E.Clamp)
+@converter(P.Clamp)
 def _clamp(g, rec):
     x, lo, hi = rec.args
     name = g.value(x)
@@ -109,14 +110,14 @@ def _clamp(g, rec):
     g.out(y)
 
 
-@converter(E.Where)
+@converter(A.Where)
 def _where(g, rec):
     cond, a, b = rec.args
     dt = np.dtype(a.dtype) if hasattr(a, "dtype") else np.dtype(getattr(b, "dtype", "float32"))
     g.out(g.op("Where", [g.value(cond), g.value(a, dt), g.value(b, dt)]))
 
 
-@converter(E.Cast)
+@converter(A.Cast)
 def _cast(g, rec):
     from onnx import helper
 

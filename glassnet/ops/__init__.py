@@ -1,1 +1,2 @@
-"""Primitive differentiable Functions, one file per family (elementwise, reduce, shape, linalg)."""
+"""Primitive differentiable Functions, one file per family: arithmetic, pointwise, special,
+reduce, scan, shape, linalg, decomp, softmax."""

@@ -17,7 +17,7 @@ from .. import backend
 from ..autograd.function import Function, unbroadcast
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.variable import Variable
-from ..ops import elementwise as E
+from ..ops import arithmetic as A
 from ..ops import linalg as L
 from .convert import _as_tensor, _to_array
 from .inplace import inplace
@@ -40,34 +40,34 @@ class ArithmeticMixin:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, o):
-        return _binary(E.Add, self, o, "add")
+        return _binary(A.Add, self, o, "add")
 
     def __radd__(self, o):
-        return _binary(E.Add, self, o, "add", reverse=True)
+        return _binary(A.Add, self, o, "add", reverse=True)
 
     def __sub__(self, o):
-        return _binary(E.Sub, self, o, "sub")
+        return _binary(A.Sub, self, o, "sub")
 
     def __rsub__(self, o):
-        return _binary(E.Sub, self, o, "sub", reverse=True)
+        return _binary(A.Sub, self, o, "sub", reverse=True)
 
     def __mul__(self, o):
-        return _binary(E.Mul, self, o, "mul")
+        return _binary(A.Mul, self, o, "mul")
 
     def __rmul__(self, o):
-        return _binary(E.Mul, self, o, "mul", reverse=True)
+        return _binary(A.Mul, self, o, "mul", reverse=True)
 
     def __truediv__(self, o):
-        return _binary(E.Div, self, o, "div", true_div=True)
+        return _binary(A.Div, self, o, "div", true_div=True)
 
     def __rtruediv__(self, o):
-        return _binary(E.Div, self, o, "div", reverse=True, true_div=True)
+        return _binary(A.Div, self, o, "div", reverse=True, true_div=True)
 
     def __pow__(self, o):
-        return _binary(E.Pow, self, o, "pow")
+        return _binary(A.Pow, self, o, "pow")
 
     def __rpow__(self, o):
-        return _binary(E.Pow, self, o, "pow", reverse=True)
+        return _binary(A.Pow, self, o, "pow", reverse=True)
 
     def __matmul__(self, o):
         return _matmul(self, o)
@@ -80,7 +80,7 @@ class ArithmeticMixin:
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or "
                                "`logical_not()` operator instead.")
-        return E.Neg.apply(self)
+        return A.Neg.apply(self)
 
     def __pos__(self):
         return self
@@ -418,11 +418,11 @@ def _matmul(a, b):
 
 
 def _maximum(a, b):
-    return _binary(E.Maximum, _as_tensor(a, b) if not isinstance(a, Variable) else a, b, "maximum")
+    return _binary(A.Maximum, _as_tensor(a, b) if not isinstance(a, Variable) else a, b, "maximum")
 
 
 def _minimum(a, b):
-    return _binary(E.Minimum, _as_tensor(a, b) if not isinstance(a, Variable) else a, b, "minimum")
+    return _binary(A.Minimum, _as_tensor(a, b) if not isinstance(a, Variable) else a, b, "minimum")
 
 
 def _where(condition, input=None, other=None):
@@ -441,7 +441,7 @@ def _where(condition, input=None, other=None):
         dt = backend.promote_types(a.dtype, b.dtype, a.ndim > 0, b.ndim > 0)
         a, b = a.to(dt), b.to(dt)
     try:
-        return E.Where.apply(cond, a, b)
+        return A.Where.apply(cond, a, b)
     except ValueError:
         raise RuntimeError(f"where: shapes of condition {tuple(cond.shape)}, input "
                            f"{tuple(a.shape)} and other {tuple(b.shape)} cannot be broadcast") from None

@@ -13,9 +13,10 @@ import numpy as np
 
 from .. import backend
 from ..autograd.variable import Variable
-from ..ops import elementwise as E
+from ..ops import arithmetic as A
+from ..ops import pointwise as P
 from ..ops import softmax as SM
-from ..ops import unary as U
+from ..ops import special as S
 from .arith import _binary, _maximum, _minimum, _nograd_binary, _where
 from .convert import _as_tensor
 from .reduce import vector_norm
@@ -28,28 +29,28 @@ class PointwiseMixin:
 
     # ------------------------------------------------------------------ pointwise math
     def exp(self):
-        return E.Exp.apply(self._f())
+        return P.Exp.apply(self._f())
 
     def log(self):
-        return E.Log.apply(self._f())
+        return P.Log.apply(self._f())
 
     def log1p(self):
-        return E.Log1p.apply(self._f())
+        return P.Log1p.apply(self._f())
 
     def expm1(self):
-        return U.Expm1.apply(self._f())
+        return P.Expm1.apply(self._f())
 
     def exp2(self):
-        return U.Exp2.apply(self._f())
+        return P.Exp2.apply(self._f())
 
     def log2(self):
-        return U.Log2.apply(self._f())
+        return P.Log2.apply(self._f())
 
     def log10(self):
-        return U.Log10.apply(self._f())
+        return P.Log10.apply(self._f())
 
     def sqrt(self):
-        return E.Sqrt.apply(self._f())
+        return P.Sqrt.apply(self._f())
 
     def rsqrt(self):
         return 1 / self.sqrt()
@@ -61,49 +62,49 @@ class PointwiseMixin:
         return 1 / self._f()
 
     def abs(self):
-        return E.Abs.apply(self)
+        return P.Abs.apply(self)
 
     absolute = abs
 
     def sin(self):
-        return E.Sin.apply(self._f())
+        return P.Sin.apply(self._f())
 
     def cos(self):
-        return E.Cos.apply(self._f())
+        return P.Cos.apply(self._f())
 
     def tan(self):
-        return U.Tan.apply(self._f())
+        return P.Tan.apply(self._f())
 
     def asin(self):
-        return U.Asin.apply(self._f())
+        return P.Asin.apply(self._f())
 
     def acos(self):
-        return U.Acos.apply(self._f())
+        return P.Acos.apply(self._f())
 
     def atan(self):
-        return U.Atan.apply(self._f())
+        return P.Atan.apply(self._f())
 
     def sinh(self):
-        return U.Sinh.apply(self._f())
+        return P.Sinh.apply(self._f())
 
     def cosh(self):
-        return U.Cosh.apply(self._f())
+        return P.Cosh.apply(self._f())
 
     def asinh(self):
-        return U.Asinh.apply(self._f())
+        return P.Asinh.apply(self._f())
 
     def acosh(self):
-        return U.Acosh.apply(self._f())
+        return P.Acosh.apply(self._f())
 
     def atanh(self):
-        return U.Atanh.apply(self._f())
+        return P.Atanh.apply(self._f())
 
     arcsin, arccos, arctan = asin, acos, atan
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
     def atan2(self, other):
         """The angle of the point (other, self) in (-pi, pi]."""
-        return _binary(U.Atan2, self._f(), other, "atan2", true_div=True)
+        return _binary(P.Atan2, self._f(), other, "atan2", true_div=True)
 
     arctan2 = atan2
 
@@ -115,13 +116,13 @@ class PointwiseMixin:
         """C's fmod: self - trunc(self / other) * other (the sign of self)."""
         if self.dtype.kind != "f" and not _is_float(other):
             return _nograd_binary(np.fmod, self, other)
-        return _binary(U.Fmod, self._f(), other, "fmod")
+        return _binary(A.Fmod, self._f(), other, "fmod")
 
     def remainder(self, other):
         """Python's %: self - floor(self / other) * other (the sign of other)."""
         if self.dtype.kind != "f" and not _is_float(other):
             return _nograd_binary(np.remainder, self, other)
-        return _binary(U.Remainder, self._f(), other, "remainder")
+        return _binary(A.Remainder, self._f(), other, "remainder")
 
     def floor_divide(self, other):
         return self // other
@@ -172,19 +173,19 @@ class PointwiseMixin:
         return _where((self <= o) | o.isnan(), self, o)
 
     def sinc(self):
-        return U.Sinc.apply(self._f())
+        return S.Sinc.apply(self._f())
 
     def erfc(self):
-        return U.Erfc.apply(self._f())
+        return S.Erfc.apply(self._f())
 
     def erfinv(self):
-        return U.Erfinv.apply(self._f())
+        return S.Erfinv.apply(self._f())
 
     def lgamma(self):
-        return U.Lgamma.apply(self._f())
+        return S.Lgamma.apply(self._f())
 
     def digamma(self):
-        return U.Digamma.apply(self._f())
+        return S.Digamma.apply(self._f())
 
     def polygamma(self, n):
         """The n-th derivative of digamma (n = 0: digamma itself; n >= 1 needs SciPy and is
@@ -192,10 +193,10 @@ class PointwiseMixin:
         if n == 0:
             return self.digamma()
         xp = backend.array_module(self._data)
-        sp = U._scipy_special(xp)
+        sp = S._scipy_special(xp)
         if sp is None:
             if n == 1:
-                return Variable._make(U.polygamma1(xp, self._f()._data).astype(self._f().dtype), False)
+                return Variable._make(S.polygamma1(xp, self._f()._data).astype(self._f().dtype), False)
             raise RuntimeError("polygamma: n >= 2 needs SciPy (pip install scipy)")
         x = self._f()
         return Variable._make(sp.polygamma(n, x._data).astype(x.dtype), False)
@@ -279,13 +280,13 @@ class PointwiseMixin:
         return self.clamp(max=max)
 
     def tanh(self):
-        return E.Tanh.apply(self._f())
+        return P.Tanh.apply(self._f())
 
     def sigmoid(self):
-        return E.Sigmoid.apply(self._f())
+        return P.Sigmoid.apply(self._f())
 
     def relu(self):
-        return E.ReLU.apply(self)
+        return P.ReLU.apply(self)
 
     def softmax(self, dim, dtype=None):
         """softmax(x)_i = e^{x_i} / sum_j e^{x_j} along ``dim``, in ``dtype`` when given (see
@@ -302,7 +303,7 @@ class PointwiseMixin:
         return _bessel_series(self._f(), 0)
 
     def erf(self):
-        return E.Erf.apply(self._f())
+        return S.Erf.apply(self._f())
 
     def sign(self):
         return Variable._make(backend.array_module(self._data).sign(self._data), False)
@@ -340,7 +341,7 @@ class PointwiseMixin:
                 dt = backend.scalar_dtype(x._data.dtype, bound)
                 if dt != x._data.dtype:
                     x = x.to(dt)
-        return E.Clamp.apply(x, min, max)
+        return P.Clamp.apply(x, min, max)
 
     clip = clamp
 

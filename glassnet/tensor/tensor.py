@@ -25,7 +25,7 @@ from ..autograd import engine
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.variable import Variable
-from ..ops import elementwise as E
+from ..ops import arithmetic as A
 from . import numpy_names
 from .arith import ArithmeticMixin
 from .convert import _as_tensor, _size, _to_array
@@ -217,7 +217,7 @@ class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin,
         if dtype is not None:
             d = backend.to_dtype(dtype)
             if d != out.dtype:
-                out = E.Cast.apply(out, d)
+                out = A.Cast.apply(out, d)
         if copy and out is self:
             out = self.clone()
         return out

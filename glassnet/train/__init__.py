@@ -1,4 +1,5 @@
-"""Training: the Trainer (fit / evaluate / predict), callbacks, run folders and reports.
+"""Training: the Trainer (fit / evaluate / predict), callbacks, run folders and reports;
+``glassnet.train.metrics``: accuracy, top-k error, confusion matrix, precision / recall / F1.
 
 ::
 

@@ -6,7 +6,7 @@
     python mpi_failures.py kill R      rank R is killed with SIGKILL
 
 The failing rank prints ``FAILING AT <time.time()>`` just before it fails, so
-tests/distributed/test_multiprocess.py can measure how long the job takes to die. Without
+tests/distributed/test_watchdog.py can measure how long the job takes to die. Without
 glassnet's excepthook and watchdog, every mode but ``kill`` would hang until killed.
 """
 

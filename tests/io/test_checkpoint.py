@@ -1,75 +1,28 @@
-"""Checkpoints: round trips, the .npz fallback, atomic writes under crashes, clear errors."""
+"""Checkpoints (glassnet/io/checkpoint.py): round trips, the .npz fallback, a crash between
+the tensor file and its sidecar, clear errors, the JSON sidecar's checksum (edited, from before
+checksums, wrong names), and a trainer that refuses to resume from a damaged checkpoint."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
+from checkpoint_helpers import assert_same, fc_sd, flip_file, model_sd, optim_sd, tensor_span
 
 import glassnet as gn
 import glassnet.io as gio
+from glassnet import nn, optim
 from glassnet.io import checkpoint as ckmod
 from glassnet.io import tensor_file as tfmod
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _model_sd():
-    return {"fc.weight": gn.tensor(np.arange(6, dtype=np.float32).reshape(2, 3)),
-            "fc.bias": gn.tensor(np.array([0.5, -1.5], dtype=np.float32)),
-            "bn.num_batches_tracked": gn.tensor(np.array(7, dtype=np.int64)),
-            "emb.weight": gn.tensor(np.ones((3, 2), dtype=np.float64))}
-
-
-def _optim_sd():
-    return {"state": {0: {"step": 3, "exp_avg": gn.tensor(np.full(3, 0.25, np.float32)),
-                          "exp_avg_sq": np.arange(3, dtype=np.float32)},
-                      1: {"step": 3, "momentum_buffer": None}},
-            "param_groups": [{"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False,
-                              "params": [0, 1], "initial_lr": float("inf"), "nan": float("nan"),
-                              "f32": np.float32(1.25), "i64": np.int64(-4)}]}
-
-
-def _assert_same(a, b):
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and list(a) == list(b)
-        for k in a:
-            _assert_same(a[k], b[k])
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b)
-        for x, y in zip(a, b):
-            _assert_same(x, y)
-    elif hasattr(a, "shape"):
-        xa, xb = np.asarray(a), np.asarray(b)
-        assert xa.dtype == xb.dtype and xa.shape == xb.shape and np.array_equal(xa, xb)
-        assert type(a).__name__ == type(b).__name__
-    elif isinstance(a, float) and np.isnan(a):
-        assert np.isnan(b)
-    else:
-        assert a == b and type(a) is type(b)
-
-
-def test_flatten_state_round_trip():
-    st = _optim_sd()
-    skel, tensors = gio.flatten_state(st, "optimizer")
-    json.dumps(skel)  # the skeleton is plain JSON
-    assert set(tensors) == {"optimizer/state/0/exp_avg", "optimizer/state/0/exp_avg_sq"}
-    _assert_same(st, gio.unflatten_state(json.loads(json.dumps(skel)), tensors))
-
-
-def test_flatten_state_refuses_objects_naming_the_path():
-    with pytest.raises(TypeError, match=r"state/param_groups/0/fn.*no pickle"):
-        gio.flatten_state({"param_groups": [{"fn": lambda x: x}]})
 
 
 def test_checkpoint_round_trip(tmp_path):
     rng = gio.capture_rng_state()
-    path = gio.save_checkpoint(tmp_path / "last.safetensors", model=_model_sd(), optimizer=_optim_sd(),
+    path = gio.save_checkpoint(tmp_path / "last.safetensors", model=model_sd(), optimizer=optim_sd(),
                                scheduler={"last_epoch": 4, "_last_lr": [0.1]},
                                extra={"epoch": 2, "rng": rng, "history": {"loss": [1.0, 0.5]}})
     assert path.endswith("last.safetensors")
@@ -77,8 +30,8 @@ def test_checkpoint_round_trip(tmp_path):
     assert sidecar["optimizer"]["param_groups"][0]["lr"] == 0.001
     assert sidecar["extra"]["epoch"] == 2 and len(sidecar["tensors_sha256"]) == 64
     ck = gio.load_checkpoint(tmp_path / "last")  # extension optional
-    _assert_same(_model_sd(), ck["model"])
-    _assert_same(_optim_sd(), ck["optimizer"])
+    assert_same(model_sd(), ck["model"])
+    assert_same(optim_sd(), ck["optimizer"])
     assert ck["scheduler"] == {"last_epoch": 4, "_last_lr": [0.1]}
     assert ck["extra"]["epoch"] == 2 and ck["extra"]["history"] == {"loss": [1.0, 0.5]}
     gn.rand(5)
@@ -90,7 +43,7 @@ def test_checkpoint_round_trip(tmp_path):
     np.testing.assert_array_equal(b, np.random.rand(2))
     # the model part is a plain weights file too
     w = gio.load(path)
-    assert list(w) == list(_model_sd())
+    assert list(w) == list(model_sd())
 
 
 def test_checkpoint_loads_into_objects(tmp_path):
@@ -122,93 +75,48 @@ def test_checkpoint_loads_into_objects(tmp_path):
     gio.load_checkpoint(tmp_path / "c.safetensors", model=net2, optimizer=opt2, scheduler=sched2)
     for k, v in net.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), net2.state_dict()[k].numpy())
-    _assert_same(opt.state_dict(), opt2.state_dict())
+    assert_same(opt.state_dict(), opt2.state_dict())
     assert sched2.state_dict() == sched.state_dict()
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
 
 
 def test_save_load_plain_and_nested(tmp_path):
-    sd = _model_sd()
+    sd = model_sd()
     p = gio.save(sd, tmp_path / "w.safetensors", metadata={"note": "hi"})
     back = gio.load(p)
-    _assert_same(sd, back)
+    assert_same(sd, back)
     assert gio.read_tensors(p)[1]["note"] == "hi"
     arrays = gio.load(p, as_numpy=True)
     assert isinstance(arrays["fc.weight"], np.ndarray)
-    nested = gio.load(gio.save(_optim_sd(), tmp_path / "o.safetensors"))
-    _assert_same(_optim_sd(), nested)
+    nested = gio.load(gio.save(optim_sd(), tmp_path / "o.safetensors"))
+    assert_same(optim_sd(), nested)
 
 
 def test_npz_fallback(tmp_path, monkeypatch):
     monkeypatch.setattr(tfmod, "safetensors_available", lambda: False)
-    p = gio.save_checkpoint(tmp_path / "last.safetensors", model=_model_sd(), optimizer=_optim_sd(),
+    p = gio.save_checkpoint(tmp_path / "last.safetensors", model=model_sd(), optimizer=optim_sd(),
                             extra={"step": 5})
     assert p.endswith("last.npz") and os.path.exists(p)
     with np.load(p, allow_pickle=False) as z:  # a plain archive: no pickled objects inside
         assert "model/fc.weight" in z.files and z["__metadata__"].dtype == np.uint8
     ck = gio.load_checkpoint(tmp_path / "last.safetensors")  # finds the .npz sibling
-    _assert_same(_model_sd(), ck["model"])
-    _assert_same(_optim_sd(), ck["optimizer"])
+    assert_same(model_sd(), ck["model"])
+    assert_same(optim_sd(), ck["optimizer"])
     assert ck["extra"] == {"step": 5}
-    q = gio.save(_model_sd(), tmp_path / "w.safetensors")
+    q = gio.save(model_sd(), tmp_path / "w.safetensors")
     assert q.endswith(".npz")
-    _assert_same(_model_sd(), gio.load(q))
-
-
-def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    path = gio.save_checkpoint(tmp_path / "last.safetensors", model=_model_sd(), extra={"step": 1})
-    before = open(path, "rb").read()
-
-    def boom(src, dst):
-        raise OSError("disk full (simulated)")
-
-    monkeypatch.setattr(os, "replace", boom)
-    big = {k: v * 2 for k, v in _model_sd().items() if v.dtype.kind == "f"}
-    with pytest.raises(OSError, match="simulated"):
-        gio.save_checkpoint(tmp_path / "last.safetensors", model=big, extra={"step": 2})
-    monkeypatch.undo()
-    assert open(path, "rb").read() == before
-    assert sorted(os.listdir(tmp_path)) == ["last.json", "last.safetensors"]  # no temp left
-    assert gio.load_checkpoint(path)["extra"] == {"step": 1}
-
-    def half_then_fail(f):
-        f.write(b"partial")
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        gio.atomic_write(path, half_then_fail)
-    assert open(path, "rb").read() == before
-    assert sorted(os.listdir(tmp_path)) == ["last.json", "last.safetensors"]
-
-
-def test_hard_crash_mid_write_leaves_old_checkpoint(tmp_path):
-    """A process killed while writing (os._exit inside fsync) leaves the old checkpoint readable."""
-    script = textwrap.dedent(f"""
-        import os, sys
-        sys.path.insert(0, {ROOT!r})
-        import numpy as np
-        import glassnet.io as gio
-        p = {str(tmp_path / 'last.safetensors')!r}
-        gio.save_checkpoint(p, model={{"w": np.ones(4, np.float32)}}, extra={{"step": 1}})
-        os.fsync = lambda fd: os._exit(3)   # the power goes out while the new file is written
-        gio.save_checkpoint(p, model={{"w": np.full(4, 9, np.float32)}}, extra={{"step": 2}})
-    """)
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 3, r.stderr
-    ck = gio.load_checkpoint(tmp_path / "last.safetensors")
-    assert ck["extra"] == {"step": 1}
-    np.testing.assert_array_equal(ck["model"]["w"].numpy(), np.ones(4, np.float32))
+    assert_same(model_sd(), gio.load(q))
 
 
 def test_crash_between_tensor_file_and_sidecar(tmp_path, monkeypatch):
-    gio.save_checkpoint(tmp_path / "last.safetensors", model=_model_sd(), extra={"step": 1})
+    gio.save_checkpoint(tmp_path / "last.safetensors", model=model_sd(), extra={"step": 1})
 
     def fail(*a, **k):
         raise OSError("crash before the sidecar (simulated)")
 
     monkeypatch.setattr(ckmod, "atomic_write_json", fail)
     with pytest.raises(OSError):
-        gio.save_checkpoint(tmp_path / "last.safetensors", model=_model_sd(), extra={"step": 2})
+        gio.save_checkpoint(tmp_path / "last.safetensors", model=model_sd(), extra={"step": 2})
     monkeypatch.undo()
     with pytest.warns(UserWarning, match="does not belong"):
         ck = gio.load_checkpoint(tmp_path / "last.safetensors")
@@ -217,7 +125,7 @@ def test_crash_between_tensor_file_and_sidecar(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "header"])
 def test_corrupt_checkpoint_raises_clear_error(tmp_path, damage):
-    p = gio.save_checkpoint(tmp_path / "last.safetensors", model=_model_sd(), optimizer=_optim_sd())
+    p = gio.save_checkpoint(tmp_path / "last.safetensors", model=model_sd(), optimizer=optim_sd())
     data = open(p, "rb").read()
     bad = {"truncate": data[: len(data) // 2], "garbage": os.urandom(200), "empty": b"",
            "header": data[:8] + b"X" + data[9:]}[damage]
@@ -229,29 +137,17 @@ def test_corrupt_checkpoint_raises_clear_error(tmp_path, damage):
 
 
 def test_corrupt_sidecar_and_npz_and_missing(tmp_path, monkeypatch):
-    p = gio.save_checkpoint(tmp_path / "a.safetensors", model=_model_sd())
+    p = gio.save_checkpoint(tmp_path / "a.safetensors", model=model_sd())
     (tmp_path / "a.json").write_text('{"format": "glassnet-che')
     with pytest.raises(gio.CheckpointError, match="a.json"):
         gio.load_checkpoint(p)
     monkeypatch.setattr(tfmod, "safetensors_available", lambda: False)
-    q = gio.save(_model_sd(), tmp_path / "b.npz")
+    q = gio.save(model_sd(), tmp_path / "b.npz")
     open(q, "wb").write(open(q, "rb").read()[:100])
     with pytest.raises(gio.CheckpointError, match="b.npz"):
         gio.load(q)
     with pytest.raises(gio.CheckpointError, match="nothere"):
         gio.load_checkpoint(tmp_path / "nothere.safetensors")
-
-
-def test_torch_interop():
-    torch = pytest.importorskip("torch")
-    lin = torch.nn.Linear(3, 2)
-    sd = gio.from_torch_state_dict(lin.state_dict())
-    assert list(sd) == ["weight", "bias"] and sd["weight"].dtype == np.float32
-    np.testing.assert_array_equal(sd["weight"].numpy(), lin.weight.detach().numpy())
-    back = gio.to_torch_state_dict(sd)
-    lin2 = torch.nn.Linear(3, 2)
-    lin2.load_state_dict(back)
-    assert torch.equal(lin2.weight, lin.weight)
 
 
 def test_save_parameters_and_torch_tensors(tmp_path):
@@ -263,3 +159,98 @@ def test_save_parameters_and_torch_tensors(tmp_path):
     torch = pytest.importorskip("torch")
     back = gio.load(gio.save({"t": torch.arange(3.0)}, tmp_path / "t.safetensors"), as_numpy=True)
     np.testing.assert_array_equal(back["t"], [0.0, 1.0, 2.0])
+
+
+def test_edited_sidecar_is_an_error(tmp_path):
+    p = gio.save_checkpoint(tmp_path / "last.safetensors", model=fc_sd(),
+                            optimizer={"param_groups": [{"lr": 0.1, "params": [0]}], "state": {}})
+    side = tmp_path / "last.json"
+    text = side.read_text()
+    assert '"lr": 0.1' in text
+    side.write_text(text.replace('"lr": 0.1', '"lr": 0.9'))
+    with pytest.raises(gio.CheckpointError, match=r"last.json: checksum mismatch.*delete"):
+        gio.load_checkpoint(p)
+    side.unlink()  # what the message advises: the tensor file alone holds the whole state
+    assert gio.load_checkpoint(p)["optimizer"]["param_groups"][0]["lr"] == 0.1
+
+
+# ----------------------------------------------------------------------------- legacy files
+def _legacy_checkpoint(tmp_path):
+    """A checkpoint as glassnet wrote it before checksums: no seal in the tensor file, a
+    sidecar with tensors_sha256 but no sha256 of its own."""
+    import safetensors.numpy as stn
+
+    new = gio.save_checkpoint(tmp_path / "new.safetensors", model=fc_sd(),
+                              optimizer={"param_groups": [{"lr": 0.1, "params": [0]}],
+                                         "state": {}})
+    arrays, meta = gio.read_tensors(new)
+    data = stn.save(arrays, metadata=meta)
+    (tmp_path / "old.safetensors").write_bytes(data)
+    side = json.loads((tmp_path / "new.json").read_text())
+    del side["sha256"]
+    side.update(tensors_file="old.safetensors", tensors_sha256=hashlib.sha256(data).hexdigest())
+    (tmp_path / "old.json").write_text(json.dumps(side, indent=2))
+    return tmp_path / "old.safetensors"
+
+
+def test_files_from_before_checksums_still_load(tmp_path, monkeypatch):
+    p = _legacy_checkpoint(tmp_path)
+    ck = gio.load_checkpoint(p)
+    assert ck["optimizer"]["param_groups"][0]["lr"] == 0.1
+    np.testing.assert_array_equal(ck["model"]["fc.weight"].numpy(), fc_sd()["fc.weight"].numpy())
+    assert list(gio.load(p)) == ["fc.weight", "fc.bias"]
+    monkeypatch.setattr(tfmod, "safetensors_available", lambda: False)
+    buf = io.BytesIO()  # an .npz from before checksums: no CRC-32s, no archive comment
+    meta = json.dumps({"glassnet_keys": '["b", "a"]'}).encode()
+    np.savez(buf, __metadata__=np.frombuffer(meta, np.uint8), a=np.zeros(2), b=np.ones(3))
+    (tmp_path / "old.npz").write_bytes(buf.getvalue())
+    assert list(gio.load(tmp_path / "old.npz")) == ["b", "a"]
+
+
+def test_old_sidecar_must_still_match(tmp_path):
+    p = _legacy_checkpoint(tmp_path)
+    side = tmp_path / "old.json"
+    good = side.read_text()
+    side.write_text(good.replace('"lr": 0.1', '"lr": 0.9'))
+    with pytest.raises(gio.CheckpointError, match="differs from the copy inside"):
+        gio.load_checkpoint(p)
+    side.write_text(good)
+    b, _ = tensor_span(p, "model/fc.weight")
+    flip_file(p, b + 2)  # damaged data in a file without a seal: the sidecar's SHA-256 sees it
+    with pytest.raises(gio.CheckpointError, match="old.json does not match .*old.safetensors"):
+        gio.load_checkpoint(p)
+
+
+def test_wrong_names(tmp_path):
+    with pytest.raises(gio.CheckpointError, match=r"no checkpoint at '.*y.pt': there is no "
+                                                  r"'.*y.pt.safetensors'"):
+        gio.load_checkpoint(tmp_path / "y.pt")
+    gio.save(fc_sd(), tmp_path / "w.safetensors")
+    (tmp_path / "w.safetensors").rename(tmp_path / "weights.bin")  # any name: read what is there
+    assert sorted(gio.load_checkpoint(tmp_path / "weights.bin")["model"]) == ["fc.bias",
+                                                                              "fc.weight"]
+    with pytest.raises(gio.CheckpointError, match="is a directory"):
+        gio.load_checkpoint(tmp_path)
+    (tmp_path / "notes.txt").write_text("hello, world")
+    with pytest.raises(gio.CheckpointError, match="not a tensor file"):
+        gio.load_checkpoint(tmp_path / "notes.txt")
+
+
+def test_trainer_resume_refuses_damaged_checkpoint(tmp_path):
+    from glassnet.train import Trainer
+
+    gn.manual_seed(0)
+    model = nn.Linear(3, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    def loss(out, y):
+        return ((out - y) ** 2).mean()
+
+    trainer = Trainer(model, opt, loss, metrics=(), progress=False, report=False)
+    x, y = gn.randn(8, 3), gn.randn(8, 2)
+    trainer.fit([(x, y)], epochs=1)
+    p = tmp_path / "last.safetensors"
+    trainer.save_checkpoint(p)
+    b, _ = tensor_span(p, "model/weight")
+    flip_file(p, b + 1, 7)
+    with pytest.raises(gio.CheckpointError, match=r"checksum mismatch in tensor 'model/weight'"):
+        Trainer(model, opt, loss, metrics=(), progress=False, report=False).resume(p)

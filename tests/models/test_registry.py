@@ -1,9 +1,13 @@
-"""The model registry and ``summary``."""
+"""The model registry (glassnet/models/registry.py): names with descriptions, lookups with
+suggestions, and models built to fit a dataset (sequence models included)."""
+
+from __future__ import annotations
 
 import pytest
 
-from glassnet import models
-from glassnet.models import LeNet5, summary
+import glassnet as gn
+from glassnet import models, nn
+from glassnet.models import LeNet5
 
 
 def test_available_lists_every_family_with_descriptions():
@@ -36,23 +40,20 @@ def test_build_for_fits_models_to_datasets():
         models.check_input("perceptron", (2,))
 
 
-def test_summary_of_lenet5():
-    s = summary(LeNet5("classic"), (1, 28, 28))
-    assert s.total_params == s.trainable_params == 61_706
-    assert s.output_shape == (1, 10)
-    rows = {name: (shape, p, macs) for name, _, shape, p, macs in s.rows}
-    assert rows["features.0"] == ((1, 6, 28, 28), 156, 6 * 28 * 28 * 25)
-    assert rows["features.3"] == ((1, 16, 10, 10), 2_416, 16 * 10 * 10 * 6 * 25)
-    assert rows["features.6"] == ((1, 120, 1, 1), 48_120, 120 * 400)
-    assert s.total_macs == 117_600 + 240_000 + 48_000 + 10_080 + 840
-    text = str(s)
-    assert "features.0 (Conv2d)" in text and "Total params: 61,706" in text
-
-
-def test_summary_counts_transposed_convolution_and_buffers():
-    s = summary(models.ConvAutoencoder(1), (1, 28, 28))
-    rows = {name: (shape, macs) for name, _, shape, _, macs in s.rows}
-    assert rows["decoder.0"] == ((1, 16, 14, 14), 32 * 7 * 7 * 16 * 9)
-    s = summary(models.resnet20(in_channels=1), (1, 28, 28))
-    assert s.total_params == 269_434 and s.output_shape == (1, 10)
-    assert any(r[1] == "ShortcutA" for r in s.rows)
+def test_registry_builds_sequence_models_for_datasets():
+    m = models.build_for("lstm", (1, 28, 28), 10)
+    assert m.rnn.input_size == 28 and m.fc.out_features == 10
+    with gn.no_grad():
+        assert m(gn.randn(3, 1, 28, 28)).shape == (3, 10)
+        assert models.build_for("gru", (40,), 10)(gn.randn(2, 40)).shape == (2, 10)
+        bi = models.build_for("bilstm", (3, 8, 8), 4)
+        assert bi.rnn.input_size == 24 and bi(gn.randn(2, 3, 8, 8)).shape == (2, 4)
+        assert models.build_for("lstm", (7, 5), 3)(gn.randn(2, 7, 5)).shape == (2, 3)
+    for name in ("lstm", "bilstm", "gru", "char-rnn", "gcn", "graph-classifier"):
+        assert name in models.available()
+    with pytest.raises(ValueError, match="graph network"):
+        models.check_input("gcn", (1, 28, 28))
+    with pytest.raises(ValueError, match="language model"):
+        models.build_for("char-rnn", (10,), 2)
+    assert isinstance(models.get("gcn"), models.GCN)
+    assert isinstance(models.get("char-rnn").rnn, nn.LSTM)

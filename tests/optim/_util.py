@@ -97,3 +97,36 @@ def run_pair(name, kwargs, steps=50, dtype=np.float64, groups=None, closure=Fals
         gopt.step()
         topt.step()
     return gp, tp, gopt, topt
+
+
+def _ids(case):
+    name, kw = case
+    return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items())
+
+
+def _assert_params_close(gp, tp, rtol, atol):
+    for i, (a, b) in enumerate(zip(gp, tp)):
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=rtol, atol=atol,
+                                   err_msg=f"parameter {i}")
+
+
+def _assert_state_close(gopt, topt, rtol, atol):
+    gsd, tsd = gopt.state_dict(), topt.state_dict()
+    assert sorted(gsd["state"]) == sorted(tsd["state"])
+    for k, tst in tsd["state"].items():
+        gst = gsd["state"][k]
+        assert set(gst) == set(tst), (k, set(gst), set(tst))
+        for key, tv in tst.items():
+            gv = gst[key]
+            if key == "step":
+                assert gv == tv.item()
+            else:
+                np.testing.assert_allclose(gv._data, tv.numpy(), rtol=rtol, atol=atol,
+                                           err_msg=f"state {k}.{key}")
+    for gg, tg in zip(gsd["param_groups"], tsd["param_groups"]):
+        assert gg["params"] == tg["params"]
+        for key, v in tg.items():
+            if key in ("foreach",):
+                continue
+            assert key in gg, key
+            assert gg[key] == v, (key, gg[key], v)

@@ -155,11 +155,10 @@ class _Job:
                     dwt += part
             if want_dx:
                 dcols = cols_grad(g2, w, groups, out=sc.dcols)
-                gc = geom.with_batch(m)
                 if self.single:  # a view of a fresh buffer: no copy
-                    self.dx = col2im(dcols, gc)
+                    self.dx = col2im(dcols, sc.geom)
                 else:
-                    xp.copyto(self.dx[n0:n0 + m], col2im(dcols, gc, buf=sc.dxbuf))
+                    xp.copyto(self.dx[n0:n0 + m], col2im(dcols, sc.geom, buf=sc.dxbuf))
         return dwt, db
 
 

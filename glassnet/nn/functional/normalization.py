@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd import Function, Relabel
+from ...autograd.function import unbroadcast
 from ...backend import array_module
-from ...ops.elementwise import unbroadcast
 from ...tensor import Tensor
 
 __all__ = ["layer_norm", "group_norm", "instance_norm", "rms_norm", "normalize",

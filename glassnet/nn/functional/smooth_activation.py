@@ -18,7 +18,7 @@ import math
 from ...autograd import Function, Relabel
 from ...backend import array_module
 from ...functions import where
-from ...ops.elementwise import _erf
+from ...ops.special import _erf
 from .piecewise_linear import _check, _finish
 
 __all__ = ["elu", "elu_", "selu", "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus",

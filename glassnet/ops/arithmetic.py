@@ -1,0 +1,294 @@
+"""Arithmetic with broadcasting: add, sub, mul, div, neg, pow, maximum and minimum, fmod and
+remainder, where, and the dtype cast.
+
+A binary op broadcasts its two inputs to one shape, so the gradient of each input is summed back
+to that input's shape: the adjoint of broadcasting is summation (``unbroadcast`` on arrays in
+``backward``, ``sum_to_size`` on Tensors in ``differentiable_backward``). Each gradient is a local
+derivative times the incoming gradient (the chain rule), e.g. d(a b)/da = b, d(a / b)/db = -a / b^2,
+d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a. ``differentiable_backward`` is the same formula on
+Tensors (``create_graph=True``), so that the gradient can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function, unbroadcast
+from ..backend import array_module
+
+
+def _shape(x):
+    return x.shape if hasattr(x, "shape") else ()
+
+
+def _sum_pair(ctx, ga, gb, sa, sb):
+    """The gradient Tensors of a broadcasting binary op, summed back to the input shapes
+    ``sa`` and ``sb``; ``ga()`` / ``gb()`` are only built for an input that needs one."""
+    na, nb = ctx.needs_input_grad[:2]
+    return (ga().sum_to_size(sa) if na else None, gb().sum_to_size(sb) if nb else None)
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.sa, ctx.sb = _shape(a), _shape(b)
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g, ctx.sa) if na else None, unbroadcast(g, ctx.sb) if nb else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return _sum_pair(ctx, lambda: g, lambda: g, ctx.sa, ctx.sb)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.sa, ctx.sb = _shape(a), _shape(b)
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g, ctx.sa) if na else None, unbroadcast(-g, ctx.sb) if nb else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return _sum_pair(ctx, lambda: g, lambda: -g, ctx.sa, ctx.sb)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g * b, _shape(a)) if na else None,
+                unbroadcast(g * a, _shape(b)) if nb else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        return _sum_pair(ctx, lambda: g * B, lambda: g * A, _shape(a), _shape(b))
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = unbroadcast(g / b, _shape(a)) if na else None
+        gb = unbroadcast(-g * a / (b * b), _shape(b)) if nb else None
+        return ga, gb
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        return _sum_pair(ctx, lambda: g / B, lambda: -g * A / (B * B), _shape(a), _shape(b))
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """a ** b for tensors a, b (either may be a Python scalar)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        xp = array_module(g)
+        na, nb = ctx.needs_input_grad
+        ga = gb = None
+        if na:
+            # d/da a^b = b a^(b-1); PyTorch defines it as 0 where b == 0.
+            if _is_scalar(b):
+                ga = g * (b * a ** (b - 1)) if b != 0 else g * 0
+            else:
+                ga = xp.where(b == 0, 0, g * b * a ** (b - 1))
+            ga = unbroadcast(ga, _shape(a))
+        if nb:
+            # d/db a^b = a^b log a (0 where a == 0 and b >= 0, as PyTorch does)
+            loga = xp.log(xp.where(a == 0, 1, a)) if not _is_scalar(a) else xp.log(a if a != 0 else 1)
+            gb = unbroadcast(g * out * loga, _shape(b))
+        return ga, gb
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        na, nb = ctx.needs_input_grad
+        ga = gb = None
+        if na:
+            if _is_scalar(b):
+                ga = g * (B * A ** (B - 1)) if b != 0 else g * 0
+            else:  # PyTorch: 0 where the exponent is 0
+                ga = (g * B * A ** (B - 1)).where(b != 0, 0.0)
+            ga = ga.sum_to_size(_shape(a))
+        if nb:
+            if hasattr(a, "shape"):  # A is a Tensor
+                loga = A.where(a != 0, 1.0).log()
+            else:
+                loga = float(np.log(a if a != 0 else 1))
+            gb = (g * ctx.output_tensor(out) * loga).sum_to_size(_shape(b))
+        return ga, gb
+
+
+def _is_scalar(x):
+    return not hasattr(x, "shape") or x.shape == ()
+
+
+class Maximum(Function):
+    """Elementwise max; where both inputs are equal the gradient is split half and half (PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return array_module(a).maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_grads(ctx, g, a, b, a > b)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_differentiable(ctx, g, a, b, a > b)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return array_module(a).minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_grads(ctx, g, a, b, a < b)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_differentiable(ctx, g, a, b, a < b)
+
+
+def _minmax_grads(ctx, g, a, b, a_wins):
+    eq = (a == b) * 0.5
+    wa = a_wins + eq
+    na, nb = ctx.needs_input_grad
+    return (unbroadcast(g * wa, _shape(a)) if na else None,
+            unbroadcast(g * (1 - wa), _shape(b)) if nb else None)
+
+
+def _minmax_differentiable(ctx, g, a, b, a_wins):
+    wa = ctx.constant(a_wins + (a == b) * 0.5, g.dtype)
+    return _sum_pair(ctx, lambda: g * wa, lambda: g * (1 - wa), _shape(a), _shape(b))
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        ctx.sa, ctx.sb = _shape(a), _shape(b)
+        return array_module(a, b).where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        _, na, nb = ctx.needs_input_grad
+        return (None, unbroadcast(g * cond, ctx.sa) if na else None,
+                unbroadcast(g * ~cond, ctx.sb) if nb else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        _, na, nb = ctx.needs_input_grad
+        return (None, g.where(cond, 0.0).sum_to_size(ctx.sa) if na else None,
+                g.where(~cond, 0.0).sum_to_size(ctx.sb) if nb else None)
+
+
+class Cast(Function):
+    """Change dtype; the gradient is cast back to the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.src = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.src) if ctx.src.kind == "f" else None, None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return g.to(ctx.src) if ctx.src.kind == "f" else None, None
+
+
+class _ModBase(Function):
+    """a - q b with q = trunc(a / b) (fmod) or floor(a / b) (remainder); d/da = 1, d/db = -q."""
+
+    kernel = rounding = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        xp = array_module(a, b)
+        ctx.save_for_backward(a, b)
+        ctx.sa, ctx.sb = _shape(a), _shape(b)
+        return getattr(xp, cls.kernel)(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        xp = array_module(g)
+        na, nb = ctx.needs_input_grad
+        gb = None
+        if nb:
+            q = getattr(xp, cls.rounding)(a / b)
+            gb = unbroadcast(-g * q, ctx.sb)
+        return (unbroadcast(g, ctx.sa) if na else None), gb
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, b = ctx.saved_tensors
+        q = getattr(array_module(g._data), ctx.fn.rounding)(a / b)
+        return _sum_pair(ctx, lambda: g, lambda: -g * ctx.constant(q, g.dtype), ctx.sa, ctx.sb)
+
+
+class Fmod(_ModBase):
+    kernel, rounding = "fmod", "trunc"
+
+
+class Remainder(_ModBase):
+    kernel, rounding = "remainder", "floor"

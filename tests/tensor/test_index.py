@@ -1,0 +1,137 @@
+"""Tensor shape and indexing ops composed from differentiable primitives
+(glassnet/tensor/index.py): tile, repeat_interleave, unfold, tensor_split, take/put, scatter,
+index_copy/fill, masked_select/scatter, scatter_reduce, triangles and diagonals, resize_, against
+PyTorch (values and gradients) and finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import FLOAT_DTYPES, check_parity, distinct, gradcheck
+
+import glassnet as gn
+
+
+def _lib(x):
+    return torch if isinstance(x, torch.Tensor) else gn
+
+
+def _idx(x, values):
+    return _lib(x).tensor(values)
+
+
+OPS = {
+    "tile": lambda x: x.tile(2, 1, 3),
+    "tile_short": lambda x: x.tile(2),
+    "repeat_interleave": lambda x: x.repeat_interleave(2, dim=1),
+    "repeat_interleave_flat": lambda x: x.repeat_interleave(3),
+    "repeat_interleave_counts": lambda x: x.repeat_interleave(_idx(x, [1, 0, 2]), dim=0),
+    "unfold": lambda x: x.unfold(1, 2, 1),
+    "unfold_step": lambda x: x.unfold(0, 2, 1).unfold(1, 3, 2),
+    "tensor_split": lambda x: x.tensor_split(3, dim=1),
+    "tensor_split_idx": lambda x: x.tensor_split([1, 3], dim=1),
+    "hsplit": lambda x: x.hsplit(2),
+    "take": lambda x: x.take(_idx(x, [[0, 5], [7, 0]])),
+    "take_along_dim": lambda x: x.take_along_dim(_idx(x, [[0], [3], [1]]), dim=1),
+    "take_along_dim_flat": lambda x: x.take_along_dim(_idx(x, [2, 2, 0])),
+    "select": lambda x: x.select(1, -1),
+    "masked_select": lambda x: x.masked_select(x > 0),
+    "scatter": lambda x: x.scatter(1, _idx(x, [[0, 3], [1, 2], [3, 0]]), x[:, :2] * 3),
+    "scatter_value": lambda x: x.scatter(0, _idx(x, [[2, 0, 1, 0]]), 0.5),
+    "index_copy": lambda x: x.index_copy(1, _idx(x, [3, 0]), x[:, 1:3] * 2),
+    "index_fill": lambda x: x.index_fill(1, _idx(x, [0, 2]), -1.0),
+    "masked_scatter": lambda x: x.masked_scatter(x > 0, x.flip(0) * 10),
+    "put": lambda x: x.put(_idx(x, [0, 11, 5]), x[0, :3] * 2),
+    "put_acc": lambda x: x.put(_idx(x, [1, 1, 4]), x[1, :3], accumulate=True),
+    "scatter_add": lambda x: x.scatter_add(1, _idx(x, [[0, 0], [1, 3], [2, 2]]), x[:, 1:3]),
+    "scatter_sum": lambda x: x.scatter_reduce(1, _idx(x, [[0, 0], [1, 3], [2, 2]]), x[:, 1:3],
+                                               "sum"),
+    "scatter_mean": lambda x: x.scatter_reduce(1, _idx(x, [[0, 0], [1, 3], [2, 2]]), x[:, 1:3],
+                                                "mean"),
+    "scatter_amax": lambda x: x.scatter_reduce(1, _idx(x, [[0, 0], [1, 3], [2, 2]]), x[:, 1:3],
+                                                "amax"),
+    "scatter_amin_noself": lambda x: x.scatter_reduce(0, _idx(x, [[1, 0, 2, 0]]), x[:1] * 2,
+                                                       "amin", include_self=False),
+    "tril": lambda x: x.tril(),
+    "triu_k": lambda x: x.triu(1),
+    "tril_neg": lambda x: x.tril(-1),
+    "diagonal": lambda x: x.diagonal(),
+    "diagonal_off": lambda x: x.diagonal(1),
+    "diagonal_neg": lambda x: x.diagonal(-1, 1, 0),
+    "diag": lambda x: x.diag(1),
+    "diag_embed": lambda x: x.diag_embed(),
+    "diag_embed_off": lambda x: x[0].diag_embed(-1),
+    "diag_1d": lambda x: x[1].diag(),
+    "diagflat": lambda x: x[:2, :2].diagflat(),
+    "trace": lambda x: x.trace(),
+    "ravel": lambda x: x.t().ravel(),
+    "moveaxis": lambda x: x.reshape(3, 2, 2).moveaxis(0, -1),
+    "fliplr": lambda x: x.fliplr(),
+    "flipud": lambda x: x.flipud(),
+    "sum_to_size": lambda x: x.sum_to_size(1, 4),
+    "narrow_copy": lambda x: x.narrow_copy(1, 1, 2),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("name", list(OPS))
+def test_parity(name, dtype, rng):
+    check_parity(OPS[name], OPS[name], [distinct(rng, (3, 4)) * 0.3], dtype=dtype)
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_gradcheck(name, rng):
+    gradcheck(OPS[name], [distinct(rng, (3, 4)) * 0.3])
+
+
+def test_scatter_reduce_ties_share_gradient():
+    x = np.array([[1.0, 2.0, 3.0]])
+    src = np.array([[3.0, 0.5, 3.0]])
+    idx = [[2, 0, 2]]
+    for red in ("amax", "amin", "mean", "prod"):
+        def f(a, s, red=red):
+            return a.scatter_reduce(1, _idx(a, idx), s, red)
+        if red == "prod":
+            g = f(gn.tensor(x), gn.tensor(src))
+            t = f(torch.tensor(x), torch.tensor(src))
+            np.testing.assert_allclose(g.numpy(), t.numpy())
+            continue
+        check_parity(f, f, [x, src], dtype=np.float64)
+
+
+SCATTERS = {
+    "index_put": lambda x, v: x.index_put((_idx(x, [0, 2]), _idx(x, [1, 3])), v[0, :2]),
+    "index_put_acc": lambda x, v: x.index_put((_idx(x, [0, 0, 2]),), v[:3], accumulate=True),
+    "index_put_row": lambda x, v: x.index_put((_idx(x, [1]),), v[0]),
+    "select_scatter": lambda x, v: x.select_scatter(v[0], 0, 1),
+    "slice_scatter": lambda x, v: x.slice_scatter(v[:, :2], 1, 1, 4, 2),
+    "diagonal_scatter": lambda x, v: x.diagonal_scatter(v[0, :3], 1),
+    "as_strided": lambda x, v: x.as_strided((3, 3), (2, 1), 1),
+    "renorm": lambda x, v: x.renorm(2, 0, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(SCATTERS))
+def test_scatter_variants(name, rng):
+    x, v = distinct(rng, (3, 4)) * 0.3, distinct(rng, (3, 4)) * 0.2
+    check_parity(SCATTERS[name], SCATTERS[name], [x, v], dtype=np.float64)
+    gradcheck(SCATTERS[name], [x, v])
+
+
+def test_resize_and_misc_methods():
+    for f in (lambda t: t.resize_(2, 3), lambda t: t.resize_(6), lambda t: t.resize_as_(t.t())):
+        g, t = gn.arange(6.0).reshape(3, 2), torch.arange(6.0).reshape(3, 2)
+        np.testing.assert_array_equal(f(g).numpy(), f(t).numpy())
+    x = gn.tensor([-1.5, 0.0, 2.0])
+    t = torch.tensor([-1.5, 0.0, 2.0])
+    np.testing.assert_allclose(x.angle().numpy(), t.angle().numpy())
+    m, e = x.frexp()
+    tm, te = t.frexp()
+    np.testing.assert_array_equal(m.numpy(), tm.numpy())
+    np.testing.assert_array_equal(e.numpy(), te.numpy())
+    assert x.conj() is x and x.real is x and not x.is_conj()
+    assert len(x.unsafe_chunk(2)) == 2 and gn.is_same_size(x, x)
+    np.testing.assert_array_equal(
+        gn.nonzero_static(gn.tensor([0, 3, 0, 5]), size=3).numpy(),
+        torch.nonzero_static(torch.tensor([0, 3, 0, 5]), size=3).numpy())

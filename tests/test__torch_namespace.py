@@ -1,0 +1,59 @@
+"""``import glassnet as torch`` (glassnet/_torch_namespace.py): PyTorch's everyday
+top-level names exist, and the odds and ends among them (clone, is_nonzero, compile,
+scalar_tensor, asarray, allclose, rsub...) behave as PyTorch's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import glassnet as gn
+
+
+def test_everyday_names_exist():
+    names = ["save", "load", "utils", "tril", "triu", "outer", "clone", "detach", "diag", "trace",
+             "addmm", "baddbmm", "take_along_dim", "broadcast_to", "repeat_interleave", "tile",
+             "meshgrid", "nan_to_num", "bincount", "histc", "cdist", "atan2", "hypot", "fmod",
+             "remainder", "le", "lt", "ge", "gt", "eq", "ne", "logical_and", "logical_or",
+             "logical_not", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+             "bitwise_not", "set_printoptions", "std_mean", "var_mean", "median", "mode",
+             "kthvalue", "cummax", "cummin", "diff", "kron", "cross", "block_diag",
+             "cartesian_prod", "combinations", "tensordot", "inner", "dstack", "column_stack",
+             "searchsorted", "bucketize", "dtype", "Size", "promote_types", "result_type", "finfo",
+             "iinfo", "linalg", "testing", "special", "cumprod", "logcumsumexp", "quantile",
+             "nanmean", "nansum", "isin", "isclose", "allclose", "erfinv", "lgamma", "digamma",
+             "pi", "inf", "nan", "compile", "no_grad", "inference_mode", "FloatTensor",
+             "LongTensor", "get_num_threads", "set_num_threads", "use_deterministic_algorithms",
+             "conv2d", "dropout", "layer_norm"]
+    missing = [n for n in names if not hasattr(gn, n)]
+    assert not missing, missing
+    tensor_methods = ["item", "tolist", "numpy", "size", "dim", "view_as", "type_as", "new_zeros",
+                      "new_ones", "new_full", "new_tensor", "new_empty", "masked_fill_",
+                      "scatter_", "scatter_add_", "index_add_", "index_fill_", "index_copy_",
+                      "clamp_", "uniform_", "normal_", "fill_", "zero_", "copy_", "add_", "mul_",
+                      "float", "double", "long", "int", "bool", "half", "to", "cpu",
+                      "is_contiguous", "contiguous", "stride", "storage_offset", "element_size",
+                      "nelement", "ndimension", "apply_", "register_hook", "retain_grad",
+                      "requires_grad_", "T", "mT", "H", "mH", "unfold", "expand", "expand_as",
+                      "repeat", "all", "any", "argsort", "sort", "topk", "kthvalue", "median",
+                      "chunk", "split", "unbind", "norm", "lerp", "addcmul", "addcdiv", "sign",
+                      "sgn", "nbytes", "itemsize", "is_cpu", "retains_grad", "output_nr",
+                      "get_device", "bernoulli_", "exponential_"]
+    missing = [n for n in tensor_methods if not hasattr(gn.Tensor, n)]
+    assert not missing, missing
+
+
+def test_misc_top_level():
+    x = gn.tensor([[1.0, 2.0]], requires_grad=True)
+    assert gn.clone(x).requires_grad and not gn.detach(x).requires_grad
+    assert gn.is_nonzero(gn.tensor([3])) and not gn.is_complex(x)
+    assert gn.compile(lambda v: v + 1)(1) == 2
+    assert gn.get_num_threads() >= 1
+    assert gn.scalar_tensor(3).dtype is gn.float32 and gn.asarray(np.ones(2)).dtype is gn.float64
+    arr = np.ones(3, np.float32)
+    assert gn.asarray(arr)._data is arr
+    assert gn.allclose(gn.tensor([1.0, 2.0]), gn.tensor([1.0, 2.0 + 1e-9]))
+    assert gn.equal(gn.tensor([1, 2]), gn.tensor([1, 2]))
+    assert gn.rsub(gn.tensor([1.0]), 5).tolist() == [4.0]
+    y = gn.tensor([1.0, 2.0, 3.0])
+    assert y.stride() == (1,) and y[::2].stride() == (2,) and y[1:].storage_offset() == 1
+    assert gn.tensor([[1, 2], [3, 4]]).t().stride() == (1, 2)

@@ -1,0 +1,56 @@
+"""``glassnet.special`` (glassnet/special.py) against ``torch.special``: values and
+gradients, and float64 finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import FLOAT_DTYPES, check_parity, gradcheck
+
+import glassnet as gn
+
+
+def _M(x):
+    return torch if isinstance(x, torch.Tensor) else gn
+
+
+# ----------------------------------------------------------------------------- special
+SPECIAL = {
+    "erf": (lambda x: _M(x).special.erf(x), (-2, 2)),
+    "erfc": (lambda x: _M(x).special.erfc(x), (-2, 2)),
+    "erfinv": (lambda x: _M(x).special.erfinv(x), (-0.9, 0.9)),
+    "expit": (lambda x: _M(x).special.expit(x), (-3, 3)),
+    "logit": (lambda x: _M(x).special.logit(x), (0.1, 0.9)),
+    "gammaln": (lambda x: _M(x).special.gammaln(x), (0.2, 6)),
+    "digamma": (lambda x: _M(x).special.digamma(x), (0.2, 6)),
+    "psi": (lambda x: _M(x).special.psi(x), (0.2, 6)),
+    "multigammaln": (lambda x: _M(x).special.multigammaln(x, 3), (1.5, 6)),
+    "xlog1py": (lambda x: _M(x).special.xlog1py(x, x * x), (-0.9, 2)),
+    "entr": (lambda x: _M(x).special.entr(x), (0.05, 3)),
+    "ndtr": (lambda x: _M(x).special.ndtr(x), (-3, 3)),
+    "ndtri": (lambda x: _M(x).special.ndtri(x), (0.05, 0.95)),
+    "log_ndtr": (lambda x: _M(x).special.log_ndtr(x), (-5, 3)),
+    "i0": (lambda x: _M(x).special.i0(x), (-8, 8)),
+    "i0e": (lambda x: _M(x).special.i0e(x), (-8, 8)),
+    "i1": (lambda x: _M(x).special.i1(x), (-8, 8)),
+    "i1e": (lambda x: _M(x).special.i1e(x), (-8, 8)),
+    "sinc": (lambda x: _M(x).special.sinc(x), (-2, 2)),
+    "exp2": (lambda x: _M(x).special.exp2(x), (-2, 2)),
+    "log_softmax": (lambda x: _M(x).special.log_softmax(x, 0), (-2, 2)),
+    "logsumexp": (lambda x: _M(x).special.logsumexp(x, 0), (-2, 2)),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("name", list(SPECIAL))
+def test_special_parity(name, dtype, rng):
+    fn, (lo, hi) = SPECIAL[name]
+    tol = {"rtol": 2e-4, "atol": 2e-5} if dtype == np.float32 else {"rtol": 1e-6, "atol": 1e-7}
+    check_parity(fn, fn, [rng.uniform(lo, hi, (7,))], dtype=dtype, **tol)
+
+
+@pytest.mark.parametrize("name", list(SPECIAL))
+def test_special_gradcheck(name, rng):
+    fn, (lo, hi) = SPECIAL[name]
+    gradcheck(fn, [rng.uniform(lo, hi, (7,))])
