@@ -13,7 +13,7 @@ import numpy as np
 from . import backend
 from . import linalg as _linalg
 from .ops import linalg as L
-from .tensor import Tensor, _as_tensor, _size, _to_array, tensor
+from .tensor import Tensor, _as_tensor, _new_size, _to_array, tensor
 from .tensor import numpy_names as _numpy_names
 from .tensor.arith import _matmul, _maximum, _minimum, _where
 from .tensor.inplace import _NAMES as _INPLACE_NAMES
@@ -62,15 +62,15 @@ def _xp(device):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _make(_xp(device).zeros(_size(size), _dt(dtype)), requires_grad, device)
+    return _make(_xp(device).zeros(_new_size("zeros", size), _dt(dtype)), requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _make(_xp(device).ones(_size(size), _dt(dtype)), requires_grad, device)
+    return _make(_xp(device).ones(_new_size("ones", size), _dt(dtype)), requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _make(_xp(device).empty(_size(size), _dt(dtype)), requires_grad, device)
+    return _make(_xp(device).empty(_new_size("empty", size), _dt(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -79,7 +79,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             dtype = backend.bool_
         elif isinstance(fill_value, builtins.int):
             dtype = backend.int64
-    return _make(_xp(device).full(_size((size,)), fill_value, _dt(dtype)), requires_grad, device)
+    arr = _xp(device).full(_new_size("full", (size,)), fill_value, _dt(dtype))
+    return _make(arr, requires_grad, device)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -127,12 +128,12 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    r = backend.rng(generator).random(_size(size), dtype=np.float64)
+    r = backend.rng(generator).random(_new_size("rand", size), dtype=np.float64)
     return _make(r.astype(_dt(dtype)), requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    r = backend.rng(generator).standard_normal(_size(size))
+    r = backend.rng(generator).standard_normal(_new_size("randn", size))
     return _make(r.astype(_dt(dtype)), requires_grad, device)
 
 
@@ -141,7 +142,7 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    r = backend.rng(generator).integers(low, high, _size((size,)))
+    r = backend.rng(generator).integers(low, high, _new_size("randint", (size,)))
     return _make(r.astype(_dt(dtype, backend.int64)), False, device)
 
 

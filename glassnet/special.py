@@ -2,7 +2,9 @@
 
 The error and gamma families apply primitive Functions (``glassnet.ops.special``); the rest are
 compositions: ``ndtr(x) = (1 + erf(x / sqrt 2)) / 2``, ``i0`` as its power series
-sum_k (x^2 / 4)^k / (k!)^2, and so on.
+sum_k (x^2 / 4)^k / (k!)^2, and so on. Where a formula overflows or underflows far out (i0e and
+i1e for |x| > 30, log_ndtr for x < -10), an asymptotic series takes over, picked by ``where``
+with each branch fed only the inputs where it is finite (so no NaN reaches the gradient).
 """
 
 from __future__ import annotations
@@ -118,10 +120,27 @@ def ndtri(input):
     return (2 * p - 1).erfinv() * math.sqrt(2)
 
 
+# Below this x, log_ndtr uses the asymptotic series of the lower tail (erfc would underflow).
+_LOG_NDTR_TAIL = -10.0
+
+
 def log_ndtr(input):
-    """log of the standard normal CDF, via erfc in the lower tail (no log(0) for x << 0)."""
+    """log of the standard normal CDF: log(erfc(-x / sqrt 2) / 2), and for x < -10 the
+    asymptotic series of the lower tail, log ndtr(x) = -x^2/2 - log(-x) - log(2 pi)/2
+    + log(1 + sum_k (-1)^k (2k-1)!! / x^(2k)) (finite where erfc underflows)."""
     x = _t(input)._f()
-    return (0.5 * (x * (-1 / math.sqrt(2))).erfc()).log()
+    tail = x < _LOG_NDTR_TAIL
+    # each branch sees only inputs where it is finite, so the unused one adds 0 (not nan)
+    xc = where(tail, 0.0, x)
+    xt = where(tail, x, _LOG_NDTR_TAIL - 1.0)
+    body = (0.5 * (xc * (-1 / math.sqrt(2))).erfc()).log()
+    r = 1 / (xt * xt)
+    series, term = 1.0, 1.0
+    for k in range(1, 12):  # terms fall below 1e-12 for |x| >= 10
+        term = term * r * (-(2 * k - 1))
+        series = series + term
+    lower = -0.5 * xt * xt - (-xt).log() - 0.5 * math.log(2 * math.pi) + series.log()
+    return where(tail, lower, body)
 
 
 def i0(input):
@@ -129,19 +148,43 @@ def i0(input):
     return _t(input).i0()
 
 
+# Above this |x|, the scaled Bessel functions use their asymptotic series.
+_BESSEL_TAIL = 30.0
+
+
+def _scaled_bessel(x, order):
+    """exp(-|x|) I_order(x) for order 0 or 1: the power series for |x| <= 30, and for larger
+    |x| the asymptotic series exp(-a) I_n(a) = 1/sqrt(2 pi a) sum_k (-1)^k c_k / a^k with
+    c_k = prod_{j<=k} (4 n^2 - (2j - 1)^2) / (k! 8^k), a = |x| (odd in x for order 1)."""
+    a = x.abs()
+    tail = a > _BESSEL_TAIL
+    # each branch sees only inputs where it is finite, so the unused one adds 0 (not nan)
+    xs = where(tail, 0.0, x)
+    at = where(tail, a, _BESSEL_TAIL + 1.0)
+    near = _bessel_series(xs, order) * (-xs.abs()).exp()
+    total, term = 1.0, 1.0
+    for k in range(1, 30):  # the terms shrink until k ~ 2a > 60
+        term = term * (-(4 * order * order - (2 * k - 1) ** 2) / (k * 8.0)) / at
+        total = total + term
+    far = total / (2 * math.pi * at).sqrt()
+    if order == 1:
+        far = far * x.sign()
+    return where(tail, far, near)
+
+
 def i0e(input):
-    """exp(-|x|) i0(x)."""
-    x = _t(input)._f()
-    return i0(x) * (-x.abs()).exp()
+    """exp(-|x|) i0(x), finite for every x (the asymptotic series for |x| > 30)."""
+    return _scaled_bessel(_t(input)._f(), 0)
 
 
 def i1(input):
+    """The modified Bessel function of the first kind, order 1 (its power series)."""
     return _bessel_series(_t(input)._f(), 1)
 
 
 def i1e(input):
-    x = _t(input)._f()
-    return i1(x) * (-x.abs()).exp()
+    """exp(-|x|) i1(x), finite for every x (the asymptotic series for |x| > 30)."""
+    return _scaled_bessel(_t(input)._f(), 1)
 
 
 def softmax(input, dim, *, dtype=None):

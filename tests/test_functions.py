@@ -149,3 +149,17 @@ def test_normal_forms():
     assert gn.normal(1.0, 2.0, (2, 2), generator=gn.Generator(1)).shape == (2, 2)
     with pytest.raises(TypeError, match="size"):
         gn.normal(1.0, 2.0)
+
+
+@pytest.mark.parametrize("name,args,bad", [
+    ("zeros", (-1,), -1), ("ones", (2, -1), -1), ("empty", (-1,), -1),
+    ("full", ((-1,), 1.0), -1), ("randn", (2, -3), -3), ("rand", (-1,), -1),
+    ("randint", (0, 5, (-2,)), -2),
+])
+def test_creation_rejects_a_negative_size_as_pytorch(name, args, bad):
+    with pytest.raises(RuntimeError):  # the exception type PyTorch raises
+        getattr(torch, name)(*args)
+    with pytest.raises(RuntimeError, match=rf"{name}: size must be non-negative .*negative "
+                                           rf"dimension {bad}"):
+        getattr(gn, name)(*args)
+    assert gn.zeros(2, 0).shape == (2, 0)  # an empty dimension stays allowed

@@ -54,3 +54,25 @@ def test_special_parity(name, dtype, rng):
 def test_special_gradcheck(name, rng):
     fn, (lo, hi) = SPECIAL[name]
     gradcheck(fn, [rng.uniform(lo, hi, (7,))])
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("name", ["i0e", "i1e", "i1"])
+def test_scaled_bessel_is_finite_for_large_inputs(name, dtype):
+    """i0e and i1e stay finite far out (their asymptotic series past |x| = 30, where the power
+    series overflows), across the switch at 30; i1 overflows exactly where PyTorch's does."""
+    x = np.array([-800.0, -100.0, -31.0, -30.0, -29.9, -1.0, 0.0, 0.5, 10.0, 29.9, 30.0, 30.1,
+                  40.0, 90.0, 200.0, 800.0])
+    if name == "i1":
+        x = x[np.abs(x) < 85]  # float32 i1 overflows near 89
+    fn = (lambda lib: lambda t: getattr(lib.special, name)(t))
+    check_parity(fn(gn), fn(torch), [x], dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_log_ndtr_in_the_far_lower_tail(dtype):
+    """log_ndtr(-20) is about -203.917 (not -inf): the asymptotic series below x = -10, joined
+    to log(erfc(-x / sqrt 2) / 2) above it."""
+    x = np.array([-40.0, -20.0, -10.01, -10.0, -9.99, -5.0, 0.0, 3.0])
+    check_parity(gn.special.log_ndtr, torch.special.log_ndtr, [x], dtype=dtype)
+    assert abs(gn.special.log_ndtr(gn.tensor(-20.0)).item() + 203.917155) < 1e-3

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..tensor import Tensor, _to_array
+from ..tensor import Tensor, _new_size, _to_array
 
 
 class Parameter(Tensor):
@@ -139,11 +139,12 @@ def is_lazy(param):
 
 
 # ----------------------------------------------------------------------------- for layers
-def empty_param(shape, device=None, dtype=None):
-    """An uninitialised Parameter of ``shape`` (filled by the layer's ``reset_parameters``)."""
+def empty_param(shape, device=None, dtype=None, op="empty_param", name="shape"):
+    """An uninitialised Parameter of ``shape`` (filled by the layer's ``reset_parameters``);
+    a negative dimension is a RuntimeError naming ``op`` (the layer) and ``name``."""
     d = backend.to_dtype(dtype) or backend.get_default_dtype()
     xp = backend.device_module(device if device is not None else "cpu")
-    return Parameter(xp.zeros(shape, dtype=d))
+    return Parameter(xp.zeros(_new_size(op, (shape,), name), dtype=d))
 
 
 def weight_and_bias(module, weight_shape, bias_shape, device=None, dtype=None):
@@ -153,7 +154,8 @@ def weight_and_bias(module, weight_shape, bias_shape, device=None, dtype=None):
         if shape is None:
             module.register_parameter(name, None)
         else:
-            setattr(module, name, empty_param(shape, device, dtype))
+            setattr(module, name, empty_param(shape, device, dtype, type(module).__name__,
+                                              f"{name} shape"))
 
 
 __all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "is_lazy"]

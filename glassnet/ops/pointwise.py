@@ -200,6 +200,12 @@ class ReLU(Function):
 
 
 class Clamp(Function):
+    """min(max(x, lo), hi), with ``lo`` and ``hi`` numbers, arrays (broadcasting) or None.
+
+    As PyTorch: x gets the gradient where lo <= x <= hi (ties included); a tensor lo gets it
+    where x < lo and lo < hi; a tensor hi where x > hi or hi < lo (when lo > hi the output is hi).
+    """
+
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a, lo, hi)
@@ -209,27 +215,46 @@ class Clamp(Function):
             out = xp.maximum(out, lo)
         if hi is not None:
             out = xp.minimum(out, hi)
+        ctx.shape = _shape(out)
         return out.astype(a.dtype, copy=False) if out is not a else out.copy()
 
     @staticmethod
-    def backward(ctx, g):
+    def _masks(ctx):
+        """(x's mask, lo's mask, hi's mask) of where each receives the gradient."""
         a, lo, hi = ctx.saved_tensors
-        mask = True
-        if lo is not None:
-            mask = a >= lo
-        if hi is not None:
-            mask = mask & (a <= hi)
-        return g * mask, None, None
-
-    @staticmethod
-    def differentiable_backward(ctx, g):
-        a, lo, hi = ctx.saved_tensors
+        _, nlo, nhi = ctx.needs_input_grad
         mask = np.True_
         if lo is not None:
             mask = a >= lo
         if hi is not None:
             mask = mask & (a <= hi)
-        return g * ctx.constant(mask, g.dtype), None, None
+        mlo = mhi = None
+        if nlo:
+            mlo = (a < lo) & (lo < hi) if hi is not None else a < lo
+        if nhi:
+            mhi = (a > hi) | (hi < lo) if lo is not None else a > hi
+        return mask, mlo, mhi
+
+    @staticmethod
+    def backward(ctx, g):
+        a, lo, hi = ctx.saved_tensors
+        mask, mlo, mhi = Clamp._masks(ctx)
+        ga = unbroadcast(g * mask, _shape(a)) if ctx.needs_input_grad[0] else None
+        return (ga, None if mlo is None else unbroadcast(g * mlo, _shape(lo)),
+                None if mhi is None else unbroadcast(g * mhi, _shape(hi)))
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        a, lo, hi = ctx.saved_tensors
+        mask, mlo, mhi = Clamp._masks(ctx)
+        xp = array_module(a)
+
+        def part(m, shape):
+            return (g * ctx.constant(xp.broadcast_to(m, ctx.shape), g.dtype)).sum_to_size(shape)
+
+        return (part(mask, _shape(a)) if ctx.needs_input_grad[0] else None,
+                None if mlo is None else part(mlo, _shape(lo)),
+                None if mhi is None else part(mhi, _shape(hi)))
 
 
 # ----------------------------------------------------------------------------- the unary table

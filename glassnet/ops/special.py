@@ -1,5 +1,5 @@
 """Special functions: the error function and its relatives (erf, erfc, erfinv), the gamma
-family (lgamma, digamma; trigamma is digamma's derivative) and sinc.
+family (lgamma, digamma; trigamma is digamma's derivative), sinc, and xlogy (x log y).
 
 The kernels come from scipy.special (cupyx.scipy.special on a GPU) where it is installed, and
 from NumPy otherwise: the asymptotic series of digamma and trigamma after lifting x above 6 with
@@ -14,8 +14,9 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, unbroadcast
 from ..backend import array_module
+from .arithmetic import _shape, _sum_pair
 from .pointwise import _chain, _unary
 
 
@@ -139,6 +140,52 @@ class Erf(Function):
     def differentiable_backward(ctx, g):
         A = ctx.input_tensor(0, ctx.saved_tensors[0])
         return g * (2.0 / math.sqrt(math.pi)) * (-(A * A)).exp()
+
+
+def _xlogy(x, y):
+    """x log(y) on arrays, 0 where x == 0 and y is not NaN; in the dtype of x and y."""
+    xp = array_module(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = xp.where((x == 0) & ~xp.isnan(y), 0.0, x * xp.log(y))
+    return out.astype(xp.result_type(x, y), copy=False)
+
+
+class Xlogy(Function):
+    """x log(y), and 0 where x == 0 (unless y is NaN).
+
+    Gradients as PyTorch: d/dx = log(y), taken as 0 where x == 0 and y <= 0 (and as 0 where
+    the incoming gradient is 0: xlogy(grad, y)); d/dy = x / y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return _xlogy(x, y)
+
+    @staticmethod
+    def _dx_mask(x, y):
+        return (x == 0) & (y <= 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        nx, ny = ctx.needs_input_grad
+        gx = gy = None
+        if nx:
+            dx = array_module(g).where(Xlogy._dx_mask(x, y), 0.0, _xlogy(g, y))
+            gx = unbroadcast(dx.astype(g.dtype, copy=False), _shape(x))
+        if ny:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gy = unbroadcast(g * x / y, _shape(y))
+        return gx, gy
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        x, y = ctx.saved_tensors
+        X, Y = ctx.input_tensor(0, x), ctx.input_tensor(1, y)
+        keep = ctx.constant(~Xlogy._dx_mask(x, y), bool)
+        return _sum_pair(ctx, lambda: g.xlogy(Y).where(keep, 0.0), lambda: g * X / Y,
+                         _shape(x), _shape(y))
 
 
 Erfc = _unary("Erfc", lambda xp, a: 1 - erf(xp, a) if _scipy_special(xp) is None

@@ -65,6 +65,13 @@ class Optimizer:
         defaults: the default value of every option, used where a group does not set one.
     """
 
+    # State entries holding one value per parameter element, so of the parameter's shape
+    # (``load_state_dict`` checks them); scalars, Adafactor's factored row/column statistics
+    # and L-BFGS's flat history are not among them.
+    _PARAM_SHAPED_STATE = frozenset({
+        "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "square_avg", "acc_delta",
+        "grad_avg", "momentum_buffer", "sum", "ax", "prev", "step_size", "variance"})
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         self.state = defaultdict(dict)
@@ -201,7 +208,13 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore state saved by ``state_dict()``: tensors already on each parameter's dtype
         and device are kept as they are (shared, as in PyTorch), other arrays are copied onto
-        them. Also accepts the JSON round trip of one: string indices, lists for tuples."""
+        them. Also accepts the JSON round trip of one: string indices, lists for tuples.
+
+        Checked at load time, so that a mismatch is reported here rather than as a broadcasting
+        error at the next ``step``: the number of groups and of parameters in each (as
+        PyTorch), and, stricter than PyTorch, the shape of every per-element state entry
+        (``exp_avg``, ``momentum_buffer``, ...), which must be its parameter's shape; a
+        mismatch is a ValueError naming the parameter index, the state key and both shapes."""
         name = type(self).__name__
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -221,6 +234,12 @@ class Optimizer:
             if key in id_map:
                 p = id_map[key]
                 state[p] = {sk: _cast_state(sk, sv, p) for sk, sv in v.items()}
+                for sk, sv in state[p].items():
+                    if sk in self._PARAM_SHAPED_STATE and isinstance(sv, Tensor) \
+                            and tuple(sv.shape) != tuple(p.shape):
+                        raise ValueError(
+                            f"{name}.load_state_dict: parameter {key}, state {sk!r}: expected "
+                            f"the parameter's shape {tuple(p.shape)}, got {tuple(sv.shape)}")
             else:
                 state[key] = v
         new_groups = []

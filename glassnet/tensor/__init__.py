@@ -6,7 +6,7 @@ and indexing (``shape``, ``index``), linear algebra (``linalg``), in-place updat
 (``dtypes``).
 """
 
-from .convert import _as_tensor, _size, _to_array
+from .convert import _as_tensor, _new_size, _size, _to_array
 from .tensor import Tensor, tensor
 
 __all__ = ["Tensor", "tensor"]

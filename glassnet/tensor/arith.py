@@ -253,12 +253,22 @@ class ArithmeticMixin:
                                "in-place operation; wrap it in `with glassnet.no_grad():`")
 
     def zero_(self):
-        self._data_inplace("zero_")
-        self._data[...] = 0
-        return self
+        """Set every element to 0 in place; the gradient to the old values is 0."""
+        return self._fill("zero_", 0)
 
     def fill_(self, value):
-        self._data_inplace("fill_")
+        """Set every element to ``value`` (a number or a 0-d tensor) in place; the gradient to
+        the old values is 0 and a tensor ``value`` receives the sum of the gradient."""
+        return self._fill("fill_", value)
+
+    def _fill(self, name, value):
+        if is_grad_enabled() and (self.requires_grad or (
+                isinstance(value, Variable) and value.requires_grad)):
+            # Recorded as where(True, value, self), so self's old values get gradient 0.
+            xp = backend.array_module(self._data)
+            every = Variable._make(xp.ones(self.shape, bool), False)
+            return self._inplace(lambda a, v: _where(every, _as_tensor(v, a).to(a.dtype), a),
+                                 value, name)
         self._data[...] = value.item() if isinstance(value, Variable) else value
         return self
 
@@ -384,12 +394,22 @@ def _nograd_binary(ufunc, a, b, reverse=False, compare=False):
         x, y = x.astype(dt, copy=False), y.astype(dt, copy=False)
     if reverse:
         x, y = y, x
+    if ufunc in _INTEGER_DIVISIONS and y.dtype.kind in "iu" and x.dtype.kind in "iu" \
+            and (y == 0).any():
+        raise RuntimeError(f"{ufunc.__name__}: ZeroDivisionError: integer division by zero "
+                           f"(the divisor must be nonzero, got {int((y == 0).sum())} zero "
+                           f"element(s) in it, dtype {y.dtype}, shape {tuple(y.shape)})")
     try:
         r = ufunc(x, y)
     except ValueError:
         raise RuntimeError(f"{ufunc.__name__}: shapes {tuple(a.shape)} and {tuple(bt.shape)} "
                            "cannot be broadcast together") from None
     return Variable._make(backend.array_module(r).asarray(r), False)
+
+
+# Integer floor division, remainder and fmod by zero have no value: NumPy gives 0 silently,
+# PyTorch raises; float ones give inf/nan as IEEE 754 says.
+_INTEGER_DIVISIONS = (np.floor_divide, np.remainder, np.fmod)
 
 
 def _matmul(a, b):

@@ -22,6 +22,19 @@ def _size(args):
     return tuple(builtins.int(a) for a in args)
 
 
+def _new_size(op, args, name="size"):
+    """``_size(args)`` for a function that allocates a tensor of that size, checked: every
+    dimension must be >= 0. The one check every creation function shares; a negative one is a
+    RuntimeError, as in PyTorch, naming ``op``, the argument and the size that came."""
+    size = _size(args)
+    for d in size:
+        if d < 0:
+            raise RuntimeError(f"{op}: {name} must be non-negative in every dimension, got "
+                               f"{list(size)} (Trying to create tensor with negative dimension "
+                               f"{d}: {list(size)})")
+    return size
+
+
 def _to_array(data, dtype=None, device=None):
     """Python data / numpy / Tensor -> array on the right device with PyTorch's dtype inference."""
     d = backend.to_dtype(dtype)

@@ -283,9 +283,15 @@ class IndexMixin:
         v = _as_tensor(values, self).to(self.dtype)
         if not accumulate:
             return _SetItem.apply(self, idx, v)
-        k = len(idx)
+        # A boolean mask over k dims stands for its k arrays of True positions (as in x[mask]);
+        # negative positions count from the end of their dim.
+        ints = []
+        for i in idx:
+            a = np.asarray(backend.to_numpy(i))
+            ints.extend(np.nonzero(a) if a.dtype == bool else (a,))
+        k = len(ints)
         lead = self.shape[:k]
-        b = np.broadcast_arrays(*[np.asarray(backend.to_numpy(i)) for i in idx])
+        b = np.broadcast_arrays(*[np.where(a < 0, a + n, a) for a, n in zip(ints, lead)])
         flat_idx = np.ravel_multi_index(tuple(b), lead).reshape(-1)
         rest = self.shape[k:]
         src = v.expand(b[0].shape + tuple(rest)).reshape((flat_idx.size,) + tuple(rest))

@@ -133,11 +133,14 @@ class PointwiseMixin:
         return self.double() ** e
 
     def xlogy(self, other):
-        """self * log(other), and 0 where self == 0 (even if other is 0 or NaN)."""
+        """self * log(other), and 0 where self == 0 (unless other is NaN); the gradients are
+        PyTorch's (see ``ops.special.Xlogy``)."""
         x = self._f()
         y = _as_tensor(other, x)._f()
-        safe = _where(x == 0, 1.0, y)
-        return _where(x == 0, 0.0, x * safe.log())
+        if x.dtype != y.dtype:
+            dt = backend.promote_types(x.dtype, y.dtype, x.ndim > 0, y.ndim > 0)
+            x, y = x.to(dt), y.to(dt)
+        return S.Xlogy.apply(x, y)
 
     def logaddexp(self, other):
         """log(exp(self) + exp(other)) without overflow: max + log1p(exp(-|self - other|))."""
@@ -326,13 +329,10 @@ class PointwiseMixin:
         return _zero_grad_op(self, "trunc")
 
     def clamp(self, min=None, max=None):
+        """min(max(self, min), max); ``min``/``max`` are numbers, tensors (broadcasting) or None.
+        A tensor bound gets the gradient where it is the output (see ``ops.pointwise.Clamp``)."""
         if isinstance(min, Variable) or isinstance(max, Variable):
-            out = self
-            if min is not None:
-                out = _maximum(out, min)
-            if max is not None:
-                out = _minimum(out, max)
-            return out
+            return _clamp_tensor(self, min, max)
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         x = self
@@ -409,3 +409,18 @@ def _is_float(o):
     if isinstance(o, Variable):
         return o.dtype.kind == "f"
     return isinstance(o, (builtins.float, np.floating))
+
+
+def _clamp_tensor(x, lo, hi):
+    """clamp with tensor bounds: x, lo and hi promoted to one dtype (tensors first, then the
+    Python numbers, as PyTorch's result_type), then one Clamp."""
+    dt, dim = x.dtype, x.ndim > 0
+    for b in (lo, hi):
+        if isinstance(b, Variable):
+            dt, dim = backend.promote_types(dt, b.dtype, dim, b.ndim > 0), dim or b.ndim > 0
+    for b in (lo, hi):
+        if b is not None and not isinstance(b, Variable):
+            dt = backend.scalar_dtype(dt, b)
+    lo = None if lo is None else _as_tensor(lo, x).to(dt)
+    hi = None if hi is None else _as_tensor(hi, x).to(dt)
+    return P.Clamp.apply(x.to(dt), lo, hi)

@@ -160,7 +160,19 @@ class ShapeMixin:
         return tuple(p.squeeze(d) for p in self.split(1, d))
 
     def narrow(self, dim, start, length):
+        """The view ``x[..., start:start + length, ...]`` along ``dim``; a negative ``start``
+        counts from the end of the dim (``start + size``)."""
         d = normalize_dim(dim, self.ndim, "narrow")
+        n = self.shape[d]
+        start, length = builtins.int(start), builtins.int(length)
+        if not -n <= start <= n:
+            raise IndexError(f"narrow: start out of range (expected to be in range of "
+                             f"[{-n}, {n}], but got {start})")
+        if start < 0:
+            start += n
+        if length < 0 or start + length > n:
+            raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension "
+                               f"size ({n}) or length is negative")
         idx = [slice(None)] * self.ndim
         idx[d] = slice(start, start + length)
         return self[tuple(idx)]

@@ -24,3 +24,13 @@ def test_parameter_module_holds_the_lazy_placeholders():
     assert nn.UninitializedParameter is parameter.UninitializedParameter
     p.materialize((2, 3))
     assert type(p) is nn.Parameter and tuple(p.shape) == (2, 3)
+
+
+def test_empty_param_rejects_a_negative_dimension():
+    import pytest
+
+    from glassnet.nn.parameter import empty_param
+    assert empty_param((2, 0)).shape == (2, 0)
+    with pytest.raises(RuntimeError, match=r"PReLU: weight shape must be non-negative .*"
+                                           r"negative dimension -1: \[-1\]"):
+        empty_param((-1,), op="PReLU", name="weight shape")

@@ -129,3 +129,31 @@ def test_log_of_zero_and_negative_match_torch():
         out = gx.log().numpy()
     np.testing.assert_array_equal(np.isnan(out), [False, True, False])
     assert out[0] == -np.inf
+
+
+def test_clamp_with_tensor_bounds_at_ties_and_crossed_bounds():
+    """x, min and max gradients where x == min, x == max, min == max and min > max, as PyTorch
+    routes them: x where min <= x <= max; min where x < min < max; max where x > max or
+    max < min."""
+    x = np.array([1.0, 2.0, 3.0, 5.0, 0.0, 2.0, 4.0, -1.0, 0.5])
+    lo = np.array([1.0, 0.0, 3.0, 6.0, 1.0, 3.0, 4.0, 0.0, 0.5])
+    hi = np.array([4.0, 2.0, 3.0, 4.0, -1.0, 1.0, 4.0, 0.0, 0.5])
+    for dtype in FLOAT_DTYPES:
+        check_parity(lambda a, b, c: a.clamp(b, c), lambda a, b, c: a.clamp(b, c), [x, lo, hi],
+                     dtype=dtype)
+        check_parity(lambda a, b: gn.clamp(a, min=b), lambda a, b: torch.clamp(a, min=b),
+                     [x, lo], dtype=dtype)
+        check_parity(lambda a, c: gn.clamp(a, max=c), lambda a, c: torch.clamp(a, max=c),
+                     [x, hi], dtype=dtype)
+    # broadcast bounds at ties, and the gradient of the gradient (zero: clamp is piecewise linear)
+    xb = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 3.0]])
+    check_parity(lambda a, b, c: a.clamp(b, c), lambda a, b, c: a.clamp(b, c),
+                 [xb, np.array([0.0, 1.0, 2.5]), np.array([[1.0], [3.0]])], dtype=np.float64)
+    a = gn.tensor(x, requires_grad=True)
+    b, c = gn.tensor(lo, requires_grad=True), gn.tensor(hi, requires_grad=True)
+    grads = gn.autograd.grad(a.clamp(b, c).sum(), (a, b, c), create_graph=True)
+    ta = torch.tensor(x, requires_grad=True)
+    tb, tc = torch.tensor(lo, requires_grad=True), torch.tensor(hi, requires_grad=True)
+    tgrads = torch.autograd.grad(ta.clamp(tb, tc).sum(), (ta, tb, tc))
+    for g, t in zip(grads, tgrads):
+        np.testing.assert_array_equal(g.detach().numpy(), t.numpy())

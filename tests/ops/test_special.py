@@ -26,3 +26,35 @@ def test_special_without_scipy(monkeypatch):
                S.erfinv(np, p))
     for a, b in zip(with_scipy, without):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_xlogy_matches_torch_at_zero_and_nan(rng):
+    """xlogy's value and both gradients at x == 0 (with y > 0, 0, < 0, NaN, inf), and elsewhere,
+    for torch.xlogy, torch.special.xlogy and Tensor.xlogy; and the gradient of the gradient."""
+    import torch
+
+    import glassnet as gn
+
+    x = np.concatenate([[0.0, 0.0, 0.0, 0.0, 0.0, 1.0, -0.0], rng.uniform(-2, 2, 6)])
+    y = np.concatenate([[2.0, 0.0, -1.0, np.nan, np.inf, 0.0, 3.0], rng.uniform(0.1, 3, 6)])
+    for g_fn, t_fn in ((gn.xlogy, torch.xlogy), (gn.special.xlogy, torch.special.xlogy),
+                       (lambda a, b: a.xlogy(b), lambda a, b: a.xlogy(b))):
+        for dtype in (np.float32, np.float64):
+            with np.errstate(all="ignore"):
+                check_parity(g_fn, t_fn, [x, y], dtype=dtype)
+    # a zero upstream gradient gives 0 to x even where log(y) is -inf (xlogy(grad, y))
+    with np.errstate(all="ignore"):
+        check_parity(gn.xlogy, torch.xlogy, [np.array([1.0, 2.0]), np.array([0.0, 3.0])],
+                     dtype=np.float64, upstream=np.array([0.0, 1.0]))
+    # broadcasting, and the second derivative through the differentiable backward
+    xs, ys = rng.uniform(0.5, 2, (3, 1)), rng.uniform(0.5, 2, (4,))
+    check_parity(gn.xlogy, torch.xlogy, [xs, ys], dtype=np.float64)
+    out = []
+    for lib in (gn, torch):
+        a = lib.tensor(xs, requires_grad=True)
+        b = lib.tensor(ys, requires_grad=True)
+        ga, gb = lib.autograd.grad(lib.xlogy(a, b).sum(), (a, b), create_graph=True)
+        out.append([t.detach().numpy() for t in lib.autograd.grad((ga * ga).sum() + gb.sum(),
+                                                                   (a, b))])
+    for g, t in zip(*out):
+        np.testing.assert_allclose(g, t, rtol=1e-7, atol=1e-7)

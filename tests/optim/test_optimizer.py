@@ -347,3 +347,25 @@ def test_variant_errors_name_the_optimizer_and_argument(make, match):
     p = gn.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
     with pytest.raises(ValueError, match=match):
         make(p)
+
+
+@pytest.mark.parametrize("cls,kwargs,key", [
+    (goptim.Adam, {}, "exp_avg"),
+    (goptim.SGD, {"momentum": 0.9}, "momentum_buffer"),
+    (goptim.RMSprop, {}, "square_avg"),
+])
+def test_load_state_dict_checks_state_shapes(cls, kwargs, key):
+    # stricter than PyTorch, which fails only at the next step: the mismatch is named at load
+    rng = np.random.default_rng(0)
+    p = gn.tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    q = gn.tensor(rng.standard_normal((2, 4)).astype(np.float32), requires_grad=True)
+    opt = cls([p], lr=0.1, **kwargs)
+    p.grad = gn.ones(2, 3)
+    opt.step()
+    same = cls([gn.tensor(np.zeros((2, 3), np.float32), requires_grad=True)], lr=0.1, **kwargs)
+    same.load_state_dict(opt.state_dict())  # matching shapes load as before
+    other = cls([q], lr=0.1, **kwargs)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}.load_state_dict: parameter 0, state "
+                                         rf"'{key}': expected the parameter's shape \(2, 4\), "
+                                         rf"got \(2, 3\)"):
+        other.load_state_dict(opt.state_dict())

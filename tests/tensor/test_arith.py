@@ -222,3 +222,58 @@ def test_mixed_devices_are_a_clear_error(monkeypatch):
     b = gn.from_numpy(np.ones(3, np.float32).view(FakeCupy.ndarray))
     with pytest.raises(RuntimeError, match="same device"):
         a + b
+
+
+@pytest.mark.parametrize("name", ["zero_", "fill_", "fill_tensor"])
+def test_zero_and_fill_cut_the_gradient_to_the_old_values(name, rng):
+    """After y.zero_() / y.fill_(v) the old values of y get gradient 0 (y = x * 1; y.zero_();
+    (y + x).sum() gives x.grad = 1), and a tensor fill value gets the sum of the gradient."""
+    x, c = randn(rng, (3, 4)), randn(rng, ())
+
+    def run(lib):
+        def f(a, v):
+            y = a * 2
+            if name == "zero_":
+                y.zero_()
+            elif name == "fill_":
+                y.fill_(1.5)
+            else:
+                y.fill_(v)
+            return y * 3 + a
+        return f
+
+    check_parity(run(gn), run(torch), [x, c], dtype=np.float64)
+    # an untracked fill stays a write into the same memory (views see it)
+    base = gn.ones(2, 3)
+    view = base[0]
+    getattr(view, "zero_" if name == "zero_" else "fill_")(*(() if name == "zero_" else (4.0,)))
+    np.testing.assert_array_equal(base.numpy()[0], 0.0 if name == "zero_" else 4.0)
+
+
+@pytest.mark.parametrize("name,run", [
+    ("floor_divide", lambda m, a, b: a // b),
+    ("floor_divide", lambda m, a, b: a // 0),
+    ("floor_divide", lambda m, a, b: 5 // b),
+    ("floor_divide", lambda m, a, b: a.div(b, rounding_mode="floor")),
+    ("floor_divide", lambda m, a, b: a.div(b, rounding_mode="trunc")),
+    ("remainder", lambda m, a, b: a % b),
+    ("remainder", lambda m, a, b: m.remainder(a, 0)),
+    ("fmod", lambda m, a, b: a.fmod(b)),
+])
+def test_integer_division_by_zero_raises_as_pytorch(name, run):
+    a, b = [7, -7], [2, 0]
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        run(torch, torch.tensor(a), torch.tensor(b))
+    with pytest.raises(RuntimeError, match=rf"{name}: ZeroDivisionError: integer division by "
+                                           r"zero \(the divisor must be nonzero, got 1 zero"):
+        run(gn, gn.tensor(a), gn.tensor(b))
+
+
+def test_float_division_by_zero_stays_ieee():
+    a, b = [1.0, -1.0, 0.0], [0.0, 0.0, 0.0]
+    for run in (lambda x, y: x // y, lambda x, y: x % y, lambda x, y: x.fmod(y),
+                lambda x, y: x // gn.tensor([0, 0, 0]) if isinstance(x, gn.Tensor)
+                else x // torch.tensor([0, 0, 0])):
+        np.testing.assert_array_equal(run(gn.tensor(a), gn.tensor(b)).numpy(),
+                                      run(torch.tensor(a), torch.tensor(b)).numpy())
+    np.testing.assert_array_equal((gn.tensor([7, -7]) // gn.tensor([2, 3])).numpy(), [3, -3])

@@ -115,3 +115,14 @@ def test_tensor_infers_dtype_from_tensor_elements():
         t = torch.tensor(parts)
         g = gn.tensor([gn.tensor(p.numpy()) if isinstance(p, torch.Tensor) else p for p in parts])
         assert g.dtype.itemsize == t.element_size() and g.tolist() == t.tolist()
+
+
+def test_new_size_checks_every_dimension():
+    from glassnet.tensor.convert import _new_size
+    assert _new_size("zeros", ((2, 0, 3),)) == (2, 0, 3)
+    assert _new_size("zeros", (2, 3)) == (2, 3)
+    with pytest.raises(RuntimeError, match=r"zeros: size must be non-negative in every "
+                                           r"dimension, got \[2, -1\]"):
+        _new_size("zeros", (2, -1))
+    with pytest.raises(RuntimeError, match=r"Linear: weight shape .*dimension -3: \[-3, 4\]"):
+        _new_size("Linear", ((-3, 4),), "weight shape")

@@ -135,3 +135,46 @@ def test_resize_and_misc_methods():
     np.testing.assert_array_equal(
         gn.nonzero_static(gn.tensor([0, 3, 0, 5]), size=3).numpy(),
         torch.nonzero_static(torch.tensor([0, 3, 0, 5]), size=3).numpy())
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_index_put_accumulate_with_a_boolean_mask(dtype):
+    """A boolean mask adds into the positions it selects (not rows 0, 1, ...), for index_put,
+    index_put_ and x[mask] += v; a 2-D mask, a mask after an index and negative indices too."""
+    rng = np.random.default_rng(7)
+    x, v = rng.standard_normal((4, 3)), rng.standard_normal((2, 3))
+    mask = np.array([False, True, False, True])
+
+    def put(lib):
+        return lambda a, b: a.index_put((lib.tensor(mask),), b, accumulate=True)
+
+    check_parity(put(gn), put(torch), [x, v], dtype=dtype)
+
+    def put_(lib):
+        return lambda a, b: (a * 1).index_put_((lib.tensor(mask),), b, accumulate=True)
+
+    check_parity(put_(gn), put_(torch), [x, v], dtype=dtype)
+
+    def iadd(lib):
+        def f(a, b):
+            y = a * 1
+            y[lib.tensor(mask)] += b
+            return y
+        return f
+
+    check_parity(iadd(gn), iadd(torch), [x, v], dtype=dtype)
+    m2 = np.array([[True, False, True], [False, False, False], [False, True, False],
+                   [True, False, False]])
+    w = rng.standard_normal(4)
+
+    def put2(lib):
+        return lambda a, b: a.index_put((lib.tensor(m2),), b, accumulate=True)
+
+    check_parity(put2(gn), put2(torch), [x, w], dtype=dtype)
+    y3, u = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 3))
+
+    def put3(lib):
+        return lambda a, b: a.index_put((lib.tensor([1, -1]), lib.tensor(mask)), b,
+                                        accumulate=True)
+
+    check_parity(put3(gn), put3(torch), [y3, u], dtype=dtype)

@@ -48,3 +48,19 @@ def test_unique_and_consecutive():
         torch.unique(torch.tensor(m), dim=0, return_counts=True)
     for a, b in zip(g, t):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_narrow_with_a_negative_start(rng):
+    """A negative start counts from the end of the dim (start + size), as PyTorch's narrow."""
+    x = randn(rng, (4, 5))
+    for dim, start, length in ((1, -2, 2), (0, -4, 3), (-1, -5, 5), (1, -1, 0), (0, 4, 0)):
+        args = (dim, start, length)
+        check_parity(lambda t, a=args: t.narrow(*a), lambda t, a=args: t.narrow(*a), [x],
+                     dtype=np.float64)
+        check_parity(lambda t, a=args: gn.narrow(t, *a), lambda t, a=args: torch.narrow(t, *a),
+                     [x], dtype=np.float64)
+    g = gn.tensor(x)
+    with pytest.raises(IndexError, match="narrow: start out of range"):
+        g.narrow(1, -6, 1)
+    with pytest.raises(RuntimeError, match="narrow: start"):
+        g.narrow(1, -2, 3)

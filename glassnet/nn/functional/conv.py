@@ -66,6 +66,9 @@ def _prepare(op, nd, x_shape, x_dtype, w_shape, w_dtype, b_sig, stride, dilation
     (``b_sig``: None or (shape, dtype)); returns (unbatched?, stride, dilation, groups)."""
     if len(w_shape) != nd + 2:
         raise RuntimeError(f"{op}: expected a {nd + 2}-D weight, got shape {tuple(w_shape)}")
+    if any(k < 1 for k in w_shape[2:]):
+        raise RuntimeError(f"{op}: kernel_size must be positive, got {tuple(w_shape[2:])} "
+                           f"(weight shape {tuple(w_shape)})")
     if len(x_shape) not in (nd + 1, nd + 2):
         raise RuntimeError(f"{op}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
                            f"input, got shape {tuple(x_shape)}")
@@ -300,19 +303,19 @@ def _conv_plan(op, nd, x_shape, x_dtype, w_shape, w_dtype, b_sig, stride, paddin
 
 
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
-    if isinstance(input, Tensor) and isinstance(weight, Tensor) and bias is None:
-        xd, wd = input._data, weight._data
-        sig = (xd.shape, xd.dtype, wd.shape, wd.dtype, None)
-    elif isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
-        xd, wd, bd = input._data, weight._data, bias._data
-        sig = (xd.shape, xd.dtype, wd.shape, wd.dtype, (bd.shape, bd.dtype))
-    else:
-        sig = _signatures(op, input, weight, bias)  # raises the error
-    args = (op, nd, *sig, stride, padding, dilation, groups)
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        _signatures(op, input, weight, bias)  # raises: names the argument that is no Tensor
+    xd, wd = input._data, weight._data
+    b_sig = None if bias is None else (bias._data.shape, bias._data.dtype)
     try:
-        stride, pads, dilation, groups, unbatched = _conv_plan(*args)
+        stride, pads, dilation, groups, unbatched = _conv_plan(
+            op, nd, xd.shape, xd.dtype, wd.shape, wd.dtype, b_sig, stride, padding, dilation,
+            groups)
     except TypeError:  # unhashable options (lists): validated without the cache
-        stride, pads, dilation, groups, unbatched = _conv_plan.__wrapped__(*args)
+        stride, pads, dilation, groups, unbatched = _conv_plan.__wrapped__(
+            op, nd, xd.shape, xd.dtype, wd.shape, wd.dtype, b_sig, stride, padding, dilation,
+            groups)
     if unbatched:
         return ConvNd.apply(input.unsqueeze(0), weight, bias, stride, pads, dilation,
                             groups).squeeze(0)

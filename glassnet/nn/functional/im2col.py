@@ -49,7 +49,8 @@ def as_strided(xp, a, shape, strides):
 
 
 def ntuple(value, n: int, op: str, name: str, minimum: int | None = None) -> tuple:
-    """``value`` (an int or a sequence of n ints) as an n-tuple, with a clear error otherwise."""
+    """``value`` (an int or a sequence of n ints) as an n-tuple, with a clear error otherwise
+    (RuntimeError, as PyTorch, for a value below ``minimum``: a zero stride, a negative padding)."""
     if isinstance(value, (list, tuple)):
         if len(value) == 1 and n > 1:
             value = tuple(value) * n
@@ -63,7 +64,8 @@ def ntuple(value, n: int, op: str, name: str, minimum: int | None = None) -> tup
             raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, "
                             f"got {value!r}") from None
     if minimum is not None and any(v < minimum for v in out):
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+        expected = {0: "non-negative", 1: "positive"}.get(minimum, f">= {minimum}")
+        raise RuntimeError(f"{op}: {name} must be {expected}, got {value!r}")
     return out
 
 
@@ -189,10 +191,10 @@ def im2col(x, geom: ConvGeometry, layout: str = "cn", out=None, xbuf=None, windo
     of shape (N, C, *buf_spatial)) may be given to reuse memory, and with ``xbuf`` its
     ``windows = geom.windows(xbuf)``, made once (the view costs more than a small copy).
     """
-    xp = array_module(x)
     if geom.needs_buffer:
         if xbuf is None:
-            xbuf = xp.zeros((x.shape[0], x.shape[1]) + geom.buf_spatial, dtype=x.dtype)
+            xbuf = array_module(x).zeros((x.shape[0], x.shape[1]) + geom.buf_spatial,
+                                         dtype=x.dtype)
             windows = None
         xbuf[geom.interior] = x
         win = geom.windows(xbuf) if windows is None else windows
@@ -205,8 +207,8 @@ def im2col(x, geom: ConvGeometry, layout: str = "cn", out=None, xbuf=None, windo
     else:
         shape = (n, c * geom.kprod, geom.p_wide)
     if out is None:
-        return xp.ascontiguousarray(win).reshape(shape)
-    xp.copyto(out.reshape(win.shape), win)
+        return array_module(x).ascontiguousarray(win).reshape(shape)
+    out.reshape(win.shape)[...] = win  # the one copy
     return out
 
 

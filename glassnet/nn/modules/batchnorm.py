@@ -10,7 +10,7 @@ the state_dict, moved by ``to()``, never touched by the optimiser.
 from __future__ import annotations
 
 from ... import backend
-from ...tensor import Tensor
+from ...tensor import Tensor, _new_size
 from .. import functional as F
 from .module import Module
 from .normalization import _affine_params, _reset_affine
@@ -18,9 +18,10 @@ from .normalization import _affine_params, _reset_affine
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
-def _buffer(shape, fill, device, dtype):
+def _buffer(module, name, shape, fill, device, dtype):
     xp = backend.device_module(device if device is not None else "cpu")
     d = backend.to_dtype(dtype) or backend.get_default_dtype()
+    shape = _new_size(type(module).__name__, (shape,), f"{name} shape")
     return Tensor._make(xp.full(shape, fill, dtype=d), False)
 
 
@@ -34,10 +35,13 @@ class _NormBase(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_params(self, affine, bias, (num_features,), device, dtype)
         if track_running_stats:
-            self.register_buffer("running_mean", _buffer((num_features,), 0.0, device, dtype))
-            self.register_buffer("running_var", _buffer((num_features,), 1.0, device, dtype))
+            self.register_buffer("running_mean", _buffer(self, "running_mean", (num_features,), 0.0,
+                                                     device, dtype))
+            self.register_buffer("running_var", _buffer(self, "running_var", (num_features,), 1.0,
+                                                     device, dtype))
             self.register_buffer("num_batches_tracked",
-                                 _buffer((), 0, device, backend.int64))
+                                 _buffer(self, "num_batches_tracked", (), 0, device,
+                                         backend.int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

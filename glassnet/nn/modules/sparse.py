@@ -35,7 +35,8 @@ class Embedding(Module):
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            self.weight = empty_param((num_embeddings, embedding_dim), device, dtype)
+            self.weight = empty_param((num_embeddings, embedding_dim), device, dtype,
+                                      type(self).__name__, "weight shape")
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
@@ -102,7 +103,8 @@ class EmbeddingBag(Module):
             padding_idx %= num_embeddings
         self.padding_idx = padding_idx
         if _weight is None:
-            self.weight = empty_param((num_embeddings, embedding_dim), device, dtype)
+            self.weight = empty_param((num_embeddings, embedding_dim), device, dtype,
+                                      type(self).__name__, "weight shape")
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):

@@ -159,3 +159,28 @@ def test_conv_with_torch_grid_of_float32_ties():
     y = F.conv2d(gn.tensor(x), gn.tensor(w), stride=2)
     t = TF.conv2d(torch.tensor(x), torch.tensor(w), stride=2)
     np.testing.assert_array_equal(y.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("w_shape,kwargs,msg", [
+    ((2, 1, 0, 3), {}, r"conv2d: kernel_size must be positive, got \(0, 3\) \(weight shape"),
+    ((2, 1, 3, 3), {"stride": 0}, "conv2d: stride must be positive, got 0"),
+    ((2, 1, 3, 3), {"dilation": 0}, "conv2d: dilation must be positive, got 0"),
+    ((2, 1, 3, 3), {"padding": -1}, "conv2d: padding must be non-negative, got -1"),
+    ((2, 1, 3, 3), {"stride": (1, 0)}, r"conv2d: stride must be positive, got \(1, 0\)"),
+])
+def test_invalid_geometry_raises_runtime_error_as_pytorch(w_shape, kwargs, msg):
+    x, w = np.zeros((1, 1, 5, 5), np.float32), np.zeros(w_shape, np.float32)
+    with pytest.raises(RuntimeError):
+        TF.conv2d(torch.tensor(x), torch.tensor(w), **kwargs)
+    with pytest.raises(RuntimeError, match=msg):
+        F.conv2d(gn.tensor(x), gn.tensor(w), **kwargs)
+
+
+def test_conv_transpose_and_conv1d_invalid_geometry():
+    x = gn.zeros(1, 1, 5)
+    with pytest.raises(RuntimeError, match=r"conv1d: padding must be non-negative, got -1"):
+        F.conv1d(x, gn.zeros(2, 1, 3), padding=-1)
+    with pytest.raises(RuntimeError, match="conv_transpose1d: kernel_size must be positive"):
+        F.conv_transpose1d(x, gn.zeros(1, 2, 0))
+    with pytest.raises(RuntimeError, match="conv_transpose1d: padding must be non-negative"):
+        F.conv_transpose1d(x, gn.zeros(1, 2, 3), padding=-1)

@@ -62,3 +62,12 @@ def test_batchnorm_errors():
     with pytest.raises(ValueError, match="3 channels"):
         nn.BatchNorm1d(3)(gn.randn(4, 5))
     assert nn.BatchNorm1d(3).eval()(gn.randn(1, 3)).shape == (1, 3)
+
+
+@pytest.mark.parametrize("affine,what", [(True, "weight"), (False, "running_mean")])
+def test_negative_num_features_raise_as_pytorch(affine, what):
+    with pytest.raises(RuntimeError, match="negative"):
+        tnn.BatchNorm1d(-1, affine=affine)
+    with pytest.raises(RuntimeError, match=rf"BatchNorm2d: {what} shape must be non-negative.*"
+                                           r"negative dimension -1: \[-1\]"):
+        nn.BatchNorm2d(-1, affine=affine)

@@ -143,3 +143,32 @@ def test_factorized_conv_lecture_counts_and_rank_one_exactness(rng):
 def test_layer_errors(call, msg):
     with pytest.raises(ValueError, match=msg):
         call()
+
+
+@pytest.mark.parametrize("args,shape", [
+    ((-1, 2, 3), r"\[2, -1, 3, 3\]"), ((1, -2, 3), r"\[-2, 1, 3, 3\]"),
+    ((1, 2, -3), r"\[2, 1, -3, -3\]"),
+])
+def test_negative_sizes_raise_as_pytorch(args, shape):
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        torch.nn.Conv2d(*args)
+    with pytest.raises(RuntimeError, match=rf"Conv2d: weight shape must be non-negative.*{shape}"):
+        nn.Conv2d(*args)
+
+
+@pytest.mark.parametrize("layer,kwargs,msg", [
+    ("Conv2d", {"kernel_size": 0}, r"conv2d: kernel_size must be positive, got \(0, 0\)"),
+    ("ConvTranspose2d", {"kernel_size": 0}, "conv_transpose2d: kernel_size must be positive"),
+    ("Conv2d", {"kernel_size": 3, "stride": 0}, r"conv2d: stride must be positive, got \(0, 0\)"),
+    ("Conv2d", {"kernel_size": 3, "dilation": 0}, "conv2d: dilation must be positive"),
+    ("Conv2d", {"kernel_size": 3, "padding": -1},
+     r"conv2d: padding must be non-negative, got \(-1, -1\)"),
+    ("ConvTranspose2d", {"kernel_size": 3, "stride": 0},
+     "conv_transpose2d: stride must be positive"),
+])
+def test_invalid_geometry_raises_as_pytorch_at_call(layer, kwargs, msg):
+    x = np.zeros((1, 1, 5, 5), np.float32)
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn, layer)(1, 2, **kwargs)(torch.tensor(x))
+    with pytest.raises(RuntimeError, match=msg):
+        getattr(nn, layer)(1, 2, **kwargs)(gn.tensor(x))

@@ -35,3 +35,16 @@ def test_prelu_identity_bilinear_match_torch(rng):
     assert tuple(nn.Bilinear(3, 2, 4).weight.shape) == (4, 3, 2)
     assert gn.is_tensor(nn.Identity(54, unused="x")(gn.ones(1)))
     _ = torch  # the reference library is the parity partner above
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda m: m.Linear(-1, 5), r"\[5, -1\]"),
+    (lambda m: m.Linear(5, -1), r"\[-1, 5\]"),
+    (lambda m: m.Bilinear(2, 3, -1), r"\[-1, 2, 3\]"),
+])
+def test_negative_features_raise_as_pytorch(make, shape):
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        make(tnn)
+    with pytest.raises(RuntimeError, match=rf"(Bi)?[Ll]inear: weight shape must be non-negative.*"
+                                           rf"{shape}"):
+        make(nn)

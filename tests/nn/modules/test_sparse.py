@@ -65,3 +65,13 @@ def test_embedding_bag_from_pretrained(rng):
     idx = np.array([[0, 1], [4, 2]])
     assert_close(g(gn.tensor(idx)), t(torch.tensor(idx)))
     assert nn.EmbeddingBag.from_pretrained(gn.tensor(w), freeze=False).weight.requires_grad
+
+
+@pytest.mark.parametrize("cls", ["Embedding", "EmbeddingBag"])
+@pytest.mark.parametrize("num,dim,bad", [(-1, 3, -1), (3, -2, -2)])
+def test_negative_sizes_raise_as_pytorch(cls, num, dim, bad):
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        getattr(tnn, cls)(num, dim)
+    with pytest.raises(RuntimeError, match=rf"{cls}: weight shape must be non-negative.*"
+                                           rf"negative dimension {bad}: \[{num}, {dim}\]"):
+        getattr(nn, cls)(num, dim)
