@@ -56,6 +56,11 @@ def __getattr__(name):
         mod = _importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
         return mod
+    if name == "metrics":  # gn.metrics: the classification metrics, kept in glassnet/train/
+        from .train import metrics
+
+        globals()[name] = metrics
+        return metrics
     if name in _FUNCTIONAL:
         from .nn import functional as F
 

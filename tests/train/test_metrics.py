@@ -126,3 +126,10 @@ def test_trainer_accuracy_uses_the_metrics_rule(rng):
                           (gn.tensor(noisy[40:]), gn.tensor(y[40:, None].astype(np.float32)))],
                   nn.BCELoss(), metrics=("accuracy",))
     assert ev["accuracy"] == pytest.approx(M.accuracy(noisy, y))
+
+
+def test_gn_metrics_is_the_one_metrics_module():
+    import glassnet as gn
+    from glassnet.train import metrics
+
+    assert gn.metrics is metrics
