@@ -19,6 +19,8 @@ import os
 import sys
 from pathlib import Path
 
+from glassnet.io.tensor_file import CheckpointError
+
 EPILOGS = {
     "train": """examples:
   glassnet train --model lenet5 --dataset fashion-mnist --epochs 10 --batch-size 64 \\
@@ -572,7 +574,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args) or 0
-    except CLIError as e:
+    except (CLIError, CheckpointError) as e:  # a damaged or foreign checkpoint: one line, no traceback
         print(f"glassnet {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

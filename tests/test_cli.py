@@ -175,3 +175,17 @@ def test_module_entry_point_and_import_time():
     res = subprocess.run([sys.executable, "-m", "glassnet.cli", "models"],
                          capture_output=True, text=True, check=False)
     assert res.returncode == 0 and "resnet20" in res.stdout
+
+
+def test_a_damaged_checkpoint_is_one_line_on_stderr(run, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(run, broken)
+    ck = broken / "checkpoints" / "last.safetensors"
+    ck.write_bytes(ck.read_bytes()[:-100])  # truncated, as by a full disk
+    for command in (["evaluate", str(broken)], ["resume", str(broken), "--epochs", "3"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"glassnet {command[0]}: error: ") and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1 and "truncated at byte" in err
