@@ -195,12 +195,10 @@ class Function:
         arrays = []
         edges = []
         any_grad = False
-        Tensor = None  # the class of the outputs: what the first tensor argument's ops return
+        Tensor = Variable._result_type  # the class ops return (glassnet.Tensor), see variable.py
         for a in args:
             if isinstance(a, Variable):
                 arrays.append(a._data)
-                if Tensor is None:
-                    Tensor = a._result_type
                 if record and a.requires_grad:
                     any_grad = True
                     gf = a.grad_fn
@@ -210,8 +208,6 @@ class Function:
             else:
                 arrays.append(a)
                 edges.append(None)
-        if Tensor is None:
-            Tensor = Variable._result_type
         ctx = Context()
         ctx.fn = cls
         ctx.next_edges = tuple(edges)  # read lazily by ctx.needs_input_grad
