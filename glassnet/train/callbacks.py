@@ -12,7 +12,9 @@ A callback overrides any of::
                                            the model may be half-way through an update)
 
 and sees the whole trainer (``trainer.model``, ``trainer.optimizer``, ``trainer.global_step``,
-``trainer.history``, ...). Setting ``trainer.stop_training = True`` (with a
+``trainer.history``, ...). When ``fit`` takes up an unfinished epoch (a run resumed from a
+mid-epoch checkpoint, or ``fit`` called again after ``max_steps``), ``on_epoch_start`` runs
+again with ``trainer.batch_in_epoch > 0``. Setting ``trainer.stop_training = True`` (with a
 ``trainer.stop_reason``) ends training after the current batch. A callback with state that
 matters for resuming returns it from ``state_dict()``; checkpoints save it.
 
@@ -32,8 +34,15 @@ from glassnet.io.state import to_numpy
 
 log = logging.getLogger("glassnet.train")
 
-__all__ = ["Callback", "CallbackList", "EarlyStopping", "TerminateOnNaN", "LearningRateMonitor",
-           "LambdaCallback", "resolve_mode"]
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "LambdaCallback",
+    "LearningRateMonitor",
+    "TerminateOnNaN",
+    "resolve_mode",
+]
 
 _MAX_WORDS = ("acc", "f1", "auc", "precision", "recall", "iou", "score", "r2")
 
@@ -253,6 +262,8 @@ class LearningRateMonitor(Callback):
         return [float(g["lr"]) for g in trainer.optimizer.param_groups]
 
     def on_epoch_start(self, trainer, epoch, logs):
+        if trainer.batch_in_epoch and self._epoch_lrs is not None:
+            return  # an unfinished epoch taken up again: its rates were recorded at its start
         self._epoch_lrs = self._current(trainer)
         if self.logging_interval == "epoch":
             self.lrs.append((trainer.global_step, self._epoch_lrs))
@@ -272,6 +283,13 @@ class LearningRateMonitor(Callback):
         for i, lr in enumerate(lrs[1:], start=1):
             logs[f"lr_group{i}"] = lr
             trainer.history.setdefault(f"lr_group{i}", []).append(lr)
+
+    def state_dict(self):
+        return {"epoch_lrs": self._epoch_lrs}
+
+    def load_state_dict(self, state):
+        lrs = state.get("epoch_lrs")
+        self._epoch_lrs = None if lrs is None else [float(v) for v in lrs]
 
 
 class LambdaCallback(Callback):

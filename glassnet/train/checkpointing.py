@@ -28,7 +28,8 @@ class ModelCheckpoint(Callback):
             missing from the logs, ``best`` is not written (a note is logged once).
         mode: 'min', 'max' or 'auto'.
         save_best, save_last: which files to keep.
-        every_n_steps: also save ``last`` every N optimisation steps (a mid-epoch resume point).
+        every_n_steps: also save ``last`` every N optimisation steps (a mid-epoch resume point;
+            one written after an epoch's last step resumes with that epoch's end).
         best_name, last_name: file names without extension.
 
     A checkpoint is never written when the model's weights are not finite or the trainer has

@@ -114,7 +114,10 @@ class JSONLLogger(Callback):
                         rec = json.loads(line)
                     except ValueError:
                         continue  # a line torn by the crash
-                    if int(rec.get("step", 0)) <= trainer.global_step:
+                    done = (int(rec.get("epoch", 0)) <= trainer.epoch
+                            if rec.get("type") == "epoch"  # an epoch end the resumed run redoes
+                            else int(rec.get("step", 0)) <= trainer.global_step)
+                    if done:
                         keep.append(json.dumps(rec))
             atomic_write_text(self.filename, "".join(k + "\n" for k in keep))
         elif not self.append:

@@ -33,9 +33,9 @@ import numpy as np
 
 from glassnet.io.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from glassnet.io.state import capture_rng_state, json_safe, restore_rng_state, to_numpy
-from glassnet.train.epoch_metrics import Accumulator, resolve_metrics
 from glassnet.train.callbacks import CallbackList
 from glassnet.train.checkpointing import ModelCheckpoint
+from glassnet.train.epoch_metrics import Accumulator, resolve_metrics
 from glassnet.train.evaluation import (
     batch_len,
     evaluate,
@@ -115,6 +115,7 @@ class Trainer:
         self._epoch_lr = None
         self._resume_state = None
         self._skip_batches = False
+        self._epoch_end_pending = False
         self._epoch_time = 0.0
         if str(device) != "cpu":
             self.model.to(device)
@@ -235,8 +236,11 @@ class Trainer:
         self._build_callbacks(val_loader)
         state, self._resume_state = self._resume_state, None
         self.resuming = state is not None
+        self._epoch_end_pending = self._skip_batches = False
         if state is not None:
             self._apply_resume(state, train_loader)
+        elif self.batch_in_epoch:
+            self._continue_epoch(train_loader)
         self._write_config(state)
         self.callbacks.call("on_fit_start", self, {})
         if state is not None and state.get("rng") is not None:
@@ -283,6 +287,11 @@ class Trainer:
             self._epoch_time = 0.0
         self.callbacks.call("on_epoch_start", self, self.epoch, {})
         self.model.train()
+        if self._epoch_end_pending:
+            # taken up after a stop at the epoch's last step: every batch is done, only the
+            # epoch's end (validation, schedule, history, callbacks) is left
+            self._epoch_end_pending = False
+            return False
         skip = self.batch_in_epoch if self._skip_batches else 0
         self._skip_batches = False
         t0 = time.perf_counter()
@@ -387,14 +396,42 @@ class Trainer:
         return self
 
     def _apply_resume(self, state, train_loader):
-        if state.get("loader") is not None and hasattr(train_loader, "load_state_dict"):
-            train_loader.load_state_dict(state["loader"])
-        elif self.batch_in_epoch:
-            self._skip_batches = True
+        if self.global_step:  # the optimiser has stepped in this run (before the checkpoint): no
+            self.optimizer._opt_called = True  # "scheduler stepped first" warning at the epoch end
+        self._position_loader(train_loader, state.get("loader"))
         saved = state.get("callbacks") or {}
         for key, cb in self.callbacks.keyed().items():
-            if key in saved and saved[key]:
+            if saved.get(key):
                 cb.load_state_dict(saved[key])
+
+    def _continue_epoch(self, loader):
+        """``fit`` called again after a stop inside an epoch (``max_steps``, a callback): the
+        loader takes up that epoch where it stopped, with the same permutation."""
+        try:
+            st = loader.state_dict() if hasattr(loader, "load_state_dict") else None
+        except TypeError:  # a stream has no position
+            st = None
+        self._position_loader(loader, st if st is not None and st.get("in_epoch") else None)
+
+    def _position_loader(self, loader, loader_state):
+        """Make the next ``iter(loader)`` go on where the run stands (``batch_in_epoch``).
+
+        ``loader_state`` (None: none known) is the loader's own record of its position. A run
+        that stopped after an epoch's last step (a step checkpoint, ``max_steps``) holds
+        ``batch_in_epoch == steps_per_epoch``: the epoch's batches are all done but its end
+        has not run, so the next epoch runs only that end, with no further batch nor a new
+        shuffle before it. A loader without a saved state is fast-forwarded by skipping the
+        batches already done.
+        """
+        n = self.steps_per_epoch
+        self._epoch_end_pending = bool(self.batch_in_epoch) and n is not None \
+            and self.batch_in_epoch >= n
+        if loader_state is not None and hasattr(loader, "load_state_dict"):
+            if self._epoch_end_pending:  # its epoch is over: the next iter() starts a new one
+                loader_state = dict(loader_state, in_epoch=False)
+            loader.load_state_dict(loader_state)
+        elif self.batch_in_epoch and not self._epoch_end_pending:
+            self._skip_batches = True
 
     def _write_config(self, resume_state):
         if self.run is None:
