@@ -8,11 +8,13 @@ forward must not take exp of large numbers. Their ``differentiable_backward``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.recompute import recompute
-from ..backend import array_module
+from ..backend import array_module, compute_in_float32
 from .reduce import _broadcast_back, _expand_back
 from .shape import Stack
 
@@ -34,6 +36,7 @@ class Cumprod(Function):
     """
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, dim):
         xp = array_module(a)
         ctx.dim = dim
@@ -41,6 +44,7 @@ class Cumprod(Function):
         return xp.cumprod(a, axis=dim).astype(a.dtype, copy=False)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         xp = array_module(g)
@@ -77,6 +81,7 @@ class LogCumSumExp(Function):
     """
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, dim):
         xp = array_module(a)
         out = xp.logaddexp.accumulate(a, axis=dim) if a.shape[dim] else a.copy()
@@ -85,6 +90,7 @@ class LogCumSumExp(Function):
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         xp = array_module(g)
@@ -122,15 +128,19 @@ class LogCumSumExp(Function):
 
 
 class VectorNorm(Function):
-    """||x||_p = (sum |x|^p)^(1/p) over ``axes``, for finite p != 0 (p = 0: the number of
-    nonzeros, with gradient 0).
+    """||x||_p = (sum |x|^p)^(1/p) over ``axes``; p = +-inf: max / min |x|; p = 0: the number
+    of nonzeros (gradient 0).
 
-    d/dx = sign(x) |x|^(p-1) / ||x||^(p-1); where the norm is 0 the gradient is 0 (the
-    subgradient PyTorch picks), not 0/0.
+    d/dx = sign(x) |x|^(p-1) / ||x||^(p-1), with PyTorch's choices where the norm is not
+    differentiable: the gradient is 0 where the norm is 0 (not 0/0), and 0 where x = 0 for
+    p < 1. For p = +-inf the gradient goes to the extreme entries: divided equally among ties
+    with ``split_ties`` (``torch.linalg.vector_norm``), whole to each tied entry without it
+    (``torch.pdist``).
     """
 
     @staticmethod
-    def forward(ctx, a, p, axes, keepdim):
+    @compute_in_float32
+    def forward(ctx, a, p, axes, keepdim, split_ties=True):
         xp = array_module(a)
         absa = xp.abs(a)
         if p == 0:  # the number of nonzeros: piecewise constant, gradient 0
@@ -139,14 +149,31 @@ class VectorNorm(Function):
             out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         elif p == 1:
             out = absa.sum(axis=axes, keepdims=keepdim)
+        elif p == math.inf:
+            out = absa.max(axis=axes, keepdims=keepdim)
+        elif p == -math.inf:
+            out = absa.min(axis=axes, keepdims=keepdim)
         else:
-            out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+            with _ignore(xp):
+                out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
         out = xp.asarray(out, dtype=a.dtype)
-        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        ctx.p, ctx.axes, ctx.keepdim, ctx.split_ties = p, axes, keepdim, split_ties
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
+    def _extremes(ctx, a, n):
+        """For p = +-inf: the share of the gradient each entry of ``a`` gets (1 at the extreme
+        |x|, split among ties with ``split_ties``; NaN entries count as extreme)."""
+        xp = array_module(a)
+        absa = xp.abs(a)
+        mask = ((absa == n) | xp.isnan(absa)).astype(a.dtype)
+        if ctx.split_ties:
+            mask = mask / mask.sum(axis=ctx.axes, keepdims=True)
+        return xp.sign(a) * mask
+
+    @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         xp = array_module(g)
@@ -160,29 +187,39 @@ class VectorNorm(Function):
                 grad = g * xp.sign(a)
             elif p == 2:
                 grad = xp.where(n == 0, 0, g * a / n)
+            elif math.isinf(p):
+                grad = g * VectorNorm._extremes(ctx, a, n)
             else:
                 scale = xp.abs(a) ** (p - 1) / n ** (p - 1)
                 grad = xp.where(n == 0, 0, g * xp.sign(a) * scale)
-        return grad.astype(a.dtype, copy=False), None, None, None
+                if p < 1:
+                    grad = xp.where(a == 0, 0, grad)
+        return grad.astype(a.dtype, copy=False), None, None, None, None
 
     @staticmethod
     def differentiable_backward(ctx, g):
         a, out = ctx.saved_tensors
+        xp = array_module(a)
         p, axes, keepdim = ctx.p, ctx.axes, ctx.keepdim
         A = ctx.input_tensor(0, a)
         g = _broadcast_back(g, a.shape, axes, keepdim)
+        none = (None,) * 4
         if p == 0:
-            return g * 0, None, None, None
+            return (g * 0, *none)
         if p == 1:
-            return g * ctx.constant(array_module(a).sign(a), g.dtype), None, None, None
+            return (g * ctx.constant(xp.sign(a), g.dtype), *none)
+        if math.isinf(p):
+            n = _expand_back(out, a.shape, axes, keepdim)
+            return (g * ctx.constant(VectorNorm._extremes(ctx, a, n), g.dtype), *none)
         zero = (out == 0) if keepdim or not len(a.shape) else (out == 0).reshape(
             [1 if i in axes else s for i, s in enumerate(a.shape)])
         n = _broadcast_back(ctx.output_tensor(out).where(out != 0, 1.0), a.shape, axes, keepdim)
         if p == 2:
-            return A * (g / n).where(~zero, 0.0), None, None, None
-        sign = ctx.constant(array_module(a).sign(a), g.dtype)
-        return ((g * sign * A.abs() ** (p - 1) / n ** (p - 1)).where(~zero, 0.0),
-                None, None, None)
+            return (A * (g / n).where(~zero, 0.0), *none)
+        sign = ctx.constant(xp.sign(a), g.dtype)
+        absa = A.abs() if p >= 1 else A.abs().where(a != 0, 1.0)
+        grad = (g * sign * absa ** (p - 1) / n ** (p - 1)).where(~zero, 0.0)
+        return (grad if p >= 1 else grad.where(a != 0, 0.0), *none)
 
 
 class _ignore:

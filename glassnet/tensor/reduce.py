@@ -37,7 +37,7 @@ class ReduceMixin:
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.dtype.kind != "f":
+        if not backend.is_floating(x.dtype):
             raise RuntimeError(f"mean: could not infer output dtype; input dtype must be floating "
                                f"point, got {x.dtype} (use .float())")
         return R.Mean.apply(x, normalize_dims(dim, x.ndim, "mean"), keepdim)
@@ -300,10 +300,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):
     nonzeros, any other ord is (sum |x|^ord)^(1/ord)."""
     x = x._f()
     axes = normalize_dims(dim, x.ndim, "vector_norm")
-    if ord == float("inf"):
-        return x.abs().amax(axes, keepdim)
-    if ord == -float("inf"):
-        return x.abs().amin(axes, keepdim)
     return SC.VectorNorm.apply(x, ord, axes, keepdim)
 
 

@@ -4,110 +4,22 @@
 The p-norm ||x||_p = (sum_i |x_i|^p)^(1/p) (p = inf: max |x_i|; p = 0: the number of non-zero
 entries) is one Function with PyTorch's derivative, including its conventions where the norm is
 not differentiable: the gradient is 0 where the norm is 0 (not the NaN that differentiating
-sqrt(sum x^2) gives), and for p = inf it is shared equally among tied maxima.
+sqrt(sum x^2) gives), and for p = inf it is shared equally among tied maxima (``pdist``: each
+tied maximum gets all of it). That Function is ``glassnet.ops.scan.VectorNorm``, the one behind
+``linalg.vector_norm`` too.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from ...autograd import Function
 from ...backend import array_module
 from ...ops.reduce import normalize_dim
-from ...functions import where
+from ...ops.scan import VectorNorm
 from ...tensor import Tensor
 
 __all__ = ["pairwise_distance", "pdist", "cosine_similarity", "vector_norm"]
-
-
-class VectorNorm(Function):
-    """||x||_p along ``axes``. ``split_ties`` (PyTorch's norm) divides the p = +-inf gradient
-    among tied extremes; without it (PyTorch's pdist) each tied extreme gets all of it."""
-
-    @staticmethod
-    def forward(ctx, x, p, axes, keepdim, split_ties=True):
-        xp = array_module(x)
-        a = xp.abs(x)
-        if p == 2:
-            out = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
-        elif p == 1:
-            out = a.sum(axis=axes, keepdims=True)
-        elif p == math.inf:
-            out = a.max(axis=axes, keepdims=True)
-        elif p == -math.inf:
-            out = a.min(axis=axes, keepdims=True)
-        elif p == 0:
-            out = (x != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
-        else:
-            out = (a ** x.dtype.type(p)).sum(axis=axes, keepdims=True) ** x.dtype.type(1 / p)
-        out = out.astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, out)
-        ctx.p, ctx.axes, ctx.keepdim, ctx.split_ties = p, axes, keepdim, split_ties
-        return out if keepdim else out.reshape(
-            [s for i, s in enumerate(out.shape) if i not in axes])
-
-    @staticmethod
-    def backward(ctx, g):
-        x, norm = ctx.saved_tensors
-        xp = array_module(x)
-        p, axes = ctx.p, ctx.axes
-        g = g.reshape(norm.shape)
-        t = x.dtype.type
-        zero = norm == 0
-        if p == 0:
-            return xp.zeros_like(x), None, None, None, None
-        if p == 1:
-            return xp.sign(x) * g, None, None, None, None
-        if p == 2:
-            return x * xp.where(zero, t(0), g / xp.where(zero, t(1), norm)), None, None, None, None
-        a = xp.abs(x)
-        if math.isinf(p):
-            mask = ((a == norm) | xp.isnan(a)).astype(x.dtype)
-            share = g / mask.sum(axis=axes, keepdims=True) if ctx.split_ties else g
-            return xp.sign(x) * share * mask, None, None, None, None
-        if p < 1:
-            scaled = xp.where(x == 0, t(0), xp.sign(x) * xp.where(x == 0, t(1), a) ** t(p - 1))
-            return scaled * g * norm ** t(1 - p), None, None, None, None
-        scaled = xp.sign(x) * a ** t(p - 1) if p < 2 else x * a ** t(p - 2)
-        scale = xp.where(zero, t(0), g / xp.where(zero, t(1), norm ** t(p - 1)))
-        return scaled * scale, None, None, None, None
-
-    @staticmethod
-    def differentiable_backward(ctx, g):
-        x, norm = ctx.saved_tensors
-        p, axes = ctx.p, ctx.axes
-        X = ctx.input_tensor(0, x)
-        xp = array_module(x)
-        g = g.reshape(norm.shape)
-        sign = ctx.constant(xp.sign(x), g.dtype)
-        zero = norm == 0
-        nrm = ctx.output_tensor(norm if ctx.keepdim else norm.reshape(
-            [s for i, s in enumerate(norm.shape) if i not in axes]))
-        n = where(zero, 1.0, nrm.reshape(norm.shape))
-        none = (None,) * 4
-        if p == 0:
-            return ((g * 0).expand(*x.shape) * 0,) + none
-        if p == 1:
-            return (sign * g,) + none
-        if p == 2:
-            return (X * where(zero, 0.0, g / n),) + none
-        if math.isinf(p):
-            mask = ((xp.abs(x) == norm) | xp.isnan(x)).astype(x.dtype)
-            share = (g / ctx.constant(mask.sum(axis=axes, keepdims=True), g.dtype)
-                     if ctx.split_ties else g)
-            return (sign * share * ctx.constant(mask, g.dtype),) + none
-        if p < 1:
-            absx = where(x == 0, 1.0, X.abs())
-            scaled = where(x == 0, 0.0, sign * absx ** (p - 1))
-            return (scaled * g * n ** (1 - p),) + none
-        scaled = sign * X.abs() ** (p - 1) if p < 2 else X * X.abs() ** (p - 2)
-        return (scaled * where(zero, 0.0, g / n ** (p - 1)),) + none
-
-    @staticmethod
-    def to_onnx(g, rec):
-        g.out(g.norm(*rec.args[:4]))
 
 
 def _as_float(x, op, name, strict=False):
