@@ -11,6 +11,8 @@ every random op (``manual_seed``).
 
 from __future__ import annotations
 
+import functools as _functools
+
 import numpy as np
 
 from . import _allocator
@@ -55,8 +57,8 @@ def get_default_dtype() -> np.dtype:
 def set_default_dtype(dtype) -> None:
     """Set the default floating dtype (float32 or float64), like ``torch.set_default_dtype``."""
     global _default_dtype
-    d = np.dtype(dtype)
-    if d.kind != "f":
+    d = to_dtype(dtype)
+    if not is_floating(d):
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
     _default_dtype = d
 
@@ -73,6 +75,11 @@ def to_dtype(dtype) -> np.dtype | None:
         return _default_dtype
     if dtype is builtins_int:
         return int64
+    if isinstance(dtype, _MissingDtype) or dtype in ("bfloat16", "torch.bfloat16"):
+        d = _load_bfloat16()
+        if isinstance(d, _MissingDtype):
+            raise ModuleNotFoundError(BF16_MISSING)
+        return d
     try:
         return np.dtype(dtype)
     except TypeError:
@@ -86,11 +93,89 @@ builtins_int = _builtins.int
 
 
 def is_floating(dtype) -> bool:
-    return np.dtype(dtype).kind == "f"
+    """float16, bfloat16, float32 or float64 (bfloat16 is NumPy kind 'V', not 'f')."""
+    d = dtype if isinstance(dtype, np.dtype) else to_dtype(dtype)
+    return d.kind == "f" or (d.kind == "V" and d.name == "bfloat16")
+
+
+# ----------------------------------------------------------------------------- reduced precision
+# float16 (5 exponent bits, 10 mantissa bits) is NumPy's own. bfloat16 (float32's 8 exponent
+# bits, 7 mantissa bits) comes from the optional ml_dtypes package (``pip install
+# glassnet[bf16]``), loaded the first time bfloat16 is asked for; without it ``bfloat16`` is a
+# stand-in whose every use raises an error saying what to install.
+BF16_MISSING = ("bfloat16 needs the ml_dtypes package, which is not installed: "
+                "pip install 'glassnet[bf16]' (or pip install ml_dtypes)")
+
+
+class _MissingDtype:
+    """``glassnet.bfloat16`` where ml_dtypes is absent: it exists, and any use raises."""
+
+    name = "bfloat16"
+    is_floating_point = True
+    itemsize = 2
+
+    @property
+    def dtype(self):  # what np.zeros(..., dtype=x) and np.dtype(x) read: fail there clearly
+        raise ModuleNotFoundError(BF16_MISSING)
+
+    def __repr__(self):
+        return "glassnet.bfloat16 (unavailable: install ml_dtypes)"
+
+
+_bfloat16 = None
+
+
+def _load_bfloat16():
+    """The bfloat16 dtype (ml_dtypes'), or the stand-in when ml_dtypes is not installed."""
+    global _bfloat16
+    if _bfloat16 is None:
+        try:
+            import ml_dtypes
+
+            _bfloat16 = np.dtype(ml_dtypes.bfloat16)
+        except ImportError:
+            _bfloat16 = _MissingDtype()
+    return _bfloat16
+
+
+def __getattr__(name):
+    if name == "bfloat16":  # backend.bfloat16, loaded on first use (see above)
+        return _load_bfloat16()
+    raise AttributeError(f"module 'glassnet.backend' has no attribute '{name}'")
+
+
+def is_reduced_precision(dtype) -> bool:
+    """float16 or bfloat16: the 2-byte floats, which kernels compute in float32."""
+    return dtype.itemsize == 2 and (dtype.kind == "f" or dtype.name == "bfloat16")
+
+
+def compute_in_float32(kernel):
+    """Decorator for an array kernel (a Function's ``forward`` or ``backward``): when its first
+    argument is a float16 or bfloat16 array, the arguments of that dtype are computed in float32
+    and the float32 results rounded back to it, as PyTorch's CPU kernels do (their "opmath"
+    type): a matmul, convolution or sum of bfloat16 values accumulates in float32 and rounds
+    once, not at every step. For any other dtype ``kernel`` runs as it is (one dtype check)."""
+
+    @_functools.wraps(kernel)
+    def wrapper(ctx, a, *args, **kwargs):
+        low = getattr(a, "dtype", None)
+        if low is None or low.itemsize != 2 or not is_reduced_precision(low):
+            return kernel(ctx, a, *args, **kwargs)
+        out = kernel(ctx, a.astype(float32), *[
+            x.astype(float32) if getattr(x, "dtype", None) == low else x for x in args], **kwargs)
+        if isinstance(out, tuple):
+            return tuple(_round_to(o, low) for o in out)
+        return _round_to(out, low)
+
+    return wrapper
+
+
+def _round_to(o, low):
+    return o.astype(low) if getattr(o, "dtype", None) == float32 else o
 
 
 def _category(d: np.dtype) -> int:
-    return 0 if d.kind == "b" else (2 if d.kind == "f" else 1)
+    return 0 if d.kind == "b" else (2 if is_floating(d) else 1)
 
 
 def promote_types(a: np.dtype, b: np.dtype, a_dim: bool = True, b_dim: bool = True) -> np.dtype:
@@ -104,6 +189,10 @@ def promote_types(a: np.dtype, b: np.dtype, a_dim: bool = True, b_dim: bool = Tr
         return a
     if a_dim != b_dim and _category(a) == _category(b):
         return a if a_dim else b
+    if a.kind == "V" or b.kind == "V":  # bfloat16: below float32, beside float16
+        if is_floating(a) and is_floating(b):
+            return float32 if a.itemsize == b.itemsize else (a if a.itemsize > b.itemsize else b)
+        return a if is_floating(a) else b
     ka, kb = a.kind, b.kind
     if ka == "f" and kb != "f":
         return a
@@ -125,7 +214,7 @@ def scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
     if isinstance(value, _builtins.bool):
         return tensor_dtype
     if isinstance(value, (_builtins.float, np.floating)):
-        return tensor_dtype if tensor_dtype.kind == "f" else _default_dtype
+        return tensor_dtype if is_floating(tensor_dtype) else _default_dtype
     if isinstance(value, (_builtins.int, np.integer)):
         return int64 if tensor_dtype.kind == "b" else tensor_dtype
     if isinstance(value, complex):
@@ -283,9 +372,21 @@ def set_rng_state(state: dict) -> None:
     default_generator.set_state(state)
 
 
+import threading as _threading
+
+# A thread may put a generator of its own in place of the default one
+# (``glassnet.random.thread_generator``): the DataLoader does so while it builds a batch, so a
+# background thread's draws never touch the generator that dropout and init draw from.
+_thread_local = _threading.local()
+
+
 def rng(generator=None) -> np.random.Generator:
-    """The NumPy generator to draw from (the default one unless a Generator is passed)."""
-    return (generator or default_generator).np
+    """The NumPy generator to draw from: ``generator`` if given, else the one this thread has
+    put in place of the default generator (``glassnet.random.thread_generator``), else the
+    default generator."""
+    if generator is not None:
+        return generator.np
+    return (getattr(_thread_local, "generator", None) or default_generator).np
 
 
 # ----------------------------------------------------------------------------- threads
@@ -301,7 +402,6 @@ def rng(generator=None) -> np.random.Generator:
 # products, so the parts run on several cores at once.
 import contextlib as _contextlib
 import os as _os
-import threading as _threading
 
 _threads = {"n": None, "pool": None, "pool_key": None, "blas": None}
 _pool_lock = _threading.Lock()

@@ -7,10 +7,15 @@ otherwise have to learn from more data. Every transform here takes a single imag
 parameters, drawn at once as arrays, and the work is vectorised NumPy (the warps go through
 the batched bilinear sampler in ``glassnet.data.warp``).
 
-Randomness comes from ``generator`` (a ``glassnet.backend.Generator``), by default glassnet's
-default generator: ``glassnet.manual_seed(s)`` makes the augmentation reproducible. With a
-prefetching DataLoader, give transforms their own Generator so that their draws cannot
-interleave with the model's (dropout) in a run-dependent order.
+Randomness comes from one place, ``Transform._rng()``: the transform's ``generator`` if one
+was given, else glassnet's default generator as the calling thread sees it
+(``glassnet.backend.rng``). Called on its own, a transform draws from the default generator,
+so ``glassnet.manual_seed(s)`` makes it reproducible. Inside a DataLoader, each batch is built
+under a generator derived from the epoch's base seed and the batch's position
+(``glassnet.data.loader.batch_generator``), so the augmentation is the same whatever
+``prefetch`` and ``num_workers`` are, and never draws from the generator that dropout uses.
+Leave ``generator`` unset for that: an explicit generator is drawn from as it is, in the
+order batches are built, and is not part of the loader's saved state.
 
 These names live in ``glassnet.data.transforms`` too; import them from there.
 """
@@ -75,6 +80,7 @@ class Transform:
         raise NotImplementedError
 
     def _rng(self):
+        """The NumPy generator every random transform draws from (see the module docstring)."""
         return backend.rng(self.generator)
 
     def __repr__(self):

@@ -19,6 +19,24 @@ Tensors (``for x, y in loader``), as in PyTorch.
 ``prefetch=N`` prepares up to N batches ahead in a background thread. ``state_dict()`` /
 ``load_state_dict()`` capture the epoch's permutation (its seed) and the position within
 it, so a resumed run yields exactly the remaining batches and then identical later epochs.
+
+Reproducible randomness (PyTorch's scheme: a base seed per epoch, drawn in the main
+thread, from which the data-side randomness is derived). When an epoch starts, after the
+sampler has drawn its permutation, the loader draws one 64-bit *base seed* from its
+``generator`` (glassnet's default generator unless one is given). Batch ``b`` of the epoch
+is then built under ``glassnet.random.thread_generator(batch_generator(base_seed, b))``:
+every draw that dataset code, transforms and augmentation make from the default generator
+while building it comes from a generator seeded by ``SeedSequence([base_seed, b])``. So
+
+* ``glassnet.manual_seed(s)`` fixes the shuffle and every augmentation;
+* a batch is the same whichever thread builds it and however far ahead it is prepared:
+  ``prefetch`` and ``num_workers`` do not change the batches;
+* the background thread never draws from the default generator, so the model's own draws
+  (dropout, initialisation) in the main thread are the same with or without prefetching.
+
+``state_dict()`` records the base seed, so a resumed epoch rebuilds its remaining batches
+with the same augmentation. Draws from an explicit ``generator=`` given to a transform, and
+from NumPy's global ``np.random`` functions, are outside this scheme.
 """
 
 from __future__ import annotations
@@ -31,8 +49,32 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.data.dataset import IterableDataset, _is_tensor, _raw, batch_getter
 from glassnet.data.sampler import BatchSampler, RandomSampler, SequentialSampler
+from glassnet.random import thread_generator
+
+
+class _SeededOnFirstUse(backend.Generator):
+    """A Generator whose seed is worked out at its first use (``np`` or ``_seed`` looked up),
+    so a batch that draws nothing costs nothing."""
+
+    def __init__(self, base_seed, batch):
+        self._key = (int(base_seed), int(batch))
+
+    def __getattr__(self, name):  # only reached while np/_seed are not set yet
+        if name not in ("np", "_seed"):
+            raise AttributeError(name)
+        state = np.random.SeedSequence(self._key).generate_state(1, np.uint64)
+        self.manual_seed(int(state[0]) >> 1)  # a 63-bit seed, like Generator()'s own
+        return getattr(self, name)
+
+
+def batch_generator(base_seed, batch):
+    """The generator that batch number ``batch`` of an epoch with ``base_seed`` draws from:
+    a ``glassnet.backend.Generator`` seeded from ``numpy.random.SeedSequence([base_seed,
+    batch])``, so neighbouring batches get independent, well-mixed streams."""
+    return _SeededOnFirstUse(base_seed, batch)
 
 
 def _convert_array(a, as_numpy=False):
@@ -85,7 +127,6 @@ def get_worker_info():
     """Information about the current loader worker process: None, since glassnet builds every
     batch in the main process (so code that shards data per worker takes its single-process
     path)."""
-    return None
 
 
 def _stack(samples):
@@ -164,14 +205,16 @@ def _put(q, stop, item):
     return False
 
 
-def _produce(make_batch, batches, q, stop):
+def _produce(make_batch, batches, base_seed, first, q, stop):
     """The prefetch thread: build batches in order and queue them; stop when asked.
 
-    It holds no reference to the iterator, so an abandoned iterator is collected at once
-    and its ``__del__`` stops this thread."""
+    Batch ``first + k`` of the epoch is built with its own generator (``batch_generator``), so
+    what this thread draws does not depend on when it runs. It holds no reference to the
+    iterator, so an abandoned iterator is collected at once and its ``__del__`` stops this
+    thread."""
     try:
-        for idx in batches:
-            if not _put(q, stop, make_batch(idx)):
+        for k, idx in enumerate(batches):
+            if not _put(q, stop, make_batch(idx, base_seed, first + k)):
                 return
     except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
         _put(q, stop, _Failure(exc))
@@ -182,11 +225,12 @@ def _produce(make_batch, batches, q, stop):
 class _LoaderIter:
     """One epoch's iterator; counts the batches it hands out for ``DataLoader.state_dict``."""
 
-    def __init__(self, loader, batches, start_batch, start_sample):
+    def __init__(self, loader, batches, start_batch, start_sample, base_seed):
         self.loader = loader
         self._batches = batches
         self._next = 0
         self._n = len(batches)
+        self._first, self._base_seed = start_batch, base_seed
         loader._pos_batches, loader._pos_samples = start_batch, start_sample
         self._thread = None
         if loader.prefetch > 0 and self._n > 0:
@@ -196,7 +240,8 @@ class _LoaderIter:
                 target=_produce,
                 name="glassnet-prefetch",
                 daemon=True,
-                args=(loader._make_batch, batches, self._queue, self._stop),
+                args=(loader._make_batch, batches, base_seed, start_batch, self._queue,
+                      self._stop),
             )
             self._thread.start()
 
@@ -212,7 +257,7 @@ class _LoaderIter:
             raise StopIteration
         idx = self._batches[self._next]
         if self._thread is None:
-            item = self.loader._make_batch(idx)
+            item = self.loader._make_batch(idx, self._base_seed, self._first + self._next)
         else:
             item = self._queue.get()
             if isinstance(item, _Failure):
@@ -259,12 +304,14 @@ class DataLoader:
         batch_sampler: yields whole batches of indices (excludes batch_size/shuffle/sampler/
             drop_last).
         num_workers: ``num_workers > 0`` turns on a prefetch thread of ``2 * num_workers``
-            batches when ``prefetch`` is 0 (batches are built in this process, so they are the
-            same as with ``num_workers=0``).
+            batches when ``prefetch`` is 0 (batches are built in this process, with the same
+            per-batch generators, so they are the same as with ``num_workers=0``).
         collate_fn: turn a list of samples into a batch; forces the per-sample path.
         drop_last: drop the last, smaller batch.
-        generator: ``glassnet.backend.Generator`` for the shuffle (default: glassnet's).
-        prefetch: batches prepared ahead in a background thread (0: none).
+        generator: ``glassnet.backend.Generator`` for the shuffle and each epoch's base seed
+            of the data-side randomness (default: glassnet's default generator).
+        prefetch: batches prepared ahead in a background thread (0: none); the batches are
+            the same for every value.
         as_numpy: give NumPy arrays instead of Tensors.
 
     ``pin_memory``, ``timeout``, ``worker_init_fn``, ``multiprocessing_context``,
@@ -320,6 +367,11 @@ class DataLoader:
                              "with drop_last")
         if int(prefetch) < 0:
             raise ValueError(f"DataLoader: prefetch must be >= 0, got {prefetch!r}")
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
+                             f"{num_workers!r}; use num_workers=0 to load in the main thread")
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout!r}")
         self.dataset = dataset
         self.batch_size = (None if batch_sampler is not None or batch_size is None
                            else int(batch_size))
@@ -346,6 +398,8 @@ class DataLoader:
         self._in_epoch = False
         self._resume = None
         self._current = None
+        self.base_seed = None  # this epoch's seed of the data-side randomness
+        self._resume_base_seed = None
 
     def _iter_stream(self):
         """An IterableDataset's batches: consecutive samples of the stream, collated."""
@@ -364,7 +418,13 @@ class DataLoader:
             yield collate(batch)
 
     # ------------------------------------------------------------------ batches
-    def _make_batch(self, idx):
+    def _make_batch(self, idx, base_seed, batch):
+        """Batch number ``batch`` of the epoch, from the indices ``idx``; the default generator
+        stands for ``batch_generator(base_seed, batch)`` in this thread meanwhile."""
+        with thread_generator(batch_generator(base_seed, batch)):
+            return self._build_batch(idx)
+
+    def _build_batch(self, idx):
         if self._unbatched:  # batch_size=None: one sample, its arrays turned into Tensors
             sample = self.dataset[int(idx[0])]
             return self.collate_fn(sample) if self.collate_fn is not None else default_convert(sample)
@@ -394,16 +454,20 @@ class DataLoader:
             self.epoch += 1
             return self._iter_stream()
         skip_b = skip_s = 0
+        base_seed = None
         if self._resume is not None:
             skip_b, skip_s = self._resume
-            self._resume = None
+            base_seed, self._resume, self._resume_base_seed = self._resume_base_seed, None, None
         else:
             self.epoch += 1
-        batches = self._epoch_batches(skip_b, skip_s)
         old = self._current() if self._current is not None else None
         if old is not None:
             old.close()
-        it = _LoaderIter(self, batches, skip_b, skip_s)
+        batches = self._epoch_batches(skip_b, skip_s)
+        if base_seed is None:  # drawn here, in the thread that iterates, after the shuffle
+            base_seed = int(backend.rng(self.generator).integers(0, 2**63 - 1))
+        self.base_seed = base_seed
+        it = _LoaderIter(self, batches, skip_b, skip_s, base_seed)
         self._current = weakref.ref(it)
         self._in_epoch = True
         return it
@@ -431,7 +495,8 @@ class DataLoader:
 
     def state_dict(self) -> dict:
         """Where the loader stands: epoch, batches/samples already handed out, the sampler's
-        state (its epoch seed: the permutation) and the batch size. JSON-safe."""
+        state (its epoch seed: the permutation), the epoch's base seed (its augmentation),
+        the state of a ``generator`` given to the loader, and the batch size. JSON-safe."""
         if self._stream:
             raise TypeError("DataLoader.state_dict: an IterableDataset stream has no position "
                             "to save")
@@ -452,6 +517,8 @@ class DataLoader:
             "in_epoch": bool(self._in_epoch and not done),
             "batch_size": self.batch_size,
             "sampler": st,
+            "base_seed": self.base_seed,
+            "generator": self.generator.get_state() if self.generator is not None else None,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -460,7 +527,9 @@ class DataLoader:
 
         With glassnet's default generator, restore its state too (``glassnet.set_rng_state``,
         saved by a checkpoint at the same moment); a generator given to the loader is
-        restored here.
+        restored here. Nothing is drawn: the resumed epoch reuses the saved permutation and
+        base seed, so its remaining batches, augmentation included, are those of the
+        uninterrupted run.
         """
         for k in ("epoch", "batches_yielded", "samples_yielded", "in_epoch"):
             if k not in state:
@@ -475,6 +544,8 @@ class DataLoader:
         )
         if state.get("sampler") is not None and hasattr(sampler, "load_state_dict"):
             sampler.load_state_dict(state["sampler"], resume_epoch=resume)
+        if state.get("generator") is not None and self.generator is not None:
+            self.generator.set_state(state["generator"])
         if state.get("batch_size") is not None and self.batch_sampler is None:
             self.batch_size = int(state["batch_size"])
         self.epoch = int(state["epoch"])
@@ -482,3 +553,5 @@ class DataLoader:
         self._pos_batches = int(state["batches_yielded"]) if resume else 0
         self._pos_samples = int(state["samples_yielded"]) if resume else 0
         self._resume = (self._pos_batches, self._pos_samples) if resume else None
+        self.base_seed = state.get("base_seed")
+        self._resume_base_seed = self.base_seed if resume else None
