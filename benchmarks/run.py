@@ -10,7 +10,8 @@ and the scaling plot (``benchmarks/scaling.png``, when matplotlib is available).
     python -m benchmarks.run --only lenet,resnet --no-write
     python -m benchmarks.run --threads 1      # one thread for both libraries
 
-Sections: engine, conv, mlp, optim, lenet, resnet, lstm, inference, import, memory; then, in a
+Sections: engine, conv, mlp, optim, lenet, resnet, lstm, inference, import, memory, load (LeNet-5
+with and without competing processes); then, in a
 second process with one thread per library: lenet, resnet, mlp, optim, inference, profile
 and scaling (the curves' shape is what counts there, and one thread keeps it clean).
 """
@@ -29,7 +30,7 @@ from .harness import Result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECTIONS = ("engine", "conv", "mlp", "optim", "lenet", "resnet", "lstm", "inference", "import",
-            "memory")
+            "memory", "load")
 # the comparisons repeated with one thread per library (in a subprocess: thread pools are sized
 # when first used), which a busy machine distorts far less than two threads each
 SINGLE_THREAD = ("lenet", "resnet", "mlp", "optim", "inference", "profile", "scaling")
@@ -106,6 +107,9 @@ def run_section(name, quick, png):
     if name == "memory":
         from . import bench_memory
         return bench_memory.run(quick=quick)
+    if name == "load":
+        from . import bench_load
+        return bench_load.run(quick=quick)
     if name == "scaling":
         from . import bench_scaling
         brows, drows = bench_scaling.run(quick=quick, png=png)

@@ -144,6 +144,17 @@ def __getattr__(name):
     raise AttributeError(f"module 'glassnet.backend' has no attribute '{name}'")
 
 
+def finfo(dtype):
+    """NumPy's ``finfo`` for a floating dtype; for bfloat16, which NumPy's does not know,
+    ml_dtypes' (the same fields)."""
+    d = to_dtype(dtype)
+    if d.kind == "f":
+        return np.finfo(d)
+    import ml_dtypes
+
+    return ml_dtypes.finfo(d)
+
+
 def is_reduced_precision(dtype) -> bool:
     """float16 or bfloat16: the 2-byte floats, which kernels compute in float32."""
     return dtype.itemsize == 2 and (dtype.kind == "f" or dtype.name == "bfloat16")
@@ -395,15 +406,22 @@ def rng(generator=None) -> np.random.Generator:
 #   1. set_num_threads(n), when it has been called;
 #   2. else the environment variable GLASSNET_NUM_THREADS (read once, at the first kernel);
 #   3. else OMP_NUM_THREADS (as PyTorch reads it);
-#   4. else the number of CPUs this process may run on.
-# A kernel cuts its work into independent parts (batch slices, chunks of a parameter) and runs
-# them with ``parallel_map``: one part on the calling thread, the others on one shared pool of
-# get_num_threads() - 1 workers. NumPy releases the interpreter lock inside its loops and
-# products, so the parts run on several cores at once.
+#   4. else the number of CPUs this process may run on, used *adaptively*: a kernel runs on
+#      as many of them as are free now (see ``threads_now``), so that a machine shared with
+#      other work is not oversubscribed.
+# A kernel cuts its work into independent parts (batch chunks, slices, chunks of a parameter)
+# whose number does not depend on the thread count, and runs them with ``parallel_map``: the
+# calling thread and up to threads_now() - 1 workers of one shared pool take the next part as
+# they become free, and the results come back in the order of the parts. So a thread that the
+# operating system sets aside holds up only the part it has started, and the results are the
+# same, bit for bit, whatever the number of threads. NumPy releases the interpreter lock inside
+# its loops and products, so the parts run on several cores at once.
 import contextlib as _contextlib
 import os as _os
+import time as _time
 
-_threads = {"n": None, "pool": None, "pool_key": None, "blas": None}
+_threads = {"n": None, "pool": None, "pool_key": None, "blas": None, "auto": None,
+            "blas_now": None, "blas_held": 0}
 _pool_lock = _threading.Lock()
 _POOL_PREFIX = "glassnet-worker"
 
@@ -411,6 +429,13 @@ _POOL_PREFIX = "glassnet-worker"
 def _env_threads(var):
     value = _os.environ.get(var, "").strip()
     return _builtins.int(value) if value.isdigit() and _builtins.int(value) > 0 else None
+
+
+def cpu_count() -> _builtins.int:
+    """The number of CPUs this process may run on (its affinity set, else os.cpu_count())."""
+    if hasattr(_os, "sched_getaffinity"):
+        return max(1, len(_os.sched_getaffinity(0)))
+    return max(1, _os.cpu_count() or 1)
 
 
 def _default_threads() -> _builtins.int:
@@ -421,15 +446,16 @@ def _default_threads() -> _builtins.int:
     n = _env_threads("OMP_NUM_THREADS")
     if n is not None:
         return n
-    if hasattr(_os, "sched_getaffinity"):
-        return max(1, len(_os.sched_getaffinity(0)))
-    return max(1, _os.cpu_count() or 1)
+    _threads["auto"] = _threads["auto"] or _LoadMonitor()
+    return cpu_count()
 
 
 def set_num_threads(n) -> None:
     """Use ``n`` threads in glassnet's CPU kernels and in NumPy's BLAS (PyTorch's
     ``torch.set_num_threads``; BLAS is limited through ``threadpoolctl`` when it is installed).
-    ``None`` goes back to the default: GLASSNET_NUM_THREADS, OMP_NUM_THREADS or the CPU count."""
+    ``None`` goes back to the default: GLASSNET_NUM_THREADS, OMP_NUM_THREADS or, adaptively,
+    the CPUs free among those this process may run on."""
+    _threads["auto"] = None
     if n is None:
         _threads["n"] = _default_threads()
         return
@@ -440,11 +466,86 @@ def set_num_threads(n) -> None:
 
 
 def get_num_threads() -> _builtins.int:
-    """The number of threads glassnet's CPU kernels use (see ``set_num_threads``)."""
+    """The number of threads glassnet's CPU kernels may use (see ``set_num_threads``); with
+    the default setting, kernels use fewer while other work keeps the CPUs busy
+    (``threads_now``)."""
     n = _threads["n"]
     if n is None:
         n = _threads["n"] = _default_threads()
     return n
+
+
+class _LoadMonitor:
+    """How many CPUs this process can use now: its own CPU use over the last interval plus
+    the CPUs that stood idle (from /proc/stat, for the CPUs of its affinity set), rounded, at
+    least 1 and at most the CPU count. Read again at most every PERIOD seconds, so a busy
+    machine is noticed within a fraction of a second and a kernel pays for a read rarely.
+
+    On a quiet machine this is the CPU count; with k other busy processes on c CPUs it drops
+    towards max(1, c - k). Without /proc/stat (not Linux) it is always the CPU count.
+    """
+
+    PERIOD = 0.25
+
+    def __init__(self):
+        self.cpus = sorted(_os.sched_getaffinity(0)) if hasattr(_os, "sched_getaffinity") \
+            else None
+        self.hz = _os.sysconf("SC_CLK_TCK") if hasattr(_os, "sysconf") else 100
+        self.last = None     # (wall time, idle jiffies, this process's CPU seconds)
+        self.k = cpu_count()
+        self.lock = _threading.Lock()
+
+    def _idle_jiffies(self):
+        try:
+            with open("/proc/stat", "rb") as f:
+                lines = f.read().split(b"\n")
+        except OSError:
+            return None
+        want = None if self.cpus is None else {b"cpu%d" % i for i in self.cpus}
+        idle = 0
+        for line in lines[1:]:
+            if not line.startswith(b"cpu"):
+                break
+            f = line.split()
+            if want is None or f[0] in want:
+                idle += _builtins.int(f[4]) + _builtins.int(f[5])  # idle + iowait
+        return idle
+
+    def threads(self, cap):
+        now = _time.monotonic()
+        last = self.last
+        if last is not None and now - last[0] < self.PERIOD:
+            return min(self.k, cap)
+        with self.lock:
+            if self.last is not last:  # another thread has just read it
+                return min(self.k, cap)
+            idle = self._idle_jiffies()
+            if idle is None:
+                self.k, self.last = cap, (now, 0, 0.0)
+                return cap
+            own = _time.process_time()
+            if last is not None:
+                dt = now - last[0]
+                free = (idle - last[1]) / self.hz / dt + (own - last[2]) / dt
+                self.k = max(1, min(cpu_count(), _builtins.int(free + 0.5)))
+            self.last = (now, idle, own)
+        return min(self.k, cap)
+
+
+def threads_now() -> _builtins.int:
+    """The threads a kernel starting now should use: get_num_threads(), or fewer when the
+    thread count was left to glassnet and other work keeps some CPUs busy."""
+    n = get_num_threads()
+    auto = _threads["auto"]
+    if auto is None or n == 1:
+        return n
+    k = auto.threads(n)
+    if k != _threads["blas_now"] and not _threads["blas_held"]:
+        ctl = _blas_controller()
+        if ctl:  # BLAS follows (its own threads would oversubscribe the same CPUs)
+            ctl.limit(limits=k, user_api="blas")
+        _threads["blas_now"] = k
+    return k
 
 
 def _limit_blas(n):
@@ -467,7 +568,7 @@ def _blas_controller():
             found = threadpoolctl.ThreadpoolController()
             if any(c.user_api == "blas" for c in found.lib_controllers):
                 ctl = found
-        except Exception:  # noqa: BLE001 - missing or unable to inspect: BLAS is left alone
+        except Exception:  # noqa: BLE001, S110 - missing or unable to inspect: BLAS is left alone
             pass
         _threads["blas"] = ctl
     return ctl
@@ -486,8 +587,12 @@ def one_blas_thread():
     if not ctl:
         yield
         return
-    with ctl.limit(limits=1, user_api="blas"):
-        yield
+    _threads["blas_held"] += 1
+    try:
+        with ctl.limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        _threads["blas_held"] -= 1
 
 
 def _pool():
@@ -508,7 +613,8 @@ def _pool():
 
 
 def parallel_map(fn, parts) -> list:
-    """``[fn(p) for p in parts]``, the first part on this thread and the others on the pool.
+    """``[fn(p) for p in parts]``, on this thread and up to threads_now() - 1 pool workers,
+    each taking the next part when it is free; the results in the order of ``parts``.
 
     The parts must be independent (they write disjoint outputs or return their results);
     an exception in any part is raised here. Called from inside a part, it runs sequentially.
@@ -516,20 +622,53 @@ def parallel_map(fn, parts) -> list:
     parts = list(parts)
     if len(parts) < 2 or _threading.current_thread().name.startswith(_POOL_PREFIX):
         return [fn(p) for p in parts]
+    workers = min(threads_now(), len(parts))
+    if workers < 2:
+        return [fn(p) for p in parts]
+    results = [None] * len(parts)
+    order = iter(range(len(parts)))
+    take = _threading.Lock()
+    failed = []
+
+    def drain():
+        while not failed:
+            with take:
+                i = next(order, None)
+            if i is None:
+                return
+            try:
+                results[i] = fn(parts[i])
+            except BaseException as exc:  # stop the others; raised below
+                failed.append(exc)
+                raise
+
     pool = _pool()
-    futures = [pool.submit(fn, p) for p in parts[1:]]
-    first = fn(parts[0])
-    return [first] + [f.result() for f in futures]
+    futures = [pool.submit(drain) for _ in range(workers - 1)]
+    try:
+        drain()
+    finally:
+        for f in futures:
+            f.exception()  # wait for every worker before anything is read or raised
+    if failed:
+        raise failed[0]
+    return results
 
 
 # Elementwise work (pooling, batch norm) on less memory than this runs on one thread.
 MIN_PARALLEL_SLICE_BYTES = 2 * 2**20
 
 
+def parallel_parts() -> _builtins.int:
+    """How many parts a kernel cuts parallel work into: one per CPU (or per thread, if more
+    threads were asked for). It does not follow the load, so neither do the results."""
+    return max(cpu_count(), get_num_threads())
+
+
 def parallel_slices(fn, n, work_bytes) -> None:
-    """Call ``fn(slice)`` over slices covering range(n): one slice per thread when the work
-    (``work_bytes`` of memory traffic) is at least MIN_PARALLEL_SLICE_BYTES, else one call."""
-    parts = min(get_num_threads(), n)
+    """Call ``fn(slice)`` over ``parallel_parts()`` slices covering range(n) when the work
+    (``work_bytes`` of memory traffic) is at least MIN_PARALLEL_SLICE_BYTES, else one call;
+    the same slices whatever the number of threads."""
+    parts = min(parallel_parts(), n)
     if parts < 2 or work_bytes < MIN_PARALLEL_SLICE_BYTES:
         fn(slice(0, n))
         return

@@ -21,9 +21,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture
 def restore_threads():
     """Put back the thread count (and BLAS's) that the test found."""
-    old = backend.get_num_threads()
+    old, adaptive = backend.get_num_threads(), backend._threads["auto"] is not None
     yield
-    backend.set_num_threads(old)
+    backend.set_num_threads(None if adaptive else old)
 
 
 def test_set_num_threads_is_the_one_setting(restore_threads):
@@ -75,8 +75,10 @@ def test_parallel_map_keeps_order_and_raises():
 
 
 def test_every_kernel_takes_its_threads_from_the_backend(monkeypatch, restore_threads):
-    """Convolution, pooling, batch norm and the optimisers split their work into
-    get_num_threads() parts, through backend.parallel_map."""
+    """Convolution, pooling, batch norm and the optimisers split their work through
+    backend.parallel_map: pooling and batch norm into parallel_parts() slices (here
+    max(CPUs, 3)), the convolution into a multiple of it, the optimisers into one part per
+    thread (elementwise, so the split cannot change a result)."""
     from glassnet.nn.functional import conv_kernels
     from glassnet.optim import _elementwise
 
@@ -98,21 +100,105 @@ def test_every_kernel_takes_its_threads_from_the_backend(monkeypatch, restore_th
     r = np.random.default_rng(0)
     x = gn.tensor(r.standard_normal((6, 2, 8, 8)).astype(np.float32))
     w = gn.tensor(r.standard_normal((3, 2, 3, 3)).astype(np.float32))
+    k = backend.parallel_parts()
+    assert k == max(backend.cpu_count(), 3)
     if backend.blas_threads_controllable():
         parts.clear()
         F.conv2d(x, w, padding=1)
-        assert parts == [3], "conv2d"
+        assert len(parts) == 1 and parts[0] % k == 0, "conv2d"
     parts.clear()
     F.max_pool2d(x, 2)
-    assert parts == [3], "max_pool2d"
+    assert parts == [min(k, 6)], "max_pool2d"
     parts.clear()
     F.batch_norm(x, None, None, training=True)
-    assert parts and set(parts) == {3}, "batch_norm"
+    assert parts and set(parts) == {min(k, 6)}, "batch_norm"
     p = gn.tensor(r.standard_normal(64).astype(np.float32), requires_grad=True)
     p.grad = gn.ones_like(p)
     parts.clear()
     gn.optim.SGD([p], lr=0.1).step()
     assert parts == [3], "SGD"
+
+
+def test_parallel_map_shares_parts_dynamically(restore_threads):
+    """The parts go to whichever thread is free: a part that sleeps does not hold up the
+    others (a descheduled thread costs only the part it has started)."""
+    import threading
+    import time
+
+    gn.set_num_threads(2)
+    who = {}
+
+    def part(i):
+        if i == 0:
+            time.sleep(0.3)
+        who[i] = threading.current_thread().name
+        return i
+
+    assert backend.parallel_map(part, range(6)) == list(range(6))
+    slow = who[0]
+    assert all(who[i] != slow for i in range(1, 6))  # the free thread took all the rest
+
+
+@pytest.mark.skipif(not backend.blas_threads_controllable(), reason="needs threadpoolctl")
+def test_results_do_not_depend_on_the_thread_count(monkeypatch, restore_threads):
+    """Convolution (output and all three gradients) and batch norm give the same bits on 1
+    and 2 threads: their parts are cut by parallel_parts(), not by the thread count, and the
+    partial sums are added in part order."""
+    from glassnet import nn
+    from glassnet.nn.functional import conv_kernels
+
+    monkeypatch.setattr(backend, "cpu_count", lambda: 2)
+    monkeypatch.setattr(conv_kernels, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(backend, "MIN_PARALLEL_SLICE_BYTES", 0)
+    x0 = np.random.default_rng(0).standard_normal((10, 3, 12, 12)).astype(np.float32)
+    got = []
+    for threads in (1, 2):
+        gn.set_num_threads(threads)
+        gn.manual_seed(0)
+        conv, bn = nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8)
+        x = gn.tensor(x0, requires_grad=True)
+        y = bn(conv(x))
+        (y * y).sum().backward()
+        got.append([a.detach().numpy().copy() for a in
+                    (y, x.grad, conv.weight.grad, conv.bias.grad, bn.weight.grad)])
+    for a, b in zip(*got):
+        assert np.array_equal(a, b)
+
+
+def test_default_threads_follow_the_free_cpus(monkeypatch, restore_threads):
+    """With the thread count left to glassnet, threads_now() is this process's CPU use plus
+    the idle CPUs over the last interval, rounded, between 1 and the CPU count; a count the
+    user set is used as it is."""
+    monkeypatch.delenv("GLASSNET_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(backend, "cpu_count", lambda: 4)
+    gn.set_num_threads(None)
+    mon = backend._threads["auto"]
+    assert mon is not None
+    clock = {"t": 100.0, "idle": 0, "own": 0.0}
+    monkeypatch.setattr(backend._time, "monotonic", lambda: clock["t"])
+    monkeypatch.setattr(backend._time, "process_time", lambda: clock["own"])
+    monkeypatch.setattr(mon, "_idle_jiffies", lambda: clock["idle"])
+    mon.last, mon.k = None, 4
+    assert mon.threads(4) == 4  # the first reading: no history yet
+
+    def interval(own_cpus, idle_cpus, dt=1.0):
+        clock["t"] += dt
+        clock["own"] += own_cpus * dt
+        clock["idle"] += round(idle_cpus * dt * mon.hz)
+        return mon.threads(4)
+
+    assert interval(3.8, 0.2) == 4   # quiet machine, all four CPUs ours
+    assert interval(1.3, 0.0) == 1   # three other busy processes
+    assert interval(1.0, 1.1) == 2   # one of them has ended
+    assert interval(0.2, 0.0) == 1   # never below one
+    clock["t"] += 0.1                # within PERIOD: the last answer, nothing read
+    clock["idle"] += 10 ** 6
+    assert mon.threads(4) == 1
+    assert mon.threads(1) == 1       # never above the cap
+    gn.set_num_threads(3)            # an explicit count: used as it is, no monitor
+    assert backend._threads["auto"] is None and backend.threads_now() == 3
 
 
 # --------------------------------------------------------------- dtypes, generators, devices

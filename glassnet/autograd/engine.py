@@ -31,6 +31,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     """
     if grad_tensors is None and grad_variables is not None:
         grad_tensors = grad_variables
+    backend.threads_now()  # once per pass: BLAS's threads follow the CPUs free (backend.py)
     if create_graph:
         graph_engine.backward(tensors, grad_tensors, retain_graph=retain_graph is not False,
                               inputs=inputs)
@@ -229,6 +230,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     single = isinstance(inputs, Variable)
     ins = [inputs] if single else list(inputs)
+    for i, t in enumerate(ins):
+        if isinstance(t, Variable) and not t.requires_grad:
+            raise RuntimeError(f"autograd.grad: one of the differentiated tensors does not "
+                               f"require grad (input {i}, shape {tuple(t.shape)})")
     if create_graph:
         res = list(graph_engine.grad(outputs, ins, grad_outputs,
                                      retain_graph=retain_graph is not False,
@@ -240,9 +245,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         for t, g in zip(ins, cap.result):
             if g is None:
                 if not allow_unused:
-                    raise RuntimeError("autograd.grad: one of the differentiated tensors appears "
-                                       "not to have been used in the graph (pass "
-                                       "allow_unused=True to get None for it)")
+                    raise RuntimeError(f"autograd.grad: the differentiated tensor at index "
+                                       f"{len(res)} appears not to have been used in the graph "
+                                       f"(pass allow_unused=True to get None for it)")
                 res.append(None)
             else:
                 res.append(t._make(g, False))

@@ -7,10 +7,11 @@ multiplied again while they are still in cache, instead of streaming a matrix up
 times the size of the input through main memory: the products run faster and the columns of
 the whole batch never exist at once. Scratch buffers are reused between calls (per thread).
 
-Chunks are independent, so when there are several they are shared out among
-``glassnet.backend.get_num_threads()`` threads (NumPy releases the interpreter lock in its copies
-and products) with BLAS limited to one thread meanwhile: the copies of im2col and col2im then
-run in parallel too, not only the products. This needs ``threadpoolctl`` to set the BLAS thread
+Chunks are independent, so when there are several they are shared out among the threads
+(``glassnet.backend.parallel_map``; NumPy releases the interpreter lock in its copies and
+products) with BLAS limited to one thread meanwhile: the copies of im2col and col2im then run
+in parallel too, not only the products. The chunks and the order in which their gradients are
+added do not depend on the number of threads, so neither does the result. This needs ``threadpoolctl`` to set the BLAS thread
 count; without it the chunks run one after the other.
 """
 
@@ -58,28 +59,29 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     xp = array_module(ref, w)
     dt = ref.dtype
     n = geom.n
-    # Samples per chunk: about CHUNK_BYTES of columns; when the work is shared among threads,
-    # a multiple of the thread count of chunks of near-equal size.
+    # Samples per chunk: about CHUNK_BYTES of columns; when the work may be shared among
+    # threads, a multiple of backend.parallel_parts() of chunks of near-equal size. The chunks
+    # do not depend on how many threads run them, and their weight and bias gradients are
+    # added in chunk order, so the result is the same whatever the thread count.
     per_sample = max(geom.c * geom.kprod * geom.p_wide * dt.itemsize, 1)
     total = per_sample * n
     nb = max(1, min(n, CHUNK_BYTES // per_sample))
-    threads = 1
-    if total >= MIN_PARALLEL_BYTES and xp is np and n > 1 and backend.blas_threads_controllable():
-        threads = backend.get_num_threads()
-        if threads > 1:
-            chunks = -(-n // nb)
-            chunks = -(-chunks // threads) * threads
-            nb = max(1, -(-n // chunks))
+    parallel = (total >= MIN_PARALLEL_BYTES and xp is np and n > 1
+                and backend.blas_threads_controllable())
+    if parallel:
+        parts = backend.parallel_parts()
+        chunks = -(-n // nb)
+        chunks = -(-chunks // parts) * parts
+        nb = max(1, -(-n // chunks))
     starts = list(range(0, n, nb))
     single = len(starts) == 1
     if cols is not None and len(cols) != len(starts):  # chunked differently: rebuild
         cols = None
     job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
                keep_cols and total <= KEEP_COLS_BYTES, nb, xp, dt)
-    if threads > 1 and not single:
-        workers = min(threads, len(starts))
+    if parallel and not single:
         with backend.one_blas_thread():
-            parts = backend.parallel_map(job.run, [starts[i::workers] for i in range(workers)])
+            parts = backend.parallel_map(job.run, [[s] for s in starts])
     else:
         parts = [job.run(starts)]
     dw = db = None
