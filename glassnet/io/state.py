@@ -35,8 +35,8 @@ _MARKERS = ("__tensor__", "__dict__", "__tuple__", "__scalar__", "__float__")
 def to_numpy(value) -> np.ndarray:
     """A NumPy array from a NumPy/CuPy array or a glassnet (or PyTorch) Tensor."""
     data = getattr(value, "_data", None)  # a glassnet Tensor's array
-    if data is None:
-        data = getattr(value, "data", value)
+    if data is None:  # (an ndarray's .data is a buffer, which bfloat16 arrays cannot give)
+        data = value if isinstance(value, np.ndarray) else getattr(value, "data", value)
     if not hasattr(data, "shape") or not hasattr(data, "dtype"):
         data = value
     if type(data).__module__.startswith("torch"):

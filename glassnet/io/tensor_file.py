@@ -46,6 +46,7 @@ import zlib
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.io.state import to_numpy
 
 __all__ = ["CheckpointError", "decode", "encode", "safetensors_available"]
@@ -244,11 +245,27 @@ def _decode_safetensors(path, data) -> tuple[dict, dict, bool]:
                               "installed; pip install safetensors (or glassnet[weights])")
     import safetensors.numpy as stn
 
+    bf16 = [k for k, e in header.items() if k != "__metadata__" and e["dtype"] == "BF16"]
+    if bf16:
+        data = _bf16_as_u16(path, data, n, header, bf16)
     try:
         arrays = stn.load(bytes(data))
     except Exception as exc:  # noqa: BLE001 - safetensors' own checks: dtypes, offsets, ...
         raise CheckpointError(f"{path}: not a readable safetensors file (corrupt?): {exc}") from None
+    for k in bf16:
+        arrays[k] = arrays[k].view(backend.bfloat16)
     return arrays, meta, digest is not None
+
+
+def _bf16_as_u16(path, data, n, header, names):
+    """The file (already verified) with its BF16 tensors declared U16, which safetensors' NumPy
+    loader reads (it writes BF16 but cannot read it back); the caller views them as bfloat16."""
+    if not backend.is_floating(backend.bfloat16):
+        raise CheckpointError(f"{path}: tensors {names[:3]} are bfloat16: {backend.BF16_MISSING}")
+    header = {k: (dict(e, dtype="U16") if k in names else e) for k, e in header.items()}
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + bytes(data[8 + n:])
 
 
 def _mismatch(path, crcs, readers, spans, elsewhere) -> CheckpointError:

@@ -296,7 +296,17 @@ def _forgeries(header, rng):
                '{"version": 1, "object": {"__dict__": 5}}',
                '{"version": 1, "object": {"__scalar__": 1, "dtype": "no-such-dtype"}}',
                '{"model_keys": [1, 2]}', '{"model_keys": ["absent"]}', '{"optimizer": 3}',
-               '{"extra": {"__tuple__": 4}}', "[" * 50_000 + "]" * 50_000, '["a", "b"]']
+               '{"extra": {"__tuple__": 4}}', "[" * 50_000 + "]" * 50_000, '["a", "b"]',
+               '{"version": 2, "object": {"$": "ref", "id": 3}}',
+               ('{"version": 2, "object": {"$": "tensor", "id": 0, "data": "obj/model/fc.bias", '
+               '"device": "tpu", "requires_grad": 1}}'),
+               ('{"version": 2, "object": {"$": "object", "id": 0, "class": ["glassnet.nn.modules.'
+               'linear", "Linear"], "state": 5}}'),
+               '{"version": 2, "object": {"$": "list", "id": 0, "items": [{"$": "ref", "id": 0}]}}',
+               '{"version": 2, "object": {"$": "global", "name": ["os", "system"]}}',
+               '{"version": 2, "object": {"$": "dict", "id": 0, "items": [[[], 1]]}}',
+               '{"version": 2, "object": ' + '{"$": "list", "items": [' * 20_000 + ']}' * 20_000
+               + '}']
     for key in ["glassnet", "glassnet_keys", "glassnet_state", "glassnet_object", "format"]:
         for g in rng.choice(garbage, 8, replace=False):
             edit(f"metadata {key} = {g[:30]!r}",
