@@ -7,7 +7,7 @@ returns its path, or logs a note and returns None when matplotlib is not install
 """
 
 from glassnet.viz._mpl import matplotlib_available
-from glassnet.viz.confusion import confusion_matrix, plot_confusion_matrix
+from glassnet.viz.confusion import plot_confusion_matrix
 from glassnet.viz.curves import plot_curves
 from glassnet.viz.images import (
                                  capture_feature_maps,
@@ -18,5 +18,5 @@ from glassnet.viz.images import (
 )
 
 __all__ = ["plot_curves", "plot_confusion_matrix", "plot_filters", "plot_misclassified",
-           "plot_feature_maps", "plot_images", "capture_feature_maps", "confusion_matrix",
+           "plot_feature_maps", "plot_images", "capture_feature_maps",
            "matplotlib_available"]

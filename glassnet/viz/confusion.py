@@ -2,7 +2,8 @@
 
 Entry (i, j) counts samples of true class i predicted as class j; the diagonal holds the
 correct predictions, and accuracy is trace / total. Cells are coloured by the row-normalised
-rate (the per-class recall), so rare classes are as visible as common ones.
+rate (the per-class recall), so rare classes are as visible as common ones. The counts come
+from ``glassnet.metrics.confusion_matrix``.
 """
 
 from __future__ import annotations
@@ -11,17 +12,7 @@ import numpy as np
 
 from glassnet.viz._mpl import as_numpy, new_figure, save_figure
 
-__all__ = ["plot_confusion_matrix", "confusion_matrix"]
-
-
-def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
-    """Counts ``C[i, j]`` = number of samples with true class i predicted as j (int64)."""
-    t = as_numpy(y_true).astype(np.int64).reshape(-1)
-    p = as_numpy(y_pred).astype(np.int64).reshape(-1)
-    if t.shape != p.shape:
-        raise ValueError(f"confusion_matrix: y_true has {t.size} labels but y_pred has {p.size}")
-    k = num_classes or (int(max(t.max(initial=-1), p.max(initial=-1))) + 1)
-    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+__all__ = ["plot_confusion_matrix"]
 
 
 def plot_confusion_matrix(cm, classes=None, path=None, normalize: bool = True,

@@ -25,7 +25,8 @@ def test_all_plots_write_pngs(tmp_path):
             "val_accuracy": [0.4, 0.6, 0.7], "lr": [0.1, 0.1, 0.01]}
     paths = [
         viz.plot_curves(hist, tmp_path / "curves.png"),
-        viz.plot_confusion_matrix(viz.confusion_matrix(rng.integers(0, 4, 50), rng.integers(0, 4, 50)),
+        viz.plot_confusion_matrix(gn.metrics.confusion_matrix(rng.integers(0, 4, 50),
+                                                             rng.integers(0, 4, 50)),
                                   ["a", "b", "c", "d"], tmp_path / "cm.png"),
         viz.plot_filters(rng.normal(size=(6, 1, 5, 5)), tmp_path / "f_gray.png"),
         viz.plot_filters(gn.randn(8, 3, 3, 3), tmp_path / "f_rgb.png"),  # a Tensor works too
