@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import importlib as _importlib
 
-from . import autograd, backend
+from . import autograd, backend, sparse
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     Device as device,
     Generator,
     bool_ as bool,  # noqa: A001
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     double,
     float16,
     float32,
@@ -39,12 +43,15 @@ from .backend import int as int  # noqa: A001,PLC0414
 from .functions import *  # noqa: F401,F403
 from .functions import __all__ as _fn_all
 from .functions import matmul, maximum, minimum, where
+from .sparse import spmm
 from .tensor import Tensor, tensor
+from .tensor.sparse import layout, sparse_coo, strided
+from .tensor.sparse_coo import sparse_coo_tensor
 
 __version__ = "0.1.0"
 
 _LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io",
-         "cuda", "cli", "backends", "distributed"}
+         "cuda", "cli", "backends", "distributed", "accelerator"}
 
 
 # ONNX export (glassnet/onnx/): the onnx package itself is imported only when export() runs.
@@ -52,6 +59,12 @@ _LAZY.add("onnx")
 
 
 def __getattr__(name):
+    if name == "bfloat16":  # ml_dtypes' bfloat16, loaded on first use (glassnet/backend.py)
+        return backend.bfloat16
+    if name in ("is_autocast_enabled", "get_autocast_dtype"):  # torch.<name>: glassnet.amp's
+        from . import amp
+
+        return getattr(amp, name)
     if name in _LAZY or name in _LAZY_TORCH:
         mod = _importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
@@ -76,6 +89,7 @@ def is_floating_point(t):
 
 __all__ = ["Tensor", "tensor", "Function", "no_grad", "enable_grad", "manual_seed",
            "matmul", "maximum", "minimum", "where", *_fn_all]
+__all__ += ["layout", "sparse_coo", "sparse_coo_tensor", "spmm", "strided"]
 
 # ======================================================================= PyTorch's namespace
 # Below: the rest of torch's everyday top-level names, so ``import glassnet as torch`` works.
@@ -87,4 +101,4 @@ __all__ += _ns_all
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY | _LAZY_TORCH | set(_FUNCTIONAL))
+    return sorted(set(globals()) | _LAZY | _LAZY_TORCH | set(_FUNCTIONAL) | {"bfloat16"})

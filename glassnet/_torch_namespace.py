@@ -31,10 +31,14 @@ from .tensor.dtypes import (
 )
 from .construct import *
 from .construct import __all__ as _construct_all
+from .complex_numbers import *
+from .complex_numbers import __all__ as _complex_all
 from .statistics import *
 from .statistics import __all__ as _stats_all
 from .tensor import Tensor
 from .tensor.printing import set_printoptions
+from .tensor.meta import (channels_last, channels_last_3d, contiguous_format, memory_format,
+                          preserve_format)
 from .tensor.size import Size
 
 # NumPy warns on log(0), 0/0, sqrt(-1) and overflow; PyTorch returns -inf/nan/inf silently.
@@ -46,7 +50,7 @@ warnings.filterwarnings(
 
 # Submodules with torch's names, loaded on first use by glassnet.__getattr__.
 _LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "construct",
-               "statistics", "return_types", "random", "amp", "distributions"}
+               "statistics", "return_types", "random", "amp", "distributions", "fft"}
 
 # torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
 _FUNCTIONAL = {n: n for n in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -100,10 +104,6 @@ def embedding(weight, input, padding_idx=-1, scale_grad_by_freq=False, sparse=Fa
     from .nn import functional as F
 
     return F.embedding(input, weight, padding_idx=None if padding_idx == -1 else padding_idx)
-
-
-def is_complex(t):
-    return False
 
 
 def is_nonzero(t):
@@ -165,7 +165,7 @@ def get_float32_matmul_precision():
 
 
 def autocast(device_type="cpu", dtype=None, enabled=True, cache_enabled=None):
-    """torch.autocast: accepted, ops keep their dtypes (see ``glassnet.amp``)."""
+    """torch.autocast: mixed precision inside the block (see ``glassnet.amp.autocast``)."""
     from .amp import autocast as _autocast
 
     return _autocast(device_type, dtype, enabled, cache_enabled)
@@ -224,4 +224,6 @@ __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTenso
            "result_type", "return_types", "save", "set_default_device",
            "set_float32_matmul_precision", "set_num_interop_threads", "set_num_threads",
            "set_printoptions", "tensordot", "typename", "use_deterministic_algorithms",
-           *_construct_all, *_stats_all]
+           "memory_format", "contiguous_format", "preserve_format", "channels_last",
+           "channels_last_3d", *_construct_all, *_stats_all,
+           *_complex_all]

@@ -43,7 +43,10 @@ int16 = np.dtype(np.int16)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
 half, float, double = float16, float32, float64
+cfloat, cdouble = complex64, complex128
 short, int, long = int16, int32, int64
 
 _default_dtype = float32
@@ -96,6 +99,40 @@ def is_floating(dtype) -> bool:
     """float16, bfloat16, float32 or float64 (bfloat16 is NumPy kind 'V', not 'f')."""
     d = dtype if isinstance(dtype, np.dtype) else to_dtype(dtype)
     return d.kind == "f" or (d.kind == "V" and d.name == "bfloat16")
+
+
+def is_complex(dtype) -> bool:
+    """complex64 or complex128."""
+    d = dtype if isinstance(dtype, np.dtype) else to_dtype(dtype)
+    return d.kind == "c"
+
+
+def is_differentiable(dtype) -> bool:
+    """Whether a tensor of this dtype can require a gradient: the floating and complex dtypes."""
+    d = dtype if isinstance(dtype, np.dtype) else to_dtype(dtype)
+    return d.kind in "fc" or (d.kind == "V" and d.name == "bfloat16")
+
+
+def to_complex(dtype) -> np.dtype:
+    """The complex dtype whose parts have ``dtype``'s precision: float64 -> complex128, every
+    narrower float (and the default for integers and bool) -> complex64, as PyTorch has no
+    complex32 here."""
+    if dtype.kind == "c":
+        return dtype
+    if dtype.kind in "biu":
+        return default_complex_dtype()
+    return complex128 if dtype.itemsize >= 8 else complex64
+
+
+def to_real(dtype) -> np.dtype:
+    """The dtype of a complex dtype's real and imaginary parts (complex64 -> float32);
+    a real dtype is returned as it is."""
+    return np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
+
+
+def default_complex_dtype() -> np.dtype:
+    """complex64 when the default float dtype is float32, complex128 when it is float64."""
+    return complex128 if _default_dtype == float64 else complex64
 
 
 # ----------------------------------------------------------------------------- reduced precision
@@ -186,7 +223,23 @@ def _round_to(o, low):
 
 
 def _category(d: np.dtype) -> int:
-    return 0 if d.kind == "b" else (2 if is_floating(d) else 1)
+    return 0 if d.kind == "b" else 3 if d.kind == "c" else (2 if is_floating(d) else 1)
+
+
+def _promote_complex(a: np.dtype, b: np.dtype, a_dim: bool, b_dim: bool) -> np.dtype:
+    """PyTorch's promotion when an operand is complex. Between tensors of equal standing the
+    result is complex with the widest precision of any floating or complex operand
+    (float64 + complex64 -> complex128; integers carry no precision: int64 + complex64 ->
+    complex64). A 0-d tensor next to a dimensioned one only lifts it to complex:
+    float32 (3,) + complex128 () -> complex64 (c10's combine_categories)."""
+    if a_dim != b_dim:
+        hi, lo = (a, b) if a_dim else (b, a)
+        if hi.kind == "c":
+            return hi
+        return to_complex(hi) if is_floating(hi) else lo
+    bits = max(d.itemsize // 2 if d.kind == "c" else d.itemsize if is_floating(d) else 0
+               for d in (a, b))
+    return complex128 if bits >= 8 else complex64
 
 
 def promote_types(a: np.dtype, b: np.dtype, a_dim: bool = True, b_dim: bool = True) -> np.dtype:
@@ -200,6 +253,8 @@ def promote_types(a: np.dtype, b: np.dtype, a_dim: bool = True, b_dim: bool = Tr
         return a
     if a_dim != b_dim and _category(a) == _category(b):
         return a if a_dim else b
+    if a.kind == "c" or b.kind == "c":
+        return _promote_complex(a, b, a_dim, b_dim)
     if a.kind == "V" or b.kind == "V":  # bfloat16: below float32, beside float16
         if is_floating(a) and is_floating(b):
             return float32 if a.itemsize == b.itemsize else (a if a.itemsize > b.itemsize else b)
@@ -225,11 +280,13 @@ def scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
     if isinstance(value, _builtins.bool):
         return tensor_dtype
     if isinstance(value, (_builtins.float, np.floating)):
-        return tensor_dtype if is_floating(tensor_dtype) else _default_dtype
+        return tensor_dtype if is_differentiable(tensor_dtype) else _default_dtype
     if isinstance(value, (_builtins.int, np.integer)):
         return int64 if tensor_dtype.kind == "b" else tensor_dtype
-    if isinstance(value, complex):
-        raise TypeError("glassnet does not support complex numbers")
+    if isinstance(value, (complex, np.complexfloating)):
+        # complex32 does not exist here: a half-precision tensor goes to complex64
+        return tensor_dtype if tensor_dtype.kind == "c" else (
+            to_complex(tensor_dtype) if is_floating(tensor_dtype) else default_complex_dtype())
     return tensor_dtype
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -54,6 +55,92 @@ class CLIError(Exception):
     """A user error: printed without a traceback, exit status 2."""
 
 
+# ----------------------------------------------------------------------------- option types
+# Every numeric option is checked when the command line is parsed: a bad value is one line on
+# stderr ("glassnet train: error: argument --batch-size: expected a positive integer, got 0")
+# and exit status 2, before any data is loaded.
+def _number(text, kind, name):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
+
+
+def positive_int(text):
+    """An integer >= 1 (batch sizes, epochs, sample limits)."""
+    n = _number(text, int, "a positive integer")
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
+
+
+def nonneg_int(text):
+    """An integer >= 0 (worker threads, prefetched batches, seeds)."""
+    n = _number(text, int, "a non-negative integer")
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {n}")
+    return n
+
+
+def _finite(text, name):
+    x = _number(text, float, name)
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}")
+    return x
+
+
+def positive_float(text):
+    """A finite number > 0 (the learning rate)."""
+    x = _finite(text, "a positive number")
+    if x <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {x:g}")
+    return x
+
+
+def nonneg_float(text):
+    """A finite number >= 0 (momentum, weight decay)."""
+    x = _finite(text, "a non-negative number")
+    if x < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {x:g}")
+    return x
+
+
+def probability(text):
+    """A number in [0, 1) (a share of the data, label smoothing)."""
+    x = _finite(text, "a number in [0, 1)")
+    if not 0 <= x < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {x:g}")
+    return x
+
+
+def existing_dir(text):
+    """A folder that exists (``--data-dir``): a typo must not fall back to another copy."""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        what = "is not a folder" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"folder {text} {what}")
+    return str(path)
+
+
+def input_shape(text):
+    """``C,H,W`` (or ``D``): positive integers separated by commas."""
+    try:
+        shape = tuple(int(s) for s in text.split(","))
+    except ValueError:
+        shape = ()
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected positive integers separated by commas (C,H,W), got {text!r}")
+    return shape
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 # ----------------------------------------------------------------------------- the parser
 def _add_train_args(p):
     g = p.add_argument_group("what to train")
@@ -61,34 +148,38 @@ def _add_train_args(p):
     g.add_argument("--dataset", required=True, help="a name from `glassnet datasets`")
     g.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="extra model argument, e.g. --model-arg dropout=0.3 (repeatable)")
-    g.add_argument("--data-dir", default=None, help="folder with the dataset files")
+    g.add_argument("--data-dir", type=existing_dir, default=None,
+                   help="folder with the dataset files")
     g = p.add_argument_group("how")
-    g.add_argument("--epochs", type=int, default=10, help="total epochs")
-    g.add_argument("--batch-size", type=int, default=64, help="samples per step")
+    g.add_argument("--epochs", type=positive_int, default=10, help="total epochs")
+    g.add_argument("--batch-size", type=positive_int, default=64, help="samples per step")
     g.add_argument("--optimizer", default="sgd",
                    choices=["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta"],
                    help="the optimiser")
-    g.add_argument("--lr", type=float, default=0.01, help="learning rate (peak for onecycle)")
-    g.add_argument("--momentum", type=float, default=0.9, help="SGD/RMSprop momentum")
+    g.add_argument("--lr", type=positive_float, default=0.01,
+                   help="learning rate (peak for onecycle)")
+    g.add_argument("--momentum", type=nonneg_float, default=0.9, help="SGD/RMSprop momentum")
     g.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD)")
-    g.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (decoupled for adamw)")
+    g.add_argument("--weight-decay", type=nonneg_float, default=0.0,
+                   help="L2 penalty (decoupled for adamw)")
     g.add_argument("--scheduler", default="none", choices=["none", "step", "cosine", "onecycle"],
                    help="step: x0.1 at 50%% and 75%% of the epochs; cosine: to 0 per step; "
                         "onecycle: warm up to --lr then anneal")
-    g.add_argument("--label-smoothing", type=float, default=0.0, help="cross-entropy smoothing")
+    g.add_argument("--label-smoothing", type=probability, default=0.0,
+                   help="cross-entropy smoothing")
     g.add_argument("--augment", default="", help="comma list: crop, flip, rotate, affine, "
                    "elastic, noise, erase, jitter (name=value sets the strength)")
     g.add_argument("--no-normalize", dest="normalize", action="store_false",
                    help="do not standardise inputs with the training set's mean and std")
-    g.add_argument("--seed", type=int, default=0, help="seeds data split, init, shuffles")
-    g.add_argument("--val-split", type=float, default=0.1,
+    g.add_argument("--seed", type=nonneg_int, default=0, help="seeds data split, init, shuffles")
+    g.add_argument("--val-split", type=probability, default=0.1,
                    help="share of the training set held out for validation (0 for none)")
-    g.add_argument("--limit-train", type=int, default=None, metavar="N",
+    g.add_argument("--limit-train", type=positive_int, default=None, metavar="N",
                    help="train on the first N training samples only (quick runs)")
-    g.add_argument("--limit-test", type=int, default=None, metavar="N",
+    g.add_argument("--limit-test", type=positive_int, default=None, metavar="N",
                    help="evaluate on the first N test samples only")
-    g.add_argument("--workers", type=int, default=0, help="DataLoader worker threads")
-    g.add_argument("--prefetch", type=int, default=2, help="batches prepared ahead")
+    g.add_argument("--workers", type=nonneg_int, default=0, help="DataLoader worker threads")
+    g.add_argument("--prefetch", type=nonneg_int, default=2, help="batches prepared ahead")
     g.add_argument("--out", default=None, help="run folder (default runs/MODEL-DATASET)")
     g.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -107,7 +198,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def build_parser():
     fmt = _Formatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="glassnet", formatter_class=fmt,
         description="glassnet: train and inspect the networks of the course on NumPy.",
         epilog="examples:\n  glassnet models\n  glassnet train --model lenet5 --dataset "
@@ -127,27 +218,29 @@ def build_parser():
                    help="last (the final weights, whose test numbers `train` prints), best "
                         "(lowest validation loss) or a checkpoint path")
     p.add_argument("--split", default="test", choices=["test", "val", "train"])
-    p.add_argument("--data-dir", default=None)
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--data-dir", type=existing_dir, default=None)
+    p.add_argument("--batch-size", type=positive_int, default=256)
     p = cmd("predict", "classify image files with a trained run (top classes)")
     p.add_argument("run")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--checkpoint", default="last", help="last, best or a checkpoint path")
-    p.add_argument("--top", type=int, default=3)
+    p.add_argument("--top", type=positive_int, default=3)
     p.add_argument("--invert", action="store_true",
                    help="invert intensities (dark objects on a light background)")
     p = cmd("resume", "continue a run exactly from its last checkpoint")
     p.add_argument("run")
-    p.add_argument("--epochs", type=int, default=None, help="new total number of epochs")
-    p.add_argument("--data-dir", default=None)
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="new total number of epochs")
+    p.add_argument("--data-dir", type=existing_dir, default=None)
     p.add_argument("--quiet", action="store_true")
     cmd("models", "list the model zoo")
     cmd("datasets", "list the built-in datasets and whether their files are present")
     p = cmd("summary", "print a model's layers, output shapes, parameters and mult-adds")
     p.add_argument("model")
     p.add_argument("--dataset", default="fashion-mnist", help="take the input shape from here")
-    p.add_argument("--input-shape", default=None, help="C,H,W (overrides --dataset)")
-    p.add_argument("--num-classes", type=int, default=None)
+    p.add_argument("--input-shape", type=input_shape, default=None,
+                   help="C,H,W (overrides --dataset)")
+    p.add_argument("--num-classes", type=positive_int, default=None)
     p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE")
     return parser
 
@@ -254,7 +347,7 @@ def cmd_summary(args):
 
     e = model_entry(args.model)
     if args.input_shape:
-        shape = tuple(int(s) for s in args.input_shape.split(","))
+        shape = args.input_shape
         classes = args.num_classes or 10
     else:
         info = dataset_info(args.dataset)
@@ -270,8 +363,8 @@ def cmd_summary(args):
         else:
             model = models.get(e.name, **kw)
             shape = (getattr(model, "in_features", None) or model.weight.shape[0],)
-    except ValueError as err:
-        raise CLIError(str(err)) from None
+    except (TypeError, ValueError) as err:
+        raise CLIError(f"model {e.name!r}: {err}") from None
     print(f"{e.name}: {e.description}\n")
     print(models.summary(model, shape))
 
@@ -426,8 +519,6 @@ def cmd_train(args):
     cfg["dataset"] = info.name
     cfg["model"] = model_entry(cfg["model"]).name
     check_compatible(cfg["model"], info)
-    if not 0 <= cfg["val_split"] < 1:
-        raise CLIError(f"--val-split must be in [0, 1), got {cfg['val_split']}")
     run_dir = args.out or os.path.join("runs", f"{cfg['model']}-{cfg['dataset']}")
     train_run(cfg, run_dir, args.data_dir, args.quiet)
 
@@ -576,6 +667,10 @@ def main(argv=None):
         return COMMANDS[args.command](args) or 0
     except (CLIError, CheckpointError) as e:  # a damaged or foreign checkpoint: one line, no traceback
         print(f"glassnet {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a run folder that cannot be written, a file that cannot be read
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"glassnet {args.command}: error: {where}{e.strerror or e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"glassnet {args.command}: interrupted", file=sys.stderr)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
+
+from . import amp as _amp
 from . import backend
 
 
@@ -69,6 +73,13 @@ def memory_reserved(device=None) -> int:
     return int(backend._cupy.get_default_memory_pool().total_bytes()) if is_available() else 0
 
 
-def is_bf16_supported() -> bool:
-    """False: glassnet computes in float16/32/64 only."""
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: CuPy has no bfloat16 arrays, so GPU tensors are float16, float32 or float64
+    (bfloat16 tensors live on the CPU, through ml_dtypes)."""
     return False
+
+
+# torch.cuda.amp: PyTorch's older spellings of autocast('cuda') and GradScaler('cuda').
+amp = SimpleNamespace(autocast=_amp._CudaAutocast, GradScaler=_amp._CudaGradScaler,
+                      custom_fwd=functools.partial(_amp.custom_fwd, device_type="cuda"),
+                      custom_bwd=functools.partial(_amp.custom_bwd, device_type="cuda"))

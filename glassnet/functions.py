@@ -57,20 +57,29 @@ def _dt(dtype, default=None):
     return d if d is not None else (default or backend.get_default_dtype())
 
 
+def _sized(op, args, size):
+    """The size of ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``, checked."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        args = (size,)
+    return _new_size(op, args)
+
+
 def _xp(device):
     return np if device is None else backend.device_module(device)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _make(_xp(device).zeros(_new_size("zeros", size), _dt(dtype)), requires_grad, device)
+def zeros(*args, size=None, dtype=None, device=None, requires_grad=False):
+    return _make(_xp(device).zeros(_sized("zeros", args, size), _dt(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _make(_xp(device).ones(_new_size("ones", size), _dt(dtype)), requires_grad, device)
+def ones(*args, size=None, dtype=None, device=None, requires_grad=False):
+    return _make(_xp(device).ones(_sized("ones", args, size), _dt(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _make(_xp(device).empty(_new_size("empty", size), _dt(dtype)), requires_grad, device)
+def empty(*args, size=None, dtype=None, device=None, requires_grad=False):
+    return _make(_xp(device).empty(_sized("empty", args, size), _dt(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -79,6 +88,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             dtype = backend.bool_
         elif isinstance(fill_value, builtins.int):
             dtype = backend.int64
+        elif isinstance(fill_value, builtins.complex):
+            dtype = backend.default_complex_dtype()
     arr = _xp(device).full(_new_size("full", (size,)), fill_value, _dt(dtype))
     return _make(arr, requires_grad, device)
 
@@ -112,10 +123,15 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = backend.int64 if ints else backend.get_default_dtype()
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     return _make(np.arange(start, end, step).astype(_dt(dtype)), requires_grad, device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     return _make(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad, device)
 
 
@@ -124,17 +140,35 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    for name, k in (("n", n), ("m", m)):
+        if k is not None and k < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {k}")
     return _make(np.eye(n, m, dtype=_dt(dtype)), requires_grad, device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    r = backend.rng(generator).random(_new_size("rand", size), dtype=np.float64)
-    return _make(r.astype(_dt(dtype)), requires_grad, device)
+def rand(*args, size=None, generator=None, dtype=None, device=None,
+         requires_grad=False):
+    d, shape = _dt(dtype), _sized("rand", args, size)
+    if d.kind == "c":  # real and imaginary parts each uniform on [0, 1), as PyTorch
+        r = backend.rng(generator).random(shape + (2,), dtype=np.float64)
+        return _make(_pairs_to_complex(r, d), requires_grad, device)
+    r = backend.rng(generator).random(shape, dtype=np.float64)
+    return _make(r.astype(d), requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    r = backend.rng(generator).standard_normal(_new_size("randn", size))
-    return _make(r.astype(_dt(dtype)), requires_grad, device)
+def _pairs_to_complex(r, d):
+    """A (..., 2) float64 array of (real, imag) pairs as a complex array of dtype ``d``."""
+    return np.ascontiguousarray(r).view(np.complex128)[..., 0].astype(d)
+
+
+def randn(*args, size=None, generator=None, dtype=None, device=None,
+          requires_grad=False):
+    d, shape = _dt(dtype), _sized("randn", args, size)
+    if d.kind == "c":  # real and imaginary parts each N(0, 1/2), so E|z|^2 = 1, as PyTorch
+        r = backend.rng(generator).standard_normal(shape + (2,)) * np.sqrt(0.5)
+        return _make(_pairs_to_complex(r, d), requires_grad, device)
+    r = backend.rng(generator).standard_normal(shape)
+    return _make(r.astype(d), requires_grad, device)
 
 
 def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
@@ -142,6 +176,9 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"randint: expects 'low' to be less than 'high', but got "
+                           f"low={low} >= high={high}")
     r = backend.rng(generator).integers(low, high, _new_size("randint", (size,)))
     return _make(r.astype(_dt(dtype, backend.int64)), False, device)
 
@@ -312,7 +349,13 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def real(input):
-    return input
+    """The real part (a view of a complex tensor's memory; a real tensor itself)."""
+    return input.real
+
+
+def imag(input):
+    """The imaginary part of a complex tensor (a view of its memory)."""
+    return input.imag
 
 
 def matrix_exp(input):

@@ -162,9 +162,16 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     smax = s.max(-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
     if tol is not None:
         atol = tol
-    if rtol is None:
-        rtol = 0.0 if atol and atol > 0 else max(A.shape[-2:]) * np.finfo(s.dtype).eps
-    thresh = np.maximum(atol or 0.0, rtol * smax)
+
+    def per_matrix(v):  # a number, or a tensor with one value per matrix of the batch
+        v = backend.to_numpy(v._data) if isinstance(v, Tensor) else v
+        return np.asarray(v, dtype=np.float64)[..., None]
+
+    atol = per_matrix(0.0 if atol is None else atol)
+    default = max(A.shape[-2:]) * np.finfo(s.dtype).eps
+    # rtol defaults to eps * max(m, n), and to 0 where a positive atol is given.
+    rtol = np.where(atol > 0, 0.0, default) if rtol is None else per_matrix(rtol)
+    thresh = np.maximum(atol, rtol * smax)
     return Tensor._make((s > thresh).sum(-1).astype(np.int64), False)
 
 
@@ -210,6 +217,20 @@ def eigh(A, UPLO="L"):
 
 def eigvalsh(A, UPLO="L"):
     return eigh(A, UPLO)[0]
+
+
+def eig(A):
+    """Eigenvalues and eigenvectors (unit columns) of general square matrices, complex even for
+    a real A: (eigenvalues (..., n), eigenvectors (..., n, n)) with A V = V diag(eigenvalues).
+    Differentiable for distinct eigenvalues, with a loss that does not depend on each
+    eigenvector's arbitrary phase (see ops/decomp.Eig)."""
+    _square(A, "eig")
+    return RT.eig(*D.Eig.apply(A if A.dtype.kind == "c" else A._f()))
+
+
+def eigvals(A):
+    """The eigenvalues of general square matrices (complex, in LAPACK's order)."""
+    return eig(A)[0]
 
 
 def svdvals(A):
@@ -288,7 +309,7 @@ def tensordot(a, b, dims=2):
     return _matmul(am, bm).reshape(tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
 
 
-__all__ = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
-           "inv", "inv_ex", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
+__all__ = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
+           "eigvalsh", "inv", "inv_ex", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
            "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
            "svdvals", "tensordot", "vecdot", "vector_norm"]

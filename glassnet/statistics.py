@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backend
 from . import return_types as RT
+from .ops import autocast
 from .tensor import Tensor, _as_tensor, tensor
 from .tensor.reduce import vector_norm
 
@@ -86,6 +87,7 @@ def corrcoef(input):
     return (c / s.reshape(-1, 1) / s.reshape(1, -1)).clamp(-1, 1)
 
 
+@autocast.float32
 def cdist(x1, x2, p=2.0, compute_mode=None):
     """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M):
     out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p, shape (..., P, R)."""

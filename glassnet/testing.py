@@ -17,7 +17,9 @@ import numpy as np
 from . import backend
 from .tensor import Tensor, _size, tensor
 
-_DEFAULT_TOL = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
+_DEFAULT_TOL = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
+                "float64": (1e-7, 1e-7), "complex64": (1.3e-6, 1e-5),
+                "complex128": (1e-7, 1e-7)}
 
 
 def _as_array(x, default_float):
@@ -105,9 +107,13 @@ def _compare_arrays(a, e, tensors, rtol, atol, equal_nan, check_dtype, msg, path
     if check_dtype and tensors and a.dtype != e.dtype:
         raise AssertionError(msg or f"The values for attribute 'dtype' do not match{_at(path)}: "
                              f"glassnet.{a.dtype} != glassnet.{e.dtype}.")
-    dt = np.promote_types(a.dtype, e.dtype)
+    dt = backend.promote_types(a.dtype, e.dtype) if "V" in (a.dtype.kind, e.dtype.kind) else \
+        np.promote_types(a.dtype, e.dtype)
     if rtol is None:
-        rtol, atol = _DEFAULT_TOL.get(dt.name, (0.0, 0.0)) if dt.kind == "f" else (0.0, 0.0)
+        rtol, atol = _DEFAULT_TOL.get(dt.name, (0.0, 0.0)) if backend.is_differentiable(dt) else \
+            (0.0, 0.0)
+    if dt.kind == "V":  # bfloat16: compared in float32, with bfloat16's tolerances
+        dt = np.dtype(np.float32)
     a, e = a.astype(dt), e.astype(dt)
     if not tensors or a.ndim == 0:
         _compare_scalars(a.item(), e.item(), rtol, atol, equal_nan, msg, path)
@@ -120,13 +126,13 @@ def _compare_arrays(a, e, tensors, rtol, atol, equal_nan, check_dtype, msg, path
     if msg is not None:
         raise AssertionError(msg)
     total, bad = ok.size, builtins.int((~ok).sum())
-    if dt.kind != "f":  # integer differences are taken in int64, as PyTorch does
+    if dt.kind not in "fc":  # integer differences are taken in int64, as PyTorch does
         a, e = a.astype(np.int64), e.astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         diff = np.abs(a - e).reshape(-1)
         diff[ok.reshape(-1)] = 0
         ref = np.abs(e).reshape(-1)
-        rel = diff / ref if dt.kind == "f" else (diff / ref).astype(np.float32)
+        rel = diff / ref if dt.kind in "fc" else (diff / ref).astype(np.float32)
         rel[ok.reshape(-1)] = 0
     ia, ir = builtins.int(np.argmax(diff)), builtins.int(np.argmax(rel))
     raise AssertionError(_mismatch(

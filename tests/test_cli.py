@@ -158,6 +158,7 @@ def test_clear_errors(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(_files, "_urlopen", offline)
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "nothing"))
     monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "empty").mkdir()  # a folder that exists but holds no dataset files
     assert main(["train", "--model", "mlp", "--dataset", "kmnist", "--data-dir",
                  str(tmp_path / "empty"), "--out", str(tmp_path / "r")]) == 2
     assert "dataset 'kmnist' is not available" in capsys.readouterr().err
@@ -189,3 +190,84 @@ def test_a_damaged_checkpoint_is_one_line_on_stderr(run, tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith(f"glassnet {command[0]}: error: ") and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1 and "truncated at byte" in err
+
+
+# ----------------------------------------------------------------------------- bad options
+TRAIN = ["train", "--model", "mlp", "--dataset", "digits"]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([*TRAIN, "--batch-size", "0"], "--batch-size: expected a positive integer, got 0"),
+    ([*TRAIN, "--batch-size", "-8"], "--batch-size: expected a positive integer, got -8"),
+    ([*TRAIN, "--batch-size", "eight"], "--batch-size: expected a positive integer, got 'eight'"),
+    ([*TRAIN, "--lr", "-1"], "--lr: expected a positive number, got -1"),
+    ([*TRAIN, "--lr", "0"], "--lr: expected a positive number, got 0"),
+    ([*TRAIN, "--lr", "nan"], "--lr: expected a positive number, got 'nan'"),
+    ([*TRAIN, "--epochs", "-3"], "--epochs: expected a positive integer, got -3"),
+    ([*TRAIN, "--epochs", "0"], "--epochs: expected a positive integer, got 0"),
+    ([*TRAIN, "--limit-train", "-5"], "--limit-train: expected a positive integer, got -5"),
+    ([*TRAIN, "--limit-test", "0"], "--limit-test: expected a positive integer, got 0"),
+    ([*TRAIN, "--workers", "-1"], "--workers: expected a non-negative integer, got -1"),
+    ([*TRAIN, "--prefetch", "-1"], "--prefetch: expected a non-negative integer, got -1"),
+    ([*TRAIN, "--seed", "-2"], "--seed: expected a non-negative integer, got -2"),
+    ([*TRAIN, "--val-split", "1.5"], "--val-split: expected a number in [0, 1), got 1.5"),
+    ([*TRAIN, "--val-split", "1"], "--val-split: expected a number in [0, 1), got 1"),
+    ([*TRAIN, "--val-split", "-0.1"], "--val-split: expected a number in [0, 1), got -0.1"),
+    ([*TRAIN, "--label-smoothing", "1.2"], "--label-smoothing: expected a number in [0, 1)"),
+    ([*TRAIN, "--momentum", "-0.9"], "--momentum: expected a non-negative number, got -0.9"),
+    ([*TRAIN, "--weight-decay=-1e-4"], "--weight-decay: expected a non-negative number"),
+    ([*TRAIN, "--optimizer", "lbfgs"], "--optimizer: invalid choice: 'lbfgs'"),
+    ([*TRAIN, "--data-dir", "/nonexistent"], "--data-dir: folder /nonexistent does not exist"),
+    (["evaluate", "runs/x", "--batch-size", "0"], "--batch-size: expected a positive integer"),
+    (["evaluate", "runs/x", "--data-dir", "/nonexistent"], "folder /nonexistent does not exist"),
+    (["predict", "runs/x", "a.npy", "--top", "0"], "--top: expected a positive integer, got 0"),
+    (["resume", "runs/x", "--epochs", "-1"], "--epochs: expected a positive integer, got -1"),
+    (["resume", "runs/x", "--data-dir", "/nonexistent"], "folder /nonexistent does not exist"),
+    (["summary", "mlp", "--input-shape", "1,x,8"], "--input-shape: expected positive integers"),
+    (["summary", "mlp", "--input-shape", "1,0,8"], "--input-shape: expected positive integers"),
+    (["summary", "mlp", "--num-classes", "0"], "--num-classes: expected a positive integer"),
+])
+def test_a_bad_option_is_one_line_and_status_2(argv, expected, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert captured.out == "" and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"glassnet {argv[0]}: error: argument ") and expected in err, err
+    assert "Traceback" not in err and "usage:" not in err
+
+
+def test_data_dir_that_is_a_file(tmp_path, capsys):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    with pytest.raises(SystemExit) as e:
+        main([*TRAIN, "--data-dir", str(f)])
+    assert e.value.code == 2 and f"folder {f} is not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["summary", "mlp", "--model-arg", "widht=3"], "'widht'"),
+    (["summary", "mlp", "--model-arg", "noequals"], "expected KEY=VALUE, got 'noequals'"),
+    (["summary", "resnet99"], "unknown model 'resnet99'"),
+    (["summary", "mlp", "--dataset", "nope"], "unknown dataset 'nope'"),
+    ([*TRAIN, "--model-arg", "hidden=[-3]"], "model 'mlp'"),
+    ([*TRAIN, "--augment", "sparkle"], "--augment"),
+    (["predict", "runs/does-not-exist", "a.npy"], "not a run folder"),
+    (["resume", "runs/does-not-exist"], "not a run folder"),
+])
+def test_a_user_error_in_a_command_is_one_line_and_status_2(argv, expected, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path / "r")] if argv[0] == "train" else argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"glassnet {argv[0]}: error: ") and expected in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_an_unwritable_run_folder_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")  # --out under a file: the run folder cannot be made
+    argv = [*TRAIN, *QUICK, "--epochs", "1", "--out", str(blocker / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet train: error: ") and str(blocker) in err
+    assert len(err.strip().splitlines()) == 1

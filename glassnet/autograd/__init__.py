@@ -40,8 +40,10 @@ The package, bottom to top (each module imports only those before it; none impor
 
     grad_mode.py     no_grad, enable_grad, set_grad_enabled, inference_mode, detect_anomaly
     variable.py      Variable: a tensor's autograd state, the base class of Tensor
+    graph.py         Node and AccumulateGrad (what graph-walking code reads from a grad_fn:
+                     name(), next_functions, metadata) and the walk over the graph both
+                     engines share (Kahn's algorithm)
     function.py      Function (apply), Context (the graph node), Relabel, unbroadcast
-    graph.py         the walk over the graph both engines share (Kahn's algorithm)
     graph_engine.py  the create_graph=True engine: gradients that are Tensors in the graph
     engine.py        backward and grad
     recompute.py     a differentiable backward by recomputing the forward pass

@@ -154,7 +154,7 @@ def _accumulate_leaf(t, g, fresh=False):
         raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf of shape "
                            f"{t._data.shape}")
     if g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
+        g = cast_grad(g, t._data.dtype)
     for hook in t._hooks or ():
         r = hook(t._make(g, False))
         if r is not None:
@@ -166,6 +166,15 @@ def _accumulate_leaf(t, g, fresh=False):
         t.grad = t._make(g if fresh and g.base is None else g.copy(), False)
     else:
         t.grad._data += g
+
+
+def cast_grad(g, dtype):
+    """A gradient array in a leaf's ``dtype``. A real tensor that fed a complex computation
+    keeps the real part of its complex gradient (the imaginary part is the derivative along a
+    direction the real tensor cannot move in), as PyTorch does."""
+    if g.dtype.kind == "c" and dtype.kind != "c":
+        g = g.real
+    return g.astype(dtype)
 
 
 def _backward_tensor_io(node, grads_out):
@@ -205,7 +214,7 @@ class _Capture:
     def leaf(self, t, g, fresh):
         i = self.leaves.get(id(t))
         if i is not None:
-            self._add(i, g if g.dtype == t._data.dtype else g.astype(t._data.dtype))
+            self._add(i, g if g.dtype == t._data.dtype else cast_grad(g, t._data.dtype))
 
     def node(self, node, grads_out):
         for nr, g in enumerate(grads_out):

@@ -14,11 +14,13 @@ outside the ``glassnet`` package follows PyTorch's convention instead and sees T
 from __future__ import annotations
 
 import traceback
+import weakref
 
 import numpy as np
 
 from .. import backend
 from .grad_mode import _anomaly, _grad_mode, check_finite, no_grad, user_frame
+from .graph import Node
 from .variable import Variable
 
 
@@ -42,11 +44,13 @@ def unbroadcast(grad, shape):
     return g
 
 
-class Context:
+class Context(Node):
     """The per-call state of a Function, and the graph node its outputs point back to.
 
     ``save_for_backward(*arrays)`` keeps arrays for ``backward``; they are released after
     backward unless ``retain_graph=True``. Any other attribute (``ctx.stride = 2``) may be set.
+    Each Function has its own subclass (``Function._node_cls``), named as PyTorch names the
+    node: ``MulBackward0`` for glassnet's ``Mul``, ``MyFnBackward`` for a user's ``MyFn``.
     """
 
     # Attributes used by the engine; user Functions may add any others.
@@ -63,6 +67,7 @@ class Context:
     _tensor_io = False  # a Function whose forward/backward see Tensors (see Function)
     _materialize = True
     _non_diff = None
+    _watched = None  # [(weakref(tensor), version, "input"/"output", index)] of saved arrays
 
     def save_for_backward(self, *arrays) -> None:
         self._saved = arrays
@@ -94,13 +99,29 @@ class Context:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(
-                f"{self.name()}: trying to backward through the graph a second time (the saved "
+                f"{self.op_name()}: trying to backward through the graph a second time (the saved "
                 "arrays were freed after the first backward). Pass retain_graph=True to the first "
                 "backward() if you need to backpropagate twice.")
+        if self._watched is not None:
+            self._check_versions()
         return self._saved
 
-    def name(self) -> str:
-        return self.fn.__name__ if self.fn is not None else "Function"
+    def _check_versions(self):
+        """PyTorch's rule: backward may not read a saved array whose tensor was changed in
+        place after this node was recorded (its values would no longer be the forward's)."""
+        for ref, version, kind, i in self._watched:
+            t = ref()
+            if t is not None and t._version != version:
+                raise RuntimeError(
+                    f"{self.op_name()}: one of the variables needed for gradient computation has "
+                    f"been modified by an inplace operation: a tensor of shape "
+                    f"{tuple(t._data.shape)}, which is {kind} {i} of {self.op_name()}, is at "
+                    f"version {t._version}; expected version {version} instead. Compute on a "
+                    "copy (.clone()) or move the in-place change after backward()")
+
+    def op_name(self) -> str:
+        """The op's own name (``"Mul"``), which error messages use; ``name()`` is the node's."""
+        return self.fn.__name__ if self.fn is not None else type(self).__name__
 
     # ------------------------------------------------------------------ for differentiable_backward
     def input_tensor(self, i, data):
@@ -130,7 +151,7 @@ class Context:
                               False)
 
     def __repr__(self):
-        return f"<{self.name()}Backward>"
+        return f"<{self.name()}>"
 
 
 def _linked(data, node, nr):
@@ -163,6 +184,12 @@ class Function:
         if "tensor_io" not in cls.__dict__:
             mod = cls.__dict__.get("__module__") or ""
             cls.tensor_io = not (mod == "glassnet" or mod.startswith("glassnet."))
+        # The class of this op's graph nodes: type(y.grad_fn).__name__ is "MulBackward0" for
+        # glassnet's Mul (PyTorch numbers its built-in nodes; a private op's leading underscore
+        # is dropped: _ReLU gives "ReLUBackward0") and "MyFnBackward" for a user's MyFn.
+        name = f"{cls.__name__}Backward" if cls.tensor_io else \
+            f"{cls.__name__.lstrip('_') or cls.__name__}Backward0"
+        cls._node_cls = type(name, (Context,), {"__module__": cls.__module__})
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -208,7 +235,7 @@ class Function:
             else:
                 arrays.append(a)
                 edges.append(None)
-        ctx = Context()
+        ctx = cls._node_cls()
         ctx.fn = cls
         ctx.next_edges = tuple(edges)  # read lazily by ctx.needs_input_grad
         out = cls.forward(ctx, *arrays, **kwargs)
@@ -235,13 +262,15 @@ class Function:
                 t.grad = None
                 t._hooks = None
                 t._output_nr = i
-                if o.dtype.kind == "f":
+                if o.dtype.kind in "fc" or backend.is_floating(o.dtype):  # bfloat16 is kind V
                     t.requires_grad = True
                     t.grad_fn = ctx
                 else:  # integer and bool outputs (indices, masks) carry no gradient
                     t.requires_grad = False
                     t.grad_fn = None
                 results.append(t)
+            if ctx._saved:
+                _watch_saved(ctx, args, results)
         else:
             for o in outs:
                 t = new(Tensor)
@@ -274,6 +303,24 @@ class Relabel(Function):
 
 
 _new_tensor = object.__new__
+_weakref = weakref.ref
+
+
+def _watch_saved(ctx, inputs, outputs):
+    """Remember the version of every input and output tensor whose own array ``ctx`` saved, so
+    that backward can tell when one was changed in place since (``Context._check_versions``)."""
+    saved = ctx._saved
+    watched = None
+    for kind, ts in (("input", inputs), ("output", outputs)):
+        for i, t in enumerate(ts):
+            if isinstance(t, Variable):
+                d = t._data
+                for s in saved:
+                    if s is d:
+                        if watched is None:
+                            watched = ctx._watched = []
+                        watched.append((_weakref(t), t._version, kind, i))
+                        break
 _np_generic = np.generic
 _np_asarray = np.asarray
 
@@ -306,11 +353,7 @@ def _apply_tensor_io(cls, args, kwargs):
             edges.append((gf, a._output_nr) if gf is not None else (a, None))
         else:
             edges.append(None)
-    node_cls = cls.__dict__.get("_node_cls")
-    if node_cls is None:  # type(y.grad_fn).__name__ == "MyFnBackward", as in PyTorch
-        node_cls = type(f"{cls.__name__}Backward", (Context,), {})
-        cls._node_cls = node_cls
-    ctx = node_cls()
+    ctx = cls._node_cls()  # type(y.grad_fn).__name__ == "MyFnBackward", as in PyTorch
     ctx.fn = cls
     ctx.next_edges = tuple(edges)
     ctx._tensor_io = True
@@ -337,7 +380,7 @@ def _apply_tensor_io(cls, args, kwargs):
         t = Variable._make(arr, False)
         t._output_nr = i
         meta.append((arr.shape, arr.dtype))
-        if any_grad and arr.dtype.kind in "fc" and id(o) not in non_diff:
+        if any_grad and backend.is_differentiable(arr.dtype) and id(o) not in non_diff:
             t.requires_grad = True
             t.grad_fn = ctx
         results.append(t)

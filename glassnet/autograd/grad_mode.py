@@ -117,12 +117,12 @@ def check_finite(arrays, what: str, node) -> None:
     """Anomaly mode's check: raise, naming ``node`` and where it was created, if an array holds
     NaN or Inf."""
     for a in arrays:
-        if a is None or not hasattr(a, "dtype") or a.dtype.kind != "f":
+        if a is None or not hasattr(a, "dtype") or not backend.is_differentiable(a.dtype):
             continue
         xp = backend.array_module(a)
         if not bool(xp.isfinite(a).all()):
             bad = "NaN" if bool(xp.isnan(a).any()) else "Inf"
             where = node._stack if node is not None and node._stack else "(unknown location)"
             raise RuntimeError(
-                f"detect_anomaly: {node.name() if node is not None else 'op'} produced {bad} "
+                f"detect_anomaly: {node.op_name() if node is not None else 'op'} produced {bad} "
                 f"in its {what}. The op was created at:\n  {where}")

@@ -4,7 +4,9 @@ For a function f of tensors x_1..x_m with outputs y_1..y_n, the Jacobian block d
 twice: numerically, column by column, from (f(x + eps e_j) - f(x - eps e_j)) / (2 eps), and
 analytically, row by row, from the vector-Jacobian product that backward computes for the unit
 vector e_k on y_o. They must agree within ``|analytic - numerical| <= atol + rtol |numerical|``.
-Use float64 inputs: float32 rounding swamps a small ``eps``.
+Use float64 (or complex128) inputs: float32 rounding swamps a small ``eps``. A complex input or
+output counts as its real and imaginary parts, each perturbed or seeded on its own, as PyTorch's
+gradcheck does.
 """
 
 from __future__ import annotations
@@ -40,34 +42,16 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     diff = [t for t in ins if isinstance(t, Variable) and t.requires_grad]
     if not diff:
         raise ValueError("gradcheck: no input requires grad (pass tensors with requires_grad=True)")
-    if any(t.dtype != np.float64 for t in diff):
-        warnings.warn("gradcheck: inputs are not float64; the check is likely to fail from "
-                      "rounding alone", UserWarning, stacklevel=2)
+    if any(t.dtype not in (np.float64, np.complex128) for t in diff):
+        warnings.warn("gradcheck: inputs are not float64 or complex128; the check is likely to "
+                      "fail from rounding alone", UserWarning, stacklevel=2)
     with enable_grad():
         outs = _outputs(func, ins)
     for oi, out in enumerate(outs):
         y = out._data
         for xi, x in enumerate(diff):
-            data = x._data
-            numeric = np.zeros((y.size, data.size))
-            flat = data.reshape(-1)  # a view: perturbing it perturbs x
-            for j in range(data.size):
-                orig = flat[j].item()
-                with no_grad():
-                    flat[j] = orig + eps
-                    plus = np.asarray(_outputs(func, ins)[oi]._data, dtype=np.float64).reshape(-1)
-                    flat[j] = orig - eps
-                    minus = np.asarray(_outputs(func, ins)[oi]._data, dtype=np.float64).reshape(-1)
-                    flat[j] = orig
-                numeric[:, j] = (plus - minus) / (2 * eps)
-            analytic = np.zeros_like(numeric)
-            for k in range(y.size):
-                seed = np.zeros(y.size, dtype=y.dtype)
-                seed[k] = 1
-                (g,) = grad(out, x, grad_outputs=Variable._make(seed.reshape(y.shape), False),
-                                     retain_graph=True, allow_unused=True)
-                if g is not None:
-                    analytic[k] = np.asarray(g._data, dtype=np.float64).reshape(-1)
+            numeric = _numerical_jacobian(func, ins, oi, x, eps)
+            analytic = _analytical_jacobian(out, x)
             if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
                 if not raise_exception:
                     return False
@@ -75,6 +59,55 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     f"gradcheck: Jacobian mismatch for output {oi} with respect to input {xi},\n"
                     f"numerical:\n{numeric}\nanalytical:\n{analytic}")
     return True
+
+
+# A complex number counts as two real ones: the Jacobians below are of the real map
+# (Re x, Im x) -> (Re y, Im y), with the rows [Re y; Im y] (Im y only for a complex output) and
+# the columns [Re x, Im x] (Im x only for a complex input).
+def _numerical_jacobian(func, ins, oi, x, eps):
+    """Column by column: central differences moving one real coordinate of ``x``."""
+    data = x._data
+    flat = data.reshape(-1)  # a view: perturbing it perturbs x
+    steps = (eps, eps * 1j) if data.dtype.kind == "c" else (eps,)
+    cols = []
+    for step in steps:
+        for j in range(data.size):
+            orig = flat[j].item()
+            with no_grad():
+                flat[j] = orig + step
+                plus = np.asarray(_outputs(func, ins)[oi]._data).reshape(-1)
+                flat[j] = orig - step
+                minus = np.asarray(_outputs(func, ins)[oi]._data).reshape(-1)
+                flat[j] = orig
+            d = (plus - minus) / (2 * eps)
+            cols.append(np.concatenate([d.real, d.imag]) if d.dtype.kind == "c"
+                        else d.astype(np.float64))
+    n_rows = (2 if _outputs(func, ins)[oi]._data.dtype.kind == "c" else 1) * \
+        _outputs(func, ins)[oi]._data.size
+    return np.stack(cols, axis=1) if cols else np.zeros((n_rows, 0))
+
+
+def _analytical_jacobian(out, x):
+    """Row by row: backward of a unit gradient on one real coordinate of the output. With
+    PyTorch's convention a gradient g = dL/d(Re x) + i dL/d(Im x), so seeding 1 at y_k gives
+    the row of Re y_k and seeding 1j the row of Im y_k."""
+    y = out._data
+    seeds = (1, 1j) if y.dtype.kind == "c" else (1,)
+    n_cols = (2 if x._data.dtype.kind == "c" else 1) * x._data.size
+    rows = []
+    for s in seeds:
+        for k in range(y.size):
+            seed = np.zeros(y.size, dtype=y.dtype)
+            seed[k] = s
+            (g,) = grad(out, x, grad_outputs=Variable._make(seed.reshape(y.shape), False),
+                        retain_graph=True, allow_unused=True)
+            if g is None:
+                rows.append(np.zeros(n_cols))
+                continue
+            g = np.asarray(g._data).reshape(-1)
+            rows.append(np.concatenate([g.real, g.imag]) if g.dtype.kind == "c"
+                        else g.astype(np.float64))
+    return np.stack(rows) if rows else np.zeros((0, n_cols))
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,

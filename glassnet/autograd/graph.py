@@ -9,9 +9,87 @@ then run the nodes in that order.
 
 Edges are ``(node, output_nr)`` for an op's output, ``(leaf tensor, None)`` for a leaf and None
 for an input that needs no gradient; only the first kind leads to further nodes.
+
+``Node`` is what a ``grad_fn`` shows to code that walks the graph, as PyTorch's
+``torch.autograd.graph.Node``: ``name()`` (``"MulBackward0"``), ``next_functions`` (one
+``(node, output_nr)`` pair per input: the node that made it, an ``AccumulateGrad`` whose
+``variable`` is the leaf, or ``(None, 0)`` for an input that needs no gradient) and
+``metadata``, a dict that belongs to the node.
 """
 
 from __future__ import annotations
+
+import weakref
+
+
+class Node:
+    """A node of the backward graph, as PyTorch's ``torch.autograd.graph.Node``.
+
+    Walking the graph from a loss, e.g. to print it::
+
+        def walk(fn, depth=0):
+            print("  " * depth + fn.name())
+            for nxt, _ in fn.next_functions:
+                if nxt is not None:
+                    walk(nxt, depth + 1)
+
+        walk(loss.grad_fn)
+    """
+
+    next_edges = ()
+
+    def name(self) -> str:
+        """The node's class name: ``"MulBackward0"`` for glassnet's ``Mul`` op, ``"MyFnBackward"``
+        for a user's ``MyFn(Function)``, as PyTorch names them."""
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        """``((node, output_nr), ...)``, one pair per input of the op: the node that computed the
+        input, ``(AccumulateGrad, 0)`` for a leaf that requires grad, ``(None, 0)`` otherwise."""
+        out = []
+        for e in self.next_edges:
+            if e is None:
+                out.append((None, 0))
+            elif e[1] is None:
+                out.append((AccumulateGrad.of(e[0]), 0))
+            else:
+                out.append(e)
+        return tuple(out)
+
+    @property
+    def metadata(self) -> dict:
+        """A dict stored on the node, free for the user (PyTorch's ``Node.metadata``)."""
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf: its gradient is accumulated into ``variable.grad``.
+
+    One per leaf while anything holds it (the leaf keeps a weak reference), so a walk that
+    meets a leaf twice meets the same node, as in PyTorch.
+    """
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @classmethod
+    def of(cls, leaf):
+        ref = leaf.__dict__.get("_grad_accumulator")
+        node = ref() if ref is not None else None
+        if node is None:
+            node = cls(leaf)
+            leaf.__dict__["_grad_accumulator"] = weakref.ref(node)
+        return node
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"  # PyTorch's exact name, which walkers test for
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 def dependencies(root_nodes):
@@ -68,6 +146,11 @@ def check_root(t, g):
             "backward: element 0 of tensors does not require grad and does not have a grad_fn "
             "(did you forget requires_grad=True, or compute it under no_grad()?)")
     if g is None:
+        if t._data.dtype.kind == "c":
+            raise RuntimeError(
+                "backward: grad can be implicitly created only for real scalar outputs, but the "
+                f"output has dtype {t._data.dtype}; reduce it to a real number first (e.g. "
+                "z.abs().sum()) or pass gradient=")
         if t._data.size != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for scalar outputs, but the "
@@ -80,6 +163,6 @@ def check_root(t, g):
 
 def freed_error(node):
     return RuntimeError(
-        f"{node.name()}: trying to backward through the graph a second time (the saved arrays "
+        f"{node.op_name()}: trying to backward through the graph a second time (the saved arrays "
         "were freed after the first backward). Pass retain_graph=True to the first backward() "
         "if you need to backpropagate twice.")

@@ -24,7 +24,7 @@ new ones are made with ``Variable._make``.
 from __future__ import annotations
 
 from .. import backend
-from .function import Context, Function, backward_tensor_io
+from .function import Function, backward_tensor_io
 from .grad_mode import _anomaly, check_finite, enable_grad
 from .graph import check_root, dependencies, freed_error, order
 from .variable import Variable
@@ -212,9 +212,9 @@ def _unsupported(node, grads):
             continue
         t = Variable._make(xp.asarray(r), False)
         if live:
-            ctx = Context()
+            ctx = _NoDoubleBackward._node_cls()
             ctx.fn = _NoDoubleBackward
-            ctx.op_name = node.name()
+            ctx.op_name = node.op_name()
             ctx.next_edges = edges
             t.requires_grad = True
             t.grad_fn = ctx

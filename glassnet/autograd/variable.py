@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import weakref
 
+from .. import backend
+
 _new = object.__new__
 
 
@@ -35,6 +37,9 @@ class Variable:
 
     # The class of the tensors that ops return (glassnet.Tensor), set when that class is defined.
     _result_type = None
+    # How many in-place changes this tensor's values have had (``x._version``, as in PyTorch);
+    # a graph node whose saved array belongs to a tensor changed since refuses to backward.
+    _version = 0
 
     def __init_subclass__(cls, result_type: bool = False, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -62,9 +67,9 @@ class Variable:
         return self.grad_fn is None
 
     def requires_grad_(self, requires_grad: bool = True):
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not backend.is_differentiable(self._data.dtype):
             raise RuntimeError(
-                f"requires_grad_: only floating point tensors can require gradients, "
+                f"requires_grad_: only floating point and complex tensors can require gradients, "
                 f"got dtype {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_: you can only change requires_grad of leaf "

@@ -136,9 +136,9 @@ class TensorDataset(Dataset):
         for k, a in enumerate(arrays):
             if a.ndim == 0 or a.shape[0] != n:
                 shapes = [tuple(x.shape) for x in arrays]
-                raise ValueError(
-                    f"TensorDataset: every array needs the same first dimension; array {k} has shape "
-                    f"{tuple(a.shape)} (all shapes: {shapes})"
+                raise AssertionError(  # PyTorch's type for this mistake
+                    f"TensorDataset: size mismatch between tensors; every array needs the same "
+                    f"first dimension, array {k} has shape {tuple(a.shape)} (all shapes: {shapes})"
                 )
         self.arrays = arrays
 
@@ -152,6 +152,10 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         from glassnet.tensor import Tensor
 
+        n = self.arrays[0].shape[0]
+        if isinstance(index, (int, np.integer)) and not -n <= index < n:
+            raise IndexError(f"TensorDataset: index {index} is out of bounds for dimension 0 "
+                             f"with size {n}")
         return tuple(Tensor._make(np.asarray(a[index]) if isinstance(a, np.ndarray) else a[index],
                                   False) for a in self.arrays)
 

@@ -64,11 +64,21 @@ class RandomSampler(Sampler):
             replacement and larger than the dataset, whole permutations are concatenated.
         generator: a ``glassnet.backend.Generator``; default glassnet's default generator,
             so ``glassnet.manual_seed(s)`` fixes the shuffling.
+
+    Iterating draws lazily, as PyTorch does: with replacement 32 indices at a time, without it
+    one permutation of the dataset at a time, so ``RandomSampler(ds, replacement=True,
+    num_samples=int(1e10))`` (an endless stream of samples) costs no memory up front.
+    ``epoch_indices()`` gives the same numbers for the same epoch seed, as one array.
     """
+
+    block = 32  # indices drawn per step with replacement (PyTorch's RandomSampler draws 32)
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
         self.data_source = data_source
-        self.replacement = bool(replacement)
+        if not isinstance(replacement, bool):
+            raise TypeError(f"RandomSampler: replacement should be a boolean value, got "
+                            f"replacement={replacement!r}")
+        self.replacement = replacement
         if num_samples is not None and (int(num_samples) != num_samples or num_samples <= 0):
             raise ValueError(
                 f"RandomSampler: num_samples must be a positive integer, got {num_samples!r}"
@@ -85,27 +95,49 @@ class RandomSampler(Sampler):
     def __len__(self):
         return self.num_samples
 
-    def epoch_indices(self):
-        """Draw this epoch's order: one seed from the generator, then the permutation from it."""
+    def __iter__(self):
+        for chunk in self.epoch_chunks():
+            yield from chunk.tolist()
+
+    def _next_epoch_seed(self):
+        """Start an epoch: one seed from the generator (or the one saved for resuming)."""
         if self._resume_seed is not None:
             seed, self._resume_seed = self._resume_seed, None
         else:
             seed = int(backend.rng(self.generator).integers(0, 2**63 - 1))
         self.epoch_seed = seed
-        return self.indices_for_seed(seed)
+        return seed
 
-    def indices_for_seed(self, seed):
+    def epoch_indices(self):
+        """Draw this epoch's order: one seed from the generator, then the permutation from it."""
+        return self.indices_for_seed(self._next_epoch_seed())
+
+    def epoch_chunks(self):
+        """Start an epoch and return its indices as a lazy sequence of int64 arrays."""
+        return self.chunks_for_seed(self._next_epoch_seed())
+
+    def chunks_for_seed(self, seed):
+        """The epoch of ``seed`` drawn lazily: arrays of ``block`` indices with replacement,
+        whole permutations without (the last one cut to ``num_samples``)."""
+        return self._draw_chunks(seed)
+
+    def _draw_chunks(self, seed):
         rng = np.random.Generator(np.random.PCG64(seed))
         n, m = len(self.data_source), self.num_samples
         if self.replacement:
-            return rng.integers(0, n, size=m, dtype=np.int64)
-        reps = -(-m // n) if n else 0
-        perm = (
-            np.concatenate([rng.permutation(n) for _ in range(reps)])
-            if reps
-            else np.empty(0, np.int64)
-        )
-        return perm[:m].astype(np.int64, copy=False)
+            for start in range(0, m, self.block):
+                yield _uniform_indices(rng, n, min(self.block, m - start))
+            return
+        for start in range(0, m if n else 0, n or 1):
+            yield rng.permutation(n)[: m - start].astype(np.int64, copy=False)
+
+    def indices_for_seed(self, seed):
+        """The whole epoch of ``seed`` as one array: ``chunks_for_seed`` concatenated."""
+        n, m = len(self.data_source), self.num_samples
+        if self.replacement:  # one vectorised draw gives the same numbers as the blocks
+            return _uniform_indices(np.random.Generator(np.random.PCG64(seed)), n, m)
+        chunks = list(self._draw_chunks(seed))
+        return np.concatenate(chunks) if chunks else np.empty(0, np.int64)
 
     def state_dict(self) -> dict:
         """``epoch_seed`` of the current epoch and, for a sampler-owned generator, its state."""
@@ -124,6 +156,20 @@ class RandomSampler(Sampler):
         self._resume_seed = self.epoch_seed if resume_epoch else None
 
 
+def _uniform_indices(rng, n, k):
+    """``k`` indices uniform over ``range(n)``: ``floor(u * n)`` for 53-bit uniforms ``u``.
+
+    Each uniform uses exactly one 64-bit draw of the generator, so drawing in blocks of 32 or
+    all at once gives the same numbers (NumPy's bounded ``integers`` does not promise that).
+    The bias is at most ``n / 2**53`` per index.
+    """
+    if n == 0:
+        if k:
+            raise ValueError("RandomSampler: cannot draw samples from an empty dataset")
+        return np.empty(0, np.int64)
+    return np.minimum((rng.random(k) * n).astype(np.int64), n - 1)
+
+
 class SubsetRandomSampler(RandomSampler):
     """A random order of the given ``indices`` each epoch."""
 
@@ -133,6 +179,9 @@ class SubsetRandomSampler(RandomSampler):
 
     def indices_for_seed(self, seed):
         return self.indices[super().indices_for_seed(seed)]
+
+    def chunks_for_seed(self, seed):
+        return (self.indices[c] for c in super().chunks_for_seed(seed))
 
 
 class BatchSampler(Sampler):
@@ -148,9 +197,12 @@ class BatchSampler(Sampler):
             raise ValueError(
                 f"BatchSampler: batch_size must be a positive integer, got {batch_size!r}"
             )
+        if not isinstance(drop_last, bool):
+            msg = f"BatchSampler: drop_last should be a boolean value, got drop_last={drop_last!r}"
+            raise ValueError(msg)  # noqa: TRY004 - PyTorch raises a ValueError here
         self.sampler = sampler
         self.batch_size = int(batch_size)
-        self.drop_last = bool(drop_last)
+        self.drop_last = drop_last
 
     def batches(self, indices):
         b = self.batch_size
@@ -202,3 +254,6 @@ class WeightedRandomSampler(RandomSampler):
         p = self.weights / self.weights.sum()
         return rng.choice(len(p), size=self.num_samples, replace=self.replacement,
                           p=p).astype(np.int64)
+
+    def chunks_for_seed(self, seed):
+        return iter((self.indices_for_seed(seed),))

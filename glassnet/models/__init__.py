@@ -9,12 +9,14 @@
 ``VGG``                   Simonyan and Zisserman 2015, ``vgg11_small`` ...
 ``GoogLeNet``             Szegedy et al. 2015, small Inception network
 ``ResNet``                He et al. 2016 CIFAR nets ``resnet20`` ... and ``plain20`` ...
+``ImageNetResNet``        He et al. 2016 ImageNet nets ``resnet18`` ... ``resnet152`` (torchvision's)
 ``Autoencoder``           MLP and convolutional (denoising) autoencoders
 ``FashionCNN``            small batch-norm CNN for Fashion-MNIST
 ``SequenceClassifier``    LSTM / GRU / RNN classifier of sequences (or images row by row)
 ``CharRNN``               character-level LSTM language model
 ``GCN``                   Kipf and Welling 2017 graph convolution node classifier
 ``GraphClassifier``       graph convolutions + global pooling, one label per graph
+``HarmonicNet``           Worrall et al. 2017 harmonic network, invariant to any rotation
 ========================  ==========================================================
 
 ``get(name, **kw)`` builds a registered model by name, ``available()`` lists them with one line
@@ -28,6 +30,16 @@ from .classic import McCullochPitts, Perceptron
 from .fashion_cnn import FashionCNN
 from .googlenet import GoogLeNet, Inception
 from .graph import GCN, GraphClassifier
+from .harmonic import HarmonicNet
+from .imagenet_resnet import (
+                     Bottleneck,
+                     ImageNetResNet,
+                     resnet18,
+                     resnet34,
+                     resnet50,
+                     resnet101,
+                     resnet152,
+)
 from .lenet import LeNet5
 from .mlp import MLP
 from .registry import available, build_for, check_input, entry, get, register
@@ -56,12 +68,15 @@ __all__ = [
                      "AlexNet",
                      "Autoencoder",
                      "BasicBlock",
+                     "Bottleneck",
                      "CharRNN",
                      "CharVocab",
                      "ConvAutoencoder",
                      "FashionCNN",
                      "GoogLeNet",
                      "GraphClassifier",
+                     "HarmonicNet",
+                     "ImageNetResNet",
                      "Inception",
                      "LeNet5",
                      "McCullochPitts",
@@ -81,11 +96,16 @@ __all__ = [
                      "plain44",
                      "plain56",
                      "register",
+                     "resnet18",
                      "resnet20",
                      "resnet32",
+                     "resnet34",
                      "resnet44",
+                     "resnet50",
                      "resnet56",
+                     "resnet101",
                      "resnet110",
+                     "resnet152",
                      "summary",
                      "vgg11_small",
                      "vgg13_small",

@@ -73,29 +73,43 @@ class ShortcutA(nn.Module):
 class BasicBlock(nn.Module):
     """``relu(bn(conv3x3(relu(bn(conv3x3(x))))) + shortcut(x))``; no shortcut if ``residual=False``.
 
+    The shortcut is ``downsample`` when one is given (torchvision's projection, a 1x1 conv and a
+    batch norm: the ImageNet ResNets of ``glassnet.models.imagenet_resnet``); otherwise option A
+    (``self.shortcut``) where the shape changes (the CIFAR nets), else the identity, which needs
+    no module. The arguments are torchvision's, in its order, and so are the modules (``conv1``,
+    ``bn1``, ``relu``, ``conv2``, ``bn2``, ``downsample``): a torchvision state_dict loads.
+
     Shape:
         - Input: ``(N, in_planes, H, W)``
         - Output: ``(N, planes, ceil(H / stride), ceil(W / stride))``
     """
 
-    def __init__(self, in_planes, planes, stride=1, residual=True):
+    expansion = 1
+
+    def __init__(self, in_planes, planes, stride=1, downsample=None, groups=1, base_width=64,
+                 dilation=1, norm_layer=None, residual=True):
         super().__init__()
+        if groups != 1 or base_width != 64:
+            raise ValueError("BasicBlock only supports groups=1 and base_width=64")
+        if dilation > 1:
+            raise NotImplementedError("Dilation > 1 not supported in BasicBlock")
+        norm_layer = nn.BatchNorm2d if norm_layer is None else norm_layer
         self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
+        self.bn1 = norm_layer(planes)
         self.relu = nn.ReLU()
-        self.residual = residual
-        if residual and (stride != 1 or in_planes != planes):
-            self.shortcut = ShortcutA(in_planes, planes, stride)
-        else:
-            self.shortcut = nn.Identity() if residual else None
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = norm_layer(planes)
+        self.residual, self.stride = residual, stride
+        self.downsample = downsample if residual else None
+        reshape = residual and downsample is None and (stride != 1 or in_planes != planes)
+        self.shortcut = ShortcutA(in_planes, planes, stride) if reshape else None
 
     def forward(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        if self.shortcut is not None:
-            out = out + self.shortcut(x)
+        if self.residual:
+            shortcut = self.downsample if self.downsample is not None else self.shortcut
+            out = out + (x if shortcut is None else shortcut(x))
         return self.relu(out)
 
 
@@ -132,7 +146,8 @@ class ResNet(nn.Module):
         for width, stride in ((16, 1), (32, 2), (64, 2)):
             blocks = []
             for i in range(n):
-                blocks.append(BasicBlock(planes, width, stride if i == 0 else 1, residual))
+                blocks.append(BasicBlock(planes, width, stride if i == 0 else 1,
+                                         residual=residual))
                 planes = width
             stages.append(nn.Sequential(*blocks))
         self.layer1, self.layer2, self.layer3 = stages

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function, unbroadcast
-from ..backend import array_module
+from ..backend import array_module, is_differentiable
+from .complex import conj
 
 
 def _shape(x):
@@ -70,14 +71,15 @@ class Mul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        return (unbroadcast(g * b, _shape(a)) if na else None,
-                unbroadcast(g * a, _shape(b)) if nb else None)
+        # complex: d(ab)/da = b, so the gradient is g conj(b) (see ops/complex.py)
+        return (unbroadcast(g * conj(b), _shape(a)) if na else None,
+                unbroadcast(g * conj(a), _shape(b)) if nb else None)
 
     @staticmethod
     def differentiable_backward(ctx, g):
         a, b = ctx.saved_tensors
         A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
-        return _sum_pair(ctx, lambda: g * B, lambda: g * A, _shape(a), _shape(b))
+        return _sum_pair(ctx, lambda: g * conj(B), lambda: g * conj(A), _shape(a), _shape(b))
 
 
 class Div(Function):
@@ -90,15 +92,16 @@ class Div(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = unbroadcast(g / b, _shape(a)) if na else None
-        gb = unbroadcast(-g * a / (b * b), _shape(b)) if nb else None
+        ga = unbroadcast(g / conj(b), _shape(a)) if na else None
+        gb = unbroadcast(-g * conj(a / (b * b)), _shape(b)) if nb else None
         return ga, gb
 
     @staticmethod
     def differentiable_backward(ctx, g):
         a, b = ctx.saved_tensors
         A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
-        return _sum_pair(ctx, lambda: g / B, lambda: -g * A / (B * B), _shape(a), _shape(b))
+        return _sum_pair(ctx, lambda: g / conj(B), lambda: -g * conj(A / (B * B)), _shape(a),
+                         _shape(b))
 
 
 class Neg(Function):
@@ -132,15 +135,16 @@ class Pow(Function):
         ga = gb = None
         if na:
             # d/da a^b = b a^(b-1); PyTorch defines it as 0 where b == 0.
+            # complex: times the conjugate of the derivative (see ops/complex.py)
             if _is_scalar(b):
-                ga = g * (b * a ** (b - 1)) if b != 0 else g * 0
+                ga = g * conj(b * a ** (b - 1)) if b != 0 else g * 0
             else:
-                ga = xp.where(b == 0, 0, g * b * a ** (b - 1))
+                ga = xp.where(b == 0, 0, g * conj(b * a ** (b - 1)))
             ga = unbroadcast(ga, _shape(a))
         if nb:
             # d/db a^b = a^b log a (0 where a == 0 and b >= 0, as PyTorch does)
             loga = xp.log(xp.where(a == 0, 1, a)) if not _is_scalar(a) else xp.log(a if a != 0 else 1)
-            gb = unbroadcast(g * out * loga, _shape(b))
+            gb = unbroadcast(g * conj(out * loga), _shape(b))
         return ga, gb
 
     @staticmethod
@@ -151,16 +155,16 @@ class Pow(Function):
         ga = gb = None
         if na:
             if _is_scalar(b):
-                ga = g * (B * A ** (B - 1)) if b != 0 else g * 0
+                ga = g * conj(B * A ** (B - 1)) if b != 0 else g * 0
             else:  # PyTorch: 0 where the exponent is 0
-                ga = (g * B * A ** (B - 1)).where(b != 0, 0.0)
+                ga = (g * conj(B * A ** (B - 1))).where(b != 0, 0.0)
             ga = ga.sum_to_size(_shape(a))
         if nb:
             if hasattr(a, "shape"):  # A is a Tensor
                 loga = A.where(a != 0, 1.0).log()
             else:
-                loga = float(np.log(a if a != 0 else 1))
-            gb = (g * ctx.output_tensor(out) * loga).sum_to_size(_shape(b))
+                loga = np.log(a if a != 0 else 1).item()
+            gb = (g * conj(ctx.output_tensor(out) * loga)).sum_to_size(_shape(b))
         return ga, gb
 
 
@@ -240,20 +244,28 @@ class Where(Function):
 
 
 class Cast(Function):
-    """Change dtype; the gradient is cast back to the input's dtype."""
+    """Change dtype; the gradient is cast back to the input's dtype. Complex to real keeps the
+    real part (as PyTorch does), so real to complex gives a real input the real part of its
+    complex gradient, and complex to real gives the complex input that gradient plus 0j."""
 
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.src = a.dtype
+        if a.dtype.kind == "c" and dtype.kind != "c":
+            a = a.real
         return a.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return g.astype(ctx.src) if ctx.src.kind == "f" else None, None
+        if not is_differentiable(ctx.src):
+            return None, None
+        if g.dtype.kind == "c" and ctx.src.kind != "c":
+            g = g.real
+        return g.astype(ctx.src), None
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return g.to(ctx.src) if ctx.src.kind == "f" else None, None
+        return g.to(ctx.src) if is_differentiable(ctx.src) else None, None
 
 
 class _ModBase(Function):

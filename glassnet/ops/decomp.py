@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function, unbroadcast
-from ..backend import array_module
+from ..backend import array_module, to_complex
+from .shape import Cat
 
 
 def _T(x):
@@ -273,6 +274,50 @@ class Eigh(Function):
         return V @ inner @ V.mT, None
 
 
+class Eig(Function):
+    """Eigenvalues and unit eigenvectors of a general square matrix, A V = V diag(L), complex
+    even for a real A (as PyTorch's ``linalg.eig``).
+
+    With PyTorch's convention for complex gradients (ops/complex.py), its backward is
+    grad_A = V^-H (diag(grad_L) + (V^H grad_V - V^H V diag(Re diag(V^H grad_V))) / E*) V^H,
+    E_ij = L_j - L_i off the diagonal and 1 on it (eigenvalues must be distinct). The result
+    does not depend on the arbitrary phase of each eigenvector only if the loss does not either;
+    a real A keeps the real part of its gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a)
+        w, v = xp.linalg.eig(a)
+        dt = to_complex(a.dtype)
+        w, v = w.astype(dt, copy=False), v.astype(dt, copy=False)
+        ctx.real_input = a.dtype.kind != "c"
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        w, v = ctx.saved_tensors
+        xp = array_module(w)
+        n = w.shape[-1]
+        idx = xp.arange(n)
+        vh = _T(v).conj()
+        if gv is not None:
+            vhgv = vh @ gv
+            d = vhgv[..., idx, idx].real
+            inner = vhgv - vh @ (v * d[..., None, :])
+            wc = w.conj()
+            e = wc[..., None, :] - wc[..., :, None]  # e_ij = conj(w_j - w_i)
+            e[..., idx, idx] = 1
+            inner = inner / e
+        else:
+            inner = xp.zeros(v.shape, v.dtype)
+        if gw is not None:
+            inner[..., idx, idx] += gw
+        ga = xp.linalg.solve(vh, inner @ vh)
+        return ga.real.copy() if ctx.real_input else ga
+
+
 class SvdVals(Function):
     """Singular values (descending); grad_A = U diag(grad_S) V^T."""
 
@@ -291,46 +336,171 @@ class SvdVals(Function):
     differentiable_backward = None  # not written on Tensors yet
 
 
+def _rows(v):
+    """(..., k) -> (..., 1, k), for arrays and Tensors alike."""
+    return v.reshape(tuple(v.shape[:-1]) + (1, v.shape[-1]))
+
+
+def _cols(v):
+    """(..., k) -> (..., k, 1), for arrays and Tensors alike."""
+    return v.reshape(tuple(v.shape) + (1,))
+
+
+def _svd_grad(u, s, vh, gu, gs, gvh, eye, T):
+    """grad_A of the thin SVD A = U diag(S) Vh (U m x k, Vh k x n, k = min(m, n)), written once
+    for arrays (backward) and Tensors (differentiable_backward); ``T`` transposes the last two
+    dims, ``eye`` is I_k, a missing gradient is None. PyTorch's formula (real case):
+
+        grad_A = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] Vh
+                 (+ (I - U U^T) gU S^-1 Vh when m > n; + U S^-1 gVh (I - V V^T) when m < n)
+
+    with skew(X) = X - X^T and E_ij = s_j^2 - s_i^2. U and V are defined up to the sign of each
+    singular pair, and only for distinct singular values: a loss that depends on those signs,
+    or repeated singular values, give no meaningful gradient (PyTorch's rule too)."""
+    if gu is None and gvh is None:
+        return (u * _rows(gs)) @ vh
+    m, n = u.shape[-2], vh.shape[-1]
+    s2 = s * s
+    e = _rows(s2) - _cols(s2) + eye
+    if gu is not None:
+        ugu = T(u) @ gu
+        ugu = ugu - T(ugu)
+    if gvh is not None:
+        vgv = vh @ T(gvh)
+        vgv = vgv - T(vgv)
+    if gu is not None and gvh is not None:
+        inner = (ugu * _rows(s) + _cols(s) * vgv) / e
+    elif gu is not None:
+        inner = ugu * (_rows(s) / e)
+    else:
+        inner = _cols(s) * (vgv / e)
+    if gs is not None:
+        inner = inner + _rows(gs) * eye
+    if m > n and gu is not None:
+        gus = gu / _rows(s)
+        return (u @ inner + gus - u @ (T(u) @ gus)) @ vh
+    if m < n and gvh is not None:
+        sgvh = gvh / _cols(s)
+        return u @ (inner @ vh + sgvh - (sgvh @ T(vh)) @ vh)
+    return u @ inner @ vh
+
+
 class Svd(Function):
-    """A = U diag(S) Vh; the gradient flows through S only (U and Vh: not implemented)."""
+    """A = U diag(S) Vh (``full``: U and Vh square). The gradient through U, S and Vh is
+    ``_svd_grad``; with full matrices only the first min(m, n) columns of U and rows of Vh,
+    the ones A depends on, carry gradient (PyTorch's rule)."""
 
     @staticmethod
     def forward(ctx, a, full):
         xp = array_module(a)
         u, s, vh = xp.linalg.svd(a, full_matrices=full)
-        ctx.save_for_backward(u, vh)
-        ctx.k = s.shape[-1]
-        return (u.astype(a.dtype, copy=False), s.astype(a.dtype, copy=False),
-                vh.astype(a.dtype, copy=False))
+        u, s, vh = (u.astype(a.dtype, copy=False), s.astype(a.dtype, copy=False),
+                    vh.astype(a.dtype, copy=False))
+        ctx.save_for_backward(u, s, vh)
+        return u, s, vh
 
     @staticmethod
     def backward(ctx, gu, gs, gvh):
-        xp = array_module(gs)
-        if (gu is not None and bool(xp.any(gu))) or (gvh is not None and bool(xp.any(gvh))):
-            raise NotImplementedError("linalg.svd: the gradient through U and Vh is not "
-                                      "implemented; use linalg.svdvals for differentiable "
-                                      "singular values")
-        u, vh = ctx.saved_tensors
-        k = ctx.k
-        return (u[..., :, :k] * gs[..., None, :]) @ vh[..., :k, :], None
+        u, s, vh = ctx.saved_tensors
+        xp = array_module(s)
+        k = s.shape[-1]
+        # An all-zero gradient is no gradient (and must not meet 1 / E at repeated values).
+        gu = gu[..., :, :k] if gu is not None and bool(xp.any(gu)) else None
+        gvh = gvh[..., :k, :] if gvh is not None and bool(xp.any(gvh)) else None
+        gs = gs if gs is not None else xp.zeros_like(s)
+        eye = xp.eye(k, dtype=s.dtype)
+        return _svd_grad(u[..., :, :k], s, vh[..., :k, :], gu, gs, gvh, eye, _T), None
 
-    differentiable_backward = None  # not written on Tensors yet
+    @staticmethod
+    def differentiable_backward(ctx, gu, gs, gvh):
+        u, s, vh = ctx.saved_tensors
+        U, S, Vh = ctx.output_tensor(u, 0), ctx.output_tensor(s, 1), ctx.output_tensor(vh, 2)
+        k = s.shape[-1]
+        gu = gu[..., :, :k] if gu is not None and bool(array_module(gu._data).any(gu._data)) \
+            else None
+        gvh = gvh[..., :k, :] if gvh is not None and \
+            bool(array_module(gvh._data).any(gvh._data)) else None
+        if gs is None:
+            gs = S * 0
+        eye = ctx.constant(array_module(s).eye(k), S.dtype)
+        return _svd_grad(U[..., :, :k], S, Vh[..., :k, :], gu, gs, gvh, eye,
+                         lambda x: x.mT), None
+
+
+def _qr_grad(q, r, gq, gr, T, tril, solve, cat):
+    """grad_A of A = Q R (reduced; arrays or Tensors alike, with ``tril(x, k)``,
+    ``solve(a, b)`` = a^-1 b and ``cat(parts)`` along the last dim given). For m >= n (Q m x n, R n x n): with
+    M = R gR^T - gQ^T Q and copyltu(M) = tril(M) + tril(M, -1)^T,
+
+        grad_A = (gQ + Q copyltu(M)) R^-T.
+
+    For m < n, A = [X | Y] with X = Q R1 square: grad_Y = Q gR2, and grad_X is the square case
+    with gQ + Y gR2^T in place of gQ (Walter & Lehmann 2018; PyTorch computes the same)."""
+    m, n = q.shape[-2], r.shape[-1]
+    if m < n:
+        r1, r2 = r[..., :, :m], r[..., :, m:]
+        y = q @ r2
+        gr1 = gr[..., :, :m] if gr is not None else None
+        gq1, gy = gq, y * 0
+        if gr is not None:
+            gr2 = gr[..., :, m:]
+            gq1 = y @ T(gr2) if gq1 is None else gq1 + y @ T(gr2)
+            gy = q @ gr2
+        return cat([_qr_grad(q, r1, gq1, gr1, T, tril, solve, cat), gy])
+    if gr is not None and gq is not None:
+        mm = r @ T(gr) - T(gq) @ q
+    elif gr is not None:
+        mm = r @ T(gr)
+    else:
+        mm = -(T(gq) @ q)
+    b = q @ (tril(mm, 0) + T(tril(mm, -1)))
+    if gq is not None:
+        b = b + gq
+    return T(solve(r, T(b)))  # b R^-T
 
 
 class Qr(Function):
-    """A = Q R, forward only."""
+    """A = Q R with orthonormal Q and upper-triangular R; the gradient is ``_qr_grad``
+    (not for mode 'r', which has no Q, nor for 'complete' with more rows than columns, where
+    Q is not determined by A: PyTorch's rules)."""
 
     @staticmethod
     def forward(ctx, a, mode):
         xp = array_module(a)
+        ctx.mode = mode
         if mode == "r":
             r = xp.linalg.qr(a, mode="r")
             return xp.zeros(0, a.dtype), r.astype(a.dtype, copy=False)
         q, r = xp.linalg.qr(a, mode=mode)
-        return q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+        q, r = q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+        ctx.save_for_backward(q, r)
+        return q, r
+
+    @staticmethod
+    def _check(ctx, q, r):
+        if ctx.mode == "r":
+            raise RuntimeError("linalg.qr: the derivative of linalg.qr depends on Q, which is "
+                               "not computed when mode='r'; use mode='reduced' to "
+                               "differentiate through linalg.qr")
+        if ctx.mode == "complete" and q.shape[-2] > r.shape[-1]:
+            raise RuntimeError("linalg.qr: the QR decomposition is not differentiable when "
+                               "mode='complete' and nrows > ncols")
 
     @staticmethod
     def backward(ctx, gq, gr):
-        raise NotImplementedError("linalg.qr: backward is not implemented in glassnet")
+        q, r = ctx.saved_tensors if ctx.mode != "r" else (None, None)
+        Qr._check(ctx, q, r)
+        xp = array_module(q)
+        if gq is None and gr is None:
+            return xp.zeros(q.shape[:-1] + r.shape[-1:], q.dtype), None
+        return _qr_grad(q, r, gq, gr, _T, lambda x, k: xp.tril(x, k),
+                        lambda a, b: xp.linalg.solve(a, b),
+                        lambda parts: xp.concatenate(parts, axis=-1)), None
 
-    differentiable_backward = None  # no backward at all
+    @staticmethod
+    def differentiable_backward(ctx, gq, gr):
+        q, r = ctx.saved_tensors if ctx.mode != "r" else (None, None)
+        Qr._check(ctx, q, r)
+        Q, R = ctx.output_tensor(q, 0), ctx.output_tensor(r, 1)
+        return _qr_grad(Q, R, gq, gr, lambda x: x.mT, lambda x, k: x.tril(k), Solve.apply,
+                        lambda parts: Cat.apply(parts[0].ndim - 1, *parts)), None

@@ -1,23 +1,29 @@
 """Matrix products: batched matmul with broadcasting, and einsum.
 
-For C = A B the chain rule gives dL/dA = dL/dC B^T and dL/dB = A^T dL/dC; batch dimensions
+For C = A B the chain rule gives dL/dA = dL/dC B^T and dL/dB = A^T dL/dC (for complex
+matrices the conjugate transposes B^H and A^H, see ops/complex.py); batch dimensions
 that were broadcast are summed back (``unbroadcast``). ``differentiable_backward``
 (``create_graph=True``) is the same pair of products on Tensors.
 """
 
 from __future__ import annotations
 
+import math
+
 from ..autograd.function import Function, unbroadcast
-from ..backend import array_module
+from ..backend import array_module, compute_in_float32
+from .complex import conj
 
 
 class MatMul(Function):
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a @ b
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
@@ -34,16 +40,18 @@ class MatMul(Function):
             g2 = xp.expand_dims(g2, -1)
         ga = gb = None
         if na:
-            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            ga = g2 @ conj(xp.swapaxes(b2, -1, -2))
             ga = unbroadcast(ga, a2.shape) if ga.shape != a2.shape else ga
             ga = ga.reshape(a.shape)
         if nb:
             if b2.ndim == 2 and a2.ndim > 2:
                 # A weight shared by every batch element: the sum over the batch of A_i^T G_i
                 # is one big matmul over the flattened batch.
-                gb = a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+                # (explicit row counts: reshape(-1, 0) is ambiguous for a zero-size inner dim)
+                rows = math.prod(a2.shape[:-1])
+                gb = conj(a2.reshape(rows, a2.shape[-1]).T) @ g2.reshape(rows, g2.shape[-1])
             else:
-                gb = xp.swapaxes(a2, -1, -2) @ g2
+                gb = conj(xp.swapaxes(a2, -1, -2)) @ g2
                 gb = unbroadcast(gb, b2.shape) if gb.shape != b2.shape else gb
             gb = gb.reshape(b.shape)
         return ga, gb
@@ -54,15 +62,15 @@ class MatMul(Function):
         A, B = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
         na, nb = ctx.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:  # a dot product
-            return (g * B if na else None), (g * A if nb else None)
+            return (g * conj(B) if na else None), (g * conj(A) if nb else None)
         a2 = A.unsqueeze(0) if a.ndim == 1 else A
         b2 = B.unsqueeze(-1) if b.ndim == 1 else B
         g2 = g.unsqueeze(-2) if a.ndim == 1 else g.unsqueeze(-1) if b.ndim == 1 else g
         ga = gb = None
         if na:
-            ga = (g2 @ b2.transpose(-1, -2)).sum_to_size(a2.shape).reshape(a.shape)
+            ga = (g2 @ conj(b2.transpose(-1, -2))).sum_to_size(a2.shape).reshape(a.shape)
         if nb:
-            gb = (a2.transpose(-1, -2) @ g2).sum_to_size(b2.shape).reshape(b.shape)
+            gb = (conj(a2.transpose(-1, -2)) @ g2).sum_to_size(b2.shape).reshape(b.shape)
         return ga, gb
 
 
@@ -88,7 +96,7 @@ class Einsum(Function):
                 continue
             target = ctx.ins[i]
             others = [ctx.ins[j] for j in range(len(ops)) if j != i]
-            other_ops = [ops[j] for j in range(len(ops)) if j != i]
+            other_ops = [conj(ops[j]) for j in range(len(ops)) if j != i]  # complex: conj
             # Letters of the operand that appear nowhere else were summed out: broadcast back.
             avail = set(ctx.out).union(*others) if others else set(ctx.out)
             keep = "".join(c for c in dict.fromkeys(target) if c in avail)
@@ -115,7 +123,7 @@ class Einsum(Function):
             avail = set(ctx.out).union(*others) if others else set(ctx.out)
             keep = "".join(c for c in target if c in avail)
             gi = Einsum.apply(f"{','.join([ctx.out] + others)}->{keep}", g,
-                              *[T[j] for j in range(len(ops)) if j != i])
+                              *[conj(T[j]) for j in range(len(ops)) if j != i])
             for c in target:  # letters summed out of this operand alone: broadcast back
                 if c not in keep:
                     gi = gi.unsqueeze(-1)

@@ -3,7 +3,8 @@ trigonometric and hyperbolic functions and their inverses, atan2, and the activa
 lectures (tanh, sigmoid, relu, clamp).
 
 Every gradient is the local derivative times the incoming gradient (the chain rule):
-grad * f'(x), e.g. exp' = exp, tanh' = 1 - tanh^2, sigmoid' = sigmoid (1 - sigmoid).
+grad * f'(x), e.g. exp' = exp, tanh' = 1 - tanh^2, sigmoid' = sigmoid (1 - sigmoid); for a
+complex x, grad * conj(f'(x)) (PyTorch's convention, see ops/complex.py).
 ``differentiable_backward`` is the same product written on Tensors (``create_graph=True``), so
 that the gradient can be differentiated again. The table ops are each one Function made by
 ``_unary`` from a forward kernel f(xp, a) and its derivative f'(xp, a, out); their
@@ -20,6 +21,7 @@ import numpy as np
 from ..autograd.function import Function, unbroadcast
 from ..backend import array_module
 from .arithmetic import _shape, _sum_pair
+from .complex import conj, sgn
 
 
 class Exp(Function):
@@ -32,11 +34,11 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out
+        return g * conj(out)
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return g * ctx.output_tensor(ctx.saved_tensors[0])
+        return g * conj(ctx.output_tensor(ctx.saved_tensors[0]))
 
 
 class Log(Function):
@@ -48,11 +50,11 @@ class Log(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g / a
+        return g / conj(a)
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return g / ctx.input_tensor(0, ctx.saved_tensors[0])
+        return g / conj(ctx.input_tensor(0, ctx.saved_tensors[0]))
 
 
 class Log1p(Function):
@@ -64,11 +66,11 @@ class Log1p(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g / (1 + a)
+        return g / conj(1 + a)
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return g / (1 + ctx.input_tensor(0, ctx.saved_tensors[0]))
+        return g / conj(1 + ctx.input_tensor(0, ctx.saved_tensors[0]))
 
 
 class Sqrt(Function):
@@ -81,11 +83,11 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g / (2 * out)
+        return g / (2 * conj(out))
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return g / (2 * ctx.output_tensor(ctx.saved_tensors[0]))
+        return g / (2 * conj(ctx.output_tensor(ctx.saved_tensors[0])))
 
 
 class Abs(Function):
@@ -97,11 +99,15 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * array_module(a).sign(a)  # sign(0) = 0, as in PyTorch
+        # sign(0) = 0, as in PyTorch; complex: d|z| = Re(conj(z/|z|) dz), so g z/|z|
+        return g * sgn(a)
 
     @staticmethod
     def differentiable_backward(ctx, g):
         (a,) = ctx.saved_tensors
+        if a.dtype.kind == "c":  # z/|z| depends on z: keep it in the graph
+            A = ctx.input_tensor(0, a)
+            return (g * A / A.abs().where(a != 0, 1.0)).where(a != 0, 0.0)
         return g * ctx.constant(array_module(a).sign(a), g.dtype)
 
 
@@ -114,11 +120,11 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * array_module(a).cos(a)
+        return g * conj(array_module(a).cos(a))
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return g * ctx.input_tensor(0, ctx.saved_tensors[0]).cos()
+        return g * conj(ctx.input_tensor(0, ctx.saved_tensors[0]).cos())
 
 
 class Cos(Function):
@@ -130,11 +136,11 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return -g * array_module(a).sin(a)
+        return -g * conj(array_module(a).sin(a))
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return -g * ctx.input_tensor(0, ctx.saved_tensors[0]).sin()
+        return -g * conj(ctx.input_tensor(0, ctx.saved_tensors[0]).sin())
 
 
 class Tanh(Function):
@@ -149,12 +155,12 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return g * conj(1 - out * out)
 
     @staticmethod
     def differentiable_backward(ctx, g):
         y = ctx.output_tensor(ctx.saved_tensors[0])
-        return g * (1 - y * y)
+        return g * conj(1 - y * y)
 
 
 class Sigmoid(Function):
@@ -270,7 +276,7 @@ def _unary(name, forward, derivative, doc, differentiable_backward):
 
     def bwd(ctx, g):
         a, out = ctx.saved_tensors
-        return (g * derivative(array_module(g), a, out)).astype(g.dtype, copy=False)
+        return (g * conj(derivative(array_module(g), a, out))).astype(g.dtype, copy=False)
 
     if differentiable_backward is not None:
         differentiable_backward = staticmethod(differentiable_backward)
@@ -285,7 +291,7 @@ def _chain(derivative):
 
     def differentiable_backward(ctx, g):
         a, out = ctx.saved_tensors
-        return g * derivative(ctx.input_tensor(0, a), ctx.output_tensor(out))
+        return g * conj(derivative(ctx.input_tensor(0, a), ctx.output_tensor(out)))
 
     return differentiable_backward
 

@@ -8,7 +8,8 @@ The gradient of a reduction broadcasts the output gradient back over the reduced
 from __future__ import annotations
 
 from ..autograd.function import Function, Relabel
-from ..backend import array_module
+from ..backend import array_module, compute_in_float32
+from .complex import conj
 
 
 def normalize_dims(dim, ndim, op="reduce"):
@@ -55,11 +56,13 @@ def _onehot(idx, n, dim, ndim):
 
 class Sum(Function):
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         return a.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         xp = array_module(g)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
@@ -72,6 +75,7 @@ class Sum(Function):
 
 class Mean(Function):
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         n = 1
@@ -84,6 +88,7 @@ class Mean(Function):
         return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         xp = array_module(g)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
@@ -99,6 +104,7 @@ class Var(Function):
     """Variance with Bessel's ``correction`` (1 = unbiased, PyTorch's default)."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, axes, correction, keepdim):
         xp = array_module(a)
         n = 1
@@ -115,6 +121,7 @@ class Var(Function):
         return out.astype(a.dtype, copy=False)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         (d,) = ctx.saved_tensors[:1]
         g = _expand_back(g, d.shape, ctx.axes, ctx.keepdim)
@@ -135,6 +142,7 @@ class Std(Function):
     """sqrt(var). d std = d var / (2 std), taken as 0 where std = 0 (as PyTorch does)."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, axes, correction, keepdim):
         xp = array_module(a)
         out = xp.sqrt(Var.forward(ctx, a, axes, correction, keepdim))
@@ -142,6 +150,7 @@ class Std(Function):
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         xp = array_module(g)
         out = ctx.saved_tensors[1]
@@ -242,6 +251,7 @@ class MaxDim(Function):
 
 class Prod(Function):
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, axes, keepdim):
         out = a.prod(axis=axes, keepdims=True)
         ctx.save_for_backward(a, out)
@@ -249,13 +259,14 @@ class Prod(Function):
         return out if keepdim else out.reshape([s for i, s in enumerate(a.shape) if i not in axes])
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         xp = array_module(a)
         g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
         zeros = a == 0
-        if not bool(zeros.any()):
-            return g * out / a, None, None
+        if not bool(zeros.any()):  # complex: times the conjugate, see ops/complex.py
+            return g * conj(out / a), None, None
         # With zeros, d prod / d a_i is the product of the others: computed by moving the
         # reduced axes to the end and taking exclusive cumulative products from both sides.
         axes = ctx.axes
@@ -271,7 +282,7 @@ class Prod(Function):
         inv = [0] * a.ndim
         for i, p in enumerate(perm):
             inv[p] = i
-        return g * others.transpose(inv), None, None
+        return g * conj(others.transpose(inv)), None, None
 
     @staticmethod
     def differentiable_backward(ctx, g):
@@ -280,14 +291,15 @@ class Prod(Function):
             return NotImplemented
         y = ctx.output_tensor(out if ctx.keepdim else out.reshape(
             [s for i, s in enumerate(a.shape) if i not in ctx.axes]))
-        g = _broadcast_back(g * y, a.shape, ctx.axes, ctx.keepdim)
-        return g / ctx.input_tensor(0, a), None, None
+        g = _broadcast_back(g * conj(y), a.shape, ctx.axes, ctx.keepdim)
+        return g / conj(ctx.input_tensor(0, a)), None, None
 
 
 class LogSumExp(Function):
     """log sum exp(x), computed as m + log sum exp(x - m) with m = max(x): never overflows."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, axes, keepdim):
         xp = array_module(a)
         m = a.max(axis=axes, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
@@ -300,6 +312,7 @@ class LogSumExp(Function):
         return out if keepdim else out.reshape([d for i, d in enumerate(a.shape) if i not in axes])
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         xp = array_module(a)
@@ -319,11 +332,13 @@ class LogSumExp(Function):
 
 class Cumsum(Function):
     @staticmethod
+    @compute_in_float32
     def forward(ctx, a, dim):
         ctx.dim = dim
         return array_module(a).cumsum(a, axis=dim)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         xp = array_module(g)
         return xp.flip(xp.cumsum(xp.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None

@@ -306,6 +306,59 @@ class ScatterAdd(Function):
         return g, None, None, gsrc
 
 
+class ScatterProd(Function):
+    """scatter_reduce(..., 'prod'): out = a with out[..., index[i, j], ...] *= src[i, j] along
+    ``dim`` (with ``include_self=False`` the scattered positions start from 1, not from a).
+
+    The gradient of a product with respect to one factor is the product of the others; it is
+    computed without dividing by a zero factor (PyTorch's formula): self's zeros are replaced
+    by 1 before the product is taken again, and a source that is the only zero sent to its
+    position gets the product of the rest, taken with that zero replaced by 1."""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src, include_self):
+        xp = array_module(a)
+        ix = _full_index(xp, dim, index)
+        base = a.copy()
+        if not include_self:
+            base[ix] = 1
+        out = base.copy()
+        xp.multiply.at(out, ix, src)
+        ctx.dim, ctx.include_self = dim, include_self
+        ctx.save_for_backward(a, index, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, index, src, out = ctx.saved_tensors
+        xp = array_module(g)
+        ix = _full_index(xp, ctx.dim, index)
+        ga = gsrc = None
+        if ctx.needs_input_grad[0]:
+            ones_for_zeros = xp.where(a == 0, 1, a)
+            others = ones_for_zeros.copy()
+            if not ctx.include_self:
+                others[ix] = 1
+            xp.multiply.at(others, ix, src)
+            ga = g * others / ones_for_zeros
+            if not ctx.include_self:
+                ga[ix] = 0  # a's value at a scattered position was never used
+        if ctx.needs_input_grad[3]:
+            src_zero = src == 0
+            zeros_at = xp.zeros(a.shape, g.dtype)
+            xp.add.at(zeros_at, ix, src_zero.astype(g.dtype))
+            single = src_zero & (zeros_at[ix] == 1)
+            rest = a.copy()
+            if not ctx.include_self:
+                rest[ix] = 1
+            xp.multiply.at(rest, ix, xp.where(single, 1, src))
+            gsrc = xp.where(single, (g * rest)[ix],
+                            (g * out)[ix] / xp.where(src_zero, 1, src)).astype(g.dtype)
+        return ga, None, None, gsrc, None
+
+    differentiable_backward = None  # no second derivative
+
+
 class IndexSelect(Function):
     @staticmethod
     def forward(ctx, a, dim, index):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 
 from ..autograd.function import Function
-from ..backend import array_module
+from ..backend import array_module, compute_in_float32
 
 
 def softmax_dim(ndim, dim, op):
@@ -28,21 +28,30 @@ def softmax_dim(ndim, dim, op):
     return dim % n
 
 
+def _max_shifted(x, dim):
+    """x - max(x) along ``dim`` (a zero-size x has no max, and nothing to shift)."""
+    if x.size == 0:
+        return x.copy()
+    return x - x.max(axis=dim, keepdims=True)
+
+
 class Softmax(Function):
     """softmax(x)_i = e^{x_i} / sum_j e^{x_j} along ``dim``."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, dim):
         xp = array_module(x)
         # softmax(x) = softmax(x - c) for any c: subtracting the max makes every exponent <= 0,
         # so e^x never overflows (the lectures' [21, 34, 10000, 680] example).
-        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        e = xp.exp(_max_shifted(x, dim))
         e /= e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(e)
         return e
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         (s,) = ctx.saved_tensors
         # Jacobian diag(s) - s s^T applied to g: s * (g - <g, s>).
@@ -66,15 +75,17 @@ class LogSoftmax(Function):
     """log softmax(x)_i = (x_i - m) - log sum_j e^{x_j - m}, m = max_j x_j."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, dim):
         xp = array_module(x)
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = _max_shifted(x, dim)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         xp = array_module(g)

@@ -1,5 +1,6 @@
 """Special functions: the error function and its relatives (erf, erfc, erfinv), the gamma
-family (lgamma, digamma; trigamma is digamma's derivative), sinc, and xlogy (x log y).
+family (lgamma, digamma and polygamma: each derivative is the next polygamma), sinc, and xlogy
+(x log y).
 
 The kernels come from scipy.special (cupyx.scipy.special on a GPU) where it is installed, and
 from NumPy otherwise: the asymptotic series of digamma and trigamma after lifting x above 6 with
@@ -84,6 +85,40 @@ def polygamma1(xp, a):
     inv2 = inv * inv
     res = inv + inv2 / 2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
     return res + acc
+
+
+def polygamma(xp, n, a):
+    """psi^(n)(x), the n-th derivative of digamma (n = 0: digamma; n = 1: trigamma, which
+    works without SciPy; n >= 2 needs it)."""
+    if n == 0:
+        return digamma(xp, a)
+    sp = _scipy_special(xp)
+    if sp is not None:
+        return sp.polygamma(n, a)
+    if n == 1:
+        return polygamma1(xp, a)
+    raise RuntimeError(f"polygamma: n = {n} >= 2 needs SciPy (pip install scipy)")
+
+
+class Polygamma(Function):
+    """psi^(n)(x) for a fixed order n >= 1; d/dx psi^(n)(x) = psi^(n+1)(x), so every
+    derivative, of any order, is the next polygamma."""
+
+    @staticmethod
+    def forward(ctx, x, n):
+        ctx.n = n
+        ctx.save_for_backward(x)
+        return polygamma(array_module(x), n, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * polygamma(array_module(x), ctx.n + 1, x).astype(g.dtype, copy=False), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * Polygamma.apply(ctx.input_tensor(0, x), ctx.n + 1), None
 
 
 def _erf(a):
@@ -199,9 +234,9 @@ Erfinv = _unary("Erfinv", erfinv, lambda xp, a, o: math.sqrt(math.pi) / 2 * xp.e
 Lgamma = _unary("Lgamma", lgamma, lambda xp, a, o: digamma(xp, a),
                 "log|Gamma(x)|; d/dx = digamma(x).",
                 _chain(lambda A, Y: A.digamma()))
-# No second derivative: that would need polygamma(2, x).
 Digamma = _unary("Digamma", digamma, lambda xp, a, o: polygamma1(xp, a),
-                 "digamma(x) = d/dx log Gamma(x); d/dx = trigamma(x).", None)
+                 "digamma(x) = d/dx log Gamma(x); d/dx = trigamma(x).",
+                 _chain(lambda A, Y: Polygamma.apply(A, 1)))
 
 
 def _sinc(xp, a):

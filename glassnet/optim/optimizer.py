@@ -282,7 +282,7 @@ def _cast_state(key, value, p):
         return int(v) if float(v).is_integer() else v
     if isinstance(value, Tensor):
         arr = value._data
-        want = p._data.dtype if arr.dtype.kind == "f" and arr.ndim > 0 else arr.dtype
+        want = p._data.dtype if backend.is_floating(arr.dtype) and arr.ndim > 0 else arr.dtype
         if arr.dtype == want and value.device == p.device:
             return value  # PyTorch keeps the loaded tensor itself (``value.to`` is a no-op)
     elif isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
@@ -295,7 +295,7 @@ def _cast_state(key, value, p):
         return value
     # floating arrays follow the parameter; 0-d floating entries (NAdam's mu_product, ASGD's
     # eta and mu) keep their own precision, so that a resumed run continues bit for bit
-    dtype = p._data.dtype if arr.dtype.kind == "f" and arr.ndim > 0 else arr.dtype
+    dtype = p._data.dtype if backend.is_floating(arr.dtype) and arr.ndim > 0 else arr.dtype
     arr = backend.to_device(arr, p.device)
     xp = backend.array_module(arr)
     return _wrap(xp.array(arr, dtype=dtype, copy=True))

@@ -7,6 +7,7 @@ and indexing (``shape``, ``index``), linear algebra (``linalg``), in-place updat
 """
 
 from .convert import _as_tensor, _new_size, _size, _to_array
+from .sparse_coo import SparseTensor, sparse_coo_tensor
 from .tensor import Tensor, tensor
 
-__all__ = ["Tensor", "tensor"]
+__all__ = ["SparseTensor", "Tensor", "sparse_coo_tensor", "tensor"]

@@ -18,10 +18,11 @@ from ..autograd.function import Function, unbroadcast
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.variable import Variable
 from ..ops import arithmetic as A
+from ..ops import autocast
 from ..ops import linalg as L
 from .convert import _as_tensor, _to_array
 from .inplace import inplace
-from .shape import _unwrap_index
+from .shape import _unwrap_index, index_error
 
 _cupy = backend._cupy
 
@@ -134,6 +135,9 @@ class ArithmeticMixin:
         return _nograd_binary(np.logical_xor if self.dtype.kind == "b" else np.bitwise_xor, self, o)
 
     def __invert__(self):
+        if backend.is_floating(self._data.dtype):  # PyTorch: a TypeError from ~, as from Python's ~1.5
+            raise TypeError(f"~ (operator.invert) is only implemented on integer and bool "
+                            f"tensors, got dtype {self._data.dtype}")
         return Variable._make(~self._data, False)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
@@ -172,13 +176,36 @@ class ArithmeticMixin:
     def matmul(self, o):
         return _matmul(self, o)
 
-    mm = bmm = matmul
+    def mm(self, o):
+        """The product of two matrices (2-D only; ``matmul`` broadcasts)."""
+        o = _as_tensor(o, self)
+        for name, t in (("self", self), ("mat2", o)):
+            if t.ndim != 2:
+                raise RuntimeError(f"mm: {name} must be a matrix (2-D), got shape "
+                                   f"{tuple(t.shape)}")
+        return _matmul(self, o, "mm")
+
+    def bmm(self, o):
+        """Batched matrix product of (b, n, k) and (b, k, m) tensors (no broadcasting)."""
+        o = _as_tensor(o, self)
+        for name, t in (("batch1", self), ("batch2", o)):
+            if t.ndim != 3:
+                raise RuntimeError(f"bmm: {name} must be a 3-D tensor, got shape "
+                                   f"{tuple(t.shape)}")
+        if self.shape[0] != o.shape[0]:
+            raise RuntimeError(f"bmm: batch1 and batch2 must have the same batch size, got "
+                               f"shapes {tuple(self.shape)} and {tuple(o.shape)}")
+        return _matmul(self, o, "bmm")
 
     def dot(self, o):
-        if self.ndim != 1 or _as_tensor(o, self).ndim != 1:
+        o = _as_tensor(o, self)
+        if self.ndim != 1 or o.ndim != 1:
             raise RuntimeError(f"dot: expected two 1-D tensors, got shapes {tuple(self.shape)} "
-                               f"and {tuple(_as_tensor(o, self).shape)}")
-        return _matmul(self, o)
+                               f"and {tuple(o.shape)}")
+        if self.shape != o.shape:
+            raise RuntimeError(f"dot: inconsistent tensor size, expected tensors of the same "
+                               f"number of elements, got {self.shape[0]} and {o.shape[0]}")
+        return _matmul(self, o, "dot")
 
     # ------------------------------------------------------------------ in-place
     def _inplace(self, op, o, name):
@@ -251,6 +278,7 @@ class ArithmeticMixin:
         if self.requires_grad and self.grad_fn is None and is_grad_enabled():
             raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
                                "in-place operation; wrap it in `with glassnet.no_grad():`")
+        self._version += 1
 
     def zero_(self):
         """Set every element to 0 in place; the gradient to the old values is 0."""
@@ -270,6 +298,7 @@ class ArithmeticMixin:
             return self._inplace(lambda a, v: _where(every, _as_tensor(v, a).to(a.dtype), a),
                                  value, name)
         self._data[...] = value.item() if isinstance(value, Variable) else value
+        self._version += 1
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -289,6 +318,7 @@ class ArithmeticMixin:
                 isinstance(value, Variable) and value.requires_grad)):
             return self._inplace(lambda a, v: a.masked_fill(mask, v), value, "masked_fill_")
         m = mask._data if isinstance(mask, Variable) else mask
+        self._version += 1
         backend.array_module(self._data).copyto(
             self._data, value.item() if isinstance(value, Variable) else value,
             where=backend.array_module(self._data).broadcast_to(m, self.shape))
@@ -296,6 +326,7 @@ class ArithmeticMixin:
 
     def __setitem__(self, idx, value):
         idx = _unwrap_index(idx)
+        self._version += 1
         if self.requires_grad and is_grad_enabled():
             if self.grad_fn is None:
                 raise RuntimeError("__setitem__: a leaf Variable that requires grad is being used "
@@ -309,7 +340,10 @@ class ArithmeticMixin:
             self.data, self.grad_fn, self._output_nr = new._data, new.grad_fn, new._output_nr
             self.requires_grad = True
             return
-        self._data[idx] = value._data if isinstance(value, Variable) else value
+        try:
+            self._data[idx] = value._data if isinstance(value, Variable) else value
+        except IndexError as e:
+            raise index_error(e, self.shape) from None
 
 
 class _SetItem(Function):
@@ -352,17 +386,17 @@ def _binary(fn, a, b, op, reverse=False, true_div=False):
         da, db = a._data.dtype, b._data.dtype
         if da != db:
             dt = backend.promote_types(da, db, a._data.ndim > 0, b._data.ndim > 0)
-            if true_div and dt.kind != "f":
+            if true_div and not backend.is_differentiable(dt):
                 dt = backend.get_default_dtype()
             if dt != da:
                 a = a.to(dt)
             if dt != db:
                 b = b.to(dt)
-        elif true_div and da.kind != "f":
+        elif true_div and not backend.is_differentiable(da):
             a, b = a.to(backend.get_default_dtype()), b.to(backend.get_default_dtype())
     elif isinstance(b, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
         dt = backend.scalar_dtype(a._data.dtype, b)
-        if true_div and dt.kind != "f":
+        if true_div and not backend.is_differentiable(dt):
             dt = backend.get_default_dtype()
         if dt != a._data.dtype:
             a = a.to(dt)
@@ -394,6 +428,8 @@ def _nograd_binary(ufunc, a, b, reverse=False, compare=False):
         x, y = x.astype(dt, copy=False), y.astype(dt, copy=False)
     if reverse:
         x, y = y, x
+    if ufunc in _BITWISE:
+        _check_bitwise(ufunc.__name__, x.dtype if backend.is_floating(x.dtype) else y.dtype)
     if ufunc in _INTEGER_DIVISIONS and y.dtype.kind in "iu" and x.dtype.kind in "iu" \
             and (y == 0).any():
         raise RuntimeError(f"{ufunc.__name__}: ZeroDivisionError: integer division by zero "
@@ -407,17 +443,31 @@ def _nograd_binary(ufunc, a, b, reverse=False, compare=False):
     return Variable._make(backend.array_module(r).asarray(r), False)
 
 
+# Bitwise ops are defined on integers and bools only (PyTorch: NotImplementedError for floats).
+_BITWISE = (np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.left_shift, np.right_shift)
+
+
+def _check_bitwise(op, dtype):
+    if backend.is_floating(dtype):
+        raise NotImplementedError(f"{op}: not implemented for dtype {dtype} (bitwise ops take "
+                                  "integer or bool tensors)")
+
+
 # Integer floor division, remainder and fmod by zero have no value: NumPy gives 0 silently,
 # PyTorch raises; float ones give inf/nan as IEEE 754 says.
 _INTEGER_DIVISIONS = (np.floor_divide, np.remainder, np.fmod)
 
 
-def _matmul(a, b):
-    """Matrix product with broadcast batch dimensions (1-D operands as in NumPy/PyTorch)."""
+@autocast.lower_precision
+def _matmul(a, b, op="matmul"):
+    """Matrix product with broadcast batch dimensions (1-D operands as in NumPy/PyTorch);
+    ``op`` names the caller (mm, bmm, mv, linear...) in errors."""
     if not isinstance(a, Variable):
         a = _as_tensor(a, b)
     if not isinstance(b, Variable):
         b = _as_tensor(b, a)
+    if a.is_sparse or b.is_sparse:  # a sparse COO operand: glassnet/tensor/sparse_coo.py
+        return a.matmul(b) if a.is_sparse else b.__rmatmul__(a)
     _check_device(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("matmul: both arguments need at least 1 dimension, got shapes "
@@ -428,12 +478,12 @@ def _matmul(a, b):
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:
-        raise RuntimeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+        raise RuntimeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                            f"multiplied ({ka} != {kb})")
     try:
         return L.MatMul.apply(a, b)
     except ValueError:
-        raise RuntimeError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} "
+        raise RuntimeError(f"{op}: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} "
                            "cannot be broadcast together") from None
 
 

@@ -56,6 +56,8 @@ def _to_array(data, dtype=None, device=None):
                 d = backend.get_default_dtype()
             elif a.dtype.kind in "iu":
                 d = backend.int64
+            elif a.dtype.kind == "c":  # Python complex numbers: complex64 by default
+                d = backend.default_complex_dtype()
             elif a.dtype.kind == "O":
                 raise TypeError(f"tensor: could not convert data of type {type(data).__name__} "
                                 "to a numeric array")
@@ -63,7 +65,7 @@ def _to_array(data, dtype=None, device=None):
         a = np.asarray(a)
     if d is not None and a.dtype != d:
         a = a.astype(d)
-    if a.dtype.kind in "UOSc":
+    if a.dtype.kind in "UOS":
         raise TypeError(f"tensor: unsupported data type {a.dtype}")
     if device is not None:
         a = backend.to_device(a, device)
@@ -87,6 +89,8 @@ def _sequence_dtype(data, typed):
             dtypes.add(backend.int64)
         elif isinstance(x, builtins.float):
             dtypes.add(backend.get_default_dtype())
+        elif isinstance(x, builtins.complex):
+            dtypes.add(backend.default_complex_dtype())
     out = None
     for dt in dtypes:
         out = dt if out is None else backend.promote_types(out, dt)
@@ -114,6 +118,7 @@ def _as_tensor(o, like):
     if isinstance(o, Variable):
         return o
     xp = backend.array_module(like._data)
-    if isinstance(o, (builtins.bool, builtins.int, builtins.float, np.number, np.bool_)):
+    if isinstance(o, (builtins.bool, builtins.int, builtins.float, builtins.complex, np.number,
+                      np.bool_)):
         return like._make(xp.asarray(o, dtype=backend.scalar_dtype(like.dtype, o)), False)
     return like._make(xp.asarray(_to_array(o)), False)

@@ -9,6 +9,7 @@ glassnet's dtypes are NumPy dtype objects (``glassnet.float32 is numpy.dtype('fl
 from __future__ import annotations
 
 import builtins
+
 import numpy as np
 
 from .. import backend
@@ -29,9 +30,9 @@ class finfo:
 
     def __init__(self, type=None):
         d = backend.get_default_dtype() if type is None else backend.to_dtype(type)
-        if d.kind != "f":
+        if not backend.is_floating(d):
             raise TypeError(f"finfo: expected a floating point dtype, got {d}")
-        info = np.finfo(d)
+        info = backend.finfo(d)
         self.dtype = d.name
         self.bits = builtins.int(info.bits)
         self.eps = builtins.float(info.eps)
@@ -97,8 +98,8 @@ def _number_dtype(x):
 
 def can_cast(from_, to):
     """Whether PyTorch's in-place ops allow a ``from_`` result into a ``to`` tensor: never
-    float to integer or bool, never integer to bool; everything else is allowed."""
-    order = {"b": 0, "u": 1, "i": 1, "f": 2}
+    complex to real, float to integer or bool, integer to bool; everything else is allowed."""
+    order = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}
     return order[backend.to_dtype(from_).kind] <= order[backend.to_dtype(to).kind]
 
 

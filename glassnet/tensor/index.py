@@ -17,10 +17,11 @@ from .. import backend
 from ..autograd.function import unbroadcast
 from ..autograd.variable import Variable
 from ..ops.reduce import normalize_dim
+from ..ops import shape as S
 from ..ops.shape import _full_index
 from .arith import _SetItem, _where
 from .convert import _as_tensor, _size, _to_array
-from .shape import _index_array
+from .shape import _index_array, check_index_range, one_element_form
 
 
 class IndexMixin:
@@ -105,12 +106,6 @@ class IndexMixin:
         return self.reshape(-1)
 
     def moveaxis(self, source, destination):
-        if isinstance(source, (tuple, list)):
-            order = [d for d in range(self.ndim) if d not in [s % self.ndim for s in source]]
-            for s, t in sorted(zip((x % self.ndim for x in source),
-                                   (x % self.ndim for x in destination)), key=lambda p: p[1]):
-                order.insert(t, s)
-            return self.permute(*order)
         return self.movedim(source, destination)
 
     def fliplr(self):
@@ -145,9 +140,17 @@ class IndexMixin:
         return self.reshape(-1)[_index_array(index, "take")]
 
     def take_along_dim(self, indices, dim=None):
-        """``gather`` with broadcasting: indices and input broadcast in every dim but ``dim``."""
+        """``gather`` with broadcasting: indices and input broadcast in every dim but ``dim``;
+        a negative index counts from the end, as in Python (and PyTorch's take_along_dim)."""
         idx = (indices if isinstance(indices, Variable)
                else Variable._make(_to_array(indices), False))
+        size = self.numel() if dim is None else self.shape[normalize_dim(dim, self.ndim,
+                                                                          "take_along_dim")]
+        a = _index_array(idx, "take_along_dim")
+        if a.size and a.min() < 0:
+            a = a.copy()
+            a[(a < 0) & (a >= -size)] += size
+            idx = Variable._make(a, False)
         if dim is None:
             return self.reshape(-1).gather(0, idx.reshape(-1))
         d = normalize_dim(dim, self.ndim, "take_along_dim")
@@ -172,7 +175,11 @@ class IndexMixin:
         if src is None:
             src = value
         d = normalize_dim(dim, self.ndim, "scatter")
-        idx = _index_array(index, "scatter")
+        vec = one_element_form(self, _index_array(index, "scatter"), src)
+        if vec is not None:
+            return vec[0].scatter(0, vec[1], vec[2], reduce=reduce).reshape(self.shape)
+        idx = check_index_range(_index_array(index, "scatter"), self.shape[d], d, "scatter",
+                                RuntimeError)
         if reduce is not None:
             mode = {"add": "sum", "multiply": "prod"}.get(reduce)
             if mode is None:
@@ -190,10 +197,15 @@ class IndexMixin:
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
         """Combine ``src`` into a copy of self at ``index`` along ``dim`` with ``reduce`` in
         'sum', 'prod', 'mean', 'amax', 'amin' (self's own value counts unless
-        ``include_self=False``). Differentiable for sum, mean, amax and amin (ties share the
-        gradient evenly, as in PyTorch); 'prod' is forward-only."""
+        ``include_self=False``). Differentiable for every reduction: amax and amin ties share
+        the gradient evenly, and 'prod' handles zero factors, as in PyTorch."""
         d = normalize_dim(dim, self.ndim, "scatter_reduce")
-        idx = _index_array(index, "scatter_reduce")
+        vec = one_element_form(self, _index_array(index, "scatter_reduce"), src)
+        if vec is not None:
+            return vec[0].scatter_reduce(0, vec[1], vec[2], reduce,
+                                         include_self=include_self).reshape(self.shape)
+        idx = check_index_range(_index_array(index, "scatter_reduce"), self.shape[d], d,
+                                "scatter_reduce", RuntimeError)
         xp = backend.array_module(self._data)
         src = src[tuple(slice(0, s) for s in idx.shape)]
         ix = _full_index(xp, d, idx)
@@ -212,17 +224,19 @@ class IndexMixin:
             c = Variable._make(xp.maximum(cnt, 1).astype(self.dtype), False)
             out = total / c if self.dtype.kind == "f" else total.div(c, rounding_mode="floor")
             return _where(t_mask, out, self) if not include_self else out
-        if reduce in ("amax", "amin", "prod"):
-            ufunc = {"amax": xp.maximum, "amin": xp.minimum, "prod": xp.multiply}[reduce]
+        if reduce == "prod":
+            return S.ScatterProd.apply(self, d, idx, src.to(self.dtype), include_self)
+        if reduce in ("amax", "amin"):
+            ufunc = {"amax": xp.maximum, "amin": xp.minimum}[reduce]
             res = self._data.copy()
             if not include_self:
-                fill = {"amax": -np.inf, "amin": np.inf, "prod": 1}[reduce]
-                if self.dtype.kind != "f" and reduce != "prod":
+                fill = {"amax": -np.inf, "amin": np.inf}[reduce]
+                if self.dtype.kind != "f":
                     info = np.iinfo(self.dtype) if self.dtype.kind in "iu" else None
                     fill = (info.min if reduce == "amax" else info.max) if info else fill
                 res[touched] = fill
             ufunc.at(res, ix, src._data)
-            if reduce == "prod" or not (self.requires_grad or src.requires_grad):
+            if not (self.requires_grad or src.requires_grad):
                 return Variable._make(res, False)
             # A differentiable expression with the same value: the mean of the elements that
             # attain the extreme, so each of them receives an equal share of the gradient.
@@ -240,6 +254,9 @@ class IndexMixin:
         """Copy with the slices ``index[i]`` along ``dim`` replaced by the slices of source."""
         d = normalize_dim(dim, self.ndim, "index_copy")
         idx = _index_array(index, "index_copy")
+        vec = one_element_form(self, idx, source)
+        if vec is not None:
+            return vec[0].index_copy(0, vec[1], vec[2]).reshape(self.shape)
         return _SetItem.apply(self, (slice(None),) * d + (idx,), _as_tensor(source, self))
 
     def index_fill(self, dim, index, value):

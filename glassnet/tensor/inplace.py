@@ -20,7 +20,10 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.variable import Variable
 
 
-_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2}
+_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+# The in-place ops that change a tensor's shape; every other one keeps it (an update that
+# broadcasts self to a larger shape is an error, as in PyTorch).
+_RESHAPING = {"t_", "transpose_", "squeeze_", "unsqueeze_", "swapaxes_", "swapdims_"}
 
 
 def inplace(self, name, compute, args=()):
@@ -30,8 +33,14 @@ def inplace(self, name, compute, args=()):
     if tracked and self.requires_grad and self.grad_fn is None:
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
                            "in-place operation; wrap the update in `with glassnet.no_grad():`")
+    # The update counts before it is computed: a node recorded by ``compute`` itself reads
+    # self's old array (which a tracked update leaves intact), any earlier node is stale.
+    self._version += 1
     # Untracked, nothing in the computation requires grad, so no graph is recorded.
     new = compute(self if tracked else Variable._make(self._data, False))
+    if new.shape != self._data.shape and name not in _RESHAPING:
+        raise RuntimeError(f"{name}: output with shape {list(self._data.shape)} doesn't match "
+                           f"the broadcast shape {list(new.shape)}")
     if new.dtype != self.dtype:
         if _ORDER[new.dtype.kind] > _ORDER[self.dtype.kind]:
             raise RuntimeError(f"{name}: result type {new.dtype} can't be cast to the desired "

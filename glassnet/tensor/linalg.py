@@ -67,7 +67,7 @@ class LinalgMixin:
     def mv(self, vec):
         _need(self, 2, "mv", "input")
         _need(vec, 1, "mv", "vec")
-        return _matmul(self, vec)
+        return _matmul(self, vec, "mv")
 
     def outer(self, vec2):
         """out[i, j] = self[i] * vec2[j]."""

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import backend, return_types
 from ..autograd.variable import Variable
-from .arith import _nograd_binary, _where
+from ..ops.complex import Angle as _Angle
+from .arith import _check_bitwise, _nograd_binary, _where
 from .convert import _as_tensor
 
 
@@ -40,6 +41,7 @@ class LogicMixin:
         return self ^ other
 
     def bitwise_not(self):
+        _check_bitwise("bitwise_not", self._data.dtype)
         return ~self
 
     def bitwise_left_shift(self, other):
@@ -71,6 +73,9 @@ class LogicMixin:
                                   Variable._make(e.astype(np.int32), False))
 
     def angle(self):
-        """The argument of a real number: 0 for x >= 0, pi for x < 0 (NaN stays NaN)."""
+        """The argument of a complex number, atan2(imag, real) in (-pi, pi]; of a real number,
+        0 for x >= 0 and pi for x < 0 (NaN stays NaN)."""
+        if self._data.dtype.kind == "c":
+            return _Angle.apply(self)
         x = self._f()
         return _where(x < 0, float(np.pi), _where(x.isnan(), x, 0.0)).to(x.dtype)

@@ -114,13 +114,13 @@ class PointwiseMixin:
 
     def fmod(self, other):
         """C's fmod: self - trunc(self / other) * other (the sign of self)."""
-        if self.dtype.kind != "f" and not _is_float(other):
+        if not _is_float(self) and not _is_float(other):
             return _nograd_binary(np.fmod, self, other)
         return _binary(A.Fmod, self._f(), other, "fmod")
 
     def remainder(self, other):
         """Python's %: self - floor(self / other) * other (the sign of other)."""
-        if self.dtype.kind != "f" and not _is_float(other):
+        if not _is_float(self) and not _is_float(other):
             return _nograd_binary(np.remainder, self, other)
         return _binary(A.Remainder, self._f(), other, "remainder")
 
@@ -191,18 +191,13 @@ class PointwiseMixin:
         return S.Digamma.apply(self._f())
 
     def polygamma(self, n):
-        """The n-th derivative of digamma (n = 0: digamma itself; n >= 1 needs SciPy and is
-        not differentiable)."""
+        """psi^(n)(x), the n-th derivative of digamma (n = 0: digamma itself); its gradient is
+        psi^(n+1)(x). n >= 2 needs SciPy."""
+        if isinstance(n, Variable) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise RuntimeError(f"polygamma: n must be a non-negative int, got {n!r}")
         if n == 0:
             return self.digamma()
-        xp = backend.array_module(self._data)
-        sp = S._scipy_special(xp)
-        if sp is None:
-            if n == 1:
-                return Variable._make(S.polygamma1(xp, self._f()._data).astype(self._f().dtype), False)
-            raise RuntimeError("polygamma: n >= 2 needs SciPy (pip install scipy)")
-        x = self._f()
-        return Variable._make(sp.polygamma(n, x._data).astype(x.dtype), False)
+        return S.Polygamma.apply(self._f(), int(n))
 
     def logit(self, eps=None):
         """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
@@ -233,9 +228,9 @@ class PointwiseMixin:
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         """NaN -> ``nan``, +inf -> ``posinf`` (the dtype's max), -inf -> ``neginf`` (its min);
         the gradient passes only through the finite elements."""
-        if self.dtype.kind != "f":
+        if not self.is_floating_point():
             return self.clone()
-        info = np.finfo(self.dtype)
+        info = backend.finfo(self.dtype)
         hi = float(info.max) if posinf is None else posinf
         lo = float(info.min) if neginf is None else neginf
         xp = backend.array_module(self._data)
@@ -355,6 +350,10 @@ class PointwiseMixin:
         return _where(cond, self, o)
 
     def masked_fill(self, mask, value):
+        m, shape = tuple(getattr(mask, "shape", ())), tuple(self.shape)
+        if len(m) > len(shape) or any(k not in (1, n) for k, n in zip(m[::-1], shape[::-1])):
+            raise RuntimeError(f"masked_fill: the mask of shape {m} must broadcast to the "
+                               f"tensor's shape {tuple(self.shape)}")
         return _where(mask, _as_tensor(value, self).to(self.dtype), self)
 
     def isnan(self):
@@ -371,7 +370,8 @@ class PointwiseMixin:
 
     def _f(self):
         """Integer inputs to float functions are promoted to the default float (PyTorch)."""
-        return self if self._data.dtype.kind == "f" else self.to(backend.get_default_dtype())
+        return self if backend.is_differentiable(self._data.dtype) else self.to(
+            backend.get_default_dtype())
 
 
 def _bessel_series(x, order):
@@ -392,7 +392,7 @@ def _softmax(fn, x, dim, dtype, op):
     """``fn`` (Softmax or LogSoftmax) along ``dim`` of ``x`` cast to ``dtype``."""
     if dtype is not None:
         x = x.to(dtype)
-    if x._data.dtype.kind != "f":
+    if not backend.is_floating(x._data.dtype):
         raise RuntimeError(f"{op}: expected a floating point input, got dtype {x._data.dtype} "
                            "(use .float())")
     if x.ndim == 0:
@@ -407,7 +407,7 @@ def _zero_grad_op(t, name):
 
 def _is_float(o):
     if isinstance(o, Variable):
-        return o.dtype.kind == "f"
+        return backend.is_floating(o.dtype)
     return isinstance(o, (builtins.float, np.floating))
 
 

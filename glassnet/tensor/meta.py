@@ -1,6 +1,5 @@
 """Tensor metadata and odds and ends of PyTorch's Tensor API: memory layout (stride,
-storage_offset, data_ptr, nbytes), type queries and names (``x.type()``), the complex-number
-queries a real tensor answers trivially (conj, is_conj, real), autograd bookkeeping
+storage_offset, data_ptr, nbytes), type queries and names (``x.type()``), autograd bookkeeping
 (output_nr, retains_grad), ``new_empty`` and the Python-function maps ``apply_``/``map_``."""
 
 from __future__ import annotations
@@ -9,12 +8,33 @@ import numpy as np
 
 from .. import backend
 from ..autograd.variable import Variable
-from .convert import _size
+from .convert import _new_size
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+               "bfloat16": "BFloat16Tensor"}
+
+
+class memory_format:  # noqa: N801 - PyTorch's name
+    """``torch.memory_format``: the order a tensor's elements have in memory. glassnet arrays
+    are always row-major (``contiguous_format``); every op accepts the other formats
+    (``channels_last``...) and gives the same values, laid out row-major."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"glassnet.{self._name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
 
 
 class MetaMixin:
@@ -58,32 +78,8 @@ class MetaMixin:
         return -1 if self.device.type == "cpu" else self.device.index
 
     def is_signed(self):
-        return self._data.dtype.kind in "if"
+        return self._data.dtype.kind in "if" or backend.is_floating(self._data.dtype)
 
-    def is_complex(self):
-        return False
-
-    def is_conj(self):
-        return False
-
-    def is_neg(self):
-        return False
-
-    def conj(self):
-        """The complex conjugate: a real tensor is its own conjugate."""
-        return self
-
-    resolve_conj = resolve_neg = conj
-
-    def conj_physical(self):
-        return self.clone()
-
-    @property
-    def real(self):
-        return self
-
-    def adjoint(self):
-        return self.mT
 
     def is_same_size(self, other):
         return self.shape == other.shape
@@ -115,7 +111,7 @@ class MetaMixin:
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self._data)
         dt = backend.to_dtype(dtype) or self.dtype
-        t = Variable._make(xp.empty(_size(size), dtype=dt), False)
+        t = Variable._make(xp.empty(_new_size("new_empty", size), dtype=dt), False)
         return t.requires_grad_(True) if requires_grad else t
 
     def apply_(self, callable):

@@ -65,7 +65,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 class _Formatter:
     def __init__(self, a: np.ndarray):
-        self.floating = a.dtype.kind == "f"
+        self.floating = backend.is_floating(a.dtype)
         self.int_mode, self.sci_mode, self.max_width = True, False, 1
         p = PRINT_OPTS.precision
         flat = a.reshape(-1)
@@ -106,6 +106,19 @@ class _Formatter:
         else:
             s = str(v)
         return (self.max_width - len(s)) * " " + s
+
+
+class _ComplexFormatter:
+    """PyTorch's complex layout: the real parts through one formatter, the imaginary parts
+    through another, written ``1.+2.0000j`` (the real part aligned, the imaginary part not)."""
+
+    def __init__(self, a: np.ndarray):
+        self.re, self.im = _Formatter(a.real), _Formatter(a.imag)
+        self.max_width = self.re.max_width + self.im.max_width + 1
+
+    def format(self, v) -> str:
+        imag = (self.im.format(v.imag) + "j").lstrip()
+        return self.re.format(v.real) + ("" if imag[0] in "+-" else "+") + imag
 
 
 def _summarized(a: np.ndarray) -> np.ndarray:
@@ -150,7 +163,8 @@ def _body(a: np.ndarray, indent: int) -> str:
     if a.dtype == np.float16:
         a = a.astype(np.float32)
     summarize = a.size > PRINT_OPTS.threshold
-    fmt = _Formatter(_summarized(a) if summarize else a)
+    fmt = (_ComplexFormatter if a.dtype.kind == "c" else _Formatter)(
+        _summarized(a) if summarize else a)
     return _nested(a, indent, summarize, fmt)
 
 
@@ -169,7 +183,8 @@ def tensor_repr(t) -> str:
         body = "[]"
     else:
         body = _body(a, indent)
-        if a.dtype not in (default, backend.int64, backend.bool_):
+        if a.dtype not in (default, backend.default_complex_dtype(), backend.int64,
+                           backend.bool_):
             suffixes.append(f"dtype=glassnet.{a.dtype}")
     if t.device.type != "cpu":
         suffixes.insert(0, f"device='{t.device}'")

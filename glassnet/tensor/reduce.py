@@ -14,6 +14,7 @@ import numpy as np
 from .. import backend
 from .. import return_types as RT
 from ..autograd.variable import Variable
+from ..ops import autocast
 from ..ops import decomp as D
 from ..ops import reduce as R
 from ..ops import scan as SC
@@ -37,9 +38,9 @@ class ReduceMixin:
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if not backend.is_floating(x.dtype):
+        if not backend.is_differentiable(x.dtype):
             raise RuntimeError(f"mean: could not infer output dtype; input dtype must be floating "
-                               f"point, got {x.dtype} (use .float())")
+                               f"point or complex, got {x.dtype} (use .float())")
         return R.Mean.apply(x, normalize_dims(dim, x.ndim, "mean"), keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -54,6 +55,7 @@ class ReduceMixin:
         corr = _correction(unbiased, correction)
         return R.Std.apply(self._f(), normalize_dims(dim, self.ndim, "std"), corr, keepdim)
 
+    @autocast.float32
     def prod(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind in "biu" and dtype is None:
@@ -233,7 +235,7 @@ class ReduceMixin:
 
     # ------------------------------------------------------------------ NaN-aware, paired
     def nansum(self, dim=None, keepdim=False, dtype=None):
-        x = self.masked_fill(self.isnan(), 0) if self.dtype.kind == "f" else self
+        x = self.masked_fill(self.isnan(), 0) if self.is_floating_point() else self
         return x.sum(dim, keepdim, dtype=dtype)
 
     def nanmean(self, dim=None, keepdim=False, dtype=None):
@@ -393,9 +395,11 @@ def _order_stat(t, dim, keepdim, name, rank, nan_first):
 
 def _quantile(t, q, dim, keepdim, interpolation, ignore_nan):
     """Quantiles by sorting and interpolating between the two neighbouring order statistics
-    (PyTorch's five ``interpolation`` modes); differentiable through the picked elements."""
+    (PyTorch's five ``interpolation`` modes); differentiable through the picked elements and,
+    with 'linear' interpolation, through a tensor ``q`` (the other modes round the rank, so
+    their gradient with respect to q is zero, as in PyTorch)."""
     name = "nanquantile" if ignore_nan else "quantile"
-    if t.dtype.kind != "f":
+    if not t.is_floating_point():
         raise RuntimeError(f"{name}: input tensor must be float32 or float64, got {t.dtype}")
     qt = q if isinstance(q, Variable) else Variable._make(np.asarray(q, dtype=t.dtype), False)
     qa = backend.to_numpy(qt._data).astype(np.float64)
@@ -415,7 +419,8 @@ def _quantile(t, q, dim, keepdim, interpolation, ignore_nan):
     else:
         cnt = xp.full(x.shape[:d] + (1,) + x.shape[d + 1:], n)
     outs = []
-    for qv in qa.reshape(-1):
+    q_flat = qt.reshape(-1) if qt.requires_grad else None
+    for i, qv in enumerate(qa.reshape(-1)):
         pos = qv * (cnt - 1).astype(np.float64)
         pos = xp.maximum(pos, 0)
         lo = xp.floor(pos).astype(np.int64)
@@ -437,6 +442,10 @@ def _quantile(t, q, dim, keepdim, interpolation, ignore_nan):
         vlo = xs.gather(d, Variable._make(lo, False))
         vhi = xs.gather(d, Variable._make(hi, False))
         w = Variable._make(frac.astype(t.dtype), False)
+        if q_flat is not None and interpolation == "linear":
+            # the weight q (cnt - 1) - lo is where q's gradient flows: (hi - lo) (cnt - 1)
+            w = (q_flat[i].to(t.dtype) * Variable._make((cnt - 1).astype(t.dtype), False)
+                 - Variable._make(lo.astype(t.dtype), False))
         v = vlo + (vhi - vlo) * w
         if not ignore_nan:  # a NaN anywhere in the slice makes the quantile NaN
             hasnan = Variable._make(xp.isnan(x._data).any(axis=d, keepdims=True), False)
@@ -445,7 +454,7 @@ def _quantile(t, q, dim, keepdim, interpolation, ignore_nan):
             v = v.masked_fill(Variable._make(cnt == 0, False), float("nan"))
         if dim is None:
             v = v.reshape((1,) * t.ndim) if keepdim else v.reshape(())
-        elif not keepdim:
+        elif not keepdim or t.ndim == 0:
             v = v.squeeze(d)
         outs.append(v)
     if qa.ndim == 0:

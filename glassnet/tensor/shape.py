@@ -4,6 +4,7 @@ arrays, boolean masks, gather, scatter). Each applies a Function from ``glassnet
 from __future__ import annotations
 
 import builtins
+import re
 
 import numpy as np
 
@@ -24,6 +25,9 @@ class ShapeMixin:
         shape = _size(shape)
         if shape == self._data.shape:
             return self
+        if shape.count(-1) > 1:
+            raise RuntimeError(f"reshape: only one dimension can be inferred (-1), got shape "
+                               f"{list(shape)}")
         try:
             return S.Reshape.apply(self, shape)
         except ValueError:
@@ -43,13 +47,24 @@ class ShapeMixin:
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
             return self.reshape(1)
-        s = start_dim % self.ndim
-        e = end_dim % self.ndim
+        s = normalize_dim(start_dim, self.ndim, "flatten")
+        e = normalize_dim(end_dim, self.ndim, "flatten")
+        if s > e:
+            raise RuntimeError(f"flatten: start_dim cannot come after end_dim, got "
+                               f"start_dim={start_dim} and end_dim={end_dim} for a tensor of "
+                               f"shape {tuple(self.shape)}")
         shape = self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:]
         return self.reshape(shape)
 
     def unflatten(self, dim, sizes):
-        d = dim % self.ndim
+        d = normalize_dim(dim, self.ndim, "unflatten")
+        sizes = tuple(sizes)
+        known = int(np.prod([k for k in sizes if k != -1]))
+        n = self.shape[d]
+        if (n != known) if -1 not in sizes else (known == 0 or n % known):
+            raise RuntimeError(f"unflatten: provided sizes {list(sizes)} don't multiply up to "
+                               f"the size of dim {dim} ({n}) in the input tensor of shape "
+                               f"{tuple(self.shape)}")
         return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
 
     def permute(self, *dims):
@@ -79,11 +94,22 @@ class ShapeMixin:
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     def movedim(self, source, destination):
-        perm = list(range(self.ndim))
-        s = source % self.ndim
-        perm.pop(s)
-        perm.insert(destination % self.ndim, s)
-        return self.permute(*perm)
+        """Move dim(s) ``source`` to position(s) ``destination`` (ints or equal-length
+        sequences); the other dims keep their order."""
+        src = (source,) if isinstance(source, int) else tuple(source)
+        dst = (destination,) if isinstance(destination, int) else tuple(destination)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)}"
+                               f" dims) should contain the same number of dims as destination "
+                               f"({list(dst)} dims)")
+        src = [normalize_dim(d, self.ndim, "movedim") for d in src]
+        dst = [normalize_dim(d, self.ndim, "movedim") for d in dst]
+        if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise RuntimeError(f"movedim: repeated dim in source {src} or destination {dst}")
+        order = [d for d in range(self.ndim) if d not in src]
+        for s_, t in sorted(zip(src, dst), key=lambda p: p[1]):
+            order.insert(t, s_)
+        return self.permute(*order) if self.ndim else self
 
     def squeeze(self, dim=None):
         if dim is None:
@@ -123,6 +149,12 @@ class ShapeMixin:
 
     def repeat(self, *sizes):
         sizes = _size(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"repeat: number of dimensions of repeat dims ({len(sizes)}) can "
+                               f"not be smaller than number of dimensions of tensor "
+                               f"({self.ndim}, shape {tuple(self.shape)})")
+        if min(sizes, default=0) < 0:
+            raise RuntimeError(f"repeat: repeats can not be negative, got {list(sizes)}")
         x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
         shp = []
         exp = []
@@ -152,6 +184,8 @@ class ShapeMixin:
 
     def chunk(self, chunks, dim=0):
         n = self.shape[normalize_dim(dim, self.ndim, "chunk")]
+        if chunks <= 0:
+            raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
         k = -(-n // chunks) if n else 1
         return self.split(max(k, 1), dim)
 
@@ -177,9 +211,10 @@ class ShapeMixin:
         idx[d] = slice(start, start + length)
         return self[tuple(idx)]
 
-    def flip(self, *dims):
-        dims = tuple(d % self.ndim for d in _size(dims))
-        return S.Flip.apply(self, dims)
+    def flip(self, *args, dims=None):
+        dims = tuple(normalize_dim(d, self.ndim, "flip") for d in _size(args if dims is None
+                                                                          else (dims,)))
+        return S.Flip.apply(self, dims if self.ndim else ())
 
     def roll(self, shifts, dims=None):
         return S.Roll.apply(self, shifts, dims)
@@ -211,25 +246,44 @@ class ShapeMixin:
         try:
             return S.GetItem.apply(self, idx)
         except IndexError as e:
-            raise IndexError(f"index: {e} (tensor of shape {tuple(self.shape)})") from None
+            raise index_error(e, self.shape) from None
 
     def gather(self, dim, index):
         d = normalize_dim(dim, self.ndim, "gather")
         idx = _index_array(index, "gather")
+        vec = one_element_form(self, idx, None)
+        if vec is not None:
+            return vec[0].gather(0, vec[1]).reshape(idx.shape)
+        if idx.size == 0:  # an empty index picks nothing, whatever its shape
+            return self.reshape(-1)[:0].reshape(idx.shape)
         if idx.ndim != self.ndim:
             raise RuntimeError(f"gather: index has {idx.ndim} dimensions but input has {self.ndim}")
+        check_index_range(idx, self.shape[d], d, "gather", RuntimeError)
         return S.Gather.apply(self, d, idx)
 
     def scatter_add(self, dim, index, src):
         d = normalize_dim(dim, self.ndim, "scatter_add")
-        return S.ScatterAdd.apply(self, d, _index_array(index, "scatter_add"), _as_tensor(src, self))
+        vec = one_element_form(self, _index_array(index, "scatter_add"), src)
+        if vec is not None:
+            return vec[0].scatter_add(0, vec[1], vec[2]).reshape(self.shape)
+        idx = check_index_range(_index_array(index, "scatter_add"), self.shape[d], d,
+                                "scatter_add", RuntimeError)
+        return S.ScatterAdd.apply(self, d, idx, _as_tensor(src, self))
 
     def index_select(self, dim, index):
         d = normalize_dim(dim, self.ndim, "index_select")
-        return S.IndexSelect.apply(self, d, _index_array(index, "index_select"))
+        idx = _index_array(index, "index_select")
+        if self.ndim == 0:
+            return self.reshape(1).index_select(0, idx.reshape(-1)).reshape(())
+        idx = check_index_range(idx.reshape(-1) if idx.ndim == 0 else idx, self.shape[d], d,
+                                "index_select", IndexError)
+        return S.IndexSelect.apply(self, d, idx)
 
     def index_add(self, dim, index, source, alpha=1):
         d = normalize_dim(dim, self.ndim, "index_add")
+        vec = one_element_form(self, _index_array(index, "index_add"), source)
+        if vec is not None:
+            return vec[0].index_add(0, vec[1], vec[2], alpha=alpha).reshape(self.shape)
         return S.IndexAdd.apply(self, d, _index_array(index, "index_add"), _as_tensor(source, self), alpha)
 
     def nonzero(self, as_tuple=False):
@@ -280,8 +334,9 @@ class ShapeMixin:
 def _joinable(tensors, op):
     """The tensors to join, as Tensors of one dtype (promoted as PyTorch promotes)."""
     ts = [t if isinstance(t, Variable) else Variable._make(_to_array(t), False) for t in tensors]
-    if not ts:
-        raise RuntimeError(f"{op}: expected a non-empty list of tensors")
+    if not ts:  # PyTorch: a ValueError from cat, a RuntimeError from stack
+        raise (ValueError if op == "cat" else RuntimeError)(
+            f"{op}: expected a non-empty list of tensors, got {list(tensors)!r}")
     dts = {t.dtype for t in ts}
     if len(dts) > 1:
         dt = ts[0].dtype
@@ -370,10 +425,55 @@ def _split_index(idx):
     return tuple(first), tuple(second)
 
 
+def one_element_form(self, idx, src):
+    """gather, scatter and the index_* ops read a 0-d input, index or source as a one-element
+    1-d tensor, as PyTorch does: (input, index, source) so reshaped when the input has at most
+    one dim and one of them is 0-d, else None."""
+    src_0d = isinstance(src, Variable) and src.ndim == 0
+    if self.ndim > 1 or not (self.ndim == 0 or idx.ndim == 0 or src_0d):
+        return None
+    return self.reshape(-1), idx.reshape(-1), src.reshape(-1) if isinstance(src, Variable) else src
+
+
 def _index_array(index, op):
     d = index._data if isinstance(index, Variable) else np.asarray(index)
     if d.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected an integer index tensor, got dtype {d.dtype}")
     return d
+
+
+def check_index_range(idx, size, dim, op, error):
+    """``idx`` (an integer array) unchanged if every entry is in [0, size); otherwise ``error``
+    naming the op, the first bad index, the dim and its size (gather, scatter, index_select
+    take no negative indices, as in PyTorch)."""
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= size:
+            bad = lo if lo < 0 else hi
+            raise error(f"{op}: index {bad} is out of bounds for dimension {dim} with size "
+                        f"{size}")
+    return idx
+
+
+_NUMPY_INDEX_ERRORS = (
+    (re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)"),
+     r"index \1 is out of bounds for dimension \2 with size \3"),
+    (re.compile(r"too many indices for array: array is (\d+)-dimensional, but (\d+) were "
+                r"indexed"), r"too many indices for tensor of dimension \1 (got \2)"),
+    (re.compile(r"boolean index did not match indexed array along (?:axis|dimension) (\d+); "
+                r"size of (?:axis|dimension) is (\d+) but size of corresponding boolean "
+                r"(?:axis|dimension) is (\d+)"),
+     (r"the mask's size \3 at index \1 does not match the indexed tensor's size \2 at "
+      r"index \1")),
+)
+
+
+def index_error(e, shape):
+    """An IndexError from indexing an array of ``shape``, in PyTorch's words (dimension, not
+    axis), naming the tensor's shape: the one translation ``x[...]`` and ``x[...] = v`` share."""
+    text = str(e)
+    for pattern, words in _NUMPY_INDEX_ERRORS:
+        text = pattern.sub(words, text)
+    return IndexError(f"index: {text} (tensor of shape {tuple(shape)})")
 
 

@@ -8,7 +8,7 @@ This module holds the class itself: construction, properties, ``backward``, conv
 printing (``printing.py``), and ``tensor()``. The autograd fields and methods come from its base
 class ``Variable`` (glassnet/autograd/variable.py); the other methods come in groups from
 mixins, one module each beside this one: arithmetic and in-place updates (``arith``,
-``inplace``), pointwise maths (``math``), logical and bitwise ops (``logic``), reductions
+``inplace``), complex numbers (``complex``), pointwise maths (``math``), logical and bitwise ops (``logic``), reductions
 (``reduce``), shapes and indexing (``shape``, ``index``), linear algebra (``linalg``) and
 metadata (``meta``). The mixins work on ``self`` and make new tensors with ``Variable._make``,
 so none of them imports this module.
@@ -28,7 +28,9 @@ from ..autograd.variable import Variable
 from ..ops import arithmetic as A
 from . import numpy_names
 from .arith import ArithmeticMixin
+from .complex import ComplexMixin
 from .convert import _as_tensor, _size, _to_array
+from .convert import _new_size as _checked_size
 from .index import IndexMixin
 from .inplace import InplaceMixin
 from .linalg import LinalgMixin
@@ -39,13 +41,14 @@ from .printing import tensor_repr
 from .reduce import ReduceMixin
 from .shape import ShapeMixin
 from .size import Size
+from .sparse import SparseMixin
 
 _cupy = backend._cupy
 _new_size = tuple.__new__  # a Size from a shape that is already a tuple of ints
 
 
-class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixin,
-             IndexMixin, LinalgMixin, InplaceMixin, MetaMixin, result_type=True):
+class Tensor(Variable, ArithmeticMixin, ComplexMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixin,
+             IndexMixin, LinalgMixin, InplaceMixin, MetaMixin, SparseMixin, result_type=True):
     """An array with an optional gradient. Create one with ``glassnet.tensor(data)``.
 
     Its autograd fields and methods (``requires_grad``, ``grad``, ``grad_fn``, ``detach``,
@@ -127,9 +130,6 @@ class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin,
     def mT(self):
         return self.transpose(-2, -1)
 
-    H = T  # real tensors: the conjugate transpose is the transpose
-    mH = mT
-
     def size(self, dim=None):
         if dim is None:
             return _new_size(Size, self._data.shape)
@@ -154,12 +154,12 @@ class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin,
         return self._data.shape[0]
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return backend.is_floating(self._data.dtype)
 
-    def is_contiguous(self):
+    def is_contiguous(self, memory_format=None):
         return bool(self._data.flags.c_contiguous)
 
-    def contiguous(self):
+    def contiguous(self, memory_format=None):
         if self._data.flags.c_contiguous:
             return self
         return _Contig.apply(self)
@@ -196,21 +196,37 @@ class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin,
         return a.astype(dtype) if dtype is not None else a
 
     def to(self, *args, **kwargs):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
+        """PyTorch's three forms: ``to(dtype, non_blocking=False, copy=False)``,
+        ``to(device=None, dtype=None, non_blocking=False, copy=False)`` and
+        ``to(other, non_blocking=False, copy=False)`` (other's dtype and device); the flags may
+        be positional. ``copy=True`` always returns a new tensor; ``memory_format`` is accepted
+        (glassnet arrays have one layout)."""
+        args = list(args)
+        dtype = device = None
+        if args and isinstance(args[0], Tensor):
+            other = args.pop(0)
+            dtype, device = other.dtype, other.device
+        elif args and (args[0] is None or isinstance(args[0], (str, backend.Device))):
+            device = args.pop(0)
+            if args and not isinstance(args[0], builtins.bool):
+                dtype = args.pop(0)
+        elif args and not isinstance(args[0], builtins.bool):
+            dtype = args.pop(0)
+        if len(args) > 2:
+            raise TypeError(f"to: too many positional arguments ({len(args)} left after the "
+                            "device/dtype: expected at most non_blocking and copy)")
+        flags = dict(zip(("non_blocking", "copy"), args))
+        for k in flags:
+            if k in kwargs:
+                raise TypeError(f"to: got multiple values for argument '{k}'")
+        kwargs.update(flags)
+        dtype = kwargs.pop("dtype", dtype)
+        device = kwargs.pop("device", device)
         kwargs.pop("non_blocking", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, (str, backend.Device)):
-                device = a
-            else:
-                dtype = a
         out = self
         if device is not None and backend.Device(device) != self.device:
             out = _ToDevice.apply(out, backend.Device(device))
@@ -222,31 +238,35 @@ class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin,
             out = self.clone()
         return out
 
-    def float(self):
+    def float(self, memory_format=None):
         return self.to(backend.float32)
 
-    def double(self):
+    def double(self, memory_format=None):
         return self.to(backend.float64)
 
-    def half(self):
+    def half(self, memory_format=None):
         return self.to(backend.float16)
 
-    def long(self):
+    def bfloat16(self, memory_format=None):
+        """A bfloat16 copy (needs ml_dtypes: ``pip install glassnet[bf16]``)."""
+        return self.to(backend.bfloat16)
+
+    def long(self, memory_format=None):
         return self.to(backend.int64)
 
-    def int(self):
+    def int(self, memory_format=None):
         return self.to(backend.int32)
 
-    def bool(self):
+    def bool(self, memory_format=None):
         return self.to(backend.bool_)
 
-    def short(self):
+    def short(self, memory_format=None):
         return self.to(backend.int16)
 
-    def char(self):
+    def char(self, memory_format=None):
         return self.to(backend.int8)
 
-    def byte(self):
+    def byte(self, memory_format=None):
         return self.to(backend.uint8)
 
     def type_as(self, other):
@@ -262,7 +282,7 @@ class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin,
             device = f"cuda:{device}"
         return self.to(device)
 
-    def clone(self):
+    def clone(self, *, memory_format=None):
         return _Clone.apply(self)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
@@ -271,17 +291,19 @@ class Tensor(Variable, ArithmeticMixin, PointwiseMixin, LogicMixin, ReduceMixin,
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self._data)
-        t = Tensor._make(xp.zeros(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        t = Tensor._make(xp.zeros(_checked_size("new_zeros", size),
+                                  dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self._data)
-        t = Tensor._make(xp.ones(_size(size), dtype=backend.to_dtype(dtype) or self.dtype), False)
+        t = Tensor._make(xp.ones(_checked_size("new_ones", size),
+                                 dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         xp = backend.array_module(self._data)
-        t = Tensor._make(xp.full(_size((size,)), fill_value,
+        t = Tensor._make(xp.full(_checked_size("new_full", (size,)), fill_value,
                                  dtype=backend.to_dtype(dtype) or self.dtype), False)
         return t.requires_grad_(True) if requires_grad else t
 

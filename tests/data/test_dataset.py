@@ -37,7 +37,7 @@ def test_tensor_dataset_accepts_tensors_without_copy():
 
 
 def test_tensor_dataset_length_mismatch_names_shapes():
-    with pytest.raises(ValueError, match=r"TensorDataset.*\(4,\)"):
+    with pytest.raises(AssertionError, match=r"TensorDataset.*\(4,\)"):
         TensorDataset(np.zeros((5, 2)), np.zeros(4))
 
 

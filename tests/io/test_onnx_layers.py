@@ -112,3 +112,78 @@ def test_embedding_gathers_integer_input(opset):
     gn.manual_seed(0)
     model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
     roundtrip(model, (2, 3), make=lambda s: gn.randint(0, 10, s), opset_version=opset)
+
+
+# ------------------------------------------------- conversions reached only through small paths
+class _Lambda(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 0, float("inf"), float("-inf")])
+def test_vector_norm_exports(p):
+    gn.manual_seed(0)
+    roundtrip(_Lambda(lambda x: gn.linalg.vector_norm(x, ord=p, dim=1, keepdim=True)),
+              (2, 4, 3))
+
+
+def test_cosine_similarity_exports():
+    # its norms go through a clamp that passes the gradient through (recorded, exported as Max)
+    gn.manual_seed(0)
+    other = gn.randn(1, 6)
+    # (its expand of ``other`` to the batch is a traced constant: the traced batch only)
+    roundtrip(_Lambda(lambda x: nn.functional.cosine_similarity(x, other.expand(x.shape[0], 6),
+                                                                dim=1)), (2, 6), batches=(),
+              make=lambda s: gn.randn(*s) * gn.tensor([[1e-9, 1, 1, 0, 0, 0]]))
+
+
+def test_hooked_module_exports():
+    # a full backward hook wraps the module's inputs and outputs in identity nodes
+    gn.manual_seed(0)
+    lin = nn.Linear(5, 3)
+    lin.register_full_backward_hook(lambda m, gi, go: None)
+    lin.register_forward_hook(lambda m, i, o: o * 2)
+    roundtrip(nn.Sequential(lin, nn.ReLU()), (2, 5))
+
+
+@pytest.mark.parametrize("norm", [1, 2, 3.5])
+def test_lp_pool_exports(norm):
+    gn.manual_seed(0)
+    roundtrip(nn.LPPool2d(norm, 2), (2, 3, 6, 6), make=lambda s: gn.rand(*s) + 0.1)
+
+
+def test_contiguous_after_transpose_exports():
+    gn.manual_seed(0)
+    roundtrip(_Lambda(lambda x: x.transpose(1, 2).contiguous().reshape(x.shape[0], -1)),
+              (2, 3, 4))
+
+
+def test_dropout_in_training_mode_exports():
+    """Exported in training mode, dropout becomes ONNX Dropout with its own random mask:
+    every output is 0 or x / (1 - p), and about p of them are 0."""
+    import numpy as np
+    from onnx_helpers import check_and_session, export_bytes
+
+    gn.manual_seed(0)
+    model = nn.Dropout(0.25)
+    model.train()
+    x = gn.rand(4, 500) + 1.0
+    sess = check_and_session(export_bytes(model, (x,), input_names=["x"], output_names=["y"],
+                                          training=gn.onnx.TrainingMode.TRAINING))
+    y = sess.run(None, {"x": x.numpy()})[0]
+    kept = y != 0
+    np.testing.assert_allclose(y[kept], x.numpy()[kept] / 0.75, rtol=1e-6)
+    assert 0.2 < 1 - kept.mean() < 0.3
+
+
+def test_channel_dropout_in_training_mode_is_a_clear_export_error():
+    from onnx_helpers import export_bytes
+
+    model = nn.Dropout2d(0.5)
+    model.train()
+    with pytest.raises(gn.onnx.errors.UnsupportedOperatorError, match="channel-wise or alpha dropout"):
+        export_bytes(model, (gn.rand(2, 3, 4, 4),), training=gn.onnx.TrainingMode.TRAINING)

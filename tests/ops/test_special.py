@@ -58,3 +58,33 @@ def test_xlogy_matches_torch_at_zero_and_nan(rng):
                                                                    (a, b))])
     for g, t in zip(*out):
         np.testing.assert_allclose(g, t, rtol=1e-7, atol=1e-7)
+
+
+def test_polygamma_gradient_is_the_next_polygamma():
+    """d/dx psi^(n)(x) = psi^(n+1)(x): first and second derivatives against PyTorch and
+    finite differences."""
+    import pytest
+    import torch
+    from helpers import gradcheck
+
+    import glassnet as gn
+
+    x = np.random.default_rng(0).uniform(-3.7, 6.0, (4, 5))
+    x = np.where(np.abs(x - np.round(x)) < 0.1, x + 0.25, x)  # away from the poles
+    for n in range(5):
+        check_parity(lambda t: t.polygamma(n), lambda t: t.polygamma(n), [x], dtype=np.float64)
+        check_parity(lambda t: t.polygamma(n), lambda t: t.polygamma(n), [np.abs(x) + 0.5],
+                     rtol=1e-3)
+        gradcheck(lambda t: gn.polygamma(n, t), [x])
+        gradcheck(lambda t: gn.special.polygamma(n, t), [x])
+    a = gn.tensor(x[:2, :2], requires_grad=True)
+    for n in range(3):
+        assert gn.autograd.gradgradcheck(lambda t: t.polygamma(n), (a,))
+    (g,) = gn.autograd.grad(a.digamma().sum(), a, create_graph=True)
+    (gg,) = gn.autograd.grad(g.sum(), a)
+    t = torch.tensor(x[:2, :2], requires_grad=True)
+    (tg,) = torch.autograd.grad(t.digamma().sum(), t, create_graph=True)
+    (tgg,) = torch.autograd.grad(tg.sum(), t)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-7)
+    with pytest.raises(RuntimeError, match="polygamma"):
+        gn.tensor([1.0]).polygamma(-1)

@@ -178,3 +178,69 @@ def test_index_put_accumulate_with_a_boolean_mask(dtype):
                                         accumulate=True)
 
     check_parity(put3(gn), put3(torch), [y3, u], dtype=dtype)
+
+
+# ----------------------------------------------------------------------------- 0-d operands
+ZERO_D = {
+    "scatter_0d": lambda x, s: x.scatter(0, _idx(x, 0), s),
+    "scatter_1d_0d": lambda x, s: x.scatter(0, _idx(x, [0]), s),
+    "scatter_value_0d": lambda x, s: x.scatter(0, _idx(x, 0), 2.5) * s,
+    "index_copy_0d": lambda x, s: x.index_copy(0, _idx(x, [0]), s),
+    "index_fill_0d": lambda x, s: x.index_fill(0, _idx(x, [0]), -1.0) + s,
+    "take_along_dim_0d": lambda x, s: _lib(x).take_along_dim(x, _idx(x, [0])) * s,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_index_writes_on_0d_tensors(name):
+    rng = np.random.default_rng(0)
+    x, s = np.array(rng.standard_normal()), np.array(rng.standard_normal())
+    check_parity(ZERO_D[name], ZERO_D[name], [x, s])
+    gradcheck(ZERO_D[name], [x, s])
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_on_0d_tensors(reduce, include_self):
+    rng = np.random.default_rng(1)
+    x, s = np.array(rng.standard_normal()), np.array(rng.standard_normal())
+
+    def f(a, b):
+        return a.scatter_reduce(0, _idx(a, 0), b, reduce, include_self=include_self)
+
+    check_parity(f, f, [x, s])
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("zeros", ["none", "self", "one_src", "two_src", "self_and_src"])
+def test_scatter_reduce_prod_gradient(include_self, zeros):
+    """The gradient of a product is the product of the other factors, also where some factor
+    is zero (PyTorch's formula, which never divides by a zero factor)."""
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0.5, 1.5, (4, 3)) * rng.choice([-1, 1], (4, 3))
+    src = rng.uniform(0.5, 1.5, (5, 3)) * rng.choice([-1, 1], (5, 3))
+    index = np.array([[0, 1, 3], [0, 2, 3], [1, 1, 3], [0, 2, 2], [3, 1, 0]])
+    if zeros in ("self", "self_and_src"):
+        x[0, 0] = x[1, 1] = 0.0
+    if zeros in ("one_src", "two_src", "self_and_src"):
+        src[0, 0] = 0.0  # the only zero sent to (0, 0) ...
+    if zeros == "two_src":
+        src[3, 0] = 0.0  # ... now one of two
+
+    def f(a, b):
+        return a.scatter_reduce(0, _idx(a, index), b, "prod", include_self=include_self)
+
+    check_parity(f, f, [x, src], dtype=np.float64)
+    check_parity(f, f, [x, src])
+    gradcheck(f, [x, src])
+
+
+def test_take_along_dim_negative_indices():
+    x = np.random.default_rng(3).standard_normal((2, 5))
+    ind = np.array([[-5, -1, 0], [4, -2, 1]])
+
+    def f(a):
+        return _lib(a).take_along_dim(a, _idx(a, ind), dim=1)
+
+    check_parity(f, f, [x])
+    gradcheck(f, [x])

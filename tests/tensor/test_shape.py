@@ -64,3 +64,63 @@ def test_narrow_with_a_negative_start(rng):
         g.narrow(1, -6, 1)
     with pytest.raises(RuntimeError, match="narrow: start"):
         g.narrow(1, -2, 3)
+
+
+# ----------------------------------------------------------------------------- 0-d operands
+def _L(x):
+    return torch if isinstance(x, torch.Tensor) else gn
+
+
+# A 0-d input, index or source reads as a one-element 1-d tensor (PyTorch's rule); the output
+# keeps the input's shape (gather: the index's shape).
+ZERO_D = {
+    "gather_0d_0d": (lambda x, s: x.gather(0, _L(x).tensor(0)), (), ()),
+    "gather_0d_1d": (lambda x, s: x.gather(-1, _L(x).tensor([0])), (), ()),
+    "gather_1d_0d": (lambda x, s: x.gather(0, _L(x).tensor(2)), (4,), ()),
+    "gather_empty_index": (lambda x, s: x.gather(0, _L(x).zeros((2, 0), dtype=_L(x).long)),
+                           (5,), ()),
+    "index_select_0d": (lambda x, s: x.index_select(0, _L(x).tensor([0])), (), ()),
+    "index_select_0d_index": (lambda x, s: x.index_select(1, _L(x).tensor(1)), (2, 3), ()),
+    "scatter_add_0d": (lambda x, s: x.scatter_add(0, _L(x).tensor(0), s), (), ()),
+    "scatter_add_1d_0d": (lambda x, s: x.scatter_add(0, _L(x).tensor(1), s), (3,), ()),
+    "index_add_0d": (lambda x, s: x.index_add(0, _L(x).tensor([0]), s, alpha=2), (), ()),
+    "index_add_1d_0d_index": (lambda x, s: x.index_add(0, _L(x).tensor(1), s), (3,), (1,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_index_ops_on_0d_tensors(name):
+    fn, xs, ss = ZERO_D[name]
+    rng = np.random.default_rng(0)
+    x, s = rng.standard_normal(xs), rng.standard_normal(ss)
+    check_parity(fn, fn, [x, s])
+    check_parity(fn, fn, [x, s], dtype=np.float64)
+    gradcheck(fn, [x, s])
+
+
+@pytest.mark.parametrize("dims", [(0,), (0, 2), (-1,), [1, -3], ()])
+def test_flip_dims_keyword(dims):
+    x = np.random.default_rng(1).standard_normal((2, 3, 4))
+    check_parity(lambda t: _L(t).flip(t, dims=dims), lambda t: torch.flip(t, dims=dims), [x])
+    check_parity(lambda t: t.flip(dims=dims), lambda t: t.flip(dims=dims), [x])
+    gradcheck(lambda t: t.flip(dims=dims), [x])
+    check_parity(lambda t: t.flip(0), lambda t: t.flip(0), [np.array(1.5)])  # 0-d: itself
+
+
+@pytest.mark.parametrize("src, dst", [(0, 2), (-1, 0), ((0, 1), (2, 0)), ([0, 2], [1, 0]),
+                                      ((2, 1, 0), (0, 1, 2)), ((), ())])
+def test_movedim_with_ints_and_tuples(src, dst):
+    x = np.random.default_rng(2).standard_normal((2, 3, 4))
+    check_parity(lambda t: _L(t).movedim(t, src, dst), lambda t: torch.movedim(t, src, dst), [x])
+    check_parity(lambda t: t.moveaxis(src, dst), lambda t: t.moveaxis(src, dst), [x])
+    gradcheck(lambda t: t.movedim(src, dst), [x])
+
+
+def test_movedim_errors_like_pytorch():
+    x = gn.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="movedim"):
+        x.movedim((0, 1), (0,))
+    with pytest.raises(IndexError, match="movedim"):
+        x.movedim(2, 0)
+    with pytest.raises(RuntimeError, match="movedim"):
+        x.movedim((0, 0), (0, 1))

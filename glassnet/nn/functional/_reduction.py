@@ -45,7 +45,7 @@ def check_tensor(x, op, name):
 
 def check_float(x, op, name):
     check_tensor(x, op, name)
-    if x._data.dtype.kind != "f":
+    if not x.is_floating_point():
         raise RuntimeError(f"{op}: expected a floating point '{name}', got dtype {x._data.dtype} "
                            "(use .float())")
 
@@ -61,4 +61,5 @@ def same_size_warning(op, input, target):
 def pm1_labels(target, like):
     """Labels y in {-1, 1} (of any dtype) as a Tensor in ``like``'s dtype."""
     t = target._data
-    return Tensor._make(t, False).to(like.dtype) if t.dtype.kind != "f" else target.to(like.dtype)
+    return target.to(like.dtype) if target.is_floating_point() else \
+        Tensor._make(t, False).to(like.dtype)

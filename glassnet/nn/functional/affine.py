@@ -14,6 +14,8 @@ the same three products on Tensors.
 from __future__ import annotations
 
 from ...autograd import Function
+from ...backend import compute_in_float32
+from ...ops import autocast
 from ...tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
@@ -23,6 +25,7 @@ class _Linear(Function):
     fresh_grads = True  # every gradient below is a new matmul / sum result
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
         if x.ndim == 2:
@@ -34,6 +37,7 @@ class _Linear(Function):
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad
@@ -81,6 +85,7 @@ class _Linear(Function):
         g.out(y)
 
 
+@autocast.lower_precision
 def linear(input, weight, bias=None):
     """y = x W^T + b, applied to the last dimension of ``input``.
 

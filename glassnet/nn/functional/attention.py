@@ -30,9 +30,10 @@ import warnings
 import numpy as np
 
 from ... import backend
+from ...ops import autocast
 from ...tensor import Tensor
-from .dropout_family import dropout as _dropout
 from .affine import linear
+from .dropout_family import dropout as _dropout
 from .padding import pad
 from .softmax_family import softmax
 
@@ -40,7 +41,7 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 
 def _is_float(t):
-    return t.dtype.kind == "f"
+    return backend.is_floating(t.dtype)
 
 
 def _const(array):
@@ -59,6 +60,7 @@ def _repeat_heads(t, rep):
     return t.reshape(*shape[:-3], shape[-3] * rep, *shape[-2:])
 
 
+@autocast.lower_precision
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(Q K^T * scale + M) V, with scale = 1/sqrt(E) unless given.

@@ -14,10 +14,16 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd import Function
-from ...backend import array_module, parallel_slices
+from ...backend import array_module, compute_in_float32, parallel_slices
 from ...tensor import Tensor
-from .normalization import (_norm_grads, _Normalize, _onnx_affine, _onnx_full, _onnx_standardize,
-                            _rstd)
+from .normalization import (
+    _norm_grads,
+    _Normalize,
+    _onnx_affine,
+    _onnx_full,
+    _onnx_standardize,
+    _rstd,
+)
 
 __all__ = ["batch_norm"]
 
@@ -46,6 +52,7 @@ class _BatchNormTrain(Function):
     """
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, w, b, eps, out_stats):
         xp = array_module(x)
         n, c = x.shape[0], x.shape[1]
@@ -90,6 +97,7 @@ class _BatchNormTrain(Function):
         return out.reshape(x.shape)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         x3, mean, rstd, w = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
@@ -205,6 +213,7 @@ class _BatchNormEval(Function):
     """
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, w, b, mean, var, eps):
         xp = array_module(x)
         c = x.shape[1]
@@ -218,6 +227,7 @@ class _BatchNormEval(Function):
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         x, scale, rstd, mean = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
@@ -272,7 +282,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Shape: input (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W); running stats, weight and
     bias (C,); output like input.
     """
-    if not isinstance(input, Tensor) or input._data.dtype.kind != "f":
+    if not isinstance(input, Tensor) or not input.is_floating_point():
         raise RuntimeError("batch_norm: expected a floating point input Tensor")
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got shape "

@@ -17,8 +17,9 @@ import numpy as np
 
 from ... import backend
 from ...autograd import Function, Relabel
-from ...backend import array_module
+from ...backend import array_module, compute_in_float32
 from ...functions import where
+from ...ops import autocast
 from . import _reduction as _R
 from .softmax_family import log_softmax
 
@@ -91,6 +92,7 @@ class _CrossEntropy(Function):
     """Fused log-softmax + NLL over class indices, on a (M, C) view of the logits."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, y, w, has_ignore, ignore_index, reduction, eps):
         shape = x.shape
         x2, y2 = _flatten_classes(x, y)
@@ -131,6 +133,7 @@ class _CrossEntropy(Function):
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         p, ysafe, wy, w, valid = ctx.saved_tensors
         shape, reduction, denom, eps = ctx.c
@@ -216,7 +219,12 @@ def _check_index_target(op, x, target, num_classes, ignore_index):
             f"{op}: target has dtype {y.dtype} and shape {tuple(target.shape)}; class-index "
             f"targets must be integers (int64: use target.long()), and class-probability targets "
             f"must be floating with the input's shape {tuple(x.shape)}")
-    want = (x.shape[0],) + x.shape[2:] if x.ndim >= 2 else ()
+    want = tuple(x.shape[:1]) + tuple(x.shape[2:]) if x.ndim >= 2 else ()
+    if x.ndim >= 2 and y.ndim == len(want) and y.shape[1:] == want[1:] \
+            and y.shape[0] != want[0]:  # PyTorch: a ValueError for this one
+        raise ValueError(f"{op}: expected input batch_size ({want[0]}) to match target "
+                         f"batch_size ({y.shape[0]}); input shape {tuple(x.shape)}, target "
+                         f"shape {tuple(y.shape)}")
     if tuple(y.shape) != want:
         raise RuntimeError(f"{op}: expected target of shape {want} for input of shape "
                            f"{tuple(x.shape)} (classes along dim {1 if x.ndim >= 2 else 0}), "
@@ -244,6 +252,7 @@ def _check_weight(op, weight, c, dtype):
     return weight._data.astype(dtype, copy=False)
 
 
+@autocast.float32
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Cross-entropy between softmax(input) and the target distribution.
@@ -264,16 +273,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _R.check_tensor(target, op, "target")
     reduction = _R.get_reduction(op, reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
-                         f"{label_smoothing}")
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
     if input.ndim == 0:
         raise RuntimeError(f"{op}: input must have at least 1 dimension (the classes)")
     cdim = 0 if input.ndim == 1 else 1
     c = input.shape[cdim]
     w = _check_weight(op, weight, c, input.dtype)
-    if tuple(target.shape) == tuple(input.shape) and target.dtype.kind == "f":
+    if tuple(target.shape) == tuple(input.shape) and target.is_floating_point():
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, cdim)
-    if tuple(target.shape) == tuple(input.shape) and target.dtype.kind != "f":
+    if tuple(target.shape) == tuple(input.shape) and not target.is_floating_point():
         raise RuntimeError(f"{op}: target has the input's shape {tuple(input.shape)}, so it is "
                            f"read as class probabilities, which must be floating point (got "
                            f"{target.dtype})")
@@ -301,6 +310,7 @@ def _cross_entropy_probs(x, t, weight, reduction, eps, cdim):
 
 class _NLL(Function):
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, y, w, has_ignore, ignore_index, reduction):
         shape = x.shape
         x2, y2 = _flatten_classes(x, y)
@@ -322,6 +332,7 @@ class _NLL(Function):
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         y, wy = ctx.saved_tensors
         shape, shape2, dtype, reduction, denom = ctx.c
@@ -349,6 +360,7 @@ class _NLL(Function):
         return (_unflatten_grad_t(grad, shape),) + (None,) * 5
 
 
+@autocast.float32
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood: loss_i = -w_{y_i} input[i, y_i] for log-probabilities ``input``
@@ -368,6 +380,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _NLL.apply(input, y, w, has_ignore, ignore_index, reduction)
 
 
+@autocast.float32
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence KL(target || exp(input)) for log-probabilities ``input``:
     pointwise t (log t - input) (or e^t (t - input) with ``log_target``), 0 where t = 0.
@@ -384,11 +397,15 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "the support size; 'batchmean' divides only by the batch size, which is "
                       "the KL divergence's definition.", stacklevel=2)
     t = target.to(input.dtype)
-    if log_target:
-        pointwise = t.exp() * (t - input)
-    else:
-        safe = where(t > 0, t, 1.0)  # t log t -> 0 as t -> 0
-        pointwise = t * safe.log() - t * input
+    try:
+        if log_target:
+            pointwise = t.exp() * (t - input)
+        else:
+            safe = where(t > 0, t, 1.0)  # t log t -> 0 as t -> 0
+            pointwise = t * safe.log() - t * input
+    except RuntimeError:
+        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} and target of shape "
+                           f"{tuple(target.shape)} cannot be broadcast together") from None
     if reduction == "batchmean":
         return pointwise.sum() / input.shape[0] if input.ndim else pointwise.sum()
     return _R.reduce(pointwise, reduction)

@@ -26,7 +26,8 @@ from __future__ import annotations
 import functools
 
 from ...autograd import Function
-from ...backend import array_module
+from ...backend import array_module, compute_in_float32
+from ...ops import autocast
 from ...tensor import Tensor
 from .conv_kernels import conv_pass, full_correlation, input_grad
 from .im2col import geometry, ntuple
@@ -129,6 +130,7 @@ class ConvNd(Function):
     """
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
         geom = geometry(x.shape, tuple(w.shape[2:]), stride, pads, dilation)
         nw = ctx.needs_input_grad[1]
@@ -138,6 +140,7 @@ class ConvNd(Function):
         return y
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         x, w, cols = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
@@ -179,6 +182,7 @@ class ConvTransposeNd(Function):
     """
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, w, b, out_spatial, stride, pads, dilation, groups):
         n = x.shape[0]
         cout = w.shape[1] * groups
@@ -197,6 +201,7 @@ class ConvTransposeNd(Function):
         return out
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
@@ -302,6 +307,7 @@ def _conv_plan(op, nd, x_shape, x_dtype, w_shape, w_dtype, b_sig, stride, paddin
     return stride, pads, dilation, groups, unbatched
 
 
+@autocast.lower_precision
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     if not (isinstance(input, Tensor) and isinstance(weight, Tensor)
             and (bias is None or isinstance(bias, Tensor))):
@@ -370,6 +376,7 @@ def transposed_out_size(size, k, s, p, op_, d):
     return (size - 1) * s - 2 * p + d * (k - 1) + op_ + 1
 
 
+@autocast.lower_precision
 def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
     unbatched, stride, dilation, groups = _prepare(op, nd, *_signatures(op, input, weight, bias),

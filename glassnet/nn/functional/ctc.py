@@ -28,6 +28,7 @@ import numpy as np
 
 from ...autograd import Function
 from ...backend import array_module
+from ...ops import autocast
 from ...tensor import Tensor
 from . import _reduction as _R
 
@@ -158,6 +159,7 @@ def _lengths(op, name, v, n):
     return a
 
 
+@autocast.float32
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
     """The CTC loss -log p(target | log_probs), summed over all alignments (module docstring).

@@ -25,10 +25,10 @@ __all__ = ["pairwise_distance", "pdist", "cosine_similarity", "vector_norm"]
 def _as_float(x, op, name, strict=False):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: argument '{name}' must be a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f" and strict:
+    if not x.is_floating_point() and strict:
         raise RuntimeError(f"{op}: only supports floating-point dtypes, got {name} of dtype "
                            f"{x.dtype}")
-    return x if x.dtype.kind == "f" else x.float()
+    return x if x.is_floating_point() else x.float()
 
 
 def vector_norm(x, p=2.0, dim=None, keepdim=False):

@@ -10,6 +10,7 @@ masks (PyTorch draws from its own generator, so the masks differ from PyTorch's)
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -44,10 +45,19 @@ class _MulMask(Function):
 
     @staticmethod
     def to_onnx(g, rec):
-        # Only a model exported in training mode reaches here: ONNX Dropout draws its own mask.
-        x, _m, c = rec.args
-        ratio = 1.0 - 1.0 / float(c) if c else 1.0
+        # Only a model exported in training mode reaches here: ONNX Dropout draws its own
+        # elementwise mask, so the mask recorded at export (kept entries scaled by 1 / (1 - p))
+        # gives only p. Channel-wise and alpha dropout have no ONNX equivalent.
+        x, m, c = rec.args
+        if c is not None or 0 in getattr(m, "strides", (1,)):
+            g.unsupported("channel-wise or alpha dropout in training mode (export in eval mode, "
+                          "where dropout is the identity)")
+        scale = float(np.max(m)) if m.size else 1.0
         dt = g.operand_dtype()
+        if scale == 0.0:  # p = 1: every element dropped
+            g.out(g.op("Mul", [g.value(x), g.scalar(0.0, dt)]))
+            return
+        ratio = min(max(1.0 - 1.0 / scale, 0.0), float(np.nextafter(np.float32(1), 0)))
         y = g.op("Dropout", [g.value(x), g.scalar(ratio, dt), g.const(np.asarray(True))])
         g.out(y)
 
@@ -89,22 +99,31 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _apply(input, mask, None, inplace)
 
 
-def _feature_mask_shape(op, input, batched_ndim):
-    nd = input.ndim
-    if nd == batched_ndim:
-        return input.shape[:2] + (1,) * (nd - 2)
-    if nd == batched_ndim - 1:
-        return input.shape[:1] + (1,) * (nd - 1)
-    raise RuntimeError(f"{op}: expected {batched_ndim - 1}-D or {batched_ndim}-D input, got "
-                       f"{nd}-D input of shape {tuple(input.shape)}")
+def _warn_dims(op, nd, expected, spatial):
+    """PyTorch's warning for an input of the wrong rank to dropout2d / dropout3d (it still runs)."""
+    lo, hi = expected
+    warnings.warn(
+        f"{op}: Received a {nd}-D input to {op}, which is deprecated and will result in an "
+        "error in a future release. To retain the behavior and silence this warning, please "
+        f"use dropout instead. Note that {op} exists to provide channel-wise dropout on inputs "
+        f"with {spatial} spatial dimensions, a channel dimension, and an optional batch "
+        f"dimension (i.e. {lo}D or {hi}D inputs).", UserWarning, stacklevel=3)
 
 
-def _feature_dropout(op, input, p, training, inplace, batched_ndim):
+def _feature_dropout(op, input, p, training, inplace, batched):
+    """Channel-wise dropout: one keep/drop draw per (sample, channel) of a batched input
+    ``(N, C, *)``, or per channel of a single sample ``(C, *)`` (``batched=False``), the rest
+    of the axes broadcast. PyTorch's ``feature_dropout``: a batched input needs 2 dimensions."""
     _check_p(p)
     if not training or p == 0:
         return input
+    nd = input.ndim
+    if nd + (not batched) < 2:
+        raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the input, "
+                           f"got a {nd}-D input of shape {tuple(input.shape)}")
     x = input._data
-    shape = _feature_mask_shape(op, input, batched_ndim)
+    lead = 2 if batched else 1
+    shape = input.shape[:lead] + (1,) * (nd - lead)
     if p == 1:
         mask = backend.array_module(x).zeros(shape, x.dtype)
     else:
@@ -116,24 +135,50 @@ def _feature_dropout(op, input, p, training, inplace, batched_ndim):
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels: input (N, C, L) or (C, L); each channel kept with prob. 1 - p."""
-    return _feature_dropout("dropout1d", input, p, training, inplace, 3)
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input of shape "
+            f"{tuple(input.shape)}. Note that dropout1d exists to provide channel-wise dropout "
+            "on inputs with 1 spatial dimension, a channel dimension, and an optional batch "
+            "dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout("dropout1d", input, p, training, inplace, input.ndim == 3)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero whole feature maps (Tompson et al. 2015): input (N, C, H, W) or (C, H, W).
 
     Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels
-    regularises little; dropping the whole channel does. A 3-D input is read as (N, C, L), as
-    PyTorch currently does.
+    regularises little; dropping the whole channel does. As in PyTorch, any input is read as
+    batched ``(N, C, *)``: a 3-D input as (N, C, L), with a warning, and an input of another
+    rank with a deprecation warning; a 2-D ``(N, C)`` input is then dropped element by element.
     """
-    if input.ndim == 3:
-        return _feature_dropout("dropout2d", input, p, training, inplace, 3)
-    return _feature_dropout("dropout2d", input, p, training, inplace, 4)
+    _check_p(p)
+    nd = input.ndim
+    if nd not in (3, 4):
+        _warn_dims("dropout2d", nd, (3, 4), 2)
+    if nd == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            UserWarning, stacklevel=2)
+    return _feature_dropout("dropout2d", input, p, training, inplace, True)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of volumes: input (N, C, D, H, W) or (C, D, H, W)."""
-    return _feature_dropout("dropout3d", input, p, training, inplace, 5)
+    """Zero whole channels of volumes: input (N, C, D, H, W) or (C, D, H, W).
+
+    As in PyTorch, an input of another rank is read as one sample ``(C, *)`` with a deprecation
+    warning (a 2-D ``(N, C)`` input then loses whole rows).
+    """
+    _check_p(p)
+    nd = input.ndim
+    if nd not in (4, 5):
+        _warn_dims("dropout3d", nd, (4, 5), 3)
+    return _feature_dropout("dropout3d", input, p, training, inplace, nd == 5)
 
 
 _ALPHA_PRIME = -1.7580993408473766  # -SELU scale * SELU alpha: the value SELU saturates to

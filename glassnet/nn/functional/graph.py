@@ -10,18 +10,19 @@ Geometric: node features ``x`` (N, F) and ``edge_index`` (2, E) int64, whose col
     scatter: out_i = aggregate_{e: edge_index[1, e] = i} m_e    (sum, mean, max or min)
 
 and the two are each other's adjoint: the gradient of a gather is a scatter-sum of the gradient,
-and the gradient of a scatter-sum is a gather. Both are Functions here over a cached grouping of
-the edges by node (a stable sort and segment starts), so a training loop that reuses one
-``edge_index`` sorts it once.
+and the gradient of a scatter-sum is a gather. Both are Functions in glassnet/ops/segment.py over
+a cached grouping of the edges by node (a stable sort and segment starts), so a training loop
+that reuses one ``edge_index`` sorts it once; sparse COO tensors use the same two.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from ... import backend
-from ...autograd import Function
 from ...backend import array_module
+from ...ops.segment import Gather as _Gather
+from ...ops.segment import ScatterExtreme as _ScatterExtreme
+from ...ops.segment import ScatterSum as _ScatterSum
+from ...ops.segment import segments
 from ...tensor import Tensor
 
 __all__ = [
@@ -39,151 +40,6 @@ __all__ = [
     "to_dense_adj",
     "to_undirected",
 ]
-
-
-# ----------------------------------------------------------------------------- edge grouping
-class Segments:
-    """The edges grouped by the node they point at: ``index`` (E,) in [0, n).
-
-    ``sum(values)`` adds the rows of ``values`` (E, *F) into (n, *F); ``extreme`` takes their
-    max or min (0 where a node has no edge, as PyTorch Geometric). On NumPy both are one
-    ``ufunc.reduceat`` over the edges sorted by node.
-    """
-
-    def __init__(self, index, n):
-        xp = array_module(index)
-        self.xp, self.index, self.n, self.E = xp, index, n, int(index.shape[0])
-        self.counts = xp.bincount(index, minlength=n) if self.E else xp.zeros(n, backend.int64)
-        self.numpy = xp.__name__ == "numpy"
-        if self.numpy and self.E:
-            self.order = xp.argsort(index, kind="stable")
-            starts = xp.cumsum(self.counts) - self.counts
-            self.nonempty = self.counts > 0
-            self.starts = starts[self.nonempty]
-
-    def sum(self, values):
-        xp = self.xp
-        out = xp.zeros((self.n,) + values.shape[1:], dtype=values.dtype)
-        if not self.E:
-            return out
-        if self.numpy:
-            out[self.nonempty] = xp.add.reduceat(values[self.order], self.starts, axis=0)
-        else:  # pragma: no cover - GPU
-            import cupyx  # type: ignore
-            cupyx.scatter_add(out, self.index, values)
-        return out
-
-    def extreme(self, values, op):
-        xp = self.xp
-        out = xp.zeros((self.n,) + values.shape[1:], dtype=values.dtype)
-        if not self.E:
-            return out
-        if self.numpy:
-            red = xp.maximum if op == "max" else xp.minimum
-            out[self.nonempty] = red.reduceat(values[self.order], self.starts, axis=0)
-        else:  # pragma: no cover - GPU
-            import cupyx  # type: ignore
-            out[...] = -xp.inf if op == "max" else xp.inf
-            (cupyx.scatter_max if op == "max" else cupyx.scatter_min)(out, self.index, values)
-            out[self.counts == 0] = 0
-        return out
-
-
-_CACHE: OrderedDict = OrderedDict()
-
-
-def segments(index, n) -> Segments:
-    """The grouping of ``index`` (raw int array) into ``n`` nodes, from a small cache.
-
-    The cache is keyed by the index's values (a hash of its bytes, far cheaper than the sort it
-    saves; on a GPU, by its memory address) and a hit is checked against a stored copy, so an
-    edge list rebuilt every step (self loops added afresh) still hits, and one changed in place
-    does not.
-    """
-    xp = array_module(index)
-    if xp.__name__ == "numpy":
-        key = (hash(index.tobytes()), index.shape, index.dtype.str, n)
-    else:  # pragma: no cover - GPU
-        key = (index.data.ptr, index.shape, index.strides, index.dtype.str, n)
-    hit = _CACHE.get(key)
-    if hit is not None and bool(xp.array_equal(hit[0], index)):
-        _CACHE.move_to_end(key)
-        return hit[1]
-    seg = Segments(xp.ascontiguousarray(index), n)
-    _CACHE[key] = (index.copy(), seg)
-    if len(_CACHE) > 16:
-        _CACHE.popitem(last=False)
-    return seg
-
-
-class _Gather(Function):
-    """x[index] along dim 0; backward scatter-adds the gradient back to the rows it read."""
-
-    fresh_grads = True
-
-    @staticmethod
-    def forward(ctx, x, index, seg):
-        ctx.seg = seg
-        return x[index]
-
-    @staticmethod
-    def backward(ctx, g):
-        return ctx.seg.sum(g), None, None
-
-    @staticmethod
-    def differentiable_backward(ctx, g):
-        # gathering rows and summing them back per node are each other's transposes
-        return _ScatterSum.apply(g, ctx.seg), None, None
-
-
-class _ScatterSum(Function):
-    fresh_grads = True
-
-    @staticmethod
-    def forward(ctx, values, seg):
-        ctx.seg = seg
-        return seg.sum(values)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g[ctx.seg.index], None
-
-    @staticmethod
-    def differentiable_backward(ctx, g):
-        return _Gather.apply(g, ctx.seg.index, ctx.seg), None
-
-
-class _ScatterExtreme(Function):
-    """max / min per node; the gradient is split evenly among the tied arg-extremes (PyTorch's
-    ``scatter_reduce`` with ``include_self=False``)."""
-
-    fresh_grads = True
-
-    @staticmethod
-    def forward(ctx, values, seg, op):
-        out = seg.extreme(values, op)
-        ctx.seg = seg
-        ctx.save_for_backward(values, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        values, out = ctx.saved_tensors
-        seg = ctx.seg
-        hit = (values == out[seg.index]).astype(g.dtype)
-        ties = seg.sum(hit)
-        ties[ties == 0] = 1
-        return g[seg.index] * hit / ties[seg.index], None, None
-
-    @staticmethod
-    def differentiable_backward(ctx, g):
-        values, out = ctx.saved_tensors  # the gradient is shared among the tied arg-extremes
-        seg = ctx.seg
-        hit = (values == out[seg.index]).astype(values.dtype)
-        ties = seg.sum(hit)
-        ties[ties == 0] = 1
-        share = ctx.constant(hit / ties[seg.index], g.dtype)
-        return _Gather.apply(g, seg.index, seg) * share, None, None
 
 
 # ----------------------------------------------------------------------------- scatter / gather

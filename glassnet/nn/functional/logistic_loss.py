@@ -13,7 +13,8 @@ computed on the logits so that it never takes the log of 0. The same loss appear
 from __future__ import annotations
 
 from ...autograd import Function
-from ...backend import array_module
+from ...backend import array_module, compute_in_float32
+from ...ops import autocast
 from ...ops.reduce import _quiet
 from . import _reduction as _R
 from .smooth_activation import logsigmoid
@@ -24,6 +25,7 @@ __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "soft_mar
 
 class _BCE(Function):
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, t):
         xp = array_module(x)
         # PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
@@ -34,6 +36,7 @@ class _BCE(Function):
         return -(t * lx + (1 - t) * l1x)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         x, t, lx, l1x = ctx.saved_tensors
         xp = array_module(g)
@@ -57,6 +60,7 @@ class _BCE(Function):
         return gx, gt
 
 
+@autocast.float32
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """loss = -w [t log p + (1 - t) log(1 - p)] for probabilities p = ``input`` in [0, 1]
@@ -72,10 +76,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"{op}: using a target size ({tuple(target.shape)}) that is different "
                          f"to the input size ({tuple(input.shape)}) is not supported; please "
                          "ensure they have the same size")
-    d = input._data
-    if d.size and (bool((d < 0).any()) or bool((d > 1).any())):
-        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 (it takes "
-                           "probabilities; for logits use binary_cross_entropy_with_logits)")
+    for name, t in (("input", input), ("target", target)):
+        d = t._data
+        bad = (d < 0) | (d > 1) if d.size else None
+        if bad is not None and bool(bad.any()):
+            raise RuntimeError(
+                f"{op}: all elements of {name} should be between 0 and 1, got "
+                f"{float(d[bad].reshape(-1)[0]):g}" + (" (it takes probabilities; for logits use "
+                                                      "binary_cross_entropy_with_logits)"
+                                                      if name == "input" else ""))
     loss = _BCE.apply(input, target.to(input.dtype))
     if weight is not None:
         loss = loss * weight.to(input.dtype)
@@ -105,6 +114,7 @@ class _SoftplusNeg(Function):
         return -g * (-X).sigmoid()
 
 
+@autocast.float32
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """BCE on logits x: loss = w [(1 - t) x + (1 + (pos_weight - 1) t) log(1 + e^-x)], which
@@ -133,6 +143,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _R.reduce(loss, reduction)
 
 
+@autocast.float32
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x)) for labels y in {-1, 1} (logistic loss)."""
     op = "soft_margin_loss"

@@ -20,6 +20,7 @@ import numpy as np
 
 from ...backend import array_module
 from ...functions import minimum, where
+from ...ops import autocast
 from ...tensor import Tensor
 from . import _reduction as _R
 from .distance import pairwise_distance
@@ -30,6 +31,7 @@ __all__ = ["hinge_embedding_loss", "multi_margin_loss", "cosine_embedding_loss",
            "multilabel_margin_loss"]
 
 
+@autocast.float32
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (x is a distance; y says similar or not)."""
@@ -42,6 +44,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _R.reduce(loss, reduction)
 
 
+@autocast.float32
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """Multi-class hinge loss: loss_i = sum_{j != y_i} max(0, margin - x_{y_i} + x_j)^p / C.
@@ -87,6 +90,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _R.reduce(loss, reduction)
 
 
+@autocast.float32
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                           reduction="mean"):
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
@@ -108,6 +112,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     return _R.reduce(loss, reduction)
 
 
+@autocast.float32
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 when y = 1, below when y = -1."""
@@ -134,6 +139,7 @@ def _triplet(op, anchor, positive, negative, distance, margin, swap, reduction):
     return _R.reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
 
 
+@autocast.float32
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + ||a - p + eps||_p - ||a - n + eps||_p) per triplet (``pairwise_distance``).
@@ -163,6 +169,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return _triplet(op, anchor, positive, negative, dist, margin, swap, reduction)
 
 
+@autocast.float32
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge loss: sum_{j in targets} sum_{i not in targets}
     max(0, 1 - (x_j - x_i)) / C per sample, so every target class must beat every other class

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import backend
 from ...autograd import Function, Relabel
 from ...autograd.function import unbroadcast
-from ...backend import array_module
+from ...backend import array_module, compute_in_float32
 from ...tensor import Tensor
 
 __all__ = ["layer_norm", "group_norm", "instance_norm", "rms_norm", "normalize",
@@ -36,6 +37,7 @@ class _Normalize(Function):
     batch's (batch norm in eval mode); ``out_stats`` receives the batch's (mean, biased var)."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, w, b, view, axes, pshape, eps, stats, out_stats):
         xp = array_module(x)
         shape = x.shape
@@ -64,6 +66,7 @@ class _Normalize(Function):
         return out.reshape(shape)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         xhat, rstd, w = ctx.saved_tensors
         shape, axes, pshape, batch_stats, wshape, bshape = ctx.c
@@ -193,6 +196,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     if c % num_groups:
         raise RuntimeError(f"group_norm: expected number of channels in input ({c}) to be "
                            f"divisible by num_groups ({num_groups})")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"group_norm: expected {name} to be a vector of size equal to the "
+                               f"number of channels in input ({c}), but got {name} of shape "
+                               f"{tuple(t.shape)} and input of shape {tuple(input.shape)}")
     view = (n, num_groups, c // num_groups) + tuple(input.shape[2:])
     axes = tuple(range(2, len(view)))
     pshape = (1, num_groups, c // num_groups) + (1,) * (input.ndim - 2)
@@ -251,9 +259,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if weight is not None and tuple(weight.shape) != ns:
         raise RuntimeError(f"rms_norm: weight of shape {tuple(weight.shape)} does not match "
                            f"normalized_shape {ns}")
-    if input.dtype.kind != "f":
+    if not input.is_floating_point():
         raise RuntimeError(f"rms_norm: expected a floating input, got {input.dtype}")
-    eps = float(np.finfo(input.dtype).eps) if eps is None else eps
+    eps = float(backend.finfo(input.dtype).eps) if eps is None else eps
     dims = tuple(range(input.ndim - k, input.ndim))
     out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
     return out * weight if weight is not None else out

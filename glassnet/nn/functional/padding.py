@@ -17,7 +17,7 @@ import numpy as np
 
 from ...autograd import Function
 from ...backend import array_module
-from ...ops.shape import IndexAdd
+from ...ops.shape import IndexAdd, _index_add_array
 from ...tensor import Tensor
 from .adjoint import zeros
 
@@ -25,12 +25,14 @@ _MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def source_index(xp, mode, size, lo, hi):
-    """For each of the lo + size + hi output positions, the input position it copies."""
+    """For each of the lo + size + hi output positions, the input position it copies (a
+    negative pad crops: its positions are simply not asked for)."""
     i = xp.arange(-lo, size + hi)
     if mode == "replicate":
         return xp.clip(i, 0, size - 1)
-    if mode == "circular":
-        return i % size
+    if mode == "circular":  # wrap around what is left after cropping, as PyTorch does
+        start = max(-lo, 0)
+        return start + (i - start) % (size - start - max(-hi, 0))
     # reflect: mirror about the first and last pixel, period 2 (size - 1)
     if size == 1:
         return xp.zeros_like(i)
@@ -104,6 +106,11 @@ class IndexPad(Function):
         # Undo the gathers in reverse order: each becomes "interior slice + border adds".
         for axis, lo, hi, size, idx in reversed(ctx.plan):
             pre = (slice(None),) * axis
+            if lo < 0 or hi < 0:  # cropped as well: the plain scatter-add of the gather
+                shape = list(g.shape)
+                shape[axis] = size
+                g = _index_add_array(array_module(g).zeros(shape, g.dtype), axis, idx, g)
+                continue
             gx = g[pre + (slice(lo, lo + size),)].copy()
             border = list(range(lo)) + list(range(lo + size, lo + size + hi))
             for j in border:
@@ -145,9 +152,9 @@ def pad(input, pad, mode="constant", value=None):
 
     ``pad`` lists (left, right) for the last dimension first, then (top, bottom) for the one
     before, then (front, back): ``pad(x, (1, 1, 2, 0))`` adds one column each side and two rows
-    on top. Modes: ``'constant'`` (``value``, default 0; negative pads crop), ``'reflect'``
-    (mirror without repeating the edge, pad < size), ``'replicate'`` (repeat the edge),
-    ``'circular'`` (wrap around, pad <= size).
+    on top. A negative pad crops, in every mode. Modes: ``'constant'`` (``value``, default 0),
+    ``'reflect'`` (mirror without repeating the edge, pad < size), ``'replicate'`` (repeat the
+    edge), ``'circular'`` (wrap around what is left after cropping, pad <= that size).
 
     Shape:
         input (*, D_in) ... ; output with D_out = left + D_in + right for each padded dimension.
@@ -185,8 +192,13 @@ def pad(input, pad, mode="constant", value=None):
             f"(N, C, *spatial) input; got padding of length {len(pad)} for a {input.ndim}-D "
             "input")
     for (lo, hi), s in zip(pads, input.shape[input.ndim - nd:]):
-        if lo < 0 or hi < 0:
-            raise RuntimeError(f"pad: negative padding {pad} is only supported in 'constant' mode")
+        if s + lo + hi < 0:
+            raise RuntimeError(f"pad: the padded size {s + lo + hi} of a dimension of size "
+                               f"{s} (pad {(lo, hi)}) is negative")
+        if mode == "circular" and (lo < 0 or hi < 0) and \
+                max(lo, hi) > s - max(-lo, 0) - max(-hi, 0):
+            raise RuntimeError(f"pad: circular padding {(lo, hi)} wraps around more than once "
+                               f"what is left of a dimension of size {s} after cropping")
         if mode == "reflect" and (lo >= s or hi >= s):
             raise RuntimeError(f"pad: reflect padding {(lo, hi)} must be smaller than the "
                                f"dimension it pads (size {s}); input shape {tuple(input.shape)}")

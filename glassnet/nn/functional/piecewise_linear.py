@@ -30,6 +30,7 @@ from ... import backend
 from ...autograd import Function
 from ...backend import array_module
 from ...functions import where
+from ...ops import autocast
 from ...tensor import Tensor, _as_tensor
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "prelu", "hardtanh",
@@ -40,7 +41,7 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "pre
 def _check(x, op):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected input to be a glassnet Tensor, got {type(x).__name__}")
-    if x._data.dtype.kind != "f":
+    if not x.is_floating_point():
         raise RuntimeError(f"{op}: expected a floating point input, got dtype {x._data.dtype} "
                            "(use .float())")
 
@@ -175,6 +176,7 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
     return rrelu(input, lower, upper, training, True)
 
 
+@autocast.lower_precision
 def prelu(input, weight):
     """x where x > 0, else a * x, with a learnable slope ``a = weight`` per channel (dim 1) or
     shared. At x = 0 the input gradient is a (PyTorch's choice), the slope's gradient x = 0."""

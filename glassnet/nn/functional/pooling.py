@@ -22,10 +22,10 @@ import itertools
 import numpy as np
 
 from ...autograd import Function
-from ...backend import array_module
+from ...backend import array_module, compute_in_float32, is_floating
 from ...tensor import Tensor
-from .im2col import geometry, ntuple
 from .adjoint import Adjoint, scatter_planes
+from .im2col import geometry, ntuple
 from .maxpool2x2 import MaxPool2x2
 from .padding import onnx_pads
 
@@ -64,8 +64,8 @@ def _make_plan(op, x_shape, ksize, stride, padding, dilation, ceil_mode, nd):
     spatial = x_shape[2:]
     for i in range(nd):
         if p[i] > k[i] // 2:
-            raise ValueError(f"{op}: pad should be smaller than or equal to half of kernel size, "
-                             f"but got padding={p}, kernel_size={k}")
+            raise RuntimeError(f"{op}: pad should be smaller than or equal to half of kernel "
+                               f"size, but got padding={p}, kernel_size={k}")
         o = pool_output_size(spatial[i], k[i], s[i], p[i], d[i], ceil_mode)
         if o <= 0:
             raise RuntimeError(f"{op}: output size is too small ({o}) for input shape "
@@ -111,7 +111,7 @@ def _overlapping(geom):
 
 
 def _fill_value(dtype):
-    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+    return -np.inf if is_floating(dtype) else np.iinfo(dtype).min
 
 
 def _padded(x, geom, value):
@@ -165,7 +165,7 @@ class MaxPoolNd(Function):
                 xp.multiply(step, gt_i, out=step)
                 idx += step
                 xp.maximum(m, v, out=m)                  # NaN propagates into m, as in PyTorch
-        if m.dtype.kind == "f":
+        if is_floating(m.dtype):
             nan = xp.isnan(m)
             if nan.any():  # PyTorch takes the last NaN of the window
                 for j in range(kk):
@@ -233,6 +233,7 @@ class AvgPoolNd(Function):
     """Sum over each window divided by the window's divisor (an array over output positions)."""
 
     @staticmethod
+    @compute_in_float32
     def forward(ctx, x, geom, divisor):
         xp = array_module(x)
         buf = _padded(x, geom, 0)
@@ -246,6 +247,7 @@ class AvgPoolNd(Function):
         return xp.divide(acc, divisor, out=acc)
 
     @staticmethod
+    @compute_in_float32
     def backward(ctx, g):
         geom = ctx.geom
         xp = array_module(g)
@@ -283,7 +285,7 @@ def _avg_divisor(xp, geom, dtype, count_include_pad, divisor_override):
         if int(divisor_override) == 0:
             raise ValueError("avg_pool: divisor_override must be non-zero")
         return dtype.type(divisor_override)
-    if np.dtype(dtype).kind != "f":
+    if not is_floating(dtype):
         dtype = np.int64
     div = 1
     for i in range(geom.nd):

@@ -23,6 +23,7 @@ import numpy as np
 
 from ...backend import array_module
 from ...functions import where
+from ...ops import autocast
 from ...tensor import Tensor
 from . import _reduction as _R
 from .distance import clamp_min_through
@@ -54,6 +55,7 @@ def _weighted(op, loss, weight, input, reduction, mean_by_weight=True):
     return _R.reduce(loss, reduction)
 
 
+@autocast.float32
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Squared error (x - y)^2 — the lectures' squared-error surrogate loss. With ``weight``,
     'mean' is sum(w (x - y)^2) / sum(w).
@@ -65,6 +67,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _weighted("mse_loss", d * d, weight, input, reduction)
 
 
+@autocast.float32
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Absolute error |x - y| (its subgradient at 0 is 0)."""
     reduction = _R.get_reduction("l1_loss", reduction, size_average, reduce)
@@ -78,6 +81,7 @@ def _huberish(z, beta, quad_scale, lin_scale):
     return where(a < beta, (z * z) * quad_scale, (a - 0.5 * beta) * lin_scale)
 
 
+@autocast.float32
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (beta = 0 gives the L1 loss)."""
     reduction = _R.get_reduction("smooth_l1_loss", reduction, size_average, reduce)
@@ -89,6 +93,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _R.reduce(_huberish(d, beta, 0.5 / beta, 1.0), reduction)
 
 
+@autocast.float32
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2): quadratic near 0, linear (robust
     to outliers) far away. Equals delta * smooth_l1_loss(beta=delta)."""
@@ -100,6 +105,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
                      mean_by_weight=False)
 
 
+@autocast.float32
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """Poisson negative log-likelihood of counts ``target``.

@@ -84,6 +84,53 @@ def _taps(mode, dtype, in_size, out_size, align_corners, scale):
     return [i0, i1], [(f(1) - lam).astype(dtype), lam]
 
 
+def _aa_filter(mode, x):
+    """The antialiasing filters: the triangle (bilinear) and Keys' cubic with a = -0.5
+    (bicubic; PIL's choice, which PyTorch's antialiased kernel follows)."""
+    x = np.abs(x)
+    if mode == "bilinear":
+        return np.where(x < 1, 1 - x, 0)
+    a = -0.5
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0))
+
+
+def _aa_taps(mode, dtype, in_size, out_size, align_corners, scale):
+    """(indices, weights) of antialiased resampling, as PyTorch computes them.
+
+    When shrinking by a factor s > 1 the filter is stretched by s, so that every input pixel
+    under the output pixel's footprint contributes (a low-pass filter before sampling, the
+    remedy for aliasing): output o, centred at c = s (o + 0.5) in input coordinates, reads the
+    inputs j within the support (1 for bilinear, 2 for bicubic, times s) with weights
+    filter((j + 0.5 - c) / s), normalised to sum to 1. Enlarging (s < 1) uses the filter
+    unstretched.
+    """
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float32)
+    f = dtype.type
+    if in_size == out_size:
+        return [np.arange(out_size)], [np.ones(out_size, dtype)]
+    s = _scale(dtype, in_size, out_size, align_corners, scale)
+    half = f(1.0 if mode == "bilinear" else 2.0)
+    support = half * s if s >= 1 else half
+    ntaps = int(math.ceil(support)) * 2 + 1
+    invscale = f(1) / s if s >= 1 else f(1)
+    center = (s * (np.arange(out_size) + 0.5)).astype(dtype)
+    xmin = np.maximum(np.trunc(center - support + f(0.5)).astype(np.int64), 0)
+    xsize = np.clip(np.minimum(np.trunc(center + support + f(0.5)).astype(np.int64), in_size)
+                    - xmin, 0, ntaps)
+    j = np.arange(ntaps)
+    pos = j[None, :] + xmin[:, None]
+    w = _aa_filter(mode, ((pos - center[:, None].astype(np.float64) + 0.5) * invscale)
+                   .astype(dtype)).astype(dtype)
+    w[j[None, :] >= xsize[:, None]] = 0
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(dtype)
+    idx = np.clip(pos, 0, in_size - 1)
+    return [idx[:, t] for t in range(ntaps)], [w[:, t] for t in range(ntaps)]
+
+
 def _backward_taps(mode, dtype, in_size, out_size, align_corners, scale):
     """The taps PyTorch's backward pass uses.
 
@@ -203,6 +250,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     'linear' (3-D input), 'bilinear' (4-D), 'trilinear' (5-D), 'bicubic' (4-D), 'area'
     (adaptive average pooling). Without ``size`` the output size is floor(L * scale_factor) and
     the scale factor itself sets the source positions unless ``recompute_scale_factor``.
+    ``antialias=True`` (bilinear and bicubic) low-pass filters while shrinking: each output
+    pixel averages every input pixel under its footprint with the filter stretched by the
+    shrink factor (PyTorch's and PIL's antialiased resize; see ``_aa_taps``).
 
     Shape:
         input (N, C, L), (N, C, H, W) or (N, C, D, H, W); output (N, C, *size).
@@ -211,8 +261,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise TypeError(f"interpolate: input must be a Tensor, got {type(input).__name__}")
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode must be one of {_MODES}, got {mode!r}")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if antialias and (mode not in ("bilinear", "bicubic") or input.ndim != 4):
+        raise ValueError(f"interpolate: the antialias option is restricted to the bilinear and "
+                         f"bicubic modes and requires a 4-D input, got mode {mode!r} and shape "
+                         f"{tuple(input.shape)}")
     nd = input.ndim - 2
     if nd < 1 or nd > 3:
         raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, *spatial), got "
@@ -258,6 +310,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return _adaptive_avg("interpolate", nd, input, out)
     plans = []
     for i in range(nd):
+        if antialias:  # the same taps forward and backward
+            idx, w = _aa_taps(mode, np.dtype(input.dtype), spatial[i], out[i], align_corners,
+                              scales[i])
+            plans.append((idx, w, _matrix(idx, w, spatial[i], out[i])))
+            continue
         idx, w = _taps(mode, np.dtype(input.dtype), spatial[i], out[i], align_corners, scales[i])
         bidx, bw = _backward_taps(mode, np.dtype(input.dtype), spatial[i], out[i],
                                   align_corners, scales[i])

@@ -28,6 +28,8 @@ from .fold import Fold, Unfold  # noqa: F401
 from .graph import (  # noqa: F401
     GCNConv, GraphConv, MessagePassing, SAGEConv, global_add_pool, global_max_pool,
     global_mean_pool)
+from .harmonic import (  # noqa: F401
+    HarmonicAvgPool2d, HarmonicBatchNorm, HarmonicConv2d, HarmonicMagnitude, HarmonicReLU)
 from .hooks import RemovableHandle  # noqa: F401
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: F401
 from .lazy import (  # noqa: F401
@@ -38,8 +40,9 @@ from .linear import Bilinear, Identity, Linear  # noqa: F401
 from .loss import (  # noqa: F401
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss, GaussianNLLLoss,
     HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss,
-    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss,
-    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
+    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, NLLLoss2d,
+    PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+    TripletMarginWithDistanceLoss)
 from .module import Module  # noqa: F401
 from .normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm  # noqa: F401
 from .padding import (  # noqa: F401

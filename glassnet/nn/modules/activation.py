@@ -34,13 +34,6 @@ class ReLU(_Inplace):
         return F.relu(input, self.inplace)
 
 
-class ReLU6(_Inplace):
-    """min(max(0, x), 6)."""
-
-    def forward(self, input):
-        return F.relu6(input, self.inplace)
-
-
 class SELU(_Inplace):
     def forward(self, input):
         return F.selu(input, self.inplace)
@@ -174,6 +167,19 @@ class Hardtanh(Module):
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}" + (
             ", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """min(max(0, x), 6): ``Hardtanh(0, 6)``, and a subclass of it as in PyTorch."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def forward(self, input):
+        return F.relu6(input, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Threshold(Module):

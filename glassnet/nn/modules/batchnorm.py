@@ -82,9 +82,9 @@ class _BatchNorm(_NormBase):
         if input.ndim not in self._dims:
             raise ValueError(f"{type(self).__name__}: expected {self._shapes} input, got "
                              f"{input.ndim}D input of shape {tuple(input.shape)}")
-        if input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels "
-                             f"(dim 1), got input of shape {tuple(input.shape)}")
+        if input.shape[1] != self.num_features:  # PyTorch: a RuntimeError, as for any op
+            raise RuntimeError(f"{type(self).__name__}: expected {self.num_features} channels "
+                               f"(dim 1), got input of shape {tuple(input.shape)}")
 
     def forward(self, input):
         self._check_input_dim(input)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import inspect
 
+from ...backend import array_module
+from ...tensor.sparse_coo import sparse_coo_tensor
 from .. import functional as F
 from .. import init
 from ..functional import graph as G
@@ -126,6 +128,18 @@ class MessagePassing(Module):
         return f"aggr={self.aggr!r}" if self.aggr != "add" else ""
 
 
+def _propagation_matrix(edge_index, edge_weight, x, flow):
+    """A_hat (N, N) as a sparse COO tensor with entry (i, j) = w_ji for every edge j -> i (i, j
+    swapped for flow='target_to_source'), so that (A_hat @ x)[i] = sum_j w_ji x_j: message
+    passing with weighted sums, done by ``glassnet.sparse.mm``."""
+    ei = G._edges(edge_index, "GCNConv")
+    n = x.shape[0]
+    G._check_range(ei, n, "GCNConv")
+    dst, src = (ei[1], ei[0]) if flow == "source_to_target" else (ei[0], ei[1])
+    w = x.new_ones(ei.shape[1]) if edge_weight is None else edge_weight.to(x.dtype)
+    return sparse_coo_tensor(array_module(ei).stack([dst, src]), w, (n, n))
+
+
 class GCNConv(MessagePassing):
     """Graph convolution of Kipf & Welling 2017:  X' = D^-1/2 (A + I) D^-1/2 X W^T + b.
 
@@ -183,7 +197,10 @@ class GCNConv(MessagePassing):
                 if self.cached:
                     self._cached_edges = (edge_index, edge_weight)
         x = self.lin(x)
-        out = self.propagate(edge_index, x=x, edge_weight=edge_weight)
+        if x.ndim == 2:  # the weighted sum over neighbours is one sparse product, A_hat @ x
+            out = _propagation_matrix(edge_index, edge_weight, x, self.flow) @ x
+        else:
+            out = self.propagate(edge_index, x=x, edge_weight=edge_weight)
         if self.bias is not None:
             out = out + self.bias
         return out

@@ -409,7 +409,7 @@ class Module(StateDictMixin):
             else:
                 dtype = a
         d = backend.to_dtype(dtype)
-        if d is not None and d.kind != "f":
+        if d is not None and not backend.is_floating(d):
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
                             f"desired dtype={d}")
         dev = backend.Device(device) if device is not None else None
@@ -417,7 +417,7 @@ class Module(StateDictMixin):
         def convert(a):
             if dev is not None:
                 a = backend.to_device(a, dev)
-            if d is not None and a.dtype.kind == "f" and a.dtype != d:
+            if d is not None and backend.is_floating(a.dtype) and a.dtype != d:
                 a = a.astype(d)
             return a
 
@@ -434,6 +434,9 @@ class Module(StateDictMixin):
 
     def half(self):
         return self.to(backend.float16)
+
+    def bfloat16(self):
+        return self.to(backend.bfloat16)
 
     def cuda(self, device=None):
         return self.to("cuda" if device is None else f"cuda:{device}")

@@ -66,6 +66,7 @@ class ConstantPad3d(_ConstantPadNd):
 
 
 class _ZeroPadNd(_ConstantPadNd):
+    # ZeroPad{1,2,3}d also derive from ConstantPad{1,2,3}d, as in PyTorch (isinstance checks)
     def __init__(self, padding):
         super().__init__(padding, 0.0)
 
@@ -73,13 +74,13 @@ class _ZeroPadNd(_ConstantPadNd):
         return f"{self.padding}"
 
 
-class ZeroPad1d(_ZeroPadNd):
+class ZeroPad1d(_ZeroPadNd, ConstantPad1d):
     """Pad the last dimension with zeros. Shape: (*, W) -> (*, left + W + right)."""
 
     _nd = 1
 
 
-class ZeroPad2d(_ZeroPadNd):
+class ZeroPad2d(_ZeroPadNd, ConstantPad2d):
     """Pad the last two dimensions with zeros (the lectures' zero padding).
 
     Shape: (*, H, W) -> (*, top + H + bottom, left + W + right).
@@ -88,7 +89,7 @@ class ZeroPad2d(_ZeroPadNd):
     _nd = 2
 
 
-class ZeroPad3d(_ZeroPadNd):
+class ZeroPad3d(_ZeroPadNd, ConstantPad3d):
     """Pad the last three dimensions with zeros. Shape: (*, D, H, W) -> (*, D_out, H_out, W_out)."""
 
     _nd = 3

@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections.abc
 from itertools import repeat
 
-__all__ = []
+__all__ = ["consume_prefix_in_state_dict_if_present"]
 
 
 def _ntuple(n, name="parse"):
@@ -47,3 +47,20 @@ def _int_tuple(v, n, name, op):
             raise ValueError(f"{op}: {name} must be an int or a tuple of {n} values, got {v!r}")
         return tuple(int(x) for x in v)
     return (int(v),) * n
+
+
+def consume_prefix_in_state_dict_if_present(state_dict, prefix):
+    """Strip ``prefix`` from the keys of ``state_dict`` that start with it, in place.
+
+    A state_dict saved from a ``DataParallel`` / ``DistributedDataParallel`` wrapper has every
+    key under ``"module."``; ``consume_prefix_in_state_dict_if_present(sd, "module.")`` makes it
+    load into the bare model. Keys of the ``_metadata`` attribute, if any, are renamed the same way.
+    """
+    for key in list(state_dict.keys()):
+        if key.startswith(prefix):
+            state_dict[key[len(prefix):]] = state_dict.pop(key)
+    meta = getattr(state_dict, "_metadata", None)
+    if meta is not None:
+        for key in list(meta.keys()):
+            if key and (key == prefix.replace(".", "") or key.startswith(prefix)):
+                meta[key[len(prefix):]] = meta.pop(key)

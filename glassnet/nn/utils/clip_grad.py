@@ -80,7 +80,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         return
     tn = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     tn = backend.to_numpy(tn)
-    dtype = tn.dtype if tn.dtype.kind == "f" else np.dtype(np.float32)
+    dtype = tn.dtype if backend.is_floating(tn.dtype) else np.dtype(np.float32)
     tn = dtype.type(tn)
     # the same float arithmetic as PyTorch's 0-d tensor ops
     coef = dtype.type(float(max_norm)) / (tn + dtype.type(1e-6))

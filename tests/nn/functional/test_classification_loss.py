@@ -128,7 +128,7 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, gn.tensor([0, -3, 3, 1]))
     with pytest.raises(RuntimeError, match=r"int64|integer"):
         F.cross_entropy(x, gn.tensor([0.0, 1.0, 2.0, 3.0]))
-    with pytest.raises(RuntimeError, match=r"shape"):
+    with pytest.raises(ValueError, match=r"batch_size \(4\).*batch_size \(3\)"):
         F.cross_entropy(x, gn.tensor([0, 1, 2]))
     with pytest.raises(RuntimeError, match=r"floating"):
         F.cross_entropy(x, gn.zeros(4, 10, dtype=gn.int64))
@@ -136,7 +136,7 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, gn.tensor([0, 1, 2, 3]), weight=gn.ones(3))
     with pytest.raises(ValueError, match=r"reduction"):
         F.cross_entropy(x, gn.tensor([0, 1, 2, 3]), reduction="avg")
-    with pytest.raises(ValueError, match=r"label_smoothing"):
+    with pytest.raises(RuntimeError, match=r"label_smoothing"):
         F.cross_entropy(x, gn.tensor([0, 1, 2, 3]), label_smoothing=1.5)
 
 

@@ -73,3 +73,37 @@ def test_interpolate_errors():
         F.interpolate(gn.randn(1, 1, 4, 4), size=3, align_corners=True)
     with pytest.raises(NotImplementedError, match="bilinear"):
         F.interpolate(gn.randn(1, 1, 4), size=3, mode="bilinear")
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("size", [(3, 4), (2, 9), (11, 5), (1, 1), (7, 7)])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_interpolate_antialias(mode, size, align_corners):
+    """antialias=True: PyTorch's (and PIL's) low-pass filtered resize, shrinking and enlarging."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 9))
+
+    def f(lib):
+        return lambda t: lib.interpolate(t, size=size, mode=mode, align_corners=align_corners,
+                                         antialias=True)
+
+    check_parity(f(F), f(TF), [x])
+    check_parity(f(F), f(TF), [x], dtype=np.float64)
+    gradcheck(f(F), [x[:1, :1]])
+
+
+@pytest.mark.parametrize("scale", [0.5, 0.3, 1.7])
+def test_interpolate_antialias_scale_factor(scale):
+    x = np.random.default_rng(1).standard_normal((1, 2, 10, 13))
+    for mode in ("bilinear", "bicubic"):
+        for recompute in (False, True):
+            def f(lib):
+                return lambda t: lib.interpolate(t, scale_factor=scale, mode=mode, antialias=True,
+                                                 recompute_scale_factor=recompute)
+            check_parity(f(F), f(TF), [x])
+
+
+def test_interpolate_antialias_modes():
+    with pytest.raises(ValueError, match="antialias"):
+        F.interpolate(gn.zeros(1, 1, 4, 4), size=2, mode="nearest", antialias=True)
+    with pytest.raises(ValueError, match="antialias"):
+        F.interpolate(gn.zeros(1, 1, 4), size=2, mode="linear", antialias=True)

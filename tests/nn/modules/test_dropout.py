@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as TF
 
 import glassnet as gn
-import glassnet.nn as nn
 import glassnet.nn.functional as F
+from glassnet import nn
 
 
 def test_dropout_scaling_mask_and_eval_identity():
@@ -67,3 +67,55 @@ def test_alpha_dropout_keeps_mean_and_variance():
     dropped_g = np.isclose(y, dropped_t, rtol=0, atol=1e-6) & ~np.isclose(a * xs + b, dropped_t)
     assert abs(dropped_g.mean() - p) < 0.01
     np.testing.assert_allclose(y[~dropped_g], a * xs[~dropped_g] + b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(50, 40), (50, 40, 3, 3, 2)])
+def test_dropout2d_on_other_ranks_warns_and_drops_per_sample_channel_as_pytorch(shape):
+    gn.manual_seed(0)
+    torch.manual_seed(0)
+    x = gn.ones(*shape, requires_grad=True)
+    with pytest.warns(UserWarning, match="Received a .*-D input to dropout2d") as got:
+        y = nn.Dropout2d(0.5)(x)
+    with pytest.warns(UserWarning, match="Received a .*-D input to dropout2d") as want:
+        ty = torch.nn.Dropout2d(0.5)(torch.ones(*shape))
+    assert len(got) == len(want)
+    for out in (y.detach().numpy(), ty.numpy()):
+        flat = out.reshape(shape[0] * shape[1], -1)  # one draw per (N, C): elements when 2-D
+        assert np.all((flat == 0).all(1) | np.isclose(flat, 2.0).all(1))
+        assert 0.35 < (flat[:, 0] == 0).mean() < 0.65
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())
+
+
+def test_dropout2d_on_3d_input_warns_like_pytorch_and_eval_still_warns():
+    x = gn.ones(4, 6, 5)
+    with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+        nn.Dropout2d(0.5)(x)
+    with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+        torch.nn.Dropout2d(0.5)(torch.ones(4, 6, 5))
+    with pytest.warns(UserWarning, match="2-D input to dropout2d"):
+        assert nn.Dropout2d(0.5).eval()(gn.ones(3, 4)).numpy().tolist() == [[1.0] * 4] * 3
+
+
+def test_dropout3d_on_2d_input_warns_and_drops_whole_rows_as_pytorch():
+    gn.manual_seed(0)
+    torch.manual_seed(0)
+    with pytest.warns(UserWarning, match="2-D input to dropout3d"):
+        y = nn.Dropout3d(0.5)(gn.ones(60, 7)).numpy()
+    with pytest.warns(UserWarning, match="2-D input to dropout3d"):
+        ty = torch.nn.Dropout3d(0.5)(torch.ones(60, 7)).numpy()
+    for out in (y, ty):  # read as one sample (C=60, L=7): whole rows go
+        assert np.all((out == 0).all(1) | (out == 2.0).all(1))
+        assert 0 < (out[:, 0] == 0).mean() < 1
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4, 5)])
+def test_dropout1d_rejects_other_ranks_as_pytorch(shape):
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input"):
+        torch.nn.Dropout1d(0.5)(torch.ones(*shape))
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input"):
+        nn.Dropout1d(0.5)(gn.ones(*shape))
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="Feature dropout requires"):
+        F.dropout2d(gn.ones(5), 0.5)
+    with pytest.warns(UserWarning):  # not training: the input comes back, as in PyTorch
+        assert F.dropout2d(gn.ones(5), 0.5, training=False).shape == (5,)

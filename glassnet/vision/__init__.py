@@ -1,0 +1,20 @@
+"""torchvision's shape over glassnet: ``import glassnet.vision as torchvision``.
+
+================  ===========================================================================
+``datasets``      ``MNIST``, ``FashionMNIST``, ``KMNIST``, ``CIFAR10`` with torchvision's
+                  signature ``(root, train=True, transform=None, target_transform=None,
+                  download=False)``, read from the standard files under ``root``
+``transforms``    ``Compose``, ``ToTensor``, ``Normalize``, ``RandomCrop``, ``CenterCrop``,
+                  ``RandomHorizontalFlip``, ``RandomRotation``, ``Lambda``... (those of
+                  ``glassnet.data.transforms``)
+``models``        ``resnet18`` ... ``resnet152`` and ``ResNet``, with torchvision's module names
+``utils``         ``make_grid`` and ``save_image``
+================  ===========================================================================
+
+The objects are glassnet's own; this package gives them torchvision's paths and defaults. The
+differences that a torchvision program can meet are listed in ``docs/vision.md``.
+"""
+
+from glassnet.vision import datasets, models, transforms, utils
+
+__all__ = ["datasets", "models", "transforms", "utils"]
