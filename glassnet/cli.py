@@ -48,6 +48,11 @@ holds one image (H, W), (C, H, W) or a batch (N, C, H, W) in the dataset's raw v
   glassnet summary lenet5                        # for Fashion-MNIST's 1x28x28 images
   glassnet summary resnet20 --dataset cifar10
   glassnet summary mlp --input-shape 1,8,8""",
+    "lab": """examples:
+  glassnet lab list
+  glassnet lab run xor --quick --out runs/lab
+  glassnet lab run all --quick --out runs/lab
+  glassnet lab report runs/lab > RESULTS_LAB.md""",
 }
 
 
@@ -242,6 +247,18 @@ def build_parser():
                    help="C,H,W (overrides --dataset)")
     p.add_argument("--num-classes", type=positive_int, default=None)
     p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE")
+    p = cmd("lab", "the course's claims as experiments: list, run, report")
+    lab = p.add_subparsers(dest="lab_command", metavar="ACTION")
+    lab.required = True
+    lab.add_parser("list", help="every experiment: name, lecture, claim")
+    q = lab.add_parser("run", help="run one experiment (or all) and write its results")
+    q.add_argument("name", help="an experiment's name, or all")
+    q.add_argument("--quick", action="store_true",
+                   help="small data and few epochs (a few minutes at most on two cores)")
+    q.add_argument("--out", default="runs/lab", help="results go to OUT/NAME/")
+    q.add_argument("--seed", type=nonneg_int, default=0)
+    q = lab.add_parser("report", help="one Markdown table of the results under a folder")
+    q.add_argument("out", nargs="?", default="runs/lab")
     return parser
 
 
@@ -327,6 +344,37 @@ def cmd_models(args):
     rows = [[n, models.entry(n).kind, d] for n, d in models.available().items()]
     _print_table(rows, ["model", "kind", "description"])
     print("\n`glassnet summary MODEL` shows the layers; `glassnet train --model MODEL ...` trains.")
+
+
+def cmd_lab(args):
+    from glassnet import lab
+
+    if args.lab_command == "list":
+        rows = [[e.name, e.lecture, e.claim] for e in lab.registry().values()]
+        _print_table(rows, ["experiment", "lecture", "claim"])
+        print("\n`glassnet lab run NAME --quick` runs one; `glassnet lab run all --quick` runs "
+              "them all.")
+        return 0
+    if args.lab_command == "report":
+        if not os.path.isdir(args.out):
+            raise CLIError(f"folder {args.out} does not exist")
+        print(lab.report_table(args.out), end="")
+        return 0
+    todo = lab.names() if args.name == "all" else [args.name]
+    try:
+        for name in todo:
+            lab.get(name)
+    except KeyError as e:
+        raise CLIError(e.args[0]) from None
+    failed = []
+    for name in todo:
+        r = lab.run(name, out=args.out, quick=args.quick, seed=args.seed)
+        failed += [f"{name}: {c['claim']}" for c in r["claims"] if not c["holds"]]
+    if len(todo) > 1:
+        print(f"\n{len(todo)} experiments; {len(failed)} claims did not hold"
+              + ("".join(f"\n  {f}" for f in failed) if failed else ""))
+        print(f"`glassnet lab report {args.out}` tabulates them.")
+    return 0
 
 
 def cmd_datasets(args):
@@ -656,7 +704,7 @@ def cmd_predict(args):
 
 COMMANDS = {"train": cmd_train, "models": cmd_models, "datasets": cmd_datasets,
             "summary": cmd_summary, "resume": cmd_resume, "evaluate": cmd_evaluate,
-            "predict": cmd_predict}
+            "predict": cmd_predict, "lab": cmd_lab}
 
 
 def main(argv=None):
