@@ -214,7 +214,7 @@ def _produce(make_batch, batches, base_seed, first, q, stop):
     thread."""
     try:
         for k, idx in enumerate(batches):
-            if not _put(q, stop, make_batch(idx, base_seed, first + k)):
+            if not _put(q, stop, (len(idx), make_batch(idx, base_seed, first + k))):
                 return
     except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
         _put(q, stop, _Failure(exc))
@@ -222,12 +222,50 @@ def _produce(make_batch, batches, base_seed, first, q, stop):
     _put(q, stop, _END)
 
 
+class _LazyBatches:
+    """The batches of an epoch whose indices come as a stream of arrays (a sampler's
+    ``epoch_chunks``), cut into ``batch_size`` pieces as they are read: the same batches as
+    cutting the whole epoch's index array, without ever holding it. ``skip`` indices at the
+    start are dropped (a resumed epoch). Read once, in order."""
+
+    def __init__(self, chunks, total, batch_size, drop_last, skip=0):
+        self.chunks, self.b, self.drop_last, self.skip = chunks, batch_size, drop_last, skip
+        left = max(total - skip, 0)
+        self.n = left // batch_size if drop_last else -(-left // batch_size)
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        skip, b, done = self.skip, self.b, 0
+        pending = []
+        have = 0
+        for chunk in self.chunks:
+            if skip:
+                cut = min(skip, len(chunk))
+                chunk, skip = chunk[cut:], skip - cut
+            if not len(chunk):
+                continue
+            pending.append(chunk)
+            have += len(chunk)
+            while have >= b and done < self.n:
+                flat = np.concatenate(pending) if len(pending) > 1 else pending[0]
+                yield flat[:b]
+                done += 1
+                rest = flat[b:]
+                pending, have = ([rest] if len(rest) else []), len(rest)
+            if done >= self.n:
+                return
+        if pending and done < self.n:  # the short last batch (kept unless drop_last)
+            yield np.concatenate(pending)
+
+
 class _LoaderIter:
     """One epoch's iterator; counts the batches it hands out for ``DataLoader.state_dict``."""
 
     def __init__(self, loader, batches, start_batch, start_sample, base_seed):
         self.loader = loader
-        self._batches = batches
+        self._batches = iter(batches)
         self._next = 0
         self._n = len(batches)
         self._first, self._base_seed = start_batch, base_seed
@@ -255,18 +293,20 @@ class _LoaderIter:
         if self._next >= self._n:
             self.close()
             raise StopIteration
-        idx = self._batches[self._next]
         if self._thread is None:
+            idx = next(self._batches)
+            size = len(idx)
             item = self.loader._make_batch(idx, self._base_seed, self._first + self._next)
-        else:
-            item = self._queue.get()
-            if isinstance(item, _Failure):
+        else:  # the prefetch thread reads the batches; it queues (size, batch)
+            got = self._queue.get()
+            if isinstance(got, _Failure):
                 self.close()
-                raise item.exc
+                raise got.exc
+            size, item = got
         self._next += 1
         if self.loader._current is not None and self.loader._current() is self:
             self.loader._pos_batches += 1
-            self.loader._pos_samples += len(idx)
+            self.loader._pos_samples += size
         return item
 
     def close(self):
@@ -440,6 +480,10 @@ class DataLoader:
         if self.batch_sampler is not None:
             batches = [np.asarray(b, dtype=np.int64) for b in self.batch_sampler]
             return batches[skip_batches:]
+        if hasattr(self.sampler, "epoch_chunks") and not self._unbatched:
+            # drawn block by block as the epoch goes: an epoch of 1e10 samples costs no memory
+            return _LazyBatches(self.sampler.epoch_chunks(), len(self.sampler), self.batch_size,
+                                self.drop_last, skip_samples)
         if hasattr(self.sampler, "epoch_indices"):
             idx = self.sampler.epoch_indices()
         else:

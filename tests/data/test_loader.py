@@ -194,3 +194,28 @@ def test_prefetch_thread_stops_on_break_and_errors_propagate():
 def test_as_numpy_output():
     x, y = next(iter(DataLoader(make_ds(4), batch_size=2, as_numpy=True)))
     assert isinstance(x, np.ndarray) and x.dtype == np.float32 and y.dtype == np.int64
+
+
+def test_an_endless_random_sampler_is_drawn_lazily_by_the_loader():
+    """RandomSampler(replacement=True, num_samples=1e10) inside a DataLoader: the batches are
+    cut from the sampler's blocks as the epoch goes, never from an array of all 1e10 indices;
+    they are the sampler's own indices in order."""
+    import itertools
+    import tracemalloc
+
+    from glassnet.data import DataLoader, RandomSampler, TensorDataset
+
+    ds = TensorDataset(gn.arange(100))
+    gn.manual_seed(0)
+    sampler = RandomSampler(ds, replacement=True, num_samples=int(1e10))
+    loader = DataLoader(ds, batch_size=7, sampler=sampler)
+    assert len(loader) == -(-int(1e10) // 7)
+    tracemalloc.start()
+    batches = [b[0].numpy() for b in itertools.islice(loader, 5)]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2**20
+    gn.manual_seed(0)
+    again = RandomSampler(ds, replacement=True, num_samples=int(1e10))
+    expect = list(itertools.islice(iter(again), 35))
+    assert np.concatenate(batches).tolist() == expect
