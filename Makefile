@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 FASHION_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: run test bench data venv clean lint
+.PHONY: run test bench data venv clean lint docs
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ test: $(VENV)/.test
 
 bench: $(VENV)/.test data
 	$(PY) -m benchmarks.run
+
+# The learner's site: MkDocs (Material theme, mkdocstrings for the API reference) into .venv,
+# then a strict build into site/ (every link and page checked).
+$(VENV)/.docs: $(VENV)/.base
+	$(PIP) install -q -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.docs
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check glassnet tests benchmarks examples
