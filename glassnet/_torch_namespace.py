@@ -29,10 +29,10 @@ from .tensor.dtypes import (
     promote_types,
     result_type,
 )
-from .construct import *
-from .construct import __all__ as _construct_all
 from .complex_numbers import *
 from .complex_numbers import __all__ as _complex_all
+from .construct import *
+from .construct import __all__ as _construct_all
 from .statistics import *
 from .statistics import __all__ as _stats_all
 from .tensor import Tensor

@@ -202,24 +202,51 @@ def compute_in_float32(kernel):
     argument is a float16 or bfloat16 array, the arguments of that dtype are computed in float32
     and the float32 results rounded back to it, as PyTorch's CPU kernels do (their "opmath"
     type): a matmul, convolution or sum of bfloat16 values accumulates in float32 and rounds
-    once, not at every step. For any other dtype ``kernel`` runs as it is (one dtype check)."""
+    once, not at every step. For any other dtype ``kernel`` runs as it is (one dtype check).
+
+    What a forward saves for backward keeps the tensors' own dtype, as in PyTorch: its inputs
+    and its (rounded) output, so that memory is not doubled and ``create_graph=True`` sees
+    tensors of the graph's dtypes; a backward reads them in float32 again. Other arrays a
+    forward computes and saves (batch statistics, im2col columns) stay float32."""
 
     @_functools.wraps(kernel)
     def wrapper(ctx, a, *args, **kwargs):
         low = getattr(a, "dtype", None)
         if low is None or low.itemsize != 2 or not is_reduced_precision(low):
             return kernel(ctx, a, *args, **kwargs)
-        out = kernel(ctx, a.astype(float32), *[
-            x.astype(float32) if getattr(x, "dtype", None) == low else x for x in args], **kwargs)
-        if isinstance(out, tuple):
-            return tuple(_round_to(o, low) for o in out)
-        return _round_to(out, low)
+        keep = {}  # id(float32 copy) -> the array in the tensors' dtype
+        ups = [_upcast(x, low, keep) for x in (a, *args)]
+        saved = ctx._saved
+        if saved:  # a backward: what the forward saved, read in float32 for the kernel
+            ctx._saved = tuple(_upcast(x, low, {}) for x in saved)
+        try:
+            out = kernel(ctx, *ups, **kwargs)
+        finally:
+            if saved:
+                ctx._saved = saved
+        outs = out if isinstance(out, tuple) else (out,)
+        rounded = tuple(_round_to(o, low, keep) for o in outs)
+        if ctx._saved and not saved:  # a forward that saved arrays
+            ctx._saved = tuple(keep.get(id(x), x) for x in ctx._saved)
+        return rounded if isinstance(out, tuple) else rounded[0]
 
     return wrapper
 
 
-def _round_to(o, low):
-    return o.astype(low) if getattr(o, "dtype", None) == float32 else o
+def _upcast(x, low, keep):
+    if getattr(x, "dtype", None) == low and hasattr(x, "ndim"):
+        up = x.astype(float32)
+        keep[id(up)] = x
+        return up
+    return x
+
+
+def _round_to(o, low, keep):
+    if getattr(o, "dtype", None) == float32:
+        r = o.astype(low)
+        keep[id(o)] = r
+        return r
+    return o
 
 
 def _category(d: np.dtype) -> int:

@@ -251,29 +251,73 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device
 
 
 def gradient(input, *, spacing=1, dim=None, edge_order=1):
-    """Estimates of the derivative along each dim (``dim``: one dim or a list): central
-    differences (f[i + 1] - f[i - 1]) / 2h inside, one-sided (f[1] - f[0]) / h at the ends.
-    Returns a tuple with one tensor per dim."""
-    if edge_order != 1:
-        raise NotImplementedError("gradient: only edge_order=1 is supported")
-    dims = list(range(input.ndim)) if dim is None else \
+    """Estimates of the derivative along each dim (``dim``: one dim or a list), as NumPy's and
+    PyTorch's ``gradient``: second-order central differences inside (for samples at x_{i-1},
+    x_i, x_{i+1} with gaps h1, h2: (h1^2 f_{i+1} - h2^2 f_{i-1} + (h2^2 - h1^2) f_i) /
+    (h1 h2 (h1 + h2)), which is (f_{i+1} - f_{i-1}) / 2h for equal gaps), and one-sided
+    differences of order ``edge_order`` (1 or 2) at the ends. ``spacing``: one number for
+    every dim, one per dim, or one 1-D tensor of sample coordinates per dim. Returns a tuple
+    with one tensor per dim; linear in the input, so differentiable."""
+    if edge_order not in (1, 2):
+        raise RuntimeError(f"gradient: only edge_order=1 and edge_order=2 are supported, got "
+                           f"{edge_order}")
+    x = input if input.is_floating_point() else input.to(backend.get_default_dtype())
+    dims = list(range(x.ndim)) if dim is None else \
         ([dim] if isinstance(dim, builtins.int) else list(dim))
-    sp = spacing if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    dims = [d % max(x.ndim, 1) for d in dims]
+    if spacing is None:
+        spacing = 1
+    sp = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    if len(sp) == 1 and len(dims) > 1:
+        sp = sp * len(dims)
+    if len(sp) != len(dims):
+        raise RuntimeError(f"gradient: expected spacing to have one entry per dim ({len(dims)})"
+                           f", got {len(sp)}")
     out = []
     for d, h in zip(dims, sp):
-        h = float(h.item()) if isinstance(h, Tensor) else float(h)
-        n = input.shape[d]
-        if n < 2:
-            raise RuntimeError(f"gradient: each dimension needs at least 2 samples, dim {d} "
-                               f"has {n}")
-        first = (input.narrow(d, 1, 1) - input.narrow(d, 0, 1)) / h
-        last = (input.narrow(d, n - 1, 1) - input.narrow(d, n - 2, 1)) / h
-        parts = [first]
-        if n > 2:
-            parts.append((input.narrow(d, 2, n - 2) - input.narrow(d, 0, n - 2)) / (2 * h))
-        parts.append(last)
-        out.append(cat(parts, d))
+        n = x.shape[d]
+        if n < edge_order + 1:
+            raise RuntimeError(f"gradient: expected each dimension size to be at least "
+                               f"edge_order+1 ({edge_order + 1}), dim {d} has {n}")
+        if isinstance(h, Tensor) and h.ndim == 1:  # sample coordinates
+            dx = np.diff(backend.to_numpy(h._data).astype(np.float64))
+        else:
+            dx = np.full(n - 1, float(h.item() if isinstance(h, Tensor) else h))
+        out.append(_gradient_along(x, d, dx, edge_order))
     return tuple(out)
+
+
+def _gradient_along(x, d, dx, edge_order):
+    """One dim of ``gradient``: weighted sums of shifted slices (NumPy's coefficients)."""
+    n = x.shape[d]
+    shape = [1] * x.ndim
+    shape[d] = -1
+
+    def coef(v):
+        return Tensor._make(backend.to_device(np.asarray(v, x.dtype).reshape(shape), x.device),
+                            False)
+
+    def part(start, length):
+        return x.narrow(d, start, length)
+
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / coef(dx[:1])
+        last = (part(n - 1, 1) - part(n - 2, 1)) / coef(dx[-1:])
+    else:
+        a, b = dx[0], dx[1]
+        first = (coef([-(2 * a + b) / (a * (a + b))]) * part(0, 1)
+                 + coef([(a + b) / (a * b)]) * part(1, 1) + coef([-a / (b * (a + b))]) * part(2, 1))
+        a, b = dx[-2], dx[-1]
+        last = (coef([b / (a * (a + b))]) * part(n - 3, 1) + coef([-(a + b) / (a * b)])
+                * part(n - 2, 1) + coef([(2 * b + a) / (b * (a + b))]) * part(n - 1, 1))
+    parts = [first]
+    if n > 2:
+        h1, h2 = dx[:-1], dx[1:]
+        parts.append(coef(-h2 / (h1 * (h1 + h2))) * part(0, n - 2)
+                     + coef((h2 - h1) / (h1 * h2)) * part(1, n - 2)
+                     + coef(h1 / (h2 * (h1 + h2))) * part(2, n - 2))
+    parts.append(last)
+    return cat(parts, d)
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):

@@ -297,6 +297,12 @@ def tensordot(a, b, dims=2):
     da = [d % a.ndim for d in da]
     db = [d % b.ndim for d in db]
     for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y] and 1 in (a.shape[x], b.shape[y]):
+            # a size-1 dim broadcasts against its partner, as in PyTorch
+            if a.shape[x] == 1:
+                a = a.expand(a.shape[:x] + (b.shape[y],) + a.shape[x + 1:])
+            else:
+                b = b.expand(b.shape[:y] + (a.shape[x],) + b.shape[y + 1:])
         if a.shape[x] != b.shape[y]:
             raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has "
                                f"size {a.shape[x]} in dim {x} and second has size {b.shape[y]} "

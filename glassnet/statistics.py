@@ -74,7 +74,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
             norm = wsum - correction * (w * _t(aweights).to(x.dtype)).sum() / wsum
         xm = x - avg
         c = (xm * w) @ xm.t() / norm
-    return c.squeeze() if input.ndim < 2 else c
+    return c.reshape(()) if c.shape == (1, 1) else c  # one variable: a 0-d variance
 
 
 def corrcoef(input):
@@ -127,9 +127,12 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if s.shape[:-1] != v.shape[:-1]:
             raise RuntimeError(f"searchsorted: the leading dims of sorted_sequence "
                                f"{tuple(s.shape)} and input {tuple(v.shape)} must match")
-        rows_s = s.reshape(-1, s.shape[-1])
-        rows_v = v.reshape(-1, v.shape[-1])
-        out = np.stack([np.searchsorted(a, b, side=side) for a, b in zip(rows_s, rows_v)])
+        n = int(np.prod(s.shape[:-1]))  # (reshape(-1, 0) is ambiguous for empty rows)
+        rows_s = s.reshape(n, s.shape[-1])
+        rows_v = v.reshape(n, v.shape[-1])
+        out = np.zeros(rows_v.shape, np.int64)
+        for i, (a, b) in enumerate(zip(rows_s, rows_v)):
+            out[i] = np.searchsorted(a, b, side=side)
         out = out.reshape(v.shape)
     out = np.asarray(out, dtype=np.int32 if out_int32 else np.int64)
     return Tensor._make(backend.to_device(out, seq.device), False)

@@ -173,6 +173,47 @@ class EmpiricalReceptiveField:
         return (f"EmpiricalReceptiveField(size={self.size}, bbox={self.bbox}, "
                 f"center={self.center}, unit={self.unit})")
 
+    def effective(self, mass=0.95):
+        """How the gradient's weight spreads over the field (Luo et al. 2016's *effective*
+        receptive field), with ``p = gradient / gradient.sum()`` as a distribution over pixels:
+
+        * ``sigma``: the standard deviation of ``p`` along each dimension (pixels); Luo et al.
+          find it grows like sqrt(depth) while the field's size grows like depth;
+        * ``mass_fraction``: the fewest pixels that hold ``mass`` of the total, as a fraction
+          of the field's bounding box (1 would mean the gradient is spread evenly);
+        * ``gaussian_r2``: R^2 of the best multiple of a Gaussian with ``p``'s own mean and
+          covariance, over the bounding box (1 for an exactly Gaussian field).
+
+        Returns a dict; all NaN for an empty field.
+        """
+        if self.bbox is None:
+            return {"sigma": (float("nan"),) * self.support.ndim, "mass_fraction": float("nan"),
+                    "gaussian_r2": float("nan")}
+        box = tuple(slice(a, b + 1) for a, b in self.bbox)
+        g = np.asarray(self.gradient, np.float64)[box]
+        p = g / g.sum()
+        coords = np.stack(np.meshgrid(*[np.arange(n, dtype=np.float64) for n in g.shape],
+                                      indexing="ij")).reshape(g.ndim, -1)
+        flat = p.ravel()
+        mean = coords @ flat
+        centred = coords - mean[:, None]
+        cov = (centred * flat) @ centred.T
+        sigma = tuple(float(np.sqrt(max(v, 0.0))) for v in np.diag(cov))
+        heaviest = np.sort(flat)[::-1]
+        n_mass = int(np.searchsorted(np.cumsum(heaviest), mass * heaviest.sum()) + 1)
+        mass_fraction = min(n_mass, flat.size) / flat.size
+        try:
+            prec = np.linalg.inv(cov)
+        except np.linalg.LinAlgError:
+            r2 = float("nan")
+        else:
+            e = np.exp(-0.5 * np.einsum("in,ij,jn->n", centred, prec, centred))
+            a = (e @ flat) / (e @ e)
+            ss_res = ((flat - a * e) ** 2).sum()
+            ss_tot = ((flat - flat.mean()) ** 2).sum()
+            r2 = float(1 - ss_res / ss_tot) if ss_tot > 0 else float("nan")
+        return {"sigma": sigma, "mass_fraction": float(mass_fraction), "gaussian_r2": r2}
+
 
 def empirical_receptive_field(model, input_shape, unit=None, channel=None, probes=8,
                               generator=None):

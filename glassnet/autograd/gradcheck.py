@@ -48,7 +48,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     with enable_grad():
         outs = _outputs(func, ins)
     for oi, out in enumerate(outs):
-        y = out._data
         for xi, x in enumerate(diff):
             numeric = _numerical_jacobian(func, ins, oi, x, eps)
             analytic = _analytical_jacobian(out, x)

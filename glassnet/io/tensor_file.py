@@ -31,6 +31,10 @@ bytes, and the seal is the archive's comment, the file's last 80 bytes:
   recognised and refused with the recipe to convert them: nothing is ever unpickled.
 
 Files are recognised by their content, not their extension.
+
+**Complex tensors.** safetensors has no complex128 dtype, so every complex array is stored as
+its float (..., 2) array of (real, imag) pairs (``view_as_real``), and the metadata entry
+``"glassnet_complex"`` ({name: "complex64" or "complex128"}) tells load to view it back.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ __all__ = ["CheckpointError", "decode", "encode", "safetensors_available"]
 
 SEAL_KEY = "glassnet_sha256"
 CRC_KEY = "glassnet_crc32"
+COMPLEX_KEY = "glassnet_complex"
 _BLANK = b"0" * 64
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _ZIP_SEAL = b"glassnet_sha256:"
@@ -103,9 +108,15 @@ def encode(tensors: dict, metadata: dict | None = None) -> tuple[bytearray, str]
     """
     arrays = {k: to_numpy(v) for k, v in tensors.items()}
     meta = {str(k): str(v) for k, v in (metadata or {}).items()}
-    for key in (SEAL_KEY, CRC_KEY):
+    for key in (SEAL_KEY, CRC_KEY, COMPLEX_KEY):
         if key in meta:
-            raise ValueError(f"write_tensors: metadata key {key!r} is reserved for the checksum")
+            raise ValueError(f"write_tensors: metadata key {key!r} is reserved for glassnet")
+    complex_names = {k: a.dtype.name for k, a in arrays.items() if a.dtype.kind == "c"}
+    if complex_names:  # stored as (real, imag) float pairs, see the module docstring
+        meta[COMPLEX_KEY] = json.dumps(complex_names)
+        for k in complex_names:
+            a = np.ascontiguousarray(arrays[k])
+            arrays[k] = a.view(a.real.dtype).reshape(a.shape + (2,))
     meta[CRC_KEY] = json.dumps({k: _crc(a) for k, a in arrays.items()})
     if safetensors_available():
         import safetensors.numpy as stn
@@ -145,11 +156,30 @@ def decode(path: str, data) -> tuple[dict, dict, bool]:
         raise CheckpointError(f"{path}: truncated at byte {len(data)}: a tensor file starts with "
                               "an 8-byte header length (empty or cut-off file?)")
     if data[:2] == b"PK":
-        return _decode_zip(path, data)
+        return _complex_back(path, *_decode_zip(path, data))
     if data[0] == 0x80 and 2 <= data[1] <= 5:
         raise CheckpointError(f"{path}: this is a Python pickle (PyTorch's legacy torch.save "
                               f"format). {_torch_hint(path)}")
-    return _decode_safetensors(path, data)
+    return _complex_back(path, *_decode_safetensors(path, data))
+
+
+def _complex_back(path, arrays, meta, sealed):
+    """View the (real, imag) float pairs that ``encode`` stored for complex arrays as complex."""
+    tags = meta.pop(COMPLEX_KEY, None)
+    if tags is None:
+        return arrays, meta, sealed
+    try:
+        tags = json.loads(tags)
+    except ValueError:
+        raise CheckpointError(f"{path}: its {COMPLEX_KEY!r} metadata is not JSON") from None
+    for k, name in tags.items():
+        a = arrays.get(k)
+        want = {"complex64": np.float32, "complex128": np.float64}.get(name)
+        if a is None or want is None or a.dtype != want or a.ndim == 0 or a.shape[-1] != 2:
+            raise CheckpointError(f"{path}: tensor {k!r} is tagged {name!r} but is not a "
+                                  f"(..., 2) array of its float parts")
+        arrays[k] = np.ascontiguousarray(a).view(name)[..., 0]
+    return arrays, meta, sealed
 
 
 def _torch_hint(path) -> str:

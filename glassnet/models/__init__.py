@@ -3,6 +3,7 @@
 ========================  ==========================================================
 ``McCullochPitts``        fixed-weight threshold logic gates (1943)
 ``Perceptron``            Rosenblatt's learned threshold unit (1958)
+``Neocognitron``          Fukushima 1980: S- and C-cells, learned by competition, no backprop
 ``MLP``                   multi-layer perceptron
 ``LeNet5``                LeCun et al. 1998, classic (tanh, average pool) or modern
 ``AlexNet``               Krizhevsky et al. 2012, small-input variant
@@ -13,6 +14,7 @@
 ``Autoencoder``           MLP and convolutional (denoising) autoencoders
 ``FashionCNN``            small batch-norm CNN for Fashion-MNIST
 ``SequenceClassifier``    LSTM / GRU / RNN classifier of sequences (or images row by row)
+``SequenceTagger``        LSTM / bidirectional LSTM labelling every token of a sequence
 ``CharRNN``               character-level LSTM language model
 ``GCN``                   Kipf and Welling 2017 graph convolution node classifier
 ``GraphClassifier``       graph convolutions + global pooling, one label per graph
@@ -42,6 +44,7 @@ from .imagenet_resnet import (
 )
 from .lenet import LeNet5
 from .mlp import MLP
+from .neocognitron import Neocognitron
 from .registry import available, build_for, check_input, entry, get, register
 from .resnet import (
                      BasicBlock,
@@ -57,7 +60,7 @@ from .resnet import (
                      resnet56,
                      resnet110,
 )
-from .sequence import CharRNN, CharVocab, SequenceClassifier
+from .sequence import CharRNN, CharVocab, SequenceClassifier, SequenceTagger
 from .summary import Summary, count_parameters, summary
 from .vgg import VGG, vgg11_small, vgg13_small, vgg16_small
 
@@ -80,9 +83,11 @@ __all__ = [
                      "Inception",
                      "LeNet5",
                      "McCullochPitts",
+                     "Neocognitron",
                      "Perceptron",
                      "ResNet",
                      "SequenceClassifier",
+                     "SequenceTagger",
                      "ShortcutA",
                      "Summary",
                      "available",

@@ -8,6 +8,8 @@ layers -> a linear read-out:
 * ``SequenceClassifier`` reads a whole sequence and classifies it from the final hidden state
   (both directions when bidirectional): sentiment-style tasks, the parity or sign of a bit
   string, or an image read row by row (an MNIST digit is 28 steps of 28 pixels);
+* ``SequenceTagger`` labels every step of a sequence (part-of-speech style); bidirectional, each
+  label can depend on what comes later as well as on what came before;
 * ``CharRNN`` predicts the next character at every step (Karpathy's char-rnn) and samples text.
 """
 
@@ -21,7 +23,7 @@ from glassnet.tensor import Tensor
 
 from .registry import register
 
-__all__ = ["CharRNN", "CharVocab", "SequenceClassifier", "recurrent_layer"]
+__all__ = ["CharRNN", "CharVocab", "SequenceClassifier", "SequenceTagger", "recurrent_layer"]
 
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN", "rnn_tanh": "RNN", "rnn_relu": "RNN"}
 
@@ -99,6 +101,37 @@ class SequenceClassifier(nn.Module):
         else:
             last = h[-1]
         return self.fc(self.dropout(last))
+
+
+class SequenceTagger(nn.Module):
+    """Embedding -> LSTM/GRU/RNN (batch first) -> Linear at every step: one label per token.
+
+    The output at step t comes from the hidden state at t: with ``bidirectional=False`` it has
+    seen tokens 0..t only; with ``bidirectional=True`` the forward state (tokens 0..t) and the
+    backward state (tokens t..T-1) are concatenated, so a label can depend on later tokens
+    (lecture 002: "Bidirectional RNNs use the forward and reverse context of inputs").
+
+    Shape:
+        - Input: (N, T) int64 tokens
+        - Output: (N, T, num_classes)
+    """
+
+    def __init__(self, vocab_size, num_classes=2, embedding_dim=16, hidden_size=32,
+                 num_layers=1, cell="lstm", bidirectional=False):
+        super().__init__()
+        self.vocab_size, self.num_classes = int(vocab_size), int(num_classes)
+        self.bidirectional = bool(bidirectional)
+        self.embedding = nn.Embedding(self.vocab_size, embedding_dim)
+        self.rnn = recurrent_layer(cell, embedding_dim, hidden_size, num_layers=num_layers,
+                                   bidirectional=self.bidirectional)
+        self.fc = nn.Linear(hidden_size * (2 if self.bidirectional else 1), self.num_classes)
+
+    def forward(self, tokens):
+        if tokens.ndim != 2 or tokens.dtype.kind not in "iu":
+            raise TypeError(f"SequenceTagger: expected int64 tokens of shape (N, T), got "
+                            f"{tokens.dtype} of shape {tuple(tokens.shape)}")
+        out, _ = self.rnn(self.embedding(tokens))
+        return self.fc(out)
 
 
 class CharVocab:
@@ -197,6 +230,14 @@ bilstm = register("bilstm", "bidirectional LSTM classifier: past and future cont
                   kind="sequence")(_classifier("lstm", True))
 gru = register("gru", "GRU sequence classifier (Cho 2014): a lighter gated cell than the LSTM",
                kind="sequence")(_classifier("gru"))
+
+
+@register("sequence-tagger", "LSTM (or bidirectional) tagger: one label per token of a sequence",
+          kind="language")
+def sequence_tagger(vocab_size=16, num_classes=2, embedding_dim=16, hidden_size=32,
+                    num_layers=1, cell="lstm", bidirectional=False):
+    return SequenceTagger(vocab_size, num_classes, embedding_dim, hidden_size, num_layers, cell,
+                          bidirectional)
 
 
 @register("char-rnn", "character-level LSTM language model (next-character prediction, "

@@ -304,3 +304,42 @@ class Fmod(_ModBase):
 
 class Remainder(_ModBase):
     kernel, rounding = "remainder", "floor"
+
+
+class NextAfter(Function):
+    """The next float after a towards b. It moves a by one unit in the last place, so as
+    PyTorch defines it, d/da = 1 and d/db = 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.sa, ctx.sb = _shape(a), _shape(b)
+        return array_module(a, b).nextafter(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (unbroadcast(g, ctx.sa) if ctx.needs_input_grad[0] else None), None
+
+    @staticmethod
+    def differentiable_backward(ctx, g):
+        return (g.sum_to_size(ctx.sa) if ctx.needs_input_grad[0] else None), None
+
+
+class Frexp(Function):
+    """(mantissa, exponent) with a = mantissa 2^exponent, 0.5 <= |mantissa| < 1. The exponent
+    is constant between powers of two, so d mantissa / da = 2^-exponent."""
+
+    @staticmethod
+    def forward(ctx, a):
+        m, e = array_module(a).frexp(a)
+        ctx.save_for_backward(e)
+        return m, e.astype(np.int32)  # an integer output: never differentiable
+
+    @staticmethod
+    def backward(ctx, gm, ge=None):
+        (e,) = ctx.saved_tensors
+        return gm * array_module(gm).ldexp(gm.dtype.type(1), -e)
+
+    @staticmethod
+    def differentiable_backward(ctx, gm, ge=None):
+        (e,) = ctx.saved_tensors
+        return gm * ctx.constant(array_module(e).ldexp(1.0, -e), gm.dtype)

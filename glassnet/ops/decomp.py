@@ -317,6 +317,8 @@ class Eig(Function):
         ga = xp.linalg.solve(vh, inner @ vh)
         return ga.real.copy() if ctx.real_input else ga
 
+    differentiable_backward = None  # second derivatives of eig are not provided
+
 
 class SvdVals(Function):
     """Singular values (descending); grad_A = U diag(grad_S) V^T."""

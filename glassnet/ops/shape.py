@@ -159,12 +159,14 @@ class Roll(Function):
 
     @staticmethod
     def backward(ctx, g):
-        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        shifts = ctx.shifts
+        neg = tuple(-s for s in shifts) if isinstance(shifts, (tuple, list)) else -shifts
         return array_module(g).roll(g, neg, ctx.dims), None, None
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        shifts = ctx.shifts
+        neg = tuple(-s for s in shifts) if isinstance(shifts, (tuple, list)) else -shifts
         return g.roll(neg, ctx.dims), None, None
 
 

@@ -318,6 +318,13 @@ class ArithmeticMixin:
                 isinstance(value, Variable) and value.requires_grad)):
             return self._inplace(lambda a, v: a.masked_fill(mask, v), value, "masked_fill_")
         m = mask._data if isinstance(mask, Variable) else mask
+        try:
+            shape = np.broadcast_shapes(np.shape(m), self.shape)
+        except ValueError:
+            shape = None
+        if shape != tuple(self.shape):
+            raise RuntimeError(f"masked_fill_: the mask of shape {tuple(np.shape(m))} must "
+                               f"broadcast to the tensor's shape {tuple(self.shape)}")
         self._version += 1
         backend.array_module(self._data).copyto(
             self._data, value.item() if isinstance(value, Variable) else value,

@@ -68,7 +68,7 @@ class IndexMixin:
         out = x.index_select(d, Variable._make(backend.to_device(idx, x.device), False))
         out = out.reshape(x.shape[:d] + (len(starts), size) + x.shape[d + 1:])
         out = out.movedim(d + 1, -1)
-        return out if self.ndim else out.reshape(len(starts), size)
+        return out if self.ndim else out.reshape(size)  # a 0-d tensor: its one window
 
     def tensor_split(self, indices_or_sections, dim=0):
         """Split into n nearly equal parts (the first n % size parts one larger), or at the
@@ -275,12 +275,14 @@ class IndexMixin:
     def masked_scatter(self, mask, source):
         """Copy with the positions where ``mask`` is True filled, in order, from source."""
         m = mask if isinstance(mask, Variable) else Variable._make(_to_array(mask), False)
-        mb = backend.array_module(m._data).broadcast_to(m._data, self.shape)
+        shape = np.broadcast_shapes(tuple(self.shape), tuple(m.shape))  # both broadcast
+        base = self if shape == tuple(self.shape) else self.expand(shape)
+        mb = backend.array_module(m._data).broadcast_to(m._data, shape)
         count = builtins.int(mb.sum())
         if source.numel() < count:
             raise RuntimeError(f"masked_scatter: source has {source.numel()} elements but the "
                                f"mask selects {count}")
-        return _SetItem.apply(self, mb, source.reshape(-1)[:count].to(self.dtype))
+        return _SetItem.apply(base, mb, source.reshape(-1)[:count].to(self.dtype))
 
     def put(self, index, source, accumulate=False):
         """Copy with flat positions ``index`` set to (or, with accumulate, increased by) source."""

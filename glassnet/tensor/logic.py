@@ -1,6 +1,7 @@
 """Tensor logical and bitwise ops, integer maths (gcd, lcm) and the float-format helpers
-(ldexp, nextafter, frexp). None of these has a gradient except ``ldexp``, which is composed
-from differentiable ops."""
+(ldexp, nextafter, frexp). Only the float-format helpers have gradients: ``ldexp`` is
+composed from differentiable ops, ``nextafter`` (d/dself = 1) and ``frexp`` (d mantissa = 2^-e)
+are Functions in ``ops/arithmetic.py``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import numpy as np
 
 from .. import backend, return_types
 from ..autograd.variable import Variable
+from ..ops import arithmetic as A
 from ..ops.complex import Angle as _Angle
-from .arith import _check_bitwise, _nograd_binary, _where
+from .arith import _binary, _check_bitwise, _nograd_binary, _where
 from .convert import _as_tensor
 
 
@@ -63,14 +65,18 @@ class LogicMixin:
         return self._f() * _as_tensor(other, self).to(self._f().dtype).exp2()
 
     def nextafter(self, other):
+        """The next float after self towards other (gradient 1 for self, as in PyTorch)."""
+        if self.is_floating_point() and (self.requires_grad or getattr(other, "requires_grad",
+                                                                        False)):
+            return _binary(A.NextAfter, self, other, "nextafter")
         return _nograd_binary(np.nextafter, self, other)
 
     def frexp(self):
-        """(mantissa, exponent) with self = mantissa * 2^exponent, 0.5 <= |mantissa| < 1."""
-        xp = backend.array_module(self._data)
-        m, e = xp.frexp(self._data)
-        return return_types.frexp(Variable._make(m, False),
-                                  Variable._make(e.astype(np.int32), False))
+        """(mantissa, exponent) with self = mantissa * 2^exponent, 0.5 <= |mantissa| < 1;
+        the mantissa's gradient is 2^-exponent."""
+        if not self.is_floating_point():
+            raise RuntimeError(f"frexp: expected a floating-point input, got {self.dtype}")
+        return return_types.frexp(*A.Frexp.apply(self))
 
     def angle(self):
         """The argument of a complex number, atan2(imag, real) in (-pi, pi]; of a real number,

@@ -350,10 +350,14 @@ class PointwiseMixin:
         return _where(cond, self, o)
 
     def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True; mask and tensor broadcast together (the in-place
+        ``masked_fill_`` keeps the tensor's shape)."""
         m, shape = tuple(getattr(mask, "shape", ())), tuple(self.shape)
-        if len(m) > len(shape) or any(k not in (1, n) for k, n in zip(m[::-1], shape[::-1])):
-            raise RuntimeError(f"masked_fill: the mask of shape {m} must broadcast to the "
-                               f"tensor's shape {tuple(self.shape)}")
+        try:
+            np.broadcast_shapes(m, shape)
+        except ValueError:
+            raise RuntimeError(f"masked_fill: the mask of shape {m} must broadcast with the "
+                               f"tensor's shape {shape}") from None
         return _where(mask, _as_tensor(value, self).to(self.dtype), self)
 
     def isnan(self):

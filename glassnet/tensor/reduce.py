@@ -176,6 +176,8 @@ class ReduceMixin:
         """out[i] = x[i + 1] - x[i] along ``dim``, applied ``n`` times (bool: x[i + 1] != x[i])."""
         d = normalize_dim(dim, self.ndim, "diff")
         x = self
+        if n == 0:  # PyTorch returns the input itself, prepend and append unused
+            return x
         if prepend is not None or append is not None:
             parts = [_as_tensor(prepend, self), x] if prepend is not None else [x]
             if append is not None:
@@ -185,7 +187,7 @@ class ReduceMixin:
             x = _cat(parts, d)
         for _ in range(n):
             m = x.shape[d]
-            a, b = x.narrow(d, 1, max(m - 1, 0)), x.narrow(d, 0, max(m - 1, 0))
+            a, b = x.narrow(d, min(1, m), max(m - 1, 0)), x.narrow(d, 0, max(m - 1, 0))
             x = (a != b) if x.dtype.kind == "b" else a - b
         return x
 

@@ -288,6 +288,11 @@ class ShapeMixin:
 
     def nonzero(self, as_tuple=False):
         xp = backend.array_module(self._data)
+        if self.ndim == 0:  # one position with no coordinates, if the value is nonzero
+            n = builtins.int(builtins.bool(self._data))
+            if as_tuple:
+                return (Variable._make(xp.zeros(n, backend.int64), False),)
+            return Variable._make(xp.zeros((n, 0), backend.int64), False)
         nz = xp.nonzero(self._data)
         if as_tuple:
             return tuple(Variable._make(i.astype(backend.int64), False) for i in nz)
@@ -313,9 +318,9 @@ class ShapeMixin:
         d = 0 if dim is None else normalize_dim(dim, self.ndim, "unique_consecutive")
         a = self._data.reshape(-1) if dim is None else self._data
         n = a.shape[d] if a.ndim else 1
-        if n == 0:
-            return _unique_result(a, xp.zeros(self.shape, np.int64), xp.zeros(0, np.int64),
-                                  return_inverse, return_counts)
+        if n == 0:  # the inverse has one entry per slice along dim (none here)
+            inv = xp.zeros(self.shape if dim is None else (0,), np.int64)
+            return _unique_result(a, inv, xp.zeros(0, np.int64), return_inverse, return_counts)
         prev = xp.take(a, xp.arange(n - 1), axis=d)
         nxt = xp.take(a, xp.arange(1, n), axis=d)
         other = tuple(i for i in range(a.ndim) if i != d)

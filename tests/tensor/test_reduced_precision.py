@@ -274,3 +274,20 @@ def test_without_ml_dtypes_bfloat16_exists_and_says_what_to_install(monkeypatch)
         with pytest.raises(ModuleNotFoundError, match=r"glassnet\[bf16\]"):
             use()
     assert gn.tensor([1.0]).half().dtype == gn.float16  # float16 needs nothing extra
+
+
+def test_second_order_gradients_keep_the_dtype():
+    # what a float32-computing kernel saves keeps the tensors' dtype, so create_graph=True
+    # builds the gradient's graph in bfloat16 too; its values follow float32's second derivative
+    # within what a chain of bfloat16 roundings allows
+    a = (np.random.default_rng(4).standard_normal((3, 3)) * 0.5).astype(np.float32)
+    out = {}
+    for d in (gn.bfloat16, gn.float32):
+        x = gn.tensor(a).to(d).requires_grad_()
+        y = (GF.softmax(x @ x, -1) ** 2).sum()
+        (g,) = gn.autograd.grad(y, x, create_graph=True)
+        (h,) = gn.autograd.grad(g.sum(), x)
+        assert g.dtype == d and h.dtype == d
+        out[d] = h.float().numpy()
+    scale = np.abs(out[gn.float32]).max()
+    np.testing.assert_allclose(out[gn.bfloat16], out[gn.float32], atol=0.1 * scale)

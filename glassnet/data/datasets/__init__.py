@@ -10,6 +10,7 @@ from glassnet.data.datasets.base import ArrayDataset
 from glassnet.data.datasets.cifar import CIFAR10, read_cifar_bin, write_cifar_bin
 from glassnet.data.datasets.digits import Digits
 from glassnet.data.datasets.idx import IDXFormatError, read_idx, write_idx
+from glassnet.data.datasets.karate import karate_club
 from glassnet.data.datasets.mnist import KMNIST, MNIST, FashionMNIST
 from glassnet.data.datasets.mnist1d import MNIST1D
 from glassnet.data.datasets.mnist5k import MNISTSubset5k
@@ -49,6 +50,7 @@ __all__ = [
     "data_home",
     "get",
     "info",
+    "karate_club",
     "logic_gates",
     "names",
     "read_cifar_bin",

@@ -284,6 +284,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if not isinstance(input, Tensor) or not input.is_floating_point():
         raise RuntimeError("batch_norm: expected a floating point input Tensor")
+    if input.ndim < 2 and input.numel() == 0:  # nothing to normalise (PyTorch allows it)
+        return input.clone()
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got shape "
                          f"{tuple(input.shape)}")

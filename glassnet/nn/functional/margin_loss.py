@@ -52,16 +52,16 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     The correct class must beat every other by ``margin``; with margin 0 and p = 1 this is the
     perceptron criterion (zero loss once every sample is classified correctly).
 
-    Shape: input (N, C) or (C,); target (N,) or () int64.
+    Shape: input (N, C), (C,) or () (one class); target (N,) or () int64.
     """
     op = "multi_margin_loss"
     reduction = _R.get_reduction(op, reduction, size_average, reduce)
     _R.check_float(input, op, "input")
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 supported, got {p}")
-    x = input if input.ndim == 2 else input.reshape(1, -1)
-    if input.ndim not in (1, 2):
-        raise RuntimeError(f"{op}: expected input of shape (N, C) or (C,), got "
+    x = input if input.ndim == 2 else input.reshape(1, -1)  # (C,) or a 0-d single score
+    if input.ndim > 2:
+        raise RuntimeError(f"{op}: expected input of shape (N, C), (C,) or (), got "
                            f"{tuple(input.shape)}")
     n, c = x.shape
     y = target._data

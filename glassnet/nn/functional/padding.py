@@ -131,14 +131,14 @@ class IndexPad(Function):
     @staticmethod
     def to_onnx(g, rec):
         x, pads, mode = rec.args
-        if mode == "circular" and g.opset < 19:  # gather the wrapped indices along each axis
+        cropped = any(lo < 0 or hi < 0 for lo, hi in pads)
+        if cropped or (mode == "circular" and g.opset < 19):  # gather the source indices
             y = g.value(x)
             shape = g.shape(x)
             lead = len(shape) - len(pads)
             for i, (lo, hi) in enumerate(pads):
                 if lo or hi:
-                    size = shape[lead + i]
-                    idx = (np.arange(-lo, size + hi) % size).astype(np.int64)
+                    idx = source_index(np, mode, shape[lead + i], lo, hi).astype(np.int64)
                     y = g.op("Gather", [y, g.const(idx)], axis=lead + i)
             g.out(y)
             return
@@ -154,7 +154,7 @@ def pad(input, pad, mode="constant", value=None):
     before, then (front, back): ``pad(x, (1, 1, 2, 0))`` adds one column each side and two rows
     on top. A negative pad crops, in every mode. Modes: ``'constant'`` (``value``, default 0),
     ``'reflect'`` (mirror without repeating the edge, pad < size), ``'replicate'`` (repeat the
-    edge), ``'circular'`` (wrap around what is left after cropping, pad <= that size).
+    edge), ``'circular'`` (wrap around what is left after cropping, pad <= size).
 
     Shape:
         input (*, D_in) ... ; output with D_out = left + D_in + right for each padded dimension.
@@ -195,10 +195,6 @@ def pad(input, pad, mode="constant", value=None):
         if s + lo + hi < 0:
             raise RuntimeError(f"pad: the padded size {s + lo + hi} of a dimension of size "
                                f"{s} (pad {(lo, hi)}) is negative")
-        if mode == "circular" and (lo < 0 or hi < 0) and \
-                max(lo, hi) > s - max(-lo, 0) - max(-hi, 0):
-            raise RuntimeError(f"pad: circular padding {(lo, hi)} wraps around more than once "
-                               f"what is left of a dimension of size {s} after cropping")
         if mode == "reflect" and (lo >= s or hi >= s):
             raise RuntimeError(f"pad: reflect padding {(lo, hi)} must be smaller than the "
                                f"dimension it pads (size {s}); input shape {tuple(input.shape)}")

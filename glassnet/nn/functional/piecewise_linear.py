@@ -181,7 +181,7 @@ def prelu(input, weight):
     """x where x > 0, else a * x, with a learnable slope ``a = weight`` per channel (dim 1) or
     shared. At x = 0 the input gradient is a (PyTorch's choice), the slope's gradient x = 0."""
     _check(input, "prelu")
-    a = weight
+    a = weight.reshape(()) if weight.numel() == 1 else weight  # one shared slope
     if weight.numel() > 1:
         if input.ndim < 2 or input.shape[1] != weight.numel():
             raise RuntimeError(f"prelu: weight has {weight.numel()} parameters but input has "

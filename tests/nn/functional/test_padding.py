@@ -84,7 +84,6 @@ def test_mirrored_border_gradient_goes_to_interior():
     (lambda x: F.pad(x, (4, 0), "circular"), "exceed"),
     (lambda x: F.pad(x, (1, 1), "wrap"), "mode"),
     (lambda x: F.pad(x, (-4, 0), "replicate"), "negative"),
-    (lambda x: F.pad(x, (-2, 2), "circular"), "more than once"),
 ])
 def test_pad_errors(call, msg):
     with pytest.raises((RuntimeError, ValueError, NotImplementedError), match=msg):
@@ -97,13 +96,10 @@ def test_pad_errors(call, msg):
 def test_negative_padding_crops_in_every_mode(mode, pad):
     """A negative pad crops first; circular padding then wraps around what is left."""
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5) if len(pad) == 4 else (2, 3, 5))
-    if mode == "circular" and pad == (-4, 3):  # wraps around more than once: an error in both
-        import torch
-
-        with pytest.raises(RuntimeError):
-            TF.pad(torch.tensor(x), pad, mode=mode)
-        with pytest.raises(RuntimeError, match="more than once"):
-            F.pad(gn.tensor(x), pad, mode)
+    if mode == "circular" and pad == (-4, 3):
+        # wraps the one column left more than once: PyTorch's kernel copies between
+        # overlapping memory there, and its gradient is not the adjoint of its output
+        gradcheck(lambda t: F.pad(t, pad, mode), [x])
         return
     check_parity(lambda t: F.pad(t, pad, mode), lambda t: TF.pad(t, pad, mode=mode), [x])
     gradcheck(lambda t: F.pad(t, pad, mode), [x])
