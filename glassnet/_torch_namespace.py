@@ -69,6 +69,20 @@ nan = math.nan
 newaxis = None
 
 
+def stft(input, n_fft, *args, **kwargs):
+    """Short-time Fourier transform (see ``glassnet.spectral``)."""
+    from .spectral import stft as _stft
+
+    return _stft(input, n_fft, *args, **kwargs)
+
+
+def istft(input, n_fft, *args, **kwargs):
+    """Inverse short-time Fourier transform (see ``glassnet.spectral``)."""
+    from .spectral import istft as _istft
+
+    return _istft(input, n_fft, *args, **kwargs)
+
+
 def save(obj, f, *args, **kwargs):
     """Save tensors, state dicts and nested checkpoints to a file without pickle (see
     ``glassnet.serialization``)."""
@@ -226,4 +240,4 @@ __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTenso
            "set_printoptions", "tensordot", "typename", "use_deterministic_algorithms",
            "memory_format", "contiguous_format", "preserve_format", "channels_last",
            "channels_last_3d", *_construct_all, *_stats_all,
-           *_complex_all]
+           *_complex_all, "istft", "stft"]

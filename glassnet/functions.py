@@ -187,19 +187,33 @@ def randperm(n, generator=None, dtype=None, device=None):
     return _make(backend.rng(generator).permutation(n).astype(_dt(dtype, backend.int64)), False, device)
 
 
-def rand_like(t, dtype=None, generator=None):
-    return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=_dev(t))
+def _like(device, requires_grad, out):
+    """The keyword arguments PyTorch's ``*_like`` draws share (layout and memory_format are
+    accepted: glassnet has one of each)."""
+    out = out.to(device=device) if device is not None else out
+    return out.requires_grad_(True) if requires_grad else out
 
 
-def randn_like(t, dtype=None, generator=None):
-    return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=_dev(t))
+def rand_like(t, dtype=None, generator=None, *, device=None, requires_grad=False, layout=None,
+              memory_format=None):
+    r = rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=_dev(t))
+    return _like(device, requires_grad, r)
 
 
-def randint_like(t, low, high=None, dtype=None):
-    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=_dev(t))
+def randn_like(t, dtype=None, generator=None, *, device=None, requires_grad=False, layout=None,
+               memory_format=None):
+    r = randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=_dev(t))
+    return _like(device, requires_grad, r)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
+def randint_like(t, low, high=None, dtype=None, *, device=None, requires_grad=False,
+                 layout=None, memory_format=None, generator=None):
+    r = randint(low, high, t.shape, dtype=dtype or t.dtype, device=_dev(t))
+    return _like(device, requires_grad, r)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None, device=None,
+           layout=None, requires_grad=False, pin_memory=False):
     """Draws from N(mean, std^2). ``mean``/``std`` are tensors (the result takes their broadcast
     shape, like PyTorch's elementwise form) or numbers with ``size`` given; not differentiable."""
     ts = [v for v in (mean, std) if isinstance(v, Tensor)]
@@ -212,7 +226,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
         return z * s + m
     if size is None:
         raise TypeError("normal: with a number for both mean and std, size must be given")
-    return randn(size, generator=generator, dtype=dtype) * std + mean
+    r = randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+    return r.requires_grad_(True) if requires_grad else r
 
 
 def bernoulli(p, generator=None):

@@ -1,6 +1,6 @@
 """The lectures made measurable: invariance, receptive fields, summaries, gradient flow."""
 
-from .gradient_flow import gradient_norms, gradient_ratio  # noqa: F401
+from .gradient_flow import activation_stds, gradient_norms, gradient_ratio  # noqa: F401
 from .conv_matrix import conv_matrix, conv_param_comparison  # noqa: F401
 from .dimensionality import (  # noqa: F401
     ball_volume_fraction, ball_volume_fraction_mc, curse_of_dimensionality_table,
@@ -14,7 +14,7 @@ from .exact_rotation import BlobScene, rotation_sensitivity  # noqa: F401
 from .invariance import shift, shift_batch, shift_consistency, shift_deviation  # noqa: F401
 from .template import match_template, normalized_cross_correlation  # noqa: F401
 from .deformation import (  # noqa: F401
-    deformation_stability, deformation_table, displacement_gradient_norm)
+    deformation_stability, deformation_table, displacement_gradient_norm, displacement_norm)
 from .receptive_field import (  # noqa: F401
     EmpiricalReceptiveField, empirical_receptive_field, receptive_field)
 from .filters import (  # noqa: F401

@@ -25,7 +25,8 @@ import numpy as np
 from ..data.warp import elastic_deform, elastic_displacement
 from ._util import Table, as_numpy, as_tensor, evaluate, np_rng, relative_error
 
-__all__ = ["deformation_stability", "deformation_table", "displacement_gradient_norm"]
+__all__ = ["deformation_stability", "deformation_table", "displacement_gradient_norm",
+           "displacement_norm"]
 
 
 def _check(x, alphas):
@@ -46,21 +47,54 @@ def _fields(x, sigma, generator, draws):
     return [elastic_displacement((n, h, w), 1.0, sigma, rng) for _ in range(int(draws))]
 
 
-def displacement_gradient_norm(dy, dx):
-    """``||grad tau||``: the root-mean-square over pixels of the Frobenius norm of the field's
-    Jacobian (central differences), averaged over the batch. 0 for a pure translation, which
-    bends nothing.
+def _field_mean(fn, weights, per_sample, sq):
+    """Root of the (weighted) mean over pixels of ``sq(dy, dx)``, per image or batch-averaged."""
+    if weights is None:
+        ms = sq.reshape(sq.shape[0], -1).mean(1)
+    else:
+        w = np.asarray(weights, np.float64)
+        if w.shape not in (sq.shape[1:], sq.shape):
+            raise ValueError(f"{fn}: weights must be (H, W) or (N, H, W) = {sq.shape}, got "
+                             f"{w.shape}")
+        w = np.broadcast_to(w, sq.shape)
+        tot = w.reshape(w.shape[0], -1).sum(1)
+        if np.any(tot <= 0) or np.any(w < 0):
+            raise ValueError(f"{fn}: weights must be >= 0 with a positive sum per image")
+        ms = (w * sq).reshape(sq.shape[0], -1).sum(1) / tot
+    r = np.sqrt(ms)
+    return r if per_sample else float(r.mean())
 
-    Shape: dy, dx (N, H, W) or (H, W); returns a float.
-    """
+
+def _check_field(fn, dy, dx):
     dy, dx = np.asarray(dy, np.float64), np.asarray(dx, np.float64)
     if dy.shape != dx.shape or dy.ndim not in (2, 3):
-        raise ValueError(f"displacement_gradient_norm: dy and dx must both be (N, H, W) or "
-                         f"(H, W), got {dy.shape} and {dx.shape}")
-    if dy.ndim == 2:
-        dy, dx = dy[None], dx[None]
+        raise ValueError(f"{fn}: dy and dx must both be (N, H, W) or (H, W), got {dy.shape} and "
+                         f"{dx.shape}")
+    return (dy[None], dx[None]) if dy.ndim == 2 else (dy, dx)
+
+
+def displacement_norm(dy, dx, weights=None, per_sample=False):
+    """``||tau||``: how far pixels move, the root-mean-square over pixels of ``|tau(p)|``.
+
+    ``weights`` (H, W) or (N, H, W), >= 0, weight the mean (e.g. the image itself, so that
+    only where there is something to move counts). Returns the batch average, or one value per
+    image with ``per_sample=True``. Shape: dy, dx (N, H, W) or (H, W).
+    """
+    dy, dx = _check_field("displacement_norm", dy, dx)
+    return _field_mean("displacement_norm", weights, per_sample, dy ** 2 + dx ** 2)
+
+
+def displacement_gradient_norm(dy, dx, weights=None, per_sample=False):
+    """``||grad tau||``: the root-mean-square over pixels of the Frobenius norm of the field's
+    Jacobian (central differences), averaged over the batch. 0 for a pure translation, which
+    bends nothing; ``sqrt(2) |2 sin(theta / 2)|`` everywhere for a rotation by theta.
+
+    ``weights`` and ``per_sample`` as in ``displacement_norm``.
+    Shape: dy, dx (N, H, W) or (H, W); returns a float (or an (N,) array).
+    """
+    dy, dx = _check_field("displacement_gradient_norm", dy, dx)
     sq = sum(g ** 2 for f in (dy, dx) for g in np.gradient(f, axis=(-2, -1)))
-    return float(np.sqrt(sq.reshape(sq.shape[0], -1).mean(1)).mean())
+    return _field_mean("displacement_gradient_norm", weights, per_sample, sq)
 
 
 def deformation_stability(fn, x, alphas, sigma=4.0, generator=None, draws=1,

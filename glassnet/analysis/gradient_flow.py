@@ -12,7 +12,9 @@ initialisation (Var(w) = 2 / fan_in) the gradient keeps its size through depth.
 * ``kind='output'``: ||dL/da|| of every layer's output a, read with a forward hook that registers
   a tensor hook (``a.register_hook``) on the output during the forward pass.
 
-Layers are reported in the order the forward pass ran them.
+Layers are reported in the order the forward pass ran them. ``activation_stds`` is the forward
+half of the same picture: the spread of every layer's output, which an initialisation should
+keep constant through depth (Glorot and Bengio 2010; He et al. 2015).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import backend
+from ..autograd import no_grad
 
-__all__ = ["gradient_norms", "gradient_ratio"]
+__all__ = ["activation_stds", "gradient_norms", "gradient_ratio"]
 
 
 def _norm(t):
@@ -89,3 +92,35 @@ def gradient_ratio(norms):
     if len(vals) < 2:
         raise ValueError("gradient_ratio: need at least two layers")
     return vals[0] / vals[-1] if vals[-1] else float("inf")
+
+
+def activation_stds(model, x, layers=None):
+    """Run ``model(x)`` without gradients and return an OrderedDict ``name -> standard
+    deviation`` of each layer's output (over the batch and the features), in forward order.
+
+    ``layers``: the module types to report (default: every leaf module). A forward pass of a
+    network initialised well keeps these about equal from the first layer to the last; too small
+    weights make them shrink geometrically, too large ones make them grow (or saturate).
+    """
+    def wanted(m):
+        if layers is not None:
+            return isinstance(m, tuple(layers) if isinstance(layers, (list, tuple)) else layers)
+        return next(m.children(), None) is None
+
+    names = {id(m): n for n, m in model.named_modules() if n and wanted(m)}
+    stds, handles = OrderedDict(), []
+
+    def on_forward(mod, args, output):
+        a = backend.to_numpy(output._data).astype(np.float64, copy=False)
+        stds.setdefault(names[id(mod)], float(a.std()))
+
+    for m in model.modules():
+        if id(m) in names:
+            handles.append(m.register_forward_hook(on_forward))
+    try:
+        with no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return stds

@@ -33,10 +33,12 @@ def image_subset(name, n_train, n_test, rng):
     return tuple(out)
 
 
-def fit(model, x, y, epochs, lr=3e-3, batch_size=64, weight_decay=0.0):
-    """Train ``model`` on arrays ``(x, y)`` with Adam and cross-entropy for ``epochs`` epochs
-    (shuffled by glassnet's seeded generator). Returns the Trainer's history."""
-    opt = optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+def fit(model, x, y, epochs, lr=3e-3, batch_size=64, weight_decay=0.0, optimizer=None):
+    """Train ``model`` on arrays ``(x, y)`` with Adam (or the given ``optimizer``) and
+    cross-entropy for ``epochs`` epochs (shuffled by glassnet's seeded generator). Returns the
+    Trainer's history."""
+    opt = optimizer if optimizer is not None else \
+        optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     trainer = Trainer(model, opt, nn.CrossEntropyLoss(), run_dir=False, progress=False,
                       report=False)
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)

@@ -12,6 +12,8 @@
 ``ResNet``                He et al. 2016 CIFAR nets ``resnet20`` ... and ``plain20`` ...
 ``ImageNetResNet``        He et al. 2016 ImageNet nets ``resnet18`` ... ``resnet152`` (torchvision's)
 ``Autoencoder``           MLP and convolutional (denoising) autoencoders
+``RBM``                   restricted Boltzmann machine (CD-1); ``pretrain_autoencoder``
+                          stacks RBMs layer by layer (Hinton and Salakhutdinov 2006)
 ``FashionCNN``            small batch-norm CNN for Fashion-MNIST
 ``SequenceClassifier``    LSTM / GRU / RNN classifier of sequences (or images row by row)
 ``SequenceTagger``        LSTM / bidirectional LSTM labelling every token of a sequence
@@ -45,6 +47,7 @@ from .imagenet_resnet import (
 from .lenet import LeNet5
 from .mlp import MLP
 from .neocognitron import Neocognitron
+from .rbm import RBM, pretrain_autoencoder
 from .registry import available, build_for, check_input, entry, get, register
 from .resnet import (
                      BasicBlock,
@@ -85,6 +88,7 @@ __all__ = [
                      "McCullochPitts",
                      "Neocognitron",
                      "Perceptron",
+                     "RBM",
                      "ResNet",
                      "SequenceClassifier",
                      "SequenceTagger",
@@ -100,6 +104,7 @@ __all__ = [
                      "plain32",
                      "plain44",
                      "plain56",
+                     "pretrain_autoencoder",
                      "register",
                      "resnet18",
                      "resnet20",
