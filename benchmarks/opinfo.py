@@ -22,7 +22,10 @@ Each OpInfo gets one verdict over all its samples: ``pass`` (every sample agrees
 (some do), ``fail`` (none does, some ran), ``raise`` (every sample raised), ``missing`` (glassnet
 has no such name). ``python -m benchmarks.opinfo`` prints the counts and writes the per-operator
 table to ``benchmarks/OPINFO.md``; ``--ops add,nn.functional.relu`` runs a few, ``-v`` prints
-every failing sample. Needs torch and expecttest (``pip install -e .[test]``).
+every failing sample. ``--dtype complex64`` (or float64, complex128) draws the samples in that
+dtype instead, over the OpInfos that support it, weighting complex outputs with complex weights
+(its table is written only with ``--out``). Needs torch and expecttest
+(``pip install -e .[test]``).
 """
 
 from __future__ import annotations
@@ -89,8 +92,9 @@ def full_name(op) -> str:
 class Translator:
     """Maps torch values, callables and functions written against ``torch`` onto glassnet."""
 
-    def __init__(self, torch, gn):
+    def __init__(self, torch, gn, sample_dtype=None):
         self.torch, self.gn = torch, gn
+        self.sample_dtype = sample_dtype or torch.float32  # the dtype samples are drawn in
         self.modules = {id(torch): gn}
         for sub in ("nn", "nn.functional", "linalg", "special", "fft", "autograd"):
             try:
@@ -116,7 +120,7 @@ class Translator:
                 return memo[id(x)]
             if x.layout != torch.strided:
                 raise Unsupported(f"layout {x.layout}")
-            if x.dtype == torch.bfloat16 or x.is_complex():
+            if x.dtype == torch.bfloat16:
                 raise Unsupported(f"dtype {x.dtype}")
             a = np.array(x.detach().resolve_neg().numpy(), copy=True)
             t = gn.from_numpy(a)
@@ -264,31 +268,46 @@ def _close(a, e, rtol, atol, scale=False):
         return True
     if e.dtype.kind in "biu" and a.dtype.kind in "biu":
         return np.array_equal(a, e)
-    a = a.astype(np.float64)
-    e = e.astype(np.float64)
+    wide = np.complex128 if "c" in (a.dtype.kind, e.dtype.kind) else np.float64
+    a = a.astype(wide)
+    e = e.astype(wide)
     if scale:
         finite = np.abs(e[np.isfinite(e)])
         atol = atol + rtol * (finite.max() if finite.size else 0.0)
     return bool(np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def tolerance(op, torch):
-    """The OpInfo's float32 tolerance (the largest it sets for any test), else rtol 1e-4/atol 1e-5."""
+def tolerance(op, torch, dtype=None):
+    """The OpInfo's tolerance for the sample dtype (float32 unless given; the largest it sets for
+    any test), else rtol 1e-4/atol 1e-5."""
     rtol, atol = RTOL, ATOL
+    dtype = dtype or torch.float32
     for info in getattr(op, "decorators", ()) or ():
         for dec in getattr(info, "decorators", ()) or ():
             d = getattr(dec, "d", None)
-            if isinstance(d, dict) and torch.float32 in d:
-                t = d[torch.float32]
-                atol, rtol = max(atol, t.atol), max(rtol, t.rtol)
+            if isinstance(d, dict) and dtype in d:
+                t = d[dtype]
+                if isinstance(t, float):  # precisionOverride: an atol alone
+                    atol = max(atol, t)
+                else:  # toleranceOverride: a tol(atol, rtol)
+                    atol, rtol = max(atol, t.atol), max(rtol, t.rtol)
     return rtol, atol
 
 
 def _weights(outs, torch, seed=0):
-    """A fixed random weight for each floating output, the same in both frameworks."""
+    """A fixed random weight for each floating or complex output, the same in both frameworks
+    (of the output's dtype: complex outputs get complex weights)."""
     rng = np.random.default_rng(seed)
-    return [rng.standard_normal(tuple(o.shape)).astype(np.float32)
-            if isinstance(o, torch.Tensor) and o.is_floating_point() else None for o in outs]
+
+    def w(o):
+        dt = str(o.dtype).replace("torch.", "")
+        v = rng.standard_normal(tuple(o.shape))
+        if o.is_complex():
+            v = v + 1j * rng.standard_normal(tuple(o.shape))
+        return v.astype(dt if o.dtype != torch.bfloat16 else np.float32)
+
+    return [w(o) if isinstance(o, torch.Tensor) and (o.is_floating_point() or o.is_complex())
+            else None for o in outs]
 
 
 def _short(exc) -> str:
@@ -378,7 +397,7 @@ def run_sample(op, sample, gn_fn, tr, rtol, atol):
         if not _close(a, e, rtol, atol):
             if a.shape != e.shape:
                 return f"fwd: output {i} shape {a.shape} != {e.shape}"
-            diff = np.nanmax(np.abs(a.astype(np.float64) - e.astype(np.float64))) \
+            diff = np.nanmax(np.abs(a.astype(np.complex128) - e.astype(np.complex128))) \
                 if a.size else 0
             return f"fwd: output {i} values differ (max abs diff {diff:.3g})"
 
@@ -386,7 +405,8 @@ def run_sample(op, sample, gn_fn, tr, rtol, atol):
     if not t_leaves:
         return None
     t_diff = [(i, t) for i, t in enumerate(t_outs)
-              if isinstance(t, torch.Tensor) and t.requires_grad and t.is_floating_point()]
+              if isinstance(t, torch.Tensor) and t.requires_grad
+              and (t.is_floating_point() or t.is_complex())]
     if not t_diff:
         return None
     weights = _weights(t_outs, torch)
@@ -421,7 +441,8 @@ def run_sample(op, sample, gn_fn, tr, rtol, atol):
         if shape_only:
             continue
         if not _close(a, e, rtol, atol, scale=True):
-            diff = np.nanmax(np.abs(a.astype(np.float64) - e.astype(np.float64))) if a.size else 0
+            diff = np.nanmax(np.abs(a.astype(np.complex128) - e.astype(np.complex128))) \
+                if a.size else 0
             return f"grad: input {k} values differ (max abs diff {diff:.3g})"
     return None
 
@@ -441,7 +462,7 @@ def run_op(op, tr, max_samples=None, verbose=False):
     except Missing as e:
         result.update(status="missing", problem=f"no {e}")
         return result
-    rtol, atol = tolerance(op, torch)
+    rtol, atol = tolerance(op, torch, tr.sample_dtype)
     use_alarm = hasattr(signal, "SIGALRM") and os.name == "posix"
     if use_alarm:
         old = signal.signal(signal.SIGALRM, _alarm)
@@ -450,7 +471,7 @@ def run_op(op, tr, max_samples=None, verbose=False):
     try:
         torch.manual_seed(0)
         try:
-            samples = list(op.sample_inputs("cpu", torch.float32,
+            samples = list(op.sample_inputs("cpu", tr.sample_dtype,
                                             requires_grad=op.supports_autograd))
         except Exception as e:
             result.update(status="skip", problem="samples: " + _short(e))
@@ -518,18 +539,20 @@ def _describe(sample, torch):
     return f"input={d(sample.input)} args={d(list(sample.args))} kwargs={d(sample.kwargs)}"
 
 
-def load(names=None):
-    """(translator, [OpInfo]) for the float32 CPU OpInfos, optionally only those named."""
+def load(names=None, dtype="float32"):
+    """(translator, [OpInfo]) for the CPU OpInfos that support ``dtype`` (float32 by default),
+    optionally only those named."""
     import torch
 
     import glassnet as gn
     from torch.testing._internal.common_methods_invocations import op_db
 
-    ops = [op for op in op_db if torch.float32 in op.supported_dtypes("cpu")]
+    dt = getattr(torch, dtype)
+    ops = [op for op in op_db if dt in op.supported_dtypes("cpu")]
     if names is not None:
         wanted = set(names)
         ops = [op for op in ops if full_name(op) in wanted or op.name in wanted]
-    return Translator(torch, gn), ops
+    return Translator(torch, gn, dt), ops
 
 
 STATUSES = ("pass", "partial", "fail", "raise", "missing", "skip")
@@ -565,12 +588,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ops", help="comma-separated OpInfo names (default: all)")
     parser.add_argument("--max-samples", type=int, default=None)
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "OPINFO.md"))
+    parser.add_argument("--out", default=None,
+                        help="the table's path (default: benchmarks/OPINFO.md for float32)")
+    parser.add_argument("--dtype", default="float32",
+                        help="the dtype samples are drawn in: float32 (default), float64, "
+                             "complex64 or complex128")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     names = args.ops.split(",") if args.ops else None
-    tr, ops = load(names)
+    tr, ops = load(names, args.dtype)
+    out = args.out or (os.path.join(os.path.dirname(__file__), "OPINFO.md")
+                       if args.dtype == "float32" else None)
     start = time.time()
     results = []
     for op in ops:
@@ -581,11 +610,11 @@ def main(argv=None):
         sys.stdout.flush()
     elapsed = time.time() - start
     counts = collections.Counter(r["status"] for r in results)
-    print(f"{len(results)} OpInfos (float32, CPU): "
+    print(f"{len(results)} OpInfos ({args.dtype}, CPU): "
           + ", ".join(f"{counts[s]} {s}" for s in STATUSES) + f"  [{elapsed:.0f} s]")
-    if not names and not args.no_write:
-        write_table(results, args.out, elapsed)
-        print(f"table: {args.out}")
+    if not names and not args.no_write and out:
+        write_table(results, out, elapsed)
+        print(f"table: {out}")
     return results
 
 

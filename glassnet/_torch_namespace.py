@@ -50,7 +50,7 @@ warnings.filterwarnings(
 
 # Submodules with torch's names, loaded on first use by glassnet.__getattr__.
 _LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "construct",
-               "statistics", "return_types", "random", "amp", "distributions", "fft"}
+               "statistics", "return_types", "random", "amp", "distributions", "signal", "fft"}
 
 # torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
 _FUNCTIONAL = {n: n for n in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -219,6 +219,41 @@ def mvlgamma(input, p):
     return multigammaln(input, p)
 
 
+def _copy_of(view):
+    """torch.<view>_copy: the view op's result as a new tensor (a tuple of them for unbind and
+    split_with_sizes), not sharing memory with the input; differentiable like the view."""
+    def f(input, *args, **kwargs):
+        out = getattr(input, view)(*args, **kwargs) if view != "alias" else input
+        return tuple(o.clone() for o in out) if isinstance(out, (tuple, list)) else out.clone()
+
+    f.__name__ = f"{view}_copy"
+    f.__doc__ = f"``input.{view}(...)`` copied into a new tensor."
+    return f
+
+
+_COPIES = ("alias", "as_strided", "diagonal", "expand", "permute", "squeeze", "t", "transpose",
+           "unbind", "unfold", "unsqueeze", "view", "split_with_sizes")
+globals().update({f"{v}_copy": _copy_of(v) for v in _COPIES})
+
+
+def fill(input, value):
+    """A tensor like ``input`` filled with ``value`` (a number or a 0-d tensor, whose gradient
+    is the sum of the output's)."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill: only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions")
+        return value.to(input.dtype).expand(input.shape).clone()
+    return input.detach().new_full(tuple(input.shape), value)
+
+
+def constant_pad_nd(input, pad, value=0):
+    """torch.constant_pad_nd: ``nn.functional.pad`` in 'constant' mode (negative pads crop)."""
+    from .nn import functional as F
+
+    return F.pad(input, pad, "constant", value)
+
+
 def compile(model=None, **kwargs):
     """torch.compile: glassnet runs eagerly, so the model (or function) is returned unchanged;
     usable as ``compile(model)`` and as a decorator ``@compile`` / ``@compile(mode=...)``."""
@@ -240,4 +275,5 @@ __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTenso
            "set_printoptions", "tensordot", "typename", "use_deterministic_algorithms",
            "memory_format", "contiguous_format", "preserve_format", "channels_last",
            "channels_last_3d", *_construct_all, *_stats_all,
-           *_complex_all, "istft", "stft"]
+           *_complex_all, "istft", "stft", "fill", "constant_pad_nd",
+           *(f"{v}_copy" for v in _COPIES)]

@@ -13,7 +13,8 @@ import math
 
 from .functions import where
 from .tensor import Tensor, _as_tensor, tensor
-from .tensor.math import _bessel_series
+from .ops import special as _S
+from .tensor.math import _bessel_series, no_grad_special
 
 
 def _t(x):
@@ -187,6 +188,74 @@ def i1e(input):
     return _scaled_bessel(_t(input)._f(), 1)
 
 
+def erfcx(input):
+    """exp(x^2) erfc(x), finite where erfc underflows (differentiable)."""
+    return _S.Erfcx.apply(_t(input)._f())
+
+
+def _forward_only(name, doc):
+    def fn(input):
+        return no_grad_special(name, _t(input))
+    fn.__name__, fn.__doc__ = name, doc + " No gradient (none in PyTorch either)."
+    return fn
+
+
+def _polynomial(name, doc):
+    def fn(input, n):
+        return no_grad_special(name, _t(input), n)
+    fn.__name__ = name
+    fn.__doc__ = (doc + " of degree ``n`` (a number or a tensor, truncated to an integer; 0 "
+                  "for n < 0), by its three-term recurrence. No gradient (none in PyTorch "
+                  "either).")
+    return fn
+
+
+bessel_j0 = _forward_only("bessel_j0", "The Bessel function of the first kind J_0.")
+bessel_j1 = _forward_only("bessel_j1", "The Bessel function of the first kind J_1.")
+bessel_y0 = _forward_only("bessel_y0", "The Bessel function of the second kind Y_0.")
+bessel_y1 = _forward_only("bessel_y1", "The Bessel function of the second kind Y_1.")
+modified_bessel_i0 = _forward_only("modified_bessel_i0", "The modified Bessel function I_0.")
+modified_bessel_i1 = _forward_only("modified_bessel_i1", "The modified Bessel function I_1.")
+modified_bessel_k0 = _forward_only("modified_bessel_k0", "The modified Bessel function K_0.")
+modified_bessel_k1 = _forward_only("modified_bessel_k1", "The modified Bessel function K_1.")
+scaled_modified_bessel_k0 = _forward_only("scaled_modified_bessel_k0", "exp(x) K_0(x).")
+scaled_modified_bessel_k1 = _forward_only("scaled_modified_bessel_k1", "exp(x) K_1(x).")
+spherical_bessel_j0 = _forward_only("spherical_bessel_j0", "sin(x) / x (1 at 0).")
+airy_ai = _forward_only("airy_ai", "The Airy function Ai.")
+
+chebyshev_polynomial_t = _polynomial("chebyshev_polynomial_t", "The Chebyshev polynomial T_n")
+chebyshev_polynomial_u = _polynomial("chebyshev_polynomial_u", "The Chebyshev polynomial U_n")
+chebyshev_polynomial_v = _polynomial("chebyshev_polynomial_v", "The Chebyshev polynomial V_n")
+chebyshev_polynomial_w = _polynomial("chebyshev_polynomial_w", "The Chebyshev polynomial W_n")
+shifted_chebyshev_polynomial_t = _polynomial("shifted_chebyshev_polynomial_t",
+                                             "T_n(2x - 1), the Chebyshev polynomial on [0, 1],")
+shifted_chebyshev_polynomial_u = _polynomial("shifted_chebyshev_polynomial_u",
+                                             "U_n(2x - 1), the Chebyshev polynomial on [0, 1],")
+shifted_chebyshev_polynomial_v = _polynomial("shifted_chebyshev_polynomial_v",
+                                             "V_n(2x - 1), the Chebyshev polynomial on [0, 1],")
+shifted_chebyshev_polynomial_w = _polynomial("shifted_chebyshev_polynomial_w",
+                                             "W_n(2x - 1), the Chebyshev polynomial on [0, 1],")
+hermite_polynomial_h = _polynomial("hermite_polynomial_h", "The (physicists') Hermite H_n")
+hermite_polynomial_he = _polynomial("hermite_polynomial_he", "The (probabilists') Hermite He_n")
+laguerre_polynomial_l = _polynomial("laguerre_polynomial_l", "The Laguerre polynomial L_n")
+legendre_polynomial_p = _polynomial("legendre_polynomial_p", "The Legendre polynomial P_n")
+
+
+def zeta(input, other):
+    """The Hurwitz zeta function sum_k (k + other)^-input (no gradient, as in PyTorch)."""
+    return no_grad_special("zeta", _t(input), other)
+
+
+def gammainc(input, other):
+    """The regularised lower incomplete gamma function P(input, other) (torch.igamma)."""
+    return _t(input).igamma(other)
+
+
+def gammaincc(input, other):
+    """The regularised upper incomplete gamma function Q(input, other) (torch.igammac)."""
+    return _t(input).igammac(other)
+
+
 def softmax(input, dim, *, dtype=None):
     return _t(input).softmax(dim, dtype=dtype)
 
@@ -202,4 +271,11 @@ def logsumexp(input, dim, keepdim=False):
 __all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
            "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
            "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy"]
+           "xlog1py", "xlogy", "erfcx", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+           "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
+           "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+           "spherical_bessel_j0", "airy_ai", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
+           "chebyshev_polynomial_v", "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+           "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+           "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+           "laguerre_polynomial_l", "legendre_polynomial_p", "zeta", "gammainc", "gammaincc"]

@@ -166,9 +166,9 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
                                   + np.arange(n_fft)[None, :]).reshape(-1)), False)
     y = Tensor._make(xp.zeros((seg.shape[0], total), seg.dtype), False)
     y = y.index_add(1, at, seg.reshape(seg.shape[0], -1))
-    wsq = (win * win.conj()).real if win.dtype.kind == "c" else win * win
+    wsq = win * win  # w^2 (not |w|^2) for a complex window too, as PyTorch; differentiated
     env = Tensor._make(xp.zeros(total, wsq.dtype), False).index_add(
-        0, at, wsq.detach().expand(frames, n_fft).reshape(-1))
+        0, at, wsq.expand(frames, n_fft).reshape(-1))
     start = n_fft // 2 if center else 0
     end = start + length if length is not None else (total - n_fft // 2 if center else total)
     env_part = env[start:min(end, total)]

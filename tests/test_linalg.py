@@ -149,3 +149,41 @@ def test_pinv_and_lstsq_rank_deficient_match_torch(rng, dtype):
             for x, y in zip(g, t):
                 assert tuple(x.shape) == tuple(y.shape) and x.dtype.itemsize == y.element_size()
                 np.testing.assert_allclose(x.numpy(), y.numpy(), atol=tol * 10, rtol=tol)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc", "fro", 1, float("inf")])
+@pytest.mark.parametrize("dim", [(-2, -1), (0, 2), (2, 0), (1, -1)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_matrix_norm_over_any_pair_of_dims(ord, dim, keepdim):
+    a = np.random.default_rng(0).standard_normal((3, 4, 5))
+
+    def f(x):
+        return _L(x).matrix_norm(x, ord, dim=dim, keepdim=keepdim)
+
+    check_parity(f, f, [a], dtype=np.float64)
+    gradcheck(f, [a])
+
+
+def test_matrix_rank_with_per_matrix_tolerances():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((3, 5, 4)) * np.array([1.0, 1e-3, 10.0])[:, None, None]
+    tol = np.array([0.5, 1e-6, 2.0])
+    for kw in ({"atol": tol}, {"rtol": tol}, {"atol": tol, "rtol": tol[::-1].copy()},
+               {"atol": 1.0}, {"rtol": 0.3}, {}):
+        g = gn.linalg.matrix_rank(gn.tensor(a), **{k: gn.tensor(v) if isinstance(v, np.ndarray)
+                                                  else v for k, v in kw.items()})
+        t = torch.linalg.matrix_rank(torch.tensor(a), **{
+            k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()})
+        assert g.tolist() == t.tolist(), kw
+    empty = gn.linalg.matrix_rank(gn.zeros(2, 0, 0), atol=gn.zeros(2))
+    assert empty.tolist() == [0, 0]
+
+
+def test_tensordot_broadcasts_size_one_dims():
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((1, 1, 3)), rng.standard_normal((2, 1, 2))
+    f = lambda x, y: _L(x).tensordot(x, y, dims=([0, 1], [2, 0])) if _L(x) is gn.linalg else \
+        torch.tensordot(x, y, dims=([0, 1], [2, 0]))  # noqa: E731
+    check_parity(f, f, [a, b], dtype=np.float64)
+    with pytest.raises(RuntimeError, match="tensordot"):
+        gn.tensordot(gn.zeros(2, 3), gn.zeros(3, 2), dims=([0], [0]))

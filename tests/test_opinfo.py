@@ -55,3 +55,22 @@ def test_opinfo_operator_agrees_with_pytorch(database, name):
     assert result["status"] == "pass", (
         f"{name}: {result['status']} ({result['passed']}/{result['total']} samples agree); "
         f"first problem: {result['problem']}")
+
+
+# Complex numbers and FFT: float32 samples, and complex64 samples (``--dtype complex64``).
+COMPLEX_PASSING = {
+    "float32": ["fft.fft", "fft.rfft", "fft.irfftn", "fft.hfft2", "fft.fftshift", "polar",
+                "complex", "view_as_complex", "angle", "stft", "linalg.eig"],
+    "complex64": ["fft.ifft", "fft.fftn", "fft.irfft", "fft.hfftn", "view_as_real", "conj",
+                  "real", "imag", "abs", "sgn", "angle", "linalg.eigvals"],
+}
+
+
+@pytest.mark.parametrize("dtype,name", [(d, n) for d, ns in COMPLEX_PASSING.items() for n in ns])
+def test_complex_and_fft_operators_agree_with_pytorch(dtype, name):
+    tr, ops = opinfo.load([name], dtype)
+    (op,) = [op for op in ops if opinfo.full_name(op) == name]
+    result = opinfo.run_op(op, tr)
+    assert result["status"] == "pass", (
+        f"{name} ({dtype}): {result['status']} ({result['passed']}/{result['total']} samples "
+        f"agree); first problem: {result['problem']}")

@@ -70,6 +70,7 @@ from .vgg import VGG, vgg11_small, vgg13_small, vgg16_small
 __all__ = [
                      "GCN",
                      "MLP",
+                     "RBM",
                      "VGG",
                      "AlexNet",
                      "Autoencoder",
@@ -88,7 +89,6 @@ __all__ = [
                      "McCullochPitts",
                      "Neocognitron",
                      "Perceptron",
-                     "RBM",
                      "ResNet",
                      "SequenceClassifier",
                      "SequenceTagger",

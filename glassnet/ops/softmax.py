@@ -79,7 +79,8 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         xp = array_module(x)
         shifted = _max_shifted(x, dim)
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        out = shifted if x.size == 0 else \
+            shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out

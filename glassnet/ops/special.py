@@ -239,6 +239,42 @@ Digamma = _unary("Digamma", digamma, lambda xp, a, o: polygamma1(xp, a),
                  _chain(lambda A, Y: Polygamma.apply(A, 1)))
 
 
+def _erfcx(xp, a):
+    sp = _scipy_special(xp)
+    if sp is not None:
+        return sp.erfcx(a)
+    return xp.exp(a * a) * (1 - erf(xp, a))  # overflows for x > ~9 without SciPy
+
+
+Erfcx = _unary("Erfcx", _erfcx, lambda xp, a, o: 2 * a * o - 2 / math.sqrt(math.pi),
+               "erfcx(x) = exp(x^2) erfc(x), the scaled complementary error function; "
+               "d/dx = 2 x erfcx(x) - 2/sqrt(pi).",
+               _chain(lambda A, Y: 2 * A * Y - 2 / math.sqrt(math.pi)))
+
+
+# SciPy's names for torch.special's functions that have no gradient in PyTorch either
+# (Bessel functions of integer order, Airy Ai, Hurwitz zeta, the regularised incomplete gamma).
+SCIPY_FORWARD_ONLY = {
+    "bessel_j0": "j0", "bessel_j1": "j1", "bessel_y0": "y0", "bessel_y1": "y1",
+    "modified_bessel_i0": "i0", "modified_bessel_i1": "i1", "modified_bessel_k0": "k0",
+    "modified_bessel_k1": "k1", "scaled_modified_bessel_k0": "k0e",
+    "scaled_modified_bessel_k1": "k1e", "zeta": "zeta", "gammainc": "gammainc",
+    "gammaincc": "gammaincc",
+}
+
+
+def forward_only(name, xp, *arrays):
+    """torch.special.``name`` on arrays, from SciPy (float64 inside, cast back by the caller)."""
+    sp = _scipy_special(xp)
+    if sp is None:
+        raise RuntimeError(f"special.{name}: needs SciPy (pip install scipy)")
+    if name == "airy_ai":
+        return sp.airy(*arrays)[0]
+    if name == "spherical_bessel_j0":  # sin(x) / x, 1 at 0
+        return sp.spherical_jn(0, *arrays)
+    return getattr(sp, SCIPY_FORWARD_ONLY[name])(*arrays)
+
+
 def _sinc(xp, a):
     with np.errstate(divide="ignore", invalid="ignore"):
         return xp.where(a == 0, 1.0, xp.sin(math.pi * a) / (math.pi * a))

@@ -64,6 +64,8 @@ class ArithmeticMixin:
     def __rtruediv__(self, o):
         return _binary(A.Div, self, o, "div", reverse=True, true_div=True)
 
+    __rdiv__ = __rtruediv__  # Python 2's name, which PyTorch's Tensor still has
+
     def __pow__(self, o):
         return _binary(A.Pow, self, o, "pow")
 

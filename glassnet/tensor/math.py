@@ -17,6 +17,7 @@ from ..ops import arithmetic as A
 from ..ops import pointwise as P
 from ..ops import softmax as SM
 from ..ops import special as S
+from ..ops.polynomials import orthogonal_polynomial
 from .arith import _binary, _maximum, _minimum, _nograd_binary, _where
 from .convert import _as_tensor
 from .reduce import vector_norm
@@ -303,6 +304,15 @@ class PointwiseMixin:
     def erf(self):
         return S.Erf.apply(self._f())
 
+    def igamma(self, other):
+        """The regularised lower incomplete gamma function P(self, other) (no gradient, as in
+        PyTorch)."""
+        return no_grad_special("gammainc", self, other)
+
+    def igammac(self, other):
+        """The regularised upper incomplete gamma function Q(self, other) = 1 - P."""
+        return no_grad_special("gammaincc", self, other)
+
     def sign(self):
         return Variable._make(backend.array_module(self._data).sign(self._data), False)
 
@@ -376,6 +386,36 @@ class PointwiseMixin:
         """Integer inputs to float functions are promoted to the default float (PyTorch)."""
         return self if backend.is_differentiable(self._data.dtype) else self.to(
             backend.get_default_dtype())
+
+
+def no_grad_special(name, *inputs):
+    """A torch.special function PyTorch gives no gradient either (Bessel, Airy, zeta, the
+    incomplete gamma, the orthogonal polynomials), on the inputs' promoted float dtype:
+    computed on arrays, returned as a tensor that does not require grad."""
+    ts = [v for v in inputs if isinstance(v, Variable)]
+    dt = ts[0].dtype
+    for t in ts[1:]:
+        dt = backend.promote_types(dt, t.dtype)
+    if not backend.is_differentiable(dt):
+        dt = np.dtype(backend.get_default_dtype())
+    arrays = [backend.to_numpy(v._data) if isinstance(v, Variable) else np.asarray(v)
+              for v in inputs]
+    if name.startswith("shifted_"):  # the shifted polynomial at x is the plain one at 2x - 1
+        x = arrays[0].astype(dt)
+        name, arrays[0] = name[len("shifted_"):], x + x - dt.type(1)
+    if name in _POLYNOMIALS:
+        out = orthogonal_polynomial(_POLYNOMIALS[name], arrays[0].astype(dt), arrays[1])
+    else:
+        out = S.forward_only(name, np, *(a.astype(np.float64) for a in arrays))
+    out = np.asarray(out).astype(dt, copy=False)
+    return Variable._make(backend.to_device(out, ts[0].device), False)
+
+
+# torch.special's orthogonal polynomials and their families in ops/polynomials.py.
+_POLYNOMIALS = {"chebyshev_polynomial_t": "t", "chebyshev_polynomial_u": "u",
+                "chebyshev_polynomial_v": "v", "chebyshev_polynomial_w": "w",
+                "hermite_polynomial_h": "h", "hermite_polynomial_he": "he",
+                "laguerre_polynomial_l": "l", "legendre_polynomial_p": "p"}
 
 
 def _bessel_series(x, order):

@@ -23,7 +23,7 @@ import torch.nn as tnn
 
 import glassnet as gn
 import glassnet.nn as nn
-from glassnet.analysis import gradient_norms, gradient_ratio
+from glassnet.analysis import activation_stds, gradient_norms, gradient_ratio
 
 
 def build(act, depth=10, width=64, din=32, dout=10):
@@ -82,3 +82,29 @@ def test_gradient_norms_match_pytorch(batch):
     assert all(not m._forward_hooks for m in g.modules())
     with pytest.raises(ValueError, match="kind"):
         gradient_norms(g, nn.CrossEntropyLoss(), x, y, kind="bias")
+
+
+def test_activation_stds_shrink_with_small_weights_and_match_pytorch(batch):
+    x, _ = batch
+    g = build("sigmoid", depth=4)
+    t = tnn.Sequential(*[tnn.Linear(32 if i == 0 else 64, 64 if i < 3 else 10) if k == 0
+                         else tnn.Sigmoid() for i in range(4) for k in range(2)][:-1])
+    t.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in g.state_dict().items()})
+    stds = activation_stds(g, x, layers=nn.Linear)
+    ref, h = [], torch.from_numpy(x.numpy())
+    with torch.no_grad():
+        for m in t:
+            h = m(h)
+            if isinstance(m, tnn.Linear):
+                ref.append(h.std(unbiased=False).item())
+    assert list(stds) == ["0", "2", "4", "6"]
+    np.testing.assert_allclose(list(stds.values()), ref, rtol=1e-4)
+    assert all(not m._forward_hooks for m in g.modules())
+    # weights N(0, 0.01^2) in a tanh net: each layer scales the spread by about 0.01 sqrt(64)
+    small = nn.Sequential(*[m for _ in range(4) for m in (nn.Linear(64, 64), nn.Tanh())])
+    for m in small.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.01)
+            nn.init.zeros_(m.bias)
+    s = list(activation_stds(small, gn.randn(256, 64)).values())
+    assert len(s) == 8 and s[-1] / s[1] < 0.08 ** 3 * 2

@@ -93,3 +93,16 @@ def test_tensor_exponent_pow_with_scalar_base(rng):
     e = randn(rng, (3,))
     check_parity(lambda t: 3.0 ** t, lambda t: 3.0 ** t, [e])
     gradcheck(lambda t: 0.5 ** t, [e])
+
+
+def test_nextafter_and_frexp_gradients():
+    """nextafter: d/dself = 1, d/dother = 0; frexp: d mantissa / dx = 2^-exponent."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    check_parity(lambda x, y: x.nextafter(y), lambda x, y: x.nextafter(y), [a, b])
+    check_parity(lambda x, y: x.nextafter(y), lambda x, y: x.nextafter(y), [a, b],
+                 dtype=np.float64)
+    x = rng.uniform(-40, 40, 20)
+    check_parity(lambda t: t.frexp()[0], lambda t: torch.frexp(t)[0], [x], dtype=np.float64)
+    check_parity(lambda t: t.frexp(), lambda t: torch.frexp(t), [x.astype(np.float32)])
+    gradcheck(lambda t: t.frexp()[0], [x])

@@ -124,3 +124,12 @@ def test_einsum_errors():
         gn.einsum("ij,jk->ik", gn.ones(2, 3))
     with pytest.raises(ValueError, match="einsum"):
         gn.einsum("ijk->i", gn.ones(2, 3))
+
+
+@pytest.mark.parametrize("sa, sb", [((5, 5, 0), (0, 5)), ((2, 0), (0, 3)), ((1, 3, 0), (4, 0, 2)),
+                                    ((0,), (0,)), ((0,), (0, 4))])
+def test_matmul_with_zero_size_inner_dim(sa, sb):
+    """An empty contraction gives zeros, and zero gradients of the right shapes."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    check_parity(lambda x, y: x @ y, lambda x, y: x @ y, [a, b])

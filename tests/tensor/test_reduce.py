@@ -189,3 +189,42 @@ def test_all_any_count_nonzero(rng):
               lambda t: t.any(1, keepdim=True), lambda t: t.count_nonzero(),
               lambda t: t.count_nonzero(1)):
         check_parity(f, f, [x], grad_inputs=[])
+
+
+# ----------------------------------------------------------------------------- quantile's q
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("kw", [{}, {"dim": 1}, {"dim": 0, "keepdim": True}])
+def test_quantile_gradient_with_respect_to_q(name, kw):
+    """A tensor q is differentiable with linear interpolation: d/dq = (hi - lo) (n - 1)."""
+    rng = np.random.default_rng(0)
+    x = distinct(rng, (3, 5))
+    if name == "nanquantile":
+        x[0, 1] = np.nan
+    q = np.array([0.1, 0.45, 0.8])
+
+    def f(t, qq):
+        return getattr(t, name)(qq, **kw)
+
+    check_parity(f, f, [x, q], dtype=np.float64)
+    check_parity(f, f, [x, q])
+    if name == "quantile":
+        gradcheck(f, [x, q])
+    for interp in ("lower", "higher", "nearest", "midpoint"):  # rounded ranks: zero gradient
+        g = lambda t, qq: getattr(t, name)(qq, interpolation=interp, **kw)  # noqa: E731
+        check_parity(g, g, [x, q], dtype=np.float64)
+
+
+def test_quantile_of_a_0d_tensor_keeps_no_dims():
+    for q in (0.5, np.array([0.2, 0.7])):
+        f = lambda t: t.quantile(q if isinstance(q, float) else  # noqa: E731
+                                 (gn if isinstance(t, gn.Tensor) else torch).tensor(q),
+                                 dim=0, keepdim=True)
+        check_parity(f, f, [np.array(1.5)])
+
+
+def test_diff_edge_cases():
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    pre = np.ones((1, 4))
+    for f in (lambda t, p: t.diff(0, 0, p), lambda t, p: t.diff(5, 0, p),
+              lambda t, p: t.diff(1, 0, p, p), lambda t, p: t.diff(2, -1)):
+        check_parity(f, f, [x, pre])

@@ -114,3 +114,36 @@ def test_format_numeric_idioms():
     assert f"{gn.tensor(2.5):>8.2f}" == f"{torch.tensor(2.5):>8.2f}"
     assert f"{gn.tensor([1, 2])}" == "tensor([1, 2])"
     assert f"{gn.nn.Parameter(gn.tensor(2.0))}".startswith("Parameter containing:")
+
+
+# ----------------------------------------------------------------------------- to(): every form
+def test_to_positional_flags_other_tensor_and_memory_formats():
+    x = gn.tensor([1.5, -2.0], requires_grad=True)
+    t = torch.tensor([1.5, -2.0], requires_grad=True)
+    cases = [
+        lambda L, v: v.to("cpu", L.float64),
+        lambda L, v: v.to("cpu", L.float64, False, True),
+        lambda L, v: v.to(L.int32, False, True),
+        lambda L, v: v.to(None, L.float64),
+        lambda L, v: v.to(L.zeros(1, dtype=L.float64)),
+        lambda L, v: v.to(L.zeros(1, dtype=L.int64), False, True),
+        lambda L, v: v.to(device="cpu", dtype=L.float64, non_blocking=True, copy=True),
+        lambda L, v: v.to(L.float32, memory_format=L.preserve_format),
+        lambda L, v: v.float(memory_format=L.contiguous_format),
+        lambda L, v: v.contiguous(memory_format=L.channels_last) if v.ndim == 4 else v.clone(
+            memory_format=L.preserve_format),
+    ]
+    for case in cases:
+        g, r = case(gn, x), case(torch, t)
+        assert str(g.dtype) == str(r.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(g.detach().numpy(), r.detach().numpy())
+        assert g.requires_grad == r.requires_grad
+    assert x.to(gn.float32, copy=True) is not x and x.to(gn.float32) is x
+    assert x.to("cpu", gn.float32, False, False) is x
+    g = x.to("cpu", gn.float64, False, True)
+    g.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match="to"):
+        x.to(gn.float32, False, True, True)
+    assert repr(gn.channels_last) == "glassnet.channels_last"
+    assert isinstance(gn.preserve_format, gn.memory_format)

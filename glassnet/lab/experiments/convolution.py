@@ -29,7 +29,8 @@ from glassnet.analysis import (
     receptive_field,
     summary,
 )
-from glassnet.lab.common import accuracy, fit, image_subset
+from glassnet.lab.common import accuracy, fit
+from glassnet.lab.datasets import fashion_mnist
 from glassnet.lab.runner import experiment
 from glassnet.nn import functional as F
 
@@ -435,7 +436,7 @@ def factorized_convolution(lab):
     channels = lab.pick((8, 16), (16, 32))
     n_train, n_test = lab.pick(4000, 20000), lab.pick(2000, None)
     epochs, seeds = lab.pick(3, 8), lab.pick(1, 3)
-    x_tr, y_tr, x_te, y_te = image_subset("fashion-mnist", n_train, n_test, lab.rng)
+    x_tr, y_tr, x_te, y_te = fashion_mnist(n_train, n_test, lab.rng)
     rows, res = [], {}
     c = channels[1]  # the cost of one C -> C layer, the lectures' and Szegedy et al.'s setting
     for kind in lab.progress(FACTORIZATIONS, desc="factorizations"):
@@ -601,7 +602,7 @@ def border_modes(lab):
     lab.table("Output size after 1, 2, 3 layers of 5x5 convolutions on 28x28",
               ["border", "1 layer", "2 layers", "3 layers"],
               [[m] + s for m, s in sizes.items()])
-    x_tr, y_tr, x_te, y_te = image_subset("fashion-mnist", lab.pick(3000, 12000),
+    x_tr, y_tr, x_te, y_te = fashion_mnist(lab.pick(3000, 12000),
                                           lab.pick(2000, None), lab.rng)
     value = float(x_tr.mean())  # the constant border: the training images' mean pixel
     # scenes whose centre crop is cut off by its frame: the brightest crop edges

@@ -11,14 +11,23 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
-from glassnet.analysis import (ball_volume_fraction, ball_volume_fraction_mc, distance_limits,
-                               half_length, match_template, normalized_cross_correlation,
-                               pairwise_distance_stats, pairwise_distances,
-                               rind_volume_fraction, rind_volume_fraction_mc)
+from glassnet.analysis import (
+    ball_volume_fraction,
+    ball_volume_fraction_mc,
+    distance_limits,
+    half_length,
+    match_template,
+    normalized_cross_correlation,
+    pairwise_distance_stats,
+    pairwise_distances,
+    rind_volume_fraction,
+    rind_volume_fraction_mc,
+)
 from glassnet.data.warp import affine_matrices, elastic_deform, warp_affine
 from glassnet.lab.datasets import fashion_mnist
 from glassnet.lab.runner import experiment
@@ -120,7 +129,7 @@ def curse_of_dimensionality(lab):
               holds=abs(s1000["normalized_mean"] - 1 / math.sqrt(3)) < 0.01
               and abs(s1000["cv"] / distance_limits(1000, torus=True)["cv"] - 1) < 0.1
               and all(stats[a]["relative_contrast"] > stats[b]["relative_contrast"]
-                      for a, b in zip(dist_dims, dist_dims[1:])))
+                      for a, b in itertools.pairwise(dist_dims)))
     lab.record(table=rows)
 
     with lab.figure("volume", figsize=(13, 4)) as fig:

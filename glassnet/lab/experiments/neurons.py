@@ -42,7 +42,7 @@ def xor_network(x):
     return McCullochPitts.gate("and")(hidden).numpy()
 
 
-def logic_functions_of_one_unit(weights=range(-2, 3), thresholds=np.arange(-2.5, 3.0, 0.5)):
+def logic_functions_of_one_unit(weights=range(-2, 3), thresholds=tuple(k / 2 for k in range(-5, 6))):
     """Every two-input Boolean function one threshold unit ``1[w1 a + w2 b >= theta]`` computes,
     searched over a grid of integer weights and half-integer thresholds.
 
@@ -64,7 +64,7 @@ def mcculloch_pitts(lab):
     expected = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "nand": [1, 1, 1, 0], "not": [1, 0]}
     rows, exact = [], True
     for name, want in expected.items():
-        inputs, outputs = McCullochPitts.gate(name).truth_table()
+        _, outputs = McCullochPitts.gate(name).truth_table()
         got = [int(v) for v in outputs]
         exact &= got == want
         w, t = McCullochPitts.GATES[name]
@@ -304,8 +304,10 @@ def xor(lab):
               f"in at least half of {seeds} random initialisations)",
               measured=f"{solved} of {seeds} reach accuracy 1.0 (the rest: "
                        f"{sorted({float(a) for a in accs if a < 1})})",
-              reference="Rumelhart, Hinton and Williams 1986 (XOR with hidden units); lecture "
-                        "004, slide 'Multi-Layer Perceptron'", holds=solved >= seeds / 2)
+              reference="Rumelhart, Hinton and Williams 1986, 'Learning internal "
+                        "representations by error propagation' (PDP vol. 1, ch. 8: XOR with "
+                        "hidden units); lecture 004, slide 'Multi-Layer Perceptron'",
+              holds=solved >= seeds / 2)
     if solved < seeds:
         lab.note("The initialisations that fail stall below accuracy 1: with only two hidden "
                  "units, gradient descent on XOR gets stuck for a sizeable share of starting "

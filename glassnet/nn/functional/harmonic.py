@@ -45,12 +45,20 @@ import math
 import numpy as np
 
 from ...functions import stack
-from .pooling import avg_pool2d
 from .conv import conv2d
+from .pooling import avg_pool2d
 
-__all__ = ["as_orders", "harmonic_avg_pool2d", "harmonic_basis", "harmonic_conv2d",
-           "harmonic_filters", "harmonic_magnitude", "harmonic_relu", "harmonic_scale",
-           "check_harmonic"]
+__all__ = [
+    "as_orders",
+    "check_harmonic",
+    "harmonic_avg_pool2d",
+    "harmonic_basis",
+    "harmonic_conv2d",
+    "harmonic_filters",
+    "harmonic_magnitude",
+    "harmonic_relu",
+    "harmonic_scale",
+]
 
 
 def as_orders(orders, name="orders", op="harmonic"):
@@ -182,7 +190,7 @@ def harmonic_conv2d(input, weight_real, weight_imag, in_orders, out_orders, weig
     """
     op = "harmonic_conv2d"
     in_orders, out_orders = tuple(in_orders), tuple(out_orders)
-    d, o, i, k, _ = weight_real.shape
+    o, i, k = weight_real.shape[1:4]
     idx = _order_index(in_orders, out_orders, weight_orders, op)
     wr, wi = weight_real[idx], weight_imag[idx]     # (M_out, M_in, O, I, k, k)
     n = input.shape[0]

@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import check_parity, gradcheck
 
 import glassnet as gn
 from glassnet import nn
 from glassnet.analysis import BlobScene, rot90
 from glassnet.autograd import gradcheck as full_gradcheck
 from glassnet.nn.functional import harmonic as H
-from helpers import check_parity, gradcheck
 
 
 # ----------------------------------------------------------------------------- references
