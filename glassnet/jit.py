@@ -78,7 +78,7 @@ def annotate(the_type, the_value):
     return the_value
 
 
-def Attribute(value, type=None):  # noqa: N802 - torch.jit.Attribute's name
+def Attribute(value, type=None):
     """TorchScript's typed module attribute; eagerly, the value itself."""
     return value
 

@@ -57,3 +57,41 @@ def test_misc_top_level():
     y = gn.tensor([1.0, 2.0, 3.0])
     assert y.stride() == (1,) and y[::2].stride() == (2,) and y[1:].storage_offset() == 1
     assert gn.tensor([[1, 2], [3, 4]]).t().stride() == (1, 2)
+
+
+COPIES = {
+    "alias_copy": lambda L, x: L.alias_copy(x),
+    "as_strided_copy": lambda L, x: L.as_strided_copy(x, (2, 2), (1, 2)),
+    "diagonal_copy": lambda L, x: L.diagonal_copy(x, 1),
+    "expand_copy": lambda L, x: L.expand_copy(x[:1], (3, 4)),
+    "permute_copy": lambda L, x: L.permute_copy(x, (1, 0)),
+    "squeeze_copy": lambda L, x: L.squeeze_copy(x[:1]),
+    "t_copy": lambda L, x: L.t_copy(x),
+    "transpose_copy": lambda L, x: L.transpose_copy(x, 0, 1),
+    "unbind_copy": lambda L, x: L.unbind_copy(x, 1),
+    "unfold_copy": lambda L, x: L.unfold_copy(x, 1, 2, 1),
+    "unsqueeze_copy": lambda L, x: L.unsqueeze_copy(x, 1),
+    "view_copy": lambda L, x: L.view_copy(x, (4, 3)),
+    "split_with_sizes_copy": lambda L, x: L.split_with_sizes_copy(x, [1, 3], 1),
+    "fill": lambda L, x: L.fill(x, 2.5),
+    "fill_tensor": lambda L, x: L.fill(x, x[0, 0] * 3),
+    "constant_pad_nd": lambda L, x: L.constant_pad_nd(x, (1, -1, 2, 0), 0.5),
+    "rdiv": lambda L, x: x.__rdiv__(2.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COPIES))
+def test_view_copies_and_fill(name):
+    """torch.<view>_copy returns new memory with the view's values and gradient."""
+    from helpers import check_parity, gradcheck
+
+    import torch
+
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    check_parity(lambda t: COPIES[name](gn, t), lambda t: COPIES[name](torch, t), [x])
+    gradcheck(lambda t: COPIES[name](gn, t), [x])
+    if name.endswith("_copy") and name not in ("unbind_copy", "split_with_sizes_copy"):
+        src = gn.tensor(x)
+        out = COPIES[name](gn, src)
+        out.view(-1)[0] = 123.0 if out.is_contiguous() else out.view(-1)[0]
+        assert src.numpy().max() < 100  # a copy: writing to it leaves the input alone

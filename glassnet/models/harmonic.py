@@ -34,8 +34,11 @@ class HarmonicNet(nn.Module):
         kernel_size, n_rings, max_order: filter size (5), radial samples (4) and the rotation
             orders kept, 0..max_order (1), as the reference MNIST-rot settings.
 
-    Parameters: 33,420 for 10 classes (``weight``: 3 weight orders x 4 rings per filter pair,
-    one phase per filter pair, biases and batch-norm scales per channel and order).
+    Parameters: 34,026 for 10 classes: 4 radial values per weight order (-1, 0, 1; only 0
+    and 1 in the first layer) and one phase per weight order and channel pair (no phase in the
+    last layer), a magnitude bias and a batch-norm scale and shift per channel and order, and
+    the class biases. The reference implementation creates 34,066 variables for the same
+    network (40 of them unused weights of order -1 in its first layer).
 
     Shape:
         - Input: ``(N, in_channels, H, W)`` real images, H, W >= 4 (square, even H for exact

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
+from .. import _shared_memory, backend
 from ..autograd.variable import Variable
 from .convert import _new_size
 
@@ -79,6 +79,17 @@ class MetaMixin:
 
     def is_signed(self):
         return self._data.dtype.kind in "if" or backend.is_floating(self._data.dtype)
+
+    def share_memory_(self):
+        """Move the values into memory shared with processes forked afterwards (see
+        ``glassnet.multiprocessing``); in place, returns ``self``. Views taken before keep the
+        old memory."""
+        self._data = _shared_memory.share(self._data)
+        return self
+
+    def is_shared(self):
+        """Whether the values are in memory made by ``share_memory_``."""
+        return _shared_memory.is_shared(self._data)
 
 
     def is_same_size(self, other):

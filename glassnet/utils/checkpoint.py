@@ -55,6 +55,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         raise TypeError(f"checkpoint: the checkpointed function must return a Tensor or a "
                         f"tuple of them, got {type(out).__name__}")
     outs = (out,) if single else tuple(out)
+    as_list = isinstance(out, list)
     leaves = _leaves(outs, {id(a) for a in inputs if isinstance(a, Tensor)})
     values = tuple(o.detach() if isinstance(o, Tensor) else o for o in outs)
     del out, outs  # the graph just built, and with it every inner activation, is released here
@@ -62,7 +63,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     if single:
         return res
     res = res if isinstance(res, tuple) else (res,)
-    return type(outs_type := values)(res) if isinstance(outs_type, list) else res
+    return list(res) if as_list else res
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

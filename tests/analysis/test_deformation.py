@@ -9,7 +9,7 @@ import pytest
 import glassnet as gn
 from glassnet import nn
 from glassnet.analysis import (deformation_stability, deformation_table,
-                               displacement_gradient_norm)
+                               displacement_gradient_norm, displacement_norm)
 
 
 def strokes(n=24, size=24, seed=0):
@@ -72,3 +72,29 @@ def test_displacement_gradient_norm():
         deformation_stability(None, strokes(2), [-1])
     with pytest.raises(ValueError, match=r"images \(N, C, H, W\)"):
         deformation_stability(None, np.zeros((4, 4)), [1])
+
+
+def test_displacement_norm_weights_and_per_sample():
+    h = w = 12
+    dy, dx = np.zeros((2, h, w)), np.zeros((2, h, w))
+    dy[0], dx[1] = 3.0, -4.0  # image 0 moves 3 px down, image 1 moves 4 px left
+    assert displacement_norm(dy, dx) == pytest.approx(3.5)
+    np.testing.assert_allclose(displacement_norm(dy, dx, per_sample=True), [3.0, 4.0])
+    # weights pick where the displacement counts: only the left half moves
+    field = np.zeros((h, w))
+    field[:, : w // 2] = 2.0
+    ink = np.zeros((h, w))
+    ink[:, :2] = 1.0
+    assert displacement_norm(field, field) == pytest.approx(2.0)  # sqrt(mean 8 over half)
+    assert displacement_norm(field, field, weights=ink) == pytest.approx(np.sqrt(8.0))
+    # a rotation by theta bends by ||R - I||_F = 2 sqrt(2) sin(theta / 2) everywhere
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    t = 0.3
+    ry = np.cos(t) * yy + np.sin(t) * xx - yy
+    rx = -np.sin(t) * yy + np.cos(t) * xx - xx
+    g = displacement_gradient_norm(ry, rx, weights=ink, per_sample=True)
+    np.testing.assert_allclose(g, [2 * np.sqrt(2) * np.sin(t / 2)])
+    with pytest.raises(ValueError, match="displacement_norm: weights"):
+        displacement_norm(field, field, weights=np.zeros((h, w)))
+    with pytest.raises(ValueError, match="displacement_norm: weights must be"):
+        displacement_norm(field, field, weights=np.ones((3, 3)))

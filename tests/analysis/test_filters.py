@@ -11,7 +11,7 @@ import pytest
 import glassnet as gn
 import glassnet.nn.functional as F
 from glassnet import nn
-from glassnet.analysis import (activation_maximization, blur_kernel, edge_kernels,
+from glassnet.analysis import (activation_maximization, blur_kernel, edge_kernels, fit_gabor,
                                first_layer_filters, gabor_kernel, kernels_to_weight,
                                receptive_field, sharpen_kernel)
 
@@ -140,3 +140,25 @@ def test_activation_maximization_in_a_deeper_network():
         activation_maximization(model, model[3], 0)
     with pytest.raises(ValueError, match="not part of the model"):
         activation_maximization(model, nn.ReLU(), 0, input_shape=(1, 16, 16))
+
+
+def test_fit_gabor_recovers_a_gabor_and_its_parameters():
+    g = gabor_kernel(9, sigma=2.0, theta=2.5, lambd=4.0, gamma=0.6, psi=0.8)
+    r = fit_gabor(np.stack([2 * g + 0.3, g]))
+    np.testing.assert_allclose(r["r2"], 1.0, atol=1e-8)
+    np.testing.assert_allclose(r["fit"][0], 2 * g + 0.3, atol=1e-5)
+    x0, y0, sigma, gamma, theta, lambd, psi, amp, offset = r["params"][0]
+    np.testing.assert_allclose([x0, y0, sigma, gamma, theta, lambd, psi, amp, offset],
+                               [0, 0, 2.0, 0.6, 2.5, 4.0, 0.8, 2.0, 0.3], atol=1e-4)
+    rebuilt = amp * gabor_kernel(9, sigma, theta, lambd, gamma, psi) + offset
+    np.testing.assert_allclose(rebuilt, 2 * g + 0.3, atol=1e-5)
+
+
+def test_fit_gabor_on_noise_is_a_baseline_not_zero():
+    rng = np.random.default_rng(0)
+    r2 = fit_gabor(rng.standard_normal((40, 7, 7)))["r2"]
+    assert r2.shape == (40,) and 0.15 < r2.mean() < 0.45 and (r2 < 1).all()
+    smooth = fit_gabor(gabor_kernel(7, 1.5, 0.3, 5.0) + 0.05 * rng.standard_normal((7, 7)))
+    assert smooth["r2"] > 0.9 and smooth["r2"].shape == ()
+    with pytest.raises(ValueError, match="square kernels"):
+        fit_gabor(np.zeros((3, 5, 4)))

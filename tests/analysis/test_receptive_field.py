@@ -131,3 +131,23 @@ def test_errors_and_options():
     assert [p.requires_grad for p in model.parameters()] == before and model.training
     with pytest.raises(ValueError, match="unit"):
         empirical_receptive_field(model, (1, 32, 32), unit=(9, 0))
+
+
+def test_effective_receptive_field_of_a_uniform_stack_is_binomial():
+    # n layers of the 3x3 box filter, no non-linearity: the gradient is the n-fold convolution
+    # of [1, 1, 1] / 3 per axis, a binomial-like bump with variance 2n / 3 per axis
+    n = 6
+    convs = [nn.Conv2d(1, 1, 3, padding=1, bias=False) for _ in range(n)]
+    for c in convs:
+        with gn.no_grad():
+            c.weight.fill_(1.0 / 9)
+    e = empirical_receptive_field(nn.Sequential(*convs), (1, 31, 31), probes=2, generator=0)
+    eff = e.effective(mass=0.95)
+    assert e.size == (2 * n + 1, 2 * n + 1)
+    np.testing.assert_allclose(eff["sigma"], [np.sqrt(2 * n / 3)] * 2, rtol=1e-6)
+    assert eff["gaussian_r2"] > 0.99  # the central limit theorem at work
+    assert 0 < eff["mass_fraction"] < 0.6  # 95% of the weight in a fraction of the field
+    # an evenly spread gradient needs (almost) the whole field for 95% of its weight
+    flat = empirical_receptive_field(nn.Sequential(nn.AvgPool2d(5, 1)), (1, 9, 9), probes=2,
+                                     generator=0)
+    assert flat.effective()["mass_fraction"] == pytest.approx(24 / 25)

@@ -81,3 +81,21 @@ def test_model_input_checks():
         models.SequenceClassifier(input_size=4)(gn.randn(2, 3, 5))
     with pytest.raises(ValueError, match="unknown cell"):
         models.SequenceClassifier(input_size=4, cell="transformer")
+
+
+def test_sequence_tagger_reads_the_future_only_when_bidirectional():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 6, (3, 8))
+    x2 = x.copy()
+    x2[:, 5:] = (x2[:, 5:] + 1) % 6  # change the last three tokens
+    for bi in (False, True):
+        gn.manual_seed(0)
+        m = models.get("sequence-tagger", vocab_size=6, num_classes=3, hidden_size=5,
+                       bidirectional=bi)
+        with gn.no_grad():
+            a, b = m(gn.tensor(x)).numpy(), m(gn.tensor(x2)).numpy()
+        assert a.shape == (3, 8, 3)
+        same_past = np.allclose(a[:, :5], b[:, :5])
+        assert same_past is (not bi)  # a left-to-right tagger cannot see later tokens
+    with pytest.raises(TypeError, match="int64 tokens"):
+        m(gn.randn(3, 8))

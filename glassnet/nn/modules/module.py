@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ... import backend
+from ... import _shared_memory, backend
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from ._state_dict import StateDictMixin
@@ -391,6 +391,12 @@ class Module(StateDictMixin):
             if b is not None:
                 self._buffers[k] = Tensor._make(fn(b._data), False)
         return self
+
+    def share_memory(self):
+        """Move every parameter, gradient and buffer into memory shared with processes forked
+        afterwards (``Tensor.share_memory_``), for Hogwild!-style training with
+        ``glassnet.multiprocessing``; returns ``self``."""
+        return self._apply(_shared_memory.share)
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)``: floating
