@@ -15,8 +15,10 @@ $(VENV)/.base: pyproject.toml
 	$(PIP) install -q -e ".[all]"
 	touch $@
 
+# The tests include the site (tests/test_site.py): MkDocs comes with them, so that the strict
+# build is tested too; its pages are read in a browser where Chromium is installed.
 $(VENV)/.test: $(VENV)/.base
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q -e ".[test,docs]"
 	$(PIP) install -q torch==2.13.0
 	touch $@
 
@@ -37,7 +39,7 @@ run: $(VENV)/.base data
 		--scheduler cosine --seed 0 --out runs/lenet5-fashion-mnist
 
 test: $(VENV)/.test
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 bench: $(VENV)/.test data
 	$(PY) -m benchmarks.run

@@ -355,7 +355,7 @@ def run_sample(op, sample, gn_fn, tr, rtol, atol):
     torch.manual_seed(0)
     try:
         t_out = call_torch()
-    except Exception as e:  # the sample is not valid for this PyTorch build
+    except Exception as e:  # noqa: BLE001 - the sample is not valid for this PyTorch build
         return "skip: torch raised " + _short(e)
     gn.manual_seed(0)
     try:
@@ -366,13 +366,13 @@ def run_sample(op, sample, gn_fn, tr, rtol, atol):
         if "has no attribute" in str(e):
             raise Missing(str(e)) from e
         return "raise: " + _short(e)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001
         return "raise: " + _short(e)
 
     process = sample.output_process_fn_grad
     try:
         t_p, g_p = process(t_out), tr.function(process)(g_out)
-    except Exception:
+    except Exception:  # noqa: BLE001
         t_p, g_p = t_out, g_out
     t_outs, g_outs = _flatten(t_p), _flatten(g_p)
     if len(t_outs) != len(g_outs):
@@ -414,7 +414,7 @@ def run_sample(op, sample, gn_fn, tr, rtol, atol):
         t_grads = torch.autograd.grad([t for _, t in t_diff],
                                       t_leaves, [torch.from_numpy(weights[i]) for i, _ in t_diff],
                                       allow_unused=True)
-    except Exception:
+    except Exception:  # noqa: BLE001
         return None  # PyTorch has no gradient here either
     g_diff = [(i, g_outs[i]) for i, _ in t_diff
               if isinstance(g_outs[i], gn.Tensor) and g_outs[i].requires_grad]
@@ -423,7 +423,7 @@ def run_sample(op, sample, gn_fn, tr, rtol, atol):
             g_grads = gn.autograd.grad([g for _, g in g_diff], g_leaves,
                                        [gn.from_numpy(weights[i]) for i, _ in g_diff],
                                        allow_unused=True)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001
             return "grad raise: " + _short(e)
     else:
         g_grads = [None] * len(g_leaves)
@@ -473,7 +473,7 @@ def run_op(op, tr, max_samples=None, verbose=False):
         try:
             samples = list(op.sample_inputs("cpu", tr.sample_dtype,
                                             requires_grad=op.supports_autograd))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001
             result.update(status="skip", problem="samples: " + _short(e))
             return result
         if max_samples:
@@ -488,7 +488,7 @@ def run_op(op, tr, max_samples=None, verbose=False):
                     return result
                 except _Timeout:
                     raise
-                except Exception as e:  # the comparison itself could not be made
+                except Exception as e:  # noqa: BLE001 - the comparison itself could not be made
                     reason = "skip: comparison failed: " + _short(e)
             if reason is not None and reason.startswith("skip"):
                 continue
@@ -543,9 +543,9 @@ def load(names=None, dtype="float32"):
     """(translator, [OpInfo]) for the CPU OpInfos that support ``dtype`` (float32 by default),
     optionally only those named."""
     import torch
+    from torch.testing._internal.common_methods_invocations import op_db
 
     import glassnet as gn
-    from torch.testing._internal.common_methods_invocations import op_db
 
     dt = getattr(torch, dtype)
     ops = [op for op in op_db if dt in op.supported_dtypes("cpu")]
@@ -561,9 +561,9 @@ STATUSES = ("pass", "partial", "fail", "raise", "missing", "skip")
 def write_table(results, path, elapsed):
     counts = collections.Counter(r["status"] for r in results)
     lines = ["# glassnet against PyTorch's OpInfo database", "",
-             "Written by `python -m benchmarks.opinfo` (see its docstring for the method): every "
-             "OpInfo of PyTorch's `op_db` that supports float32 on the CPU, its samples run "
-             "through glassnet and PyTorch, forward values and gradients compared.", "",
+             ("Written by `python -m benchmarks.opinfo` (see its docstring for the method): "
+              "every OpInfo of PyTorch's `op_db` that supports float32 on the CPU, its samples "
+              "run through glassnet and PyTorch, forward values and gradients compared."), "",
              f"{len(results)} operators: " + ", ".join(f"{counts[s]} {s}" for s in STATUSES)
              + f" ({elapsed:.0f} s).", "",
              "| status | count |", "| --- | --- |"]

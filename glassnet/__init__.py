@@ -48,7 +48,7 @@ from .tensor import Tensor, tensor
 from .tensor.sparse import layout, sparse_coo, strided
 from .tensor.sparse_coo import sparse_coo_tensor
 
-__version__ = "0.1.0"
+from .version import __version__
 
 _LAZY = {"nn", "optim", "data", "models", "train", "analysis", "viz", "io",
          "cuda", "cli", "backends", "distributed", "accelerator"}

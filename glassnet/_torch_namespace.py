@@ -12,6 +12,13 @@ import warnings
 
 from . import backend, return_types
 from .autograd.grad_mode import is_anomaly_enabled, set_detect_anomaly
+from .complex_numbers import *
+from .complex_numbers import __all__ as _complex_all
+from .construct import *
+from .construct import __all__ as _construct_all
+from .statistics import *
+from .statistics import __all__ as _stats_all
+from .tensor import Tensor, tensor
 from .tensor.dtypes import (
     BoolTensor,
     ByteTensor,
@@ -29,16 +36,14 @@ from .tensor.dtypes import (
     promote_types,
     result_type,
 )
-from .complex_numbers import *
-from .complex_numbers import __all__ as _complex_all
-from .construct import *
-from .construct import __all__ as _construct_all
-from .statistics import *
-from .statistics import __all__ as _stats_all
-from .tensor import Tensor
+from .tensor.meta import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from .tensor.printing import set_printoptions
-from .tensor.meta import (channels_last, channels_last_3d, contiguous_format, memory_format,
-                          preserve_format)
 from .tensor.size import Size
 
 # NumPy warns on log(0), 0/0, sqrt(-1) and overflow; PyTorch returns -inf/nan/inf silently.
@@ -50,7 +55,8 @@ warnings.filterwarnings(
 
 # Submodules with torch's names, loaded on first use by glassnet.__getattr__.
 _LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "construct",
-               "statistics", "return_types", "random", "amp", "distributions", "signal", "fft"}
+               "statistics", "return_types", "random", "amp", "distributions", "signal", "fft",
+               "func", "jit", "multiprocessing", "profiler"}
 
 # torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
 _FUNCTIONAL = {n: n for n in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -129,6 +135,13 @@ def is_nonzero(t):
 
 def is_storage(obj):
     return False
+
+
+def _assert(condition, message):
+    """``assert condition, message``, as a function (``torch._assert``), raising
+    AssertionError with ``message`` when ``condition`` is false."""
+    if not condition:
+        raise AssertionError(message)
 
 
 def typename(obj):
@@ -244,7 +257,7 @@ def fill(input, value):
             raise RuntimeError(f"fill: only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions")
         return value.to(input.dtype).expand(input.shape).clone()
-    return input.detach().new_full(tuple(input.shape), value)
+    return input.masked_fill(tensor(True), value)  # connected, with a zero gradient
 
 
 def constant_pad_nd(input, pad, value=0):
@@ -267,6 +280,7 @@ __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTenso
            "are_deterministic_algorithms_enabled", "autocast", "batch_norm",
            "default_generator", "is_anomaly_enabled", "mvlgamma", "nonzero_static",
            "set_anomaly_enabled", "set_default_tensor_type", "can_cast", "compile", "dtype",
+           "_assert",
            "e", "embedding", "finfo", "get_default_device", "get_float32_matmul_precision",
            "get_num_interop_threads", "get_num_threads", "iinfo", "inf", "is_complex",
            "is_nonzero", "is_storage", "load", "nan", "newaxis", "pi", "promote_types",
@@ -275,5 +289,7 @@ __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTenso
            "set_printoptions", "tensordot", "typename", "use_deterministic_algorithms",
            "memory_format", "contiguous_format", "preserve_format", "channels_last",
            "channels_last_3d", *_construct_all, *_stats_all,
-           *_complex_all, "istft", "stft", "fill", "constant_pad_nd",
-           *(f"{v}_copy" for v in _COPIES)]
+           *_complex_all, "istft", "stft", "fill", "constant_pad_nd", "alias_copy",
+           "as_strided_copy", "diagonal_copy", "expand_copy", "permute_copy", "squeeze_copy",
+           "t_copy", "transpose_copy", "unbind_copy", "unfold_copy", "unsqueeze_copy",
+           "view_copy", "split_with_sizes_copy"]

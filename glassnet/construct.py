@@ -13,6 +13,8 @@ import math
 import numpy as np
 
 from . import backend
+from ._pytree import flatten as _flatten
+from ._pytree import flatten_like as _flatten_like
 from .functions import _make, cat, empty, stack, vstack
 from .tensor import Tensor, _as_tensor, _size, tensor
 from .tensor.size import Size
@@ -279,11 +281,14 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         if n < edge_order + 1:
             raise RuntimeError(f"gradient: expected each dimension size to be at least "
                                f"edge_order+1 ({edge_order + 1}), dim {d} has {n}")
-        if isinstance(h, Tensor) and h.ndim == 1:  # sample coordinates
+        xd = x
+        if isinstance(h, Tensor) and h.ndim == 1:  # sample coordinates (their dtype promotes)
             dx = np.diff(backend.to_numpy(h._data).astype(np.float64))
+            if h.is_floating_point():
+                xd = x.to(backend.promote_types(x.dtype, h.dtype))
         else:
             dx = np.full(n - 1, float(h.item() if isinstance(h, Tensor) else h))
-        out.append(_gradient_along(x, d, dx, edge_order))
+        out.append(_gradient_along(xd, d, dx, edge_order))
     return tuple(out)
 
 
@@ -342,28 +347,75 @@ def binomial(count, prob, generator=None):
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
-    """``func`` applied to every slice along ``in_dims`` of its tensor arguments, results
-    stacked along ``out_dims``: a loop over the batch (differentiable, not vectorised)."""
+    """A function that maps ``func`` over dimension ``in_dims`` of its arguments and stacks the
+    results along ``out_dims``: a loop over the batch, differentiable, not vectorised (the
+    values of PyTorch's ``torch.vmap`` at the speed of a Python loop).
 
-    def batched(*args):
-        dims = in_dims if isinstance(in_dims, (tuple, list)) else [in_dims] * len(args)
-        sizes = {a.shape[d] for a, d in zip(args, dims) if isinstance(a, Tensor) and d is not None}
-        if len(sizes) != 1:
-            raise ValueError(f"vmap: the mapped dims must have one common size, got {sizes}")
-        n = sizes.pop()
-        outs = []
-        for i in range(n):
-            sl = [a.select(d, i) if isinstance(a, Tensor) and d is not None else a
-                  for a, d in zip(args, dims)]
-            outs.append(func(*sl))
-        if isinstance(outs[0], tuple):
-            od = out_dims if isinstance(out_dims, (tuple, list)) else [out_dims] * len(outs[0])
-            return tuple(stack([o[k] for o in outs], od[k]) for k in range(len(outs[0])))
-        return stack(outs, out_dims)
+    ``in_dims`` is an int (every argument), None (not mapped), or a tuple with one entry per
+    positional argument (itself an int, None, or a structure matching that argument).
+    Arguments and results may be nested tuples, lists and dicts of tensors. ``randomness``:
+    "error" and "different" let random ops draw new numbers for each sample; "same" replays the
+    same draws for every sample.
+    """
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(f"vmap: randomness must be 'error', 'different' or 'same', got "
+                           f"{randomness!r}")
 
-    return batched
+    def wrapper(*args, **kwargs):
+        dims = tuple(in_dims) if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
+        if len(dims) != len(args):
+            raise ValueError(f"vmap: in_dims has {len(dims)} entries but the function got "
+                             f"{len(args)} positional arguments")
+        mapped = []  # per argument: (its tensors, how to rebuild it, each tensor's mapped dim)
+        size = None
+        for i, (a, d) in enumerate(zip(args, dims)):
+            leaves, rebuild = _flatten(a)
+            leaf_dims = _leaf_dims(d, a, len(leaves))
+            for t, ld in zip(leaves, leaf_dims):
+                if ld is None:
+                    continue
+                n = t.shape[ld]
+                if size is not None and n != size:
+                    raise ValueError(f"vmap: expected all mapped dimensions to have the same "
+                                     f"size, got {size} and {n} (argument {i})")
+                size = n
+            mapped.append((leaves, rebuild, leaf_dims))
+        if size is None:
+            raise ValueError("vmap: at least one argument must be mapped over (in_dims all "
+                             "None)")
+        rng = backend.get_rng_state() if randomness == "same" else None
+        results = []
+        for b in range(size):
+            if rng is not None:
+                backend.set_rng_state(rng)
+            call = [rebuild([t if d is None else t.select(d, b) for t, d in zip(leaves, ld)])
+                    for leaves, rebuild, ld in mapped]
+            results.append(func(*call, **kwargs))
+        outs = [_flatten(r) for r in results]
+        rebuild = outs[0][1]
+        columns = list(zip(*[_as_tensors(o[0], r) for o, r in zip(outs, results)]))
+        od = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(columns)
+        return rebuild([stack(list(col), dim=d) for col, d in zip(columns, od)])
+
+    return wrapper
 
 
+def _as_tensors(leaves, result):
+    if not leaves and not isinstance(result, (tuple, list, dict)):
+        raise ValueError(f"vmap: the function must return tensors, got "
+                         f"{type(result).__name__}")
+    return leaves
+
+
+def _leaf_dims(d, arg, n):
+    """The mapped dimension of each leaf of one argument, from its in_dims entry."""
+    if d is None or isinstance(d, int):
+        return [d] * n
+    dl = _flatten_like(d, arg)
+    if len(dl) != n:
+        raise ValueError("vmap: an in_dims entry must be an int, None, or match the structure "
+                         "of its argument")
+    return dl
 
 
 _ = _as_tensor

@@ -25,40 +25,17 @@ autograd: when the inputs require grad, the results stay in the graph.
 from __future__ import annotations
 
 from . import backend
+from ._pytree import flatten
 from .autograd import functional as _functional
 from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad
+from .construct import vmap
 from .functions import stack
 from .nn.utils.stateless import functional_call
 from .tensor import Tensor
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
            "stack_module_state", "vjp", "vmap"]
-
-
-# ----------------------------------------------------------------------------- pytrees
-
-def _flatten(tree):
-    """(leaves, rebuild): the tensors of a nested tuple/list/dict and a function that puts new
-    leaves back into the same structure; anything else is kept as it is."""
-    if isinstance(tree, Tensor):
-        return [tree], lambda leaves: leaves[0]
-    if isinstance(tree, (tuple, list, dict)):
-        keys = list(tree.keys()) if isinstance(tree, dict) else range(len(tree))
-        parts = [_flatten(tree[k]) for k in keys]
-        sizes = [len(p[0]) for p in parts]
-
-        def rebuild(leaves):
-            out, i = [], 0
-            for (_, r), n in zip(parts, sizes):
-                out.append(r(leaves[i:i + n]))
-                i += n
-            if isinstance(tree, dict):
-                return type(tree)(zip(keys, out))
-            return type(tree)(out) if not hasattr(tree, "_fields") else type(tree)(*out)
-
-        return [leaf for p in parts for leaf in p[0]], rebuild
-    return [], lambda leaves: tree
 
 
 def _argnums_tuple(argnums, n, fn):
@@ -77,7 +54,7 @@ def _prepare(args, argnums, fn):
     args = list(args)
     flat, rebuilds, nested = [], [], False
     for a in nums:
-        leaves, rebuild = _flatten(args[a])
+        leaves, rebuild = flatten(args[a])
         if not leaves:
             raise RuntimeError(f"{fn}: argument {a} holds no tensor to differentiate")
         new = []
@@ -150,11 +127,11 @@ def vjp(func, *primals, has_aux=False):
     with enable_grad():
         args, _, flat, rebuilds, nested = _prepare(primals, tuple(range(len(primals))), "vjp")
         out, aux = _split_aux(func(*args), has_aux, "vjp")
-    outs, _ = _flatten(out)
+    outs, _ = flatten(out)
     leaves = [t for group in flat for t in group]
 
     def vjp_fn(cotangents):
-        cots, _ = _flatten(cotangents)
+        cots, _ = flatten(cotangents)
         if len(cots) != len(outs):
             raise RuntimeError(f"vjp: expected {len(outs)} cotangents (one per output), got "
                                f"{len(cots)}")
@@ -170,7 +147,7 @@ def vjp(func, *primals, has_aux=False):
             i += len(group)
         return tuple(res)
 
-    value = out if nested else _flatten(out)[1]([o.detach() for o in outs])
+    value = out if nested else flatten(out)[1]([o.detach() for o in outs])
     return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
 
 
@@ -211,7 +188,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
                     i += len(group)
                 out, aux = _split_aux(func(*a), has_aux, "jacrev")
                 aux_box.append(aux)
-                outs, rebuild_out = _flatten(out)
+                outs, rebuild_out = flatten(out)
                 aux_box.append(rebuild_out)
                 return tuple(outs)
 
@@ -242,91 +219,6 @@ def hessian(func, argnums=0):
 
 def _zeros_like(t):
     return Tensor._make(backend.array_module(t._data).zeros_like(t._data), False)
-
-
-# ----------------------------------------------------------------------------- batching
-
-def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
-    """A function that maps ``func`` over dimension ``in_dims`` of its arguments and stacks the
-    results along ``out_dims``.
-
-    ``in_dims`` is an int (every argument), None (not mapped), or a tuple with one entry per
-    positional argument (itself an int, None, or a structure matching that argument).
-    ``randomness``: "error" and "different" let random ops draw new numbers for each sample;
-    "same" replays the same draws for every sample.
-    """
-    if randomness not in ("error", "different", "same"):
-        raise RuntimeError(f"vmap: randomness must be 'error', 'different' or 'same', got "
-                           f"{randomness!r}")
-
-    def wrapper(*args, **kwargs):
-        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
-        if len(dims) != len(args):
-            raise ValueError(f"vmap: in_dims has {len(dims)} entries but the function got "
-                             f"{len(args)} positional arguments")
-        mapped = []  # (arg index, leaves, rebuild, per-leaf dim)
-        size = None
-        for i, (a, d) in enumerate(zip(args, dims)):
-            leaves, rebuild = _flatten(a)
-            leaf_dims = _leaf_dims(d, a, len(leaves))
-            for t, ld in zip(leaves, leaf_dims):
-                if ld is None:
-                    continue
-                n = t.shape[ld]
-                if size is not None and n != size:
-                    raise ValueError(f"vmap: expected all mapped dimensions to have the same "
-                                     f"size, got {size} and {n} (argument {i})")
-                size = n
-            mapped.append((leaves, rebuild, leaf_dims))
-        if size is None:
-            raise ValueError("vmap: at least one argument must be mapped over (in_dims all "
-                             "None)")
-        rng = backend.get_rng_state() if randomness == "same" else None
-        results = []
-        for b in range(size):
-            if rng is not None:
-                backend.set_rng_state(rng)
-            call = [rebuild([t if d is None else t.select(d, b) for t, d in zip(leaves, ld)])
-                    for leaves, rebuild, ld in mapped]
-            results.append(func(*call, **kwargs))
-        outs = [_flatten(r) for r in results]
-        rebuild = outs[0][1]
-        columns = list(zip(*[_as_tensors(o[0], r) for o, r in zip(outs, results)]))
-        od = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(columns)
-        return rebuild([stack(list(col), dim=d) for col, d in zip(columns, od)])
-
-    return wrapper
-
-
-def _as_tensors(leaves, result):
-    if not leaves and not isinstance(result, (tuple, list, dict)):
-        raise ValueError(f"vmap: the function must return tensors, got "
-                         f"{type(result).__name__}")
-    return leaves
-
-
-def _leaf_dims(d, arg, n):
-    """The mapped dimension of each leaf of one argument, from its in_dims entry."""
-    if d is None or isinstance(d, int):
-        return [d] * n
-    dl = _flatten_dims(d, arg)
-    if len(dl) != n:
-        raise ValueError("vmap: an in_dims entry must be an int, None, or match the structure "
-                         "of its argument")
-    return dl
-
-
-def _flatten_dims(d, arg):
-    """An in_dims structure flattened in the order ``_flatten`` gives ``arg``'s leaves."""
-    if isinstance(arg, Tensor):
-        return [d]
-    if isinstance(arg, (tuple, list, dict)):
-        keys = list(arg.keys()) if isinstance(arg, dict) else range(len(arg))
-        out = []
-        for k in keys:
-            out += _flatten_dims(d[k] if isinstance(d, (tuple, list, dict)) else d, arg[k])
-        return out
-    return []
 
 
 # ----------------------------------------------------------------------------- ensembles

@@ -247,6 +247,16 @@ def from_numpy(array):
     return Tensor._make(array, False)
 
 
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor viewing the bytes of ``buffer`` (bytes, bytearray, memoryview, an mmap)
+    as ``count`` elements of ``dtype`` from byte ``offset`` on (-1: to the end); memory is
+    shared with a writable buffer, as in torch.frombuffer."""
+    d = backend.to_dtype(dtype)
+    arr = np.frombuffer(buffer, dtype=d, count=count, offset=offset)
+    t = Tensor._make(arr, False)
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data

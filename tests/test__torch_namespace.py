@@ -5,6 +5,7 @@ scalar_tensor, asarray, allclose, rsub...) behave as PyTorch's."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import glassnet as gn
 
@@ -83,9 +84,8 @@ COPIES = {
 @pytest.mark.parametrize("name", sorted(COPIES))
 def test_view_copies_and_fill(name):
     """torch.<view>_copy returns new memory with the view's values and gradient."""
-    from helpers import check_parity, gradcheck
-
     import torch
+    from helpers import check_parity, gradcheck
 
     x = np.random.default_rng(0).standard_normal((3, 4))
     check_parity(lambda t: COPIES[name](gn, t), lambda t: COPIES[name](torch, t), [x])

@@ -114,3 +114,25 @@ def test_more_builders_and_switches():
     assert gn.zeros(1).dtype is gn.float32
     assert gn.empty_strided((2, 3), (3, 1)).shape == (2, 3)
     assert "linalg" in dir(gn) and "conv2d" in dir(gn)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_spacings_and_edge_orders(edge_order):
+    """torch.gradient's forms: one spacing, one per dim, coordinates per dim; edge order 1 or 2."""
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    coords = (np.array([0.0, 0.5, 2.0, 2.5]), np.array([0.0, 1.0, 3.0, 4.0, 7.0]))
+    for kw in ({}, {"spacing": 2.0}, {"spacing": [2.0, 0.5]}, {"dim": 1, "spacing": 3.0},
+               {"spacing": "coords"}, {"dim": [0, -1]}):
+
+        def f(t, kw=kw):
+            lib = gn if isinstance(t, gn.Tensor) else torch
+            k = dict(kw)
+            if k.get("spacing") == "coords":
+                k["spacing"] = [lib.tensor(c) for c in coords]
+            return lib.gradient(t, edge_order=edge_order, **k)
+
+        check_parity(f, f, [x], dtype=np.float64)
+        check_parity(f, f, [x])
+        gradcheck(f, [x])
+    with pytest.raises(RuntimeError, match="edge_order"):
+        gn.gradient(gn.zeros(2), edge_order=2)

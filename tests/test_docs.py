@@ -1,4 +1,4 @@
-"""The documentation runs: every ```python block of docs/*.md, page by page.
+"""The documentation runs: every ```python block of docs/*.md and docs/lectures/*.md, page by page.
 
 Each page's blocks run in order in one namespace (so a later block may use what an earlier one
 defined), in a fresh temporary directory, with glassnet's generator seeded at 0. A block preceded
@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PAGES = sorted(DOCS.glob("*.md"))
+PAGES = sorted(DOCS.glob("*.md")) + sorted(DOCS.glob("lectures/*.md"))
 REQUIRED = ["index.md", "tensors-and-autograd.md", "layers-and-losses.md", "convolution.md",
             "optimisation.md", "training.md", "performance.md"]
 NO_TEST = "<!-- no-test -->"
@@ -53,7 +53,7 @@ def test_required_pages_exist():
     assert not missing, f"docs pages missing: {missing}"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
 def test_page_code_runs(page, tmp_path, monkeypatch):
     import matplotlib
 
@@ -90,7 +90,7 @@ def anchors(path: Path) -> set:
     return {slug(m) for m in re.findall(r"^#+\s+(.*)$", text, flags=re.MULTILINE)}
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
 def test_relative_links_resolve(page):
     text = page.read_text(encoding="utf-8")
     # links inside code blocks are not links

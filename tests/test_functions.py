@@ -163,3 +163,14 @@ def test_creation_rejects_a_negative_size_as_pytorch(name, args, bad):
                                            rf"dimension {bad}"):
         getattr(gn, name)(*args)
     assert gn.zeros(2, 0).shape == (2, 0)  # an empty dimension stays allowed
+
+
+def test_random_like_draws_take_pytorchs_keywords():
+    x = gn.zeros(2, 3)
+    for f in (gn.rand_like, gn.randn_like):
+        r = f(x, dtype=gn.float64, device="cpu", requires_grad=True)
+        assert r.dtype == gn.float64 and r.requires_grad and tuple(r.shape) == (2, 3)
+    r = gn.randint_like(x, 2, 10, device="cpu")
+    assert r.dtype == x.dtype and float(r.min()) >= 2 and float(r.max()) < 10
+    r = gn.normal(0.0, 1.0, (4,), device="cpu", requires_grad=True)
+    assert r.requires_grad and tuple(r.shape) == (4,)

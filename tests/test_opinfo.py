@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("expecttest")
 
-from benchmarks import opinfo  # noqa: E402
+from benchmarks import opinfo
 
 # A few operators of each family, chosen to be quick (about 20 s in all, most of it loading
 # PyTorch's database); each must pass every sample.

@@ -30,6 +30,9 @@ from pathlib import Path
 
 import pytest
 
+# one worker builds the site once for all the tests here (make test: pytest -n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("site")
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-extensions", "--disable-sync", "--no-first-run",

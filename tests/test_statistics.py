@@ -35,3 +35,14 @@ def test_searching_and_counting():
     coords = gn.unravel_index(gn.tensor([5, 7]), (2, 4))
     tcoords = torch.unravel_index(torch.tensor([5, 7]), (2, 4))
     assert [c.tolist() for c in coords] == [c.tolist() for c in tcoords]
+
+
+def test_cov_of_one_variable_and_searchsorted_of_empty_rows():
+    x = np.random.default_rng(0).standard_normal((1, 6))
+    g, t = gn.cov(gn.tensor(x)), torch.cov(torch.tensor(x))
+    assert tuple(g.shape) == tuple(t.shape) == ()
+    np.testing.assert_allclose(g.numpy(), t.numpy())
+    np.testing.assert_allclose(gn.corrcoef(gn.tensor(x)).numpy(), torch.corrcoef(torch.tensor(x)))
+    for shape in [(0, 0), (2, 0), (0, 3, 0)]:
+        e = np.zeros(shape)
+        assert tuple(gn.searchsorted(gn.tensor(e), gn.tensor(e)).shape) == shape

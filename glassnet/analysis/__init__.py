@@ -19,7 +19,6 @@ from .receptive_field import (  # noqa: F401
     EmpiricalReceptiveField, empirical_receptive_field, receptive_field)
 from .filters import (  # noqa: F401
     activation_maximization, blur_kernel, edge_kernels, first_layer_filters, fit_gabor,
-    gabor_kernel,
-    kernels_to_weight, sharpen_kernel)
+    gabor_kernel, kernels_to_weight, sharpen_kernel)
 # parameter and multiply-add summaries live with the models; re-exported here
 from ..models.summary import Summary, count_parameters, summary  # noqa: F401

@@ -81,6 +81,6 @@ __all__ = ["Context", "Function", "GradcheckError", "Relabel", "Variable", "back
 def __getattr__(name):
     # ``functional`` sits above Tensor, so it is imported on first use (then it is a plain
     # attribute of the package, and ``import glassnet.autograd.functional`` works as well).
-    if name == "functional":
-        return importlib.import_module(f"{__name__}.functional")
+    if name in ("functional", "profiler"):
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'glassnet.autograd' has no attribute '{name}'")

@@ -185,6 +185,7 @@ def expand(markdown, page_path, lab_dir, lectures_dir=None, exists=None) -> str:
     where = placements(lectures_dir) if lectures_dir and "=" in markdown else {}
     page_name = posixpath.basename(page_path)
     here = set(_markers(markdown))
+    shown = set()  # each experiment once per page, at the first marker that gives it
 
     def sub(m):
         key = m.group(1)
@@ -193,14 +194,13 @@ def expand(markdown, page_path, lab_dir, lectures_dir=None, exists=None) -> str:
         if "=" in key:
             kind, _, value = key.partition("=")
             names = [n for n, e in registry().items()
-                     if where.get(n) == page_name and n not in here
+                     if where.get(n) == page_name and n not in here and n not in shown
                      and (value in n if kind == "match" else _module(e) == value)]
-            if kind == "module":  # those a match= marker on this page has not shown
-                names = [n for n in names if not any(k.startswith("match=") and k[6:] in n
-                                                     for k in here)]
-            return "\n".join(experiment_markdown(n, lab_dir, page_dir, exists=exists)
-                             for n in names)
-        return experiment_markdown(key, lab_dir, page_dir, exists=exists)
+        else:
+            names = [key] if key not in shown else []
+        shown.update(names)
+        return "\n".join(experiment_markdown(n, lab_dir, page_dir, exists=exists)
+                         for n in names)
 
     out = MARKER.sub(sub, markdown)
     if here and "index" not in here and \

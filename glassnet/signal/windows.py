@@ -14,8 +14,8 @@ import numpy as np
 
 from ..backend import get_default_dtype
 from ..functions import ones
-from ..tensor import tensor
 from ..special import i0
+from ..tensor import tensor
 
 __all__ = ["bartlett", "blackman", "cosine", "exponential", "gaussian", "general_cosine",
            "general_hamming", "hamming", "hann", "kaiser", "nuttall"]

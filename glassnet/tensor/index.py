@@ -16,8 +16,8 @@ import numpy as np
 from .. import backend
 from ..autograd.function import unbroadcast
 from ..autograd.variable import Variable
-from ..ops.reduce import normalize_dim
 from ..ops import shape as S
+from ..ops.reduce import normalize_dim
 from ..ops.shape import _full_index
 from .arith import _SetItem, _where
 from .convert import _as_tensor, _size, _to_array

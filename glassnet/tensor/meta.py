@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _shared_memory, backend
+from .. import backend
+from .._shared_memory import is_shared as _is_shared
+from .._shared_memory import share as _share
 from ..autograd.variable import Variable
 from .convert import _new_size
-
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
@@ -17,7 +18,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bfloat16": "BFloat16Tensor"}
 
 
-class memory_format:  # noqa: N801 - PyTorch's name
+class memory_format:  # PyTorch's name
     """``torch.memory_format``: the order a tensor's elements have in memory. glassnet arrays
     are always row-major (``contiguous_format``); every op accepts the other formats
     (``channels_last``...) and gives the same values, laid out row-major."""
@@ -84,12 +85,12 @@ class MetaMixin:
         """Move the values into memory shared with processes forked afterwards (see
         ``glassnet.multiprocessing``); in place, returns ``self``. Views taken before keep the
         old memory."""
-        self._data = _shared_memory.share(self._data)
+        self._data = _share(self._data)
         return self
 
     def is_shared(self):
         """Whether the values are in memory made by ``share_memory_``."""
-        return _shared_memory.is_shared(self._data)
+        return _is_shared(self._data)
 
 
     def is_same_size(self, other):

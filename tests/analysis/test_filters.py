@@ -11,9 +11,17 @@ import pytest
 import glassnet as gn
 import glassnet.nn.functional as F
 from glassnet import nn
-from glassnet.analysis import (activation_maximization, blur_kernel, edge_kernels, fit_gabor,
-                               first_layer_filters, gabor_kernel, kernels_to_weight,
-                               receptive_field, sharpen_kernel)
+from glassnet.analysis import (
+    activation_maximization,
+    blur_kernel,
+    edge_kernels,
+    first_layer_filters,
+    fit_gabor,
+    gabor_kernel,
+    kernels_to_weight,
+    receptive_field,
+    sharpen_kernel,
+)
 
 
 def step_image(vertical=True, size=12, col=6):

@@ -14,14 +14,14 @@ from glassnet.lab.experiments import invariance as V
 NAMES = ("pooling-invariance", "aliasing-blurpool", "deformation-stability")
 
 
-def blobs(n=4, size=21, seed=0):
-    """Smooth blobs on a black canvas (odd size, zero margins)."""
+def blobs(n=4, size=31, seed=0):
+    """Smooth blobs on a black canvas (odd size, margins of about 4 blob widths)."""
     r = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size]
     x = np.zeros((n, 1, size, size))
     for i in range(n):
         for _ in range(3):
-            cy, cx = r.uniform(7, size - 8, 2)
+            cy, cx = r.uniform(12, size - 13, 2)
             x[i, 0] += np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r.uniform(1.5, 2.5) ** 2))
     return x.astype(np.float32)
 
@@ -49,8 +49,8 @@ def test_pooled_features_and_unchanged_fraction():
     w = V.gabor_bank()
     assert tuple(w.shape) == (8, 1, 7, 7)
     y = V.pooled_features(w, None)(gn.tensor(x))
-    assert tuple(y.shape) == (4, 8, 21, 21) and float(y.min()) >= 0
-    assert tuple(V.pooled_features(w, 2)(gn.tensor(x)).shape) == (4, 8, 10, 10)
+    assert tuple(y.shape) == (4, 8, 31, 31) and float(y.min()) >= 0
+    assert tuple(V.pooled_features(w, 2)(gn.tensor(x)).shape) == (4, 8, 15, 15)
     assert tuple(V.pooled_features(w, "global")(gn.tensor(x)).shape) == (4, 8)
     f = V.pooled_features(w, None)
     assert V.unchanged_fraction(f, x, (0, 0)) == 1.0

@@ -7,8 +7,14 @@ import torch
 import glassnet as gn
 from glassnet.autograd import gradcheck
 from glassnet.models import LeNet5, count_parameters, get
-from glassnet.models.lenet import (PartialConv2d, RBFOutput, ScaledTanh, Subsampling,
-                                   c3_connection_table, digit_bitmaps)
+from glassnet.models.lenet import (
+    PartialConv2d,
+    RBFOutput,
+    ScaledTanh,
+    Subsampling,
+    c3_connection_table,
+    digit_bitmaps,
+)
 
 
 def test_lenet5_layers_follow_1998():

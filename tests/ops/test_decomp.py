@@ -38,9 +38,9 @@ def test_svd_gradient_through_u_s_vh(shape, full):
 @pytest.mark.parametrize("shape", [(4, 3), (3, 5)])
 def test_svd_one_factor_at_a_time_and_legacy_svd(shape):
     a = np.random.default_rng(1).standard_normal(shape)
-    only_u = lambda x: _lib(x).linalg.svd(x, full_matrices=False)[0] ** 2  # noqa: E731
-    only_vh = lambda x: _lib(x).linalg.svd(x, full_matrices=False)[2] ** 2  # noqa: E731
-    legacy_v = lambda x: _lib(x).svd(x)[2] ** 2  # noqa: E731  (torch.svd returns V)
+    only_u = lambda x: _lib(x).linalg.svd(x, full_matrices=False)[0] ** 2
+    only_vh = lambda x: _lib(x).linalg.svd(x, full_matrices=False)[2] ** 2
+    legacy_v = lambda x: _lib(x).svd(x)[2] ** 2
     for f in (only_u, only_vh, legacy_v):
         check_parity(f, f, [a], dtype=np.float64)
         gradcheck(f, [a])
@@ -67,8 +67,8 @@ def test_qr_gradient(shape, mode):
     check_parity(_qr(mode), _qr(mode), [a], dtype=np.float64)
     check_parity(_qr(mode), _qr(mode), [a], rtol=1e-3, atol=1e-4)
     gradcheck(_qr(mode), [a])
-    only_r = lambda x: _lib(x).linalg.qr(x)[1]  # noqa: E731
-    only_q = lambda x: x.qr()[0]  # noqa: E731  (Tensor.qr, some=True)
+    only_r = lambda x: _lib(x).linalg.qr(x)[1]
+    only_q = lambda x: x.qr()[0]
     for f in (only_r, only_q):
         check_parity(f, f, [a], dtype=np.float64)
 

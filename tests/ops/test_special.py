@@ -72,14 +72,14 @@ def test_polygamma_gradient_is_the_next_polygamma():
     x = np.random.default_rng(0).uniform(-3.7, 6.0, (4, 5))
     x = np.where(np.abs(x - np.round(x)) < 0.1, x + 0.25, x)  # away from the poles
     for n in range(5):
-        check_parity(lambda t: t.polygamma(n), lambda t: t.polygamma(n), [x], dtype=np.float64)
-        check_parity(lambda t: t.polygamma(n), lambda t: t.polygamma(n), [np.abs(x) + 0.5],
-                     rtol=1e-3)
-        gradcheck(lambda t: gn.polygamma(n, t), [x])
-        gradcheck(lambda t: gn.special.polygamma(n, t), [x])
+        f = lambda t, n=n: t.polygamma(n)
+        check_parity(f, f, [x], dtype=np.float64)
+        check_parity(f, f, [np.abs(x) + 0.5], rtol=1e-3)
+        gradcheck(lambda t, n=n: gn.polygamma(n, t), [x])
+        gradcheck(lambda t, n=n: gn.special.polygamma(n, t), [x])
     a = gn.tensor(x[:2, :2], requires_grad=True)
     for n in range(3):
-        assert gn.autograd.gradgradcheck(lambda t: t.polygamma(n), (a,))
+        assert gn.autograd.gradgradcheck(lambda t, n=n: t.polygamma(n), (a,))
     (g,) = gn.autograd.grad(a.digamma().sum(), a, create_graph=True)
     (gg,) = gn.autograd.grad(g.sum(), a)
     t = torch.tensor(x[:2, :2], requires_grad=True)

@@ -244,3 +244,14 @@ def test_take_along_dim_negative_indices():
 
     check_parity(f, f, [x])
     gradcheck(f, [x])
+
+
+def test_masked_scatter_broadcasts_and_unfold_of_0d():
+    rng = np.random.default_rng(4)
+    x, src, mask = rng.standard_normal(5), rng.standard_normal((4, 5)), rng.random((4, 5)) > 0.5
+
+    def f(t, s):
+        return t.masked_scatter(_lib(t).tensor(mask), s)
+
+    check_parity(f, f, [x, src])
+    check_parity(lambda t: t.unfold(0, 1, 1), lambda t: t.unfold(0, 1, 1), [np.array(2.5)])

@@ -161,3 +161,19 @@ def test_rounding_ops_have_zero_gradient(rng):
     for name in ["floor", "ceil", "round", "trunc", "sign"]:
         out = getattr(gn.tensor(x), name)()
         np.testing.assert_array_equal(out.numpy(), getattr(torch.tensor(x), name)().numpy())
+
+
+def test_masked_fill_broadcasts_like_pytorch():
+    """Out of place, the mask and the tensor broadcast together; in place, the tensor's shape
+    must hold the broadcast."""
+    rng = np.random.default_rng(0)
+    x, mask = rng.standard_normal(5), rng.random((4, 5)) > 0.5
+
+    def f(lib):
+        return lambda t: t.masked_fill(lib.tensor(mask), 2.0)
+
+    check_parity(f(gn), f(torch), [x])
+    with pytest.raises(RuntimeError, match="masked_fill_"):
+        gn.tensor(x).masked_fill_(gn.tensor(mask), 1.0)
+    with pytest.raises(RuntimeError, match="masked_fill"):
+        gn.tensor(x).masked_fill(gn.tensor(mask[:, :3]), 1.0)

@@ -210,16 +210,18 @@ def test_quantile_gradient_with_respect_to_q(name, kw):
     if name == "quantile":
         gradcheck(f, [x, q])
     for interp in ("lower", "higher", "nearest", "midpoint"):  # rounded ranks: zero gradient
-        g = lambda t, qq: getattr(t, name)(qq, interpolation=interp, **kw)  # noqa: E731
+        def g(t, qq, interp=interp):
+            return getattr(t, name)(qq, interpolation=interp, **kw)
+
         check_parity(g, g, [x, q], dtype=np.float64)
 
 
 def test_quantile_of_a_0d_tensor_keeps_no_dims():
     x = np.array(1.5)
-    f = lambda t: t.quantile(0.5, dim=0, keepdim=True)  # noqa: E731
-    check_parity(f, f, [x])
-    g = lambda t, q: t.quantile(q, dim=0, keepdim=True)  # noqa: E731
-    check_parity(g, g, [x, np.array([0.2, 0.7])])
+    check_parity(lambda t: t.quantile(0.5, dim=0, keepdim=True),
+                 lambda t: t.quantile(0.5, dim=0, keepdim=True), [x])
+    check_parity(lambda t, q: t.quantile(q, dim=0, keepdim=True),
+                 lambda t, q: t.quantile(q, dim=0, keepdim=True), [x, np.array([0.2, 0.7])])
 
 
 def test_diff_edge_cases():

@@ -124,3 +124,18 @@ def test_movedim_errors_like_pytorch():
         x.movedim(2, 0)
     with pytest.raises(RuntimeError, match="movedim"):
         x.movedim((0, 0), (0, 1))
+
+
+def test_nonzero_of_0d_and_unique_consecutive_of_empty():
+    for v in (1.5, 0.0):
+        g, t = gn.tensor(v), torch.tensor(v)
+        assert tuple(g.nonzero().shape) == tuple(t.nonzero().shape)
+        assert [tuple(a.shape) for a in g.nonzero(as_tuple=True)] == \
+            [tuple(a.shape) for a in t.nonzero(as_tuple=True)]
+        assert tuple(gn.argwhere(g).shape) == tuple(torch.argwhere(t).shape)
+        assert tuple(gn.nonzero_static(g, size=3).shape) == (3, 0)
+    x = np.zeros((5, 0, 5))
+    for dim in (1, None):
+        g = gn.tensor(x).unique_consecutive(return_inverse=True, return_counts=True, dim=dim)
+        t = torch.tensor(x).unique_consecutive(return_inverse=True, return_counts=True, dim=dim)
+        assert [tuple(a.shape) for a in g] == [tuple(a.shape) for a in t]

@@ -507,33 +507,34 @@ def deformation_stability(lab):
                                "bending": bend_b[i], "change": {k: ch_b[k][i] for k in reps}}
                               for i, w in enumerate(warps_b)],
                summary=stats)
-    with lab.figure("bending-vs-displacement", figsize=(12, 4.6)) as fig:
+    with lab.figure("bending-vs-displacement", figsize=(12, 4.8)) as fig:
         if fig is not None:
             a1, a2 = fig.subplots(1, 2)
             marks = {"translation": "s", "rotation": "^", "elastic": "o"}
-            order = np.argsort(bend_a)
             for k in reps:
-                top = max(ch_a[k])
-                line, = a1.plot(np.array(bend_a)[order], np.array(ch_a[k])[order] / top, "-",
-                                lw=1, label=k)
+                color = None
                 for fam, m in marks.items():
-                    idx = [i for i, w in enumerate(warps_a) if w[0] == fam]
-                    a1.scatter([bend_a[i] for i in idx], [ch_a[k][i] / top for i in idx],
-                               marker=m, color=line.get_color(), s=22)
+                    idx = sorted((i for i, w in enumerate(warps_a) if w[0] == fam),
+                                 key=lambda i: bend_a[i])
+                    line, = a1.plot([bend_a[i] for i in idx], [ch_a[k][i] for i in idx],
+                                    "-" + m, ms=4, lw=1, color=color,
+                                    label=k if color is None else None)
+                    color = line.get_color()
+            a1.set_yscale("log")
             a1.set_xlabel("||grad tau|| (bending)   [squares: translations, triangles: "
                           "rotations, circles: smooth fields]", fontsize=8)
-            a1.set_ylabel("relative change / its largest value")
-            a1.set_title(f"fixed displacement {dist:g} px")
+            a1.set_ylabel("relative change ||f(D x) - f(x)|| / ||f(x)||")
+            a1.set_title(f"fixed displacement: every warp moves the ink {dist:g} px (RMS)")
             a1.legend(fontsize=7)
+            idx_r = [i for i, w in enumerate(warps_b) if w[0].startswith("rotation")]
+            idx_t = [i for i, w in enumerate(warps_b) if w[0] == "translation"]
             for k in reps:
-                idx_r = [i for i, w in enumerate(warps_b) if w[0].startswith("rotation")]
-                idx_t = [i for i, w in enumerate(warps_b) if w[0] == "translation"]
-                top = max(ch_b[k])
-                line, = a2.plot([disp_b[i] for i in idx_r], [ch_b[k][i] / top for i in idx_r],
+                line, = a2.plot([disp_b[i] for i in idx_r], [ch_b[k][i] for i in idx_r],
                                 "-^", ms=4, label=k)
-                a2.plot([disp_b[i] for i in idx_t], [ch_b[k][i] / top for i in idx_t], "--s",
+                a2.plot([disp_b[i] for i in idx_t], [ch_b[k][i] for i in idx_t], "--s",
                         ms=3, color=line.get_color())
+            a2.set_yscale("log")
             a2.set_xlabel("||tau|| (displacement, px)")
-            a2.set_ylabel("relative change / its largest value")
+            a2.set_ylabel("relative change")
             a2.set_title("fixed bending: 6 deg rotation + translation (solid), "
                          "translation only (dashed)", fontsize=9)

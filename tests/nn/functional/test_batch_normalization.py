@@ -27,3 +27,10 @@ def test_batch_norm_functional_gradcheck(training, rng):
                  lambda x, w, b: TF.batch_norm(x, torch.tensor(rm, dtype=x.dtype),
                                                torch.tensor(rv, dtype=x.dtype), w, b, training),
                  [x, w, b], dtype=np.float64)
+
+
+def test_batch_norm_of_an_empty_1d_input():
+    for training in (True, False):
+        g = F.batch_norm(gn.zeros(0), gn.zeros(0), gn.ones(0), training=training)
+        t = TF.batch_norm(torch.zeros(0), torch.zeros(0), torch.ones(0), training=training)
+        assert tuple(g.shape) == tuple(t.shape) == (0,)

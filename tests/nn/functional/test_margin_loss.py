@@ -146,3 +146,10 @@ def test_multilabel_gradcheck_and_errors(rng):
         F.multilabel_margin_loss(gn.tensor(x), gn.tensor(np.full((4, 5), 7)))
     with pytest.raises(RuntimeError, match="inconsistent target size"):
         F.multilabel_margin_loss(gn.tensor(x), gn.tensor(y[:, :3]))
+
+
+def test_multi_margin_loss_of_a_0d_score():
+    x = np.array(0.7)
+    y = np.array(0)
+    check_parity(lambda t, c: gn.nn.functional.multi_margin_loss(t, c), TF.multi_margin_loss,
+                 [x, y])

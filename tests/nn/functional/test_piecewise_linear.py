@@ -185,3 +185,11 @@ def test_heaviside_values_and_no_gradient():
     xr = gn.tensor([-1.0, 1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="no useful derivative"):
         F.heaviside(xr).sum().backward()
+
+
+def test_prelu_with_one_slope_keeps_the_input_shape():
+    import glassnet.nn.functional as GF
+
+    for shape in [(), (3,), (2, 3)]:
+        x = np.random.default_rng(0).standard_normal(shape)
+        check_parity(lambda t, w: GF.prelu(t, w), lambda t, w: TF.prelu(t, w), [x, np.array([0.3])])

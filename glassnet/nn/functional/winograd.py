@@ -1,0 +1,345 @@
+"""Winograd's minimal filtering for stride-1 3x3 convolutions (internal).
+
+Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (CVPR 2016). A tile of
+m x m outputs of a 3x3 correlation needs (m + 2)^2 input pixels; written with three small
+constant matrices B, G, A (``TILES``), the tile is::
+
+    Y = A^T [ (G w G^T) (.) (B^T d B) ] A              ((.) the element-wise product)
+
+for one input tile d ((m+2) x (m+2)) and one 3x3 filter w. Summed over the input channels, the
+element-wise product becomes, for each of the (m+2)^2 tile positions (xi, nu), one matrix
+product of the transformed filters U = G w G^T (O, C) with the transformed tiles V = B^T d B
+(C, tiles): (m+2)^2 products of total size (m+2)^2/m^2 of one output pixel's multiply-adds per
+channel pair, against 9 for the direct (im2col) product. F(2x2, 3x3) (m = 2) needs 16/4 = 4 of
+them, F(4x4, 3x3) (m = 4) 36/16 = 2.25. The price is the transforms, which are cheap per
+element but touch every element several times, and some precision: the transform matrices of
+F(4x4) hold 4, 5 and 1/24, so float32 results carry an error ten times the direct product's
+(see docs/performance.md for the measured numbers).
+
+The backward pass is the adjoint of the same linear map, one tile position at a time::
+
+    dM = A dY A^T                      (the output gradient, transformed)
+    dU = sum over tiles of dM V^T      ->  dW = G^T dU G
+    dV = U^T dM                        ->  dx = B dV B^T, overlapping tiles added up
+
+so the input and the weight gradient share the transformed dy, and need no flipped kernel.
+
+Layout. NumPy runs each step as a few large matrix products only if the data sit pixel-major:
+a chunk of the batch is copied once into (H, W, N, C), with the zero padding around it (and
+one extra zero row or column where the tiles run past the output). The transforms along H and
+then W are products of the small matrices with strided views of overlapping windows; they
+leave V as (xi, nu, tile rows, tile columns, N, C), so each tile position is one contiguous
+(tiles x C) matrix. The output transform mirrors this and one more transposing copy returns
+(N, O, Ho, Wo). ``conv_kernels.conv_pass`` cuts the batch into chunks and runs ``WinogradJob``
+on them as it runs the im2col job; this module holds only the arithmetic.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from .im2col import as_strided
+
+# (B^T, G, A^T) of F(m x m, 3 x 3): Lavin & Gray (2016), interpolation points 0, -1, 1 (m = 2)
+# and 0, 1, -1, 2, -2 (m = 4), plus the point at infinity.
+TILES = {
+    2: (np.array([[1, 0, -1, 0],
+                  [0, 1, 1, 0],
+                  [0, -1, 1, 0],
+                  [0, 1, 0, -1]], dtype=np.float64),
+        np.array([[1, 0, 0],
+                  [1 / 2, 1 / 2, 1 / 2],
+                  [1 / 2, -1 / 2, 1 / 2],
+                  [0, 0, 1]], dtype=np.float64),
+        np.array([[1, 1, 1, 0],
+                  [0, 1, -1, -1]], dtype=np.float64)),
+    4: (np.array([[4, 0, -5, 0, 1, 0],
+                  [0, -4, -4, 1, 1, 0],
+                  [0, 4, -4, -1, 1, 0],
+                  [0, -2, -1, 2, 1, 0],
+                  [0, 2, -1, -2, 1, 0],
+                  [0, 4, 0, -5, 0, 1]], dtype=np.float64),
+        np.array([[1 / 4, 0, 0],
+                  [-1 / 6, -1 / 6, -1 / 6],
+                  [-1 / 6, 1 / 6, -1 / 6],
+                  [1 / 24, 1 / 12, 1 / 6],
+                  [1 / 24, -1 / 12, 1 / 6],
+                  [0, 0, 1]], dtype=np.float64),
+        np.array([[1, 1, 1, 1, 1, 0],
+                  [0, 1, -1, 2, -2, 0],
+                  [0, 1, 1, 4, 4, 0],
+                  [0, 1, -1, 8, -8, 1]], dtype=np.float64)),
+}
+
+# The output tile used by the convolution: F(4x4, 3x3) (see ``preferred`` and
+# docs/performance.md for why, and what it costs in precision).
+TILE = 4
+# Target size of one chunk's transformed input V (bytes): it and its products stay in cache.
+CHUNK_BYTES = 1 * 2**20
+# Scratch memory kept between calls (per thread).
+SCRATCH_BYTES = 64 * 2**20
+
+_local = threading.local()
+
+
+def applicable(geom, w, groups) -> bool:
+    """Whether Winograd can compute this convolution: 2-D, 3x3, stride 1, no dilation, one group,
+    a real floating-point NumPy array."""
+    return (geom.nd == 2 and tuple(geom.ksize) == (3, 3) and tuple(geom.stride) == (1, 1)
+            and tuple(geom.dilation) == (1, 1) and groups == 1 and type(w) is np.ndarray
+            and w.dtype in (np.float32, np.float64) and geom.out == tuple(
+                s + lo + hi - 2 for s, (lo, hi) in zip(geom.spatial, geom.pads)))
+
+
+def preferred(geom, w) -> bool:
+    """Whether ``conv_algorithm = "auto"`` picks Winograd: where it measured faster than im2col
+    on one thread, forward and backward (benchmarks/bench_conv.py, docs/performance.md)."""
+    o, c = w.shape[:2]
+    return min(o, c) >= 32 and max(geom.out) <= 16
+
+
+@functools.lru_cache(maxsize=256)
+def plan(in_shape, pads, m: int = TILE) -> WinogradPlan:
+    """The WinogradPlan of a chunk of this shape (N, C, H, W) and padding, made once."""
+    return WinogradPlan(in_shape, pads, m)
+
+
+class WinogradPlan:
+    """The shapes of one chunk's Winograd transforms, and their strided views' geometry.
+
+    The input sits in a zero buffer (Hb, Wb, N, C) at offset (pad_top, pad_left); th x tw tiles
+    of m x m outputs cover the output (Ho, Wo), so Hb = th m + 2 and Wb = tw m + 2 (the rows and
+    columns past the padding are zero too, and the outputs they make are dropped).
+    """
+
+    def __init__(self, in_shape, pads, m):
+        n, c, h, w = in_shape
+        (pt, pb), (pl, pr) = pads
+        self.n, self.c, self.h, self.w, self.m, self.a = n, c, h, w, m, m + 2
+        self.ho, self.wo = h + pt + pb - 2, w + pl + pr - 2
+        self.th, self.tw = -(-self.ho // m), -(-self.wo // m)
+        self.hb, self.wb = self.th * m + 2, self.tw * m + 2
+        self.interior = (slice(pt, pt + h), slice(pl, pl + w))
+        self.tiles = self.th * self.tw * n  # rows of each tile position's matrix
+        self.key = (in_shape, pads, m)
+
+    def matrices(self, dtype):
+        """(B^T, G, A^T) as arrays of ``dtype`` (cached)."""
+        return _matrices(self.m, np.dtype(dtype).str)
+
+
+@functools.lru_cache(maxsize=16)
+def _matrices(m, dtype):
+    return tuple(t.astype(dtype) for t in TILES[m])
+
+
+def sample_bytes(geom, dtype, m: int = TILE) -> int:
+    """The bytes of one sample's transformed input V: what chunks are sized by."""
+    th, tw = -(-geom.out[0] // m), -(-geom.out[1] // m)
+    return max((m + 2) ** 2 * th * tw * geom.c * np.dtype(dtype).itemsize, 1)
+
+
+# ------------------------------------------------------------------ filters
+def filter_transform(w, m: int = TILE):
+    """U^T = (G w G^T) per tile position, as (a*a, C, O): the right operand of V's products.
+
+    Computed in float64 and rounded once (the filters are few; their precision is cheap).
+    """
+    _, g, _ = TILES[m]
+    o, c = w.shape[:2]
+    a = m + 2
+    u = np.tensordot(w.astype(np.float64), g, axes=([3], [1]))      # (O, C, 3u, nu)
+    u = np.tensordot(g, u, axes=([1], [2]))                          # (xi, O, C, nu)
+    return np.ascontiguousarray(u.transpose(0, 3, 2, 1), dtype=w.dtype).reshape(a * a, c, o)
+
+
+def filter_transform_adjoint(dut, o, c, dtype, m: int = TILE):
+    """dW (O, C, 3, 3) from dU^T (a*a, C, O): the adjoint of ``filter_transform``, G^T dU G."""
+    _, g, _ = TILES[m]
+    a = m + 2
+    d = dut.astype(np.float64).reshape(a, a, c, o)
+    d = np.tensordot(g, d, axes=([0], [0]))                          # (u, nu, C, O)
+    d = np.tensordot(d, g, axes=([1], [0]))                          # (u, C, O, v)
+    return np.ascontiguousarray(d.transpose(2, 1, 0, 3), dtype=dtype)
+
+
+# ------------------------------------------------------------------ one chunk
+class WinogradJob:
+    """The Winograd convolution of one conv_pass, and its work on one chunk of the batch.
+
+    The same interface as conv_kernels' im2col job: ``run(starts)`` processes the chunks that
+    begin at ``starts`` and returns this thread's partial (dU^T, db) sums; ``weight_grad`` turns
+    the summed dU^T into dW.
+    """
+
+    def __init__(self, geom, w, x, g, bias, want_y, want_dx, want_dw, want_db, nb, dt,
+                 m: int = TILE):
+        self.geom, self.x, self.g, self.bias, self.nb, self.dt, self.m = (
+            geom, x, g, bias, nb, dt, m)
+        self.want = (want_y, want_dx, want_dw, want_db)
+        n, c, o = geom.n, geom.c, w.shape[0]
+        self.o, self.c = o, c
+        w = w.astype(dt, copy=False)
+        self.ut = filter_transform(w, m)                                 # (aa, C, O)
+        self.u = self.ut.transpose(0, 2, 1) if want_dx else None        # (aa, O, C)
+        self.y = np.empty((n, o) + geom.out, dtype=dt) if want_y else None
+        self.dx = np.empty((n, c) + geom.spatial, dtype=dt) if want_dx else None
+
+    def weight_grad(self, dut):
+        """dW from the summed partial dU^T of all chunks."""
+        return filter_transform_adjoint(dut, self.o, self.c, self.dt, self.m)
+
+    def run(self, starts):
+        want_y, want_dx, want_dw, want_db = self.want
+        geom, nb, o, dt = self.geom, self.nb, self.o, self.dt
+        bias = None if self.bias is None else self.bias.reshape(o, 1, 1)
+        dut = db = None
+        for n0 in starts:
+            k = min(nb, geom.n - n0)
+            p = plan((k, self.c) + geom.spatial, geom.pads, self.m)
+            sc = _scratch(p, o, dt)
+            v = None
+            if want_y or want_dw:
+                v = input_transform(self.x[n0:n0 + k], p, sc)
+            if want_y:
+                mm = np.matmul(v, self.ut, out=sc.get("m", (p.a * p.a, p.tiles, o)))
+                yt = output_transform(mm, p, sc)                     # (Ho, Wo, k, O) view
+                out = self.y[n0:n0 + k].transpose(2, 3, 0, 1)
+                if bias is None:
+                    np.copyto(out, yt)
+                else:
+                    np.add(yt, bias.reshape(1, 1, 1, o), out=out)
+            if not (want_dx or want_dw or want_db):
+                continue
+            g = self.g[n0:n0 + k]
+            if want_db:
+                part = g.sum(axis=(0, 2, 3))
+                db = part if db is None else db + part
+            if not (want_dx or want_dw):
+                continue
+            dm = grad_transform(g, p, sc)                                # (aa, tiles, O)
+            if want_dw:
+                part = np.matmul(v.transpose(0, 2, 1), dm)              # (aa, C, O)
+                if dut is None:
+                    dut = part
+                else:
+                    dut += part
+            if want_dx:
+                dv = np.matmul(dm, self.u, out=sc.get("dv", (p.a * p.a, p.tiles, self.c)))
+                np.copyto(self.dx[n0:n0 + k].transpose(2, 3, 0, 1),
+                          input_transform_adjoint(dv, p, sc))
+        return dut, db
+
+
+def input_transform(x, p: WinogradPlan, sc):
+    """V = B^T d B for every tile d of the chunk x (N, C, H, W): (a*a, tiles, C)."""
+    a, m, th, tw = p.a, p.m, p.th, p.tw
+    bt = p.matrices(x.dtype)[0]
+    kc = x.shape[0] * x.shape[1]
+    xbuf = sc.get("xbuf", (p.hb, p.wb) + (x.shape[0], x.shape[1]), zero=True)
+    xbuf[p.interior] = x.transpose(2, 3, 0, 1)       # the one transposing copy; border stays 0
+    isz = xbuf.itemsize
+    row = p.wb * kc * isz
+    # along H: (th, a, Wb * N * C) windows of rows, m rows apart, into X1 (xi, th, Wb, N, C)
+    win = as_strided(np, xbuf, (th, a, p.wb * kc), (m * row, row, isz))
+    x1 = sc.get("x1", (a, th, p.wb, kc))
+    np.matmul(bt, win, out=x1.transpose(1, 0, 2, 3).reshape(th, a, p.wb * kc))
+    # along W: (xi, th, tw, a, N C) windows of columns into V (xi, nu, th, tw, N C)
+    win = as_strided(np, x1, (a, th, tw, a, kc), (th * row, row, m * kc * isz, kc * isz, isz))
+    v = sc.get("v", (a, a, th, tw, kc))
+    np.matmul(bt, win, out=v.transpose(0, 2, 3, 1, 4))
+    return v.reshape(a * a, p.tiles, x.shape[1])
+
+
+def output_transform(mm, p: WinogradPlan, sc):
+    """Y = A^T M A for every tile, from M (a*a, tiles, O): the output as an (Ho, Wo, N, O) view."""
+    a, m, th, tw = p.a, p.m, p.th, p.tw
+    at = p.matrices(mm.dtype)[2]
+    ko = mm.shape[1] // (th * tw) * mm.shape[2]
+    z = sc.get("z", (m, a, th, tw, ko))
+    np.matmul(at, mm.reshape(a, -1), out=z.reshape(m, -1))
+    y = sc.get("y", (th, m, tw, m, ko))
+    np.matmul(at, z.transpose(0, 2, 3, 1, 4), out=y.transpose(1, 0, 2, 3, 4))
+    y = y.reshape(th * m, tw * m, p.n, -1)
+    return y[:p.ho, :p.wo]
+
+
+def grad_transform(g, p: WinogradPlan, sc):
+    """dM = A dY A^T for every tile of dy = g (N, O, Ho, Wo): the adjoint of
+    ``output_transform``, (a*a, tiles, O)."""
+    a, m, th, tw = p.a, p.m, p.th, p.tw
+    at = p.matrices(g.dtype)[2]
+    ko = g.shape[0] * g.shape[1]
+    gbuf = sc.get("gbuf", (th * m, tw * m, g.shape[0], g.shape[1]), zero=True)
+    gbuf[:p.ho, :p.wo] = g.transpose(2, 3, 0, 1)     # rows and columns past the output stay 0
+    dz = sc.get("dz", (m, a, th, tw, ko))
+    np.matmul(at.T, gbuf.reshape(th, m, tw, m, ko).transpose(1, 0, 2, 3, 4),
+              out=dz.transpose(0, 2, 3, 1, 4))
+    dm = sc.get("dm", (a, a, th, tw, ko))
+    np.matmul(at.T, dz.reshape(m, -1), out=dm.reshape(a, -1))
+    return dm.reshape(a * a, p.tiles, g.shape[1])
+
+
+def input_transform_adjoint(dv, p: WinogradPlan, sc):
+    """dx = B dV B^T for every tile, overlapping tiles added up: the adjoint of
+    ``input_transform``, as an (H, W, N, C) view."""
+    a, m, th, tw = p.a, p.m, p.th, p.tw
+    b = p.matrices(dv.dtype)[0].T
+    kc = dv.shape[1] // (th * tw) * dv.shape[2]
+    isz = dv.itemsize
+    # along W: per tile, (xi, th, tw, j, N C); then the a columns of tile t land on m t + j
+    pw = sc.get("pw", (a, th, tw, a, kc))
+    np.matmul(b, dv.reshape(a, a, th, tw, kc).transpose(0, 2, 3, 1, 4), out=pw)
+    dx1 = sc.get("dx1", (a, th, p.wb, kc))
+    dx1[:, :, :tw * m] = pw[:, :, :, :m].reshape(a, th, tw * m, kc)
+    dx1[:, :, tw * m:] = 0
+    row = p.wb * kc * isz
+    # columns m (t + 1) + j' for j = m + j' (j' < a - m = 2 <= m: no two tiles share one)
+    over = as_strided(np, dx1[:, :, m:], (a, th, tw, a - m, kc),
+                      (th * row, row, m * kc * isz, kc * isz, isz))
+    over += pw[:, :, :, m:]
+    # along H: per tile row, (th, i, Wb N C); rows m t + i, overlapping ones added
+    ph = sc.get("ph", (th, a, p.wb * kc))
+    np.matmul(b, dx1.reshape(a, th, -1).transpose(1, 0, 2), out=ph)
+    dxbuf = sc.get("dxbuf", (p.hb, p.wb * kc))
+    dxbuf[:th * m] = ph[:, :m].reshape(th * m, -1)
+    dxbuf[th * m:] = 0
+    over = as_strided(np, dxbuf[m:], (th, a - m, p.wb * kc), (m * row, row, isz))
+    over += ph[:, m:]
+    return dxbuf.reshape(p.hb, p.wb, p.n, -1)[p.interior]
+
+
+# ------------------------------------------------------------------ scratch
+class _Scratch:
+    """One thread's buffers for one chunk shape: made on first use, kept between calls. A buffer
+    asked for with ``zero=True`` is zeroed once; callers write only its interior."""
+
+    def __init__(self, dt):
+        self.dt, self.bufs, self.nbytes = dt, {}, 0
+
+    def get(self, name, shape, zero=False):
+        buf = self.bufs.get(name)
+        if buf is None or buf.shape != shape:
+            buf = (np.zeros if zero else np.empty)(shape, self.dt)
+            self.bufs[name] = buf
+            self.nbytes = sum(b.nbytes for b in self.bufs.values())
+        return buf
+
+
+def _scratch(p: WinogradPlan, o, dt):
+    """This thread's _Scratch for chunks of plan p with O output channels (cached, LRU)."""
+    cache = getattr(_local, "scratch", None)
+    if cache is None:
+        cache = _local.scratch = OrderedDict()
+    key = (p.key, o, dt.str)
+    sc = cache.get(key)
+    if sc is None:
+        sc = cache[key] = _Scratch(dt)
+    cache.move_to_end(key)
+    while len(cache) > 1 and sum(s.nbytes for s in cache.values()) > SCRATCH_BYTES:
+        cache.popitem(last=False)
+    return sc
