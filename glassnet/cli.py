@@ -410,7 +410,14 @@ def cmd_summary(args):
                            f"'{e.name}', ...)))")
         else:
             model = models.get(e.name, **kw)
-            shape = (getattr(model, "in_features", None) or model.weight.shape[0],)
+            w = getattr(model, "weight", None) if hasattr(model, "_parameters") and \
+                "weight" in model._parameters else None
+            width = getattr(model, "in_features", None) or (w.shape[0] if w is not None else None)
+            if width is None:
+                raise CLIError(f"summary: {e.name!r} has no fixed input width to show; build it "
+                               f"in Python and print it (print(glassnet.models.get("
+                               f"'{e.name}')))")
+            shape = (width,)
     except (TypeError, ValueError) as err:
         raise CLIError(f"model {e.name!r}: {err}") from None
     print(f"{e.name}: {e.description}\n")

@@ -247,7 +247,7 @@ def input_transform(x, p: WinogradPlan, sc):
     # along H: (th, a, Wb * N * C) windows of rows, m rows apart, into X1 (xi, th, Wb, N, C)
     win = as_strided(np, xbuf, (th, a, p.wb * kc), (m * row, row, isz))
     x1 = sc.get("x1", (a, th, p.wb, kc))
-    np.matmul(bt, win, out=x1.transpose(1, 0, 2, 3).reshape(th, a, p.wb * kc))
+    np.matmul(bt, win, out=x1.reshape(a, th, p.wb * kc).transpose(1, 0, 2))
     # along W: (xi, th, tw, a, N C) windows of columns into V (xi, nu, th, tw, N C)
     win = as_strided(np, x1, (a, th, tw, a, kc), (th * row, row, m * kc * isz, kc * isz, isz))
     v = sc.get("v", (a, a, th, tw, kc))
@@ -295,7 +295,7 @@ def input_transform_adjoint(dv, p: WinogradPlan, sc):
     pw = sc.get("pw", (a, th, tw, a, kc))
     np.matmul(b, dv.reshape(a, a, th, tw, kc).transpose(0, 2, 3, 1, 4), out=pw)
     dx1 = sc.get("dx1", (a, th, p.wb, kc))
-    dx1[:, :, :tw * m] = pw[:, :, :, :m].reshape(a, th, tw * m, kc)
+    np.copyto(dx1[:, :, :tw * m].reshape(a, th, tw, m, kc), pw[:, :, :, :m])
     dx1[:, :, tw * m:] = 0
     row = p.wb * kc * isz
     # columns m (t + 1) + j' for j = m + j' (j' < a - m = 2 <= m: no two tiles share one)
@@ -306,7 +306,7 @@ def input_transform_adjoint(dv, p: WinogradPlan, sc):
     ph = sc.get("ph", (th, a, p.wb * kc))
     np.matmul(b, dx1.reshape(a, th, -1).transpose(1, 0, 2), out=ph)
     dxbuf = sc.get("dxbuf", (p.hb, p.wb * kc))
-    dxbuf[:th * m] = ph[:, :m].reshape(th * m, -1)
+    np.copyto(dxbuf[:th * m].reshape(th, m, -1), ph[:, :m])
     dxbuf[th * m:] = 0
     over = as_strided(np, dxbuf[m:], (th, a - m, p.wb * kc), (m * row, row, isz))
     over += ph[:, m:]
