@@ -8,6 +8,8 @@ experiments comparing architectures train them the same way.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 import glassnet as gn
@@ -19,13 +21,24 @@ from glassnet.train.metrics import accuracy as _accuracy
 __all__ = ["accuracy", "fit", "image_subset", "rank_correlation"]
 
 
+@functools.lru_cache(maxsize=4)
+def _dataset(name, train):
+    """A registered dataset's split, read once per process (several experiments share it)."""
+    return datasets.get(name, train=train)
+
+
 def image_subset(name, n_train, n_test, rng):
     """``(x_train, y_train, x_test, y_test)``: random subsets (drawn with ``rng``) of a registered
     image dataset's train and test splits, as float32 (N, C, H, W) arrays in [0, 1] and int64
-    labels. ``n_train`` / ``n_test`` None keep a whole split."""
+    labels. ``n_train`` / ``n_test`` None keep a whole split; 0 gives empty arrays without
+    reading the files."""
     out = []
     for train, n in ((True, n_train), (False, n_test)):
-        ds = datasets.get(name, train=train)
+        if n == 0:
+            shape = tuple(datasets.info(name).input_shape)
+            out += [np.zeros((0,) + shape, np.float32), np.zeros(0, np.int64)]
+            continue
+        ds = _dataset(name, train)
         idx = np.arange(len(ds)) if n is None or n >= len(ds) else \
             np.sort(rng.choice(len(ds), size=int(n), replace=False))
         x, y = ds.get_batch(idx)
