@@ -5,7 +5,9 @@ momentum, random Fashion-MNIST-sized data) for a few seconds in a fresh process 
 quiet machine and then while ``2 x CPUs`` other processes spin on the CPUs (on 2 cores: a load
 of about 5), and reports samples per second:
 
-- glassnet with its default threads, which follow the CPUs that are free (backend.threads_now);
+- glassnet with its default threads: its own kernels follow the CPUs that are free
+  (backend.threads_now), BLAS keeps its count;
+- glassnet after ``set_num_threads("auto")``: BLAS follows the free CPUs too;
 - glassnet with the thread count fixed at the CPU count (what the default was before it
   adapted, and what ``set_num_threads(os.cpu_count())`` still gives);
 - glassnet with one thread;
@@ -51,7 +53,7 @@ else:
     import glassnet as t
     from glassnet.models import get
     if threads:
-        t.set_num_threads(threads)
+        t.set_num_threads("auto" if threads == -2 else threads)
     def net():
         return get("lenet5", num_classes=10)
 t.manual_seed(0)
@@ -78,7 +80,8 @@ while done < 3 or time.perf_counter() - t0 < seconds:  # at least 3 steps, about
 print(json.dumps({"samples_per_s": 64 * done / (time.perf_counter() - t0)}))
 """
 
-SETTINGS = (("glassnet, default threads (adaptive)", "glassnet", 0),
+SETTINGS = (("glassnet, default threads (kernels adaptive, BLAS fixed)", "glassnet", 0),
+            ("glassnet, set_num_threads('auto') (BLAS adaptive too)", "glassnet", -2),
             ("glassnet, threads fixed at the CPU count", "glassnet", -1),
             ("glassnet, 1 thread", "glassnet", 1),
             ("PyTorch, default threads", "torch", 0))

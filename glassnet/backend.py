@@ -16,6 +16,8 @@ import functools as _functools
 import numpy as np
 
 from . import _allocator
+from ._shared_memory import is_shared as is_shared_memory  # noqa: F401 - re-exported
+from ._shared_memory import share as share_memory  # noqa: F401 - re-exported
 
 # Freed arrays stay in malloc's heap for the next training step instead of going back to the
 # kernel (see _allocator.py; GLASSNET_MALLOC_TUNE=0 turns this off).
@@ -490,9 +492,12 @@ def rng(generator=None) -> np.random.Generator:
 #   1. set_num_threads(n), when it has been called;
 #   2. else the environment variable GLASSNET_NUM_THREADS (read once, at the first kernel);
 #   3. else OMP_NUM_THREADS (as PyTorch reads it);
-#   4. else the number of CPUs this process may run on, used *adaptively*: a kernel runs on
-#      as many of them as are free now (see ``threads_now``), so that a machine shared with
-#      other work is not oversubscribed.
+#   4. else the number of CPUs this process may run on, used *adaptively* by glassnet's own
+#      kernels: a kernel runs on as many of them as are free now (see ``threads_now``), so
+#      that a machine shared with other work is not oversubscribed. BLAS keeps its count:
+#      OpenBLAS's results change in the last bits with its thread count, and a run must not
+#      depend on the machine's load. ``set_num_threads("auto")`` lets BLAS follow the load
+#      too (faster on a busy machine; results then vary in the last bits from run to run).
 # A kernel cuts its work into independent parts (batch chunks, slices, chunks of a parameter)
 # whose number does not depend on the thread count, and runs them with ``parallel_map``: the
 # calling thread and up to threads_now() - 1 workers of one shared pool take the next part as
@@ -505,7 +510,7 @@ import os as _os
 import time as _time
 
 _threads = {"n": None, "pool": None, "pool_key": None, "blas": None, "auto": None,
-            "blas_now": None, "blas_held": 0}
+            "auto_blas": False, "blas_now": None, "blas_held": 0}
 _pool_lock = _threading.Lock()
 _POOL_PREFIX = "glassnet-worker"
 
@@ -537,14 +542,22 @@ def _default_threads() -> _builtins.int:
 def set_num_threads(n) -> None:
     """Use ``n`` threads in glassnet's CPU kernels and in NumPy's BLAS (PyTorch's
     ``torch.set_num_threads``; BLAS is limited through ``threadpoolctl`` when it is installed).
-    ``None`` goes back to the default: GLASSNET_NUM_THREADS, OMP_NUM_THREADS or, adaptively,
-    the CPUs free among those this process may run on."""
-    _threads["auto"] = None
+    ``None`` goes back to the default: GLASSNET_NUM_THREADS, OMP_NUM_THREADS or the CPUs
+    free among those this process may run on (glassnet's kernels only). ``"auto"``: the CPUs
+    free now for glassnet's kernels and for BLAS, whose results then vary in the last bits
+    with the machine's load."""
+    _threads["auto"], _threads["auto_blas"], _threads["blas_now"] = None, False, None
+    if n == "auto":
+        _threads["n"] = cpu_count()
+        _threads["auto"], _threads["auto_blas"] = _LoadMonitor(), True
+        return
     if n is None:
         _threads["n"] = _default_threads()
         return
-    if isinstance(n, bool) or _builtins.int(n) != n or n < 1:
-        raise ValueError(f"set_num_threads: expected a positive integer (or None), got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, (_builtins.int, _builtins.float, np.integer)) \
+            or _builtins.int(n) != n or n < 1:
+        raise ValueError(f"set_num_threads: expected a positive integer, None or 'auto', "
+                         f"got {n!r}")
     _threads["n"] = _builtins.int(n)
     _limit_blas(_threads["n"])
 
@@ -618,13 +631,14 @@ class _LoadMonitor:
 
 def threads_now() -> _builtins.int:
     """The threads a kernel starting now should use: get_num_threads(), or fewer when the
-    thread count was left to glassnet and other work keeps some CPUs busy."""
+    thread count was left to glassnet and other work keeps some CPUs busy (and, after
+    ``set_num_threads("auto")``, the BLAS thread count to match)."""
     n = get_num_threads()
     auto = _threads["auto"]
     if auto is None or n == 1:
         return n
     k = auto.threads(n)
-    if k != _threads["blas_now"] and not _threads["blas_held"]:
+    if _threads["auto_blas"] and k != _threads["blas_now"] and not _threads["blas_held"]:
         ctl = _blas_controller()
         if ctl:  # BLAS follows (its own threads would oversubscribe the same CPUs)
             ctl.limit(limits=k, user_api="blas")

@@ -22,8 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def restore_threads():
     """Put back the thread count (and BLAS's) that the test found."""
     old, adaptive = backend.get_num_threads(), backend._threads["auto"] is not None
+    auto_blas = backend._threads["auto_blas"]
     yield
-    backend.set_num_threads(None if adaptive else old)
+    backend.set_num_threads("auto" if auto_blas else None if adaptive else old)
 
 
 def test_set_num_threads_is_the_one_setting(restore_threads):
@@ -199,6 +200,32 @@ def test_default_threads_follow_the_free_cpus(monkeypatch, restore_threads):
     assert mon.threads(1) == 1       # never above the cap
     gn.set_num_threads(3)            # an explicit count: used as it is, no monitor
     assert backend._threads["auto"] is None and backend.threads_now() == 3
+
+
+def test_blas_follows_the_load_only_when_asked(monkeypatch, restore_threads):
+    """OpenBLAS's results depend on its thread count, so by default the BLAS count stays put
+    whatever the load; set_num_threads("auto") moves it with the load."""
+    limits = []
+
+    class Ctl:
+        def limit(self, limits, user_api):
+            seen.append(limits)
+
+    seen = limits
+    monkeypatch.setattr(backend, "_blas_controller", lambda: Ctl())
+    monkeypatch.delenv("GLASSNET_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(backend, "cpu_count", lambda: 4)
+    gn.set_num_threads(None)
+    monkeypatch.setattr(backend._threads["auto"], "threads", lambda cap: 1)
+    assert backend.threads_now() == 1 and limits == []
+    gn.set_num_threads("auto")
+    assert backend._threads["auto_blas"]
+    monkeypatch.setattr(backend._threads["auto"], "threads", lambda cap: 2)
+    assert backend.threads_now() == 2 and limits == [2]
+    assert backend.threads_now() == 2 and limits == [2]   # applied once per change
+    with pytest.raises(ValueError, match="'auto'"):
+        gn.set_num_threads("many")
 
 
 # --------------------------------------------------------------- dtypes, generators, devices

@@ -31,7 +31,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     """
     if grad_tensors is None and grad_variables is not None:
         grad_tensors = grad_variables
-    backend.threads_now()  # once per pass: BLAS's threads follow the CPUs free (backend.py)
+    backend.threads_now()  # once per pass: the load is read (and BLAS follows it, if asked)
     if create_graph:
         graph_engine.backward(tensors, grad_tensors, retain_graph=retain_graph is not False,
                               inputs=inputs)
