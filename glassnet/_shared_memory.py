@@ -29,4 +29,6 @@ def is_shared(a) -> bool:
     base = a
     while isinstance(base, np.ndarray) and base.base is not None:
         base = base.base
+    if isinstance(base, memoryview):  # np.frombuffer keeps a memoryview of the mapping
+        base = base.obj
     return isinstance(base, mmap.mmap)

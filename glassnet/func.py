@@ -83,7 +83,7 @@ def _split_aux(out, has_aux, fn):
 
 def grad_and_value(func, argnums=0, has_aux=False):
     """A function returning ``(gradient, value)`` of the scalar ``func`` (with ``has_aux``:
-    ``((gradient, aux), value)``), the gradient with respect to argument ``argnums`` (a tuple
+    ``(gradient, (value, aux))``), the gradient with respect to argument ``argnums`` (a tuple
     of them gives a tuple of gradients), shaped like that argument."""
     def wrapper(*args, **kwargs):
         with enable_grad():
@@ -105,7 +105,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             i += len(group)
         g = res[0] if isinstance(argnums, int) else tuple(res)
         value = out if nested else out.detach()
-        return ((g, aux) if has_aux else g), value
+        return (g, (value, aux)) if has_aux else (g, value)
 
     return wrapper
 
@@ -116,7 +116,8 @@ def grad(func, argnums=0, has_aux=False):
     gv = grad_and_value(func, argnums, has_aux)
 
     def wrapper(*args, **kwargs):
-        return gv(*args, **kwargs)[0]
+        g, value = gv(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
 
     return wrapper
 

@@ -95,3 +95,9 @@ def test_view_copies_and_fill(name):
         out = COPIES[name](gn, src)
         out.view(-1)[0] = 123.0 if out.is_contiguous() else out.view(-1)[0]
         assert src.numpy().max() < 100  # a copy: writing to it leaves the input alone
+
+
+def test_assert():
+    gn._assert(True, "never")
+    with pytest.raises(AssertionError, match="shape mismatch"):
+        gn._assert(gn.tensor(False), "shape mismatch")

@@ -136,3 +136,35 @@ def test_gradient_spacings_and_edge_orders(edge_order):
         gradcheck(f, [x])
     with pytest.raises(RuntimeError, match="edge_order"):
         gn.gradient(gn.zeros(2), edge_order=2)
+
+
+def test_vmap_structures_out_dims_and_randomness():
+    """vmap over dicts and tuples, in_dims per argument (None, an int, a structure), out_dims,
+    tuple outputs, and the randomness modes, against torch.vmap."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    b = rng.standard_normal((4,)).astype(np.float32)
+
+    def f(d, v):
+        return {"s": (d["x"] * v).sum(), "p": (d["x"] + d["y"], v * 2)}
+
+    ot = torch.vmap(f, in_dims=({"x": 1, "y": None}, None))(
+        {"x": torch.tensor(a), "y": torch.tensor(1.5)}, torch.tensor(a[:, 0]))
+    og = gn.vmap(f, in_dims=({"x": 1, "y": None}, None))(
+        {"x": gn.tensor(a), "y": gn.tensor(1.5)}, gn.tensor(a[:, 0]))
+    np.testing.assert_allclose(og["s"].numpy(), ot["s"].numpy(), rtol=1e-6)
+    for x, y in zip(og["p"], ot["p"]):
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-6)
+    t = torch.vmap(lambda r, s: r * s, in_dims=(0, None), out_dims=1)(torch.tensor(a),
+                                                                      torch.tensor(b))
+    g = gn.vmap(lambda r, s: r * s, in_dims=(0, None), out_dims=1)(gn.tensor(a), gn.tensor(b))
+    np.testing.assert_allclose(g.numpy(), t.numpy())
+    gn.manual_seed(0)
+    same = gn.vmap(lambda r: r + gn.rand(()), randomness="same")(gn.zeros(5))
+    assert len(set(same.tolist())) == 1
+    diff = gn.vmap(lambda r: r + gn.rand(()), randomness="different")(gn.zeros(5))
+    assert len(set(diff.tolist())) == 5
+    with pytest.raises(ValueError, match="vmap: expected all mapped dimensions"):
+        gn.vmap(lambda r, s: r + s)(gn.zeros(2), gn.zeros(3))
+    with pytest.raises(ValueError, match="vmap: in_dims has 1 entries"):
+        gn.vmap(lambda r, s: r + s, in_dims=(0,))(gn.zeros(2), gn.zeros(2))

@@ -174,3 +174,24 @@ def test_random_like_draws_take_pytorchs_keywords():
     assert r.dtype == x.dtype and float(r.min()) >= 2 and float(r.max()) < 10
     r = gn.normal(0.0, 1.0, (4,), device="cpu", requires_grad=True)
     assert r.requires_grad and tuple(r.shape) == (4,)
+
+
+def test_size_keyword_and_frombuffer():
+    """``zeros(size=...)`` and the other creation functions' keyword form, and frombuffer
+    sharing the buffer's memory, as in PyTorch."""
+    for name in ("zeros", "ones", "empty", "rand", "randn"):
+        assert tuple(getattr(gn, name)(size=(2, 3)).shape) == tuple(
+            getattr(torch, name)(size=(2, 3)).shape) == (2, 3)
+        assert tuple(getattr(gn, name)(size=[4]).shape) == (4,)
+    assert gn.zeros(size=(2,), dtype=gn.int64).dtype == gn.int64
+    with pytest.raises(TypeError, match="zeros\\(\\) got multiple values for argument 'size'"):
+        gn.zeros(2, size=(3,))
+    buf = bytearray(np.arange(6, dtype=np.int16).tobytes())
+    g = gn.frombuffer(buf, dtype=gn.int16, count=3, offset=2)
+    t = torch.frombuffer(bytearray(buf), dtype=torch.int16, count=3, offset=2)
+    assert g.tolist() == t.tolist() == [1, 2, 3]
+    g[0] = 40
+    assert np.frombuffer(buf, dtype=np.int16)[1] == 40  # the memory is shared
+    f = gn.frombuffer(np.arange(3, dtype=np.float32).tobytes(), dtype=gn.float32,
+                      requires_grad=True)
+    assert f.requires_grad and f.tolist() == [0.0, 1.0, 2.0]

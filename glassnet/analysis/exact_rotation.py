@@ -106,7 +106,8 @@ def rotation_sensitivity(fn, scene, angles, dtype=np.float32):
     divided by the mean distance between the outputs of different images of ``scene``.
 
     ``fn``: a Module (run in eval mode, without gradients) or a callable Tensor -> Tensor.
-    Returns a NumPy array, one value per angle.
+    Returns a NumPy array, one value per angle (NaN if ``fn`` gives every image the same output:
+    a constant map is trivially invariant, and says nothing about rotations).
     """
     if len(scene) < 2:
         raise ValueError("rotation_sensitivity: the scene needs at least 2 images")
@@ -117,5 +118,6 @@ def rotation_sensitivity(fn, scene, angles, dtype=np.float32):
     out = []
     for angle in angles:
         y = _flat(evaluate(fn, Tensor(scene.render(angle, dtype))))
-        out.append(np.sqrt(((y - y0) ** 2).sum(-1)).mean() / max(spread, 1e-300))
+        change = np.sqrt(((y - y0) ** 2).sum(-1)).mean()
+        out.append(change / spread if spread > 0 else np.nan)
     return np.array(out)

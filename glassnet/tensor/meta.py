@@ -1,14 +1,13 @@
 """Tensor metadata and odds and ends of PyTorch's Tensor API: memory layout (stride,
 storage_offset, data_ptr, nbytes), type queries and names (``x.type()``), autograd bookkeeping
-(output_nr, retains_grad), ``new_empty`` and the Python-function maps ``apply_``/``map_``."""
+(output_nr, retains_grad), ``new_empty``, the Python-function maps ``apply_``/``map_``, and
+memory shared with forked processes (``share_memory_``, ``is_shared``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
-from .._shared_memory import is_shared as _is_shared
-from .._shared_memory import share as _share
 from ..autograd.variable import Variable
 from .convert import _new_size
 
@@ -85,12 +84,12 @@ class MetaMixin:
         """Move the values into memory shared with processes forked afterwards (see
         ``glassnet.multiprocessing``); in place, returns ``self``. Views taken before keep the
         old memory."""
-        self._data = _share(self._data)
+        self._data = backend.share_memory(self._data)
         return self
 
     def is_shared(self):
         """Whether the values are in memory made by ``share_memory_``."""
-        return _is_shared(self._data)
+        return backend.is_shared_memory(self._data)
 
 
     def is_same_size(self, other):

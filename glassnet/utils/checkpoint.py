@@ -113,7 +113,10 @@ class _Checkpoint(Function):
     @staticmethod
     def backward(ctx, *grads):
         replay = ctx.replay
-        inputs = [_detached(a) for a in ctx.args]
+        # create_graph: recompute from the inputs themselves, so that the gradient returned is
+        # in their graph and can be differentiated again; otherwise from detached copies
+        higher = is_grad_enabled()
+        inputs = list(ctx.args) if higher else [_detached(a) for a in ctx.args]
         saved = None
         if replay.rng is not None:
             saved = backend.get_rng_state()
@@ -129,7 +132,7 @@ class _Checkpoint(Function):
                  if isinstance(o, Tensor) and o.requires_grad and g is not None]
         wrt = [a for a in inputs if isinstance(a, Tensor) and a.requires_grad] + list(ctx.leaves)
         got = iter(grad([o for o, _ in pairs], wrt, [g for _, g in pairs], allow_unused=True,
-                        create_graph=is_grad_enabled()) if pairs and wrt else [None] * len(wrt))
+                        create_graph=higher) if pairs and wrt else [None] * len(wrt))
         res = [next(got) if isinstance(a, Tensor) and a.requires_grad else None for a in inputs]
         return (None, *res, *got)
 

@@ -55,3 +55,9 @@ def test_errors():
         BlobScene.random(2, 9, sigma=(2.0, 3.0))
     with pytest.raises(ValueError, match="at least 2 images"):
         rotation_sensitivity(lambda x: x, BlobScene.random(1, 15), [30])
+
+
+def test_a_constant_map_gives_nan():
+    scene = BlobScene.random(3, 15, generator=2)
+    out = rotation_sensitivity(lambda x: x.sum(dim=(1, 2, 3)) * 0.0, scene, [30])
+    assert np.isnan(out).all()

@@ -74,7 +74,7 @@ def test_factorized_blocks_keep_shape_and_field(kind):
     x = gn.tensor(np.random.default_rng(0).standard_normal((1, 4, 9, 9)).astype(np.float32))
     assert tuple(block(x).shape) == (1, 4, 9, 9)
     assert receptive_field(nn.Sequential(block), (4, 9, 9))[-1]["receptive_field"] == 5
-    trunk, net = C.factorized_net(kind, (2, 4))
+    _, net = C.factorized_net(kind, (2, 4))
     assert tuple(net(gn.zeros((2, 1, 28, 28))).shape) == (2, 10)
     with pytest.raises(ValueError, match="unknown kind"):
         C.factorized_block("7x7", 1, 1)

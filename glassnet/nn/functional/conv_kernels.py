@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ... import backend
+from ... import backend, backends
 from ...backend import array_module
 from .im2col import (
     ConvGeometry,
@@ -33,6 +33,11 @@ from .im2col import (
     im2col,
     weight_grad_t,
 )
+from .winograd import WinogradJob
+from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES
+from .winograd import applicable as winograd_applicable
+from .winograd import preferred as winograd_preferred
+from .winograd import sample_bytes as winograd_sample_bytes
 
 # Target size of one chunk's columns: a few MiB stay in the caches of current CPUs.
 CHUNK_BYTES = 2 * 2**20
@@ -59,13 +64,19 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     xp = array_module(ref, w)
     dt = ref.dtype
     n = geom.n
-    # Samples per chunk: about CHUNK_BYTES of columns; when the work may be shared among
-    # threads, a multiple of backend.parallel_parts() of chunks of near-equal size. The chunks
-    # do not depend on how many threads run them, and their weight and bias gradients are
-    # added in chunk order, so the result is the same whatever the thread count.
-    per_sample = max(geom.c * geom.kprod * geom.p_wide * dt.itemsize, 1)
+    winograd = xp is np and uses_winograd(geom, w, groups)
+    # Samples per chunk: about CHUNK_BYTES of columns (Winograd: WINOGRAD_CHUNK_BYTES of
+    # transformed input); when the work may be shared among threads, a multiple of
+    # backend.parallel_parts() of chunks of near-equal size. The chunks do not depend on how
+    # many threads run them, and their weight and bias gradients are added in chunk order, so
+    # the result is the same whatever the thread count.
+    if winograd:
+        per_sample = winograd_sample_bytes(geom, dt)
+        nb = max(1, min(n, WINOGRAD_CHUNK_BYTES // per_sample))
+    else:
+        per_sample = max(geom.c * geom.kprod * geom.p_wide * dt.itemsize, 1)
+        nb = max(1, min(n, CHUNK_BYTES // per_sample))
     total = per_sample * n
-    nb = max(1, min(n, CHUNK_BYTES // per_sample))
     parallel = (total >= MIN_PARALLEL_BYTES and xp is np and n > 1
                 and backend.blas_threads_controllable())
     if parallel:
@@ -77,8 +88,11 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     single = len(starts) == 1
     if cols is not None and len(cols) != len(starts):  # chunked differently: rebuild
         cols = None
-    job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
-               keep_cols and total <= KEEP_COLS_BYTES, nb, xp, dt)
+    if winograd:
+        job = WinogradJob(geom, w, x, g, bias, want_y, want_dx, want_dw, want_db, nb, dt)
+    else:
+        job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
+                   keep_cols and total <= KEEP_COLS_BYTES, nb, xp, dt)
     if parallel and not single:
         with backend.one_blas_thread():
             parts = backend.parallel_map(job.run, [[s] for s in starts])
@@ -89,12 +103,28 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
         dwt = parts[0][0]
         for p in parts[1:]:
             dwt += p[0]
-        dw = dwt.transpose(0, 2, 1).reshape(w.shape)
+        dw = job.weight_grad(dwt)
     if want_db:
         db = parts[0][1]
         for p in parts[1:]:
             db = db + p[1]
     return job.y, job.dx, dw, db, job.kept
+
+
+def uses_winograd(geom: ConvGeometry, w, groups) -> bool:
+    """Whether the convolution ``geom`` runs Winograd's F(4x4, 3x3) (``winograd.py``) instead
+    of im2col: as ``glassnet.backends.conv_algorithm`` says, where Winograd applies (2-D 3x3,
+    stride 1, no dilation, one group, NumPy float32/float64); "auto" picks it where it measured
+    faster (``winograd.preferred``)."""
+    algo = backends.conv_algorithm
+    if algo == "im2col":
+        return False
+    if algo not in ("auto", "winograd"):
+        raise ValueError("glassnet.backends.conv_algorithm must be 'auto', 'winograd' or "
+                         f"'im2col', got {algo!r}")
+    if not winograd_applicable(geom, w, groups):
+        return False
+    return algo == "winograd" or winograd_preferred(geom, w)
 
 
 class _Job:
@@ -112,6 +142,10 @@ class _Job:
             else None
         self.kept = {} if keep else None
         self.key = (geom.in_shape[1:], geom.key, nb)
+
+    def weight_grad(self, dwt):
+        """dW from the summed dW.T of all chunks."""
+        return dwt.transpose(0, 2, 1).reshape(self.w.shape)
 
     def run(self, starts):
         """Process the chunks beginning at ``starts``; returns this thread's (dW.T, db) sums."""
@@ -271,8 +305,12 @@ def full_correlation(geom: ConvGeometry, w, groups, g_shape):
     """(geometry, weight) of the input gradient as a stride-1 convolution of dy, or None.
 
     None when the stride is not 1, or when that convolution would copy more columns than
-    col2im scatters (many more output than input channels, or a wide padding).
+    col2im scatters (many more output than input channels, or a wide padding), or when the
+    convolution runs Winograd's algorithm, whose backward pass computes dx and dW together
+    from one transform of dy.
     """
+    if uses_winograd(geom, w, groups) and array_module(w) is np:
+        return None
     nd = geom.nd
     k, d = geom.ksize, geom.dilation
     # low side: dilation (K - 1) - padding; high side: whatever makes the output as large as

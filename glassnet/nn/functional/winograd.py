@@ -103,27 +103,48 @@ def preferred(geom, w) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def plan(in_shape, pads, m: int = TILE) -> WinogradPlan:
+def plan(in_shape, pads, m: int) -> WinogradPlan:
     """The WinogradPlan of a chunk of this shape (N, C, H, W) and padding, made once."""
     return WinogradPlan(in_shape, pads, m)
 
 
 class WinogradPlan:
-    """The shapes of one chunk's Winograd transforms, and their strided views' geometry.
+    """The shapes of one chunk's Winograd transforms, and the column classes of its buffers.
 
-    The input sits in a zero buffer (Hb, Wb, N, C) at offset (pad_top, pad_left); th x tw tiles
-    of m x m outputs cover the output (Ho, Wo), so Hb = th m + 2 and Wb = tw m + 2 (the rows and
-    columns past the padding are zero too, and the outputs they make are dropped).
+    th x tw tiles of m x m outputs cover the output (Ho, Wo); tile (t, q) reads the rows
+    m t .. m t + a - 1 and the columns m q .. m q + a - 1 of the zero-padded input (a = m + 2),
+    whose rows and columns past the padding are zero too (the outputs they make are dropped).
+
+    Column classes. Along W, the input buffer holds column j of every tile side by side: it is
+    (Hb, a, tw, N, C) with [h, j, q] = x_padded[h, m q + j], so that the transform along W is one
+    (a x a) @ (a, tw N C) product per tile row instead of one small product per tile. ``x_cols``
+    lists, per class j, the tiles q0:q1 whose column lies inside x and the first such column c0
+    (x columns c0, c0 + m, ...). The output and its gradient use m classes (b, the column inside
+    the output tile), listed the same way in ``y_cols``.
     """
 
     def __init__(self, in_shape, pads, m):
         n, c, h, w = in_shape
         (pt, pb), (pl, pr) = pads
-        self.n, self.c, self.h, self.w, self.m, self.a = n, c, h, w, m, m + 2
+        a = m + 2
+        self.n, self.c, self.h, self.w, self.m, self.a = n, c, h, w, m, a
         self.ho, self.wo = h + pt + pb - 2, w + pl + pr - 2
         self.th, self.tw = -(-self.ho // m), -(-self.wo // m)
-        self.hb, self.wb = self.th * m + 2, self.tw * m + 2
-        self.interior = (slice(pt, pt + h), slice(pl, pl + w))
+        self.hb = self.th * m + 2
+        self.rows = slice(pt, pt + h)
+        self.x_cols = []
+        for j in range(a):
+            q0 = max(0, -(-(pl - j) // m))
+            q1 = min(self.tw, (w - 1 + pl - j) // m + 1)
+            if q1 > q0:
+                self.x_cols.append((j, q0, q1, m * q0 + j - pl))
+        # the output's m classes: (b, 0, tiles with column b inside Wo, first column b)
+        self.y_cols = [(b, 0, -(-(self.wo - b) // m), b) for b in range(min(m, self.wo))]
+        # dx: classes j < m, and of the classes m + r only the last tile's column, which no
+        # class r reaches (the others are added onto class r first)
+        self.dx_cols = [col for col in self.x_cols if col[0] < m] + [
+            (j, self.tw - 1, self.tw, c0 + m * (q1 - 1 - q0))
+            for j, q0, q1, c0 in self.x_cols if j >= m and q1 == self.tw]
         self.tiles = self.th * self.tw * n  # rows of each tile position's matrix
         self.key = (in_shape, pads, m)
 
@@ -137,14 +158,15 @@ def _matrices(m, dtype):
     return tuple(t.astype(dtype) for t in TILES[m])
 
 
-def sample_bytes(geom, dtype, m: int = TILE) -> int:
+def sample_bytes(geom, dtype) -> int:
     """The bytes of one sample's transformed input V: what chunks are sized by."""
+    m = TILE
     th, tw = -(-geom.out[0] // m), -(-geom.out[1] // m)
     return max((m + 2) ** 2 * th * tw * geom.c * np.dtype(dtype).itemsize, 1)
 
 
 # ------------------------------------------------------------------ filters
-def filter_transform(w, m: int = TILE):
+def filter_transform(w, m: int):
     """U^T = (G w G^T) per tile position, as (a*a, C, O): the right operand of V's products.
 
     Computed in float64 and rounded once (the filters are few; their precision is cheap).
@@ -157,7 +179,7 @@ def filter_transform(w, m: int = TILE):
     return np.ascontiguousarray(u.transpose(0, 3, 2, 1), dtype=w.dtype).reshape(a * a, c, o)
 
 
-def filter_transform_adjoint(dut, o, c, dtype, m: int = TILE):
+def filter_transform_adjoint(dut, o, c, dtype, m: int):
     """dW (O, C, 3, 3) from dU^T (a*a, C, O): the adjoint of ``filter_transform``, G^T dU G."""
     _, g, _ = TILES[m]
     a = m + 2
@@ -176,8 +198,8 @@ class WinogradJob:
     the summed dU^T into dW.
     """
 
-    def __init__(self, geom, w, x, g, bias, want_y, want_dx, want_dw, want_db, nb, dt,
-                 m: int = TILE):
+    def __init__(self, geom, w, x, g, bias, want_y, want_dx, want_dw, want_db, nb, dt):
+        m = TILE
         self.geom, self.x, self.g, self.bias, self.nb, self.dt, self.m = (
             geom, x, g, bias, nb, dt, m)
         self.want = (want_y, want_dx, want_dw, want_db)
@@ -188,6 +210,7 @@ class WinogradJob:
         self.u = self.ut.transpose(0, 2, 1) if want_dx else None        # (aa, O, C)
         self.y = np.empty((n, o) + geom.out, dtype=dt) if want_y else None
         self.dx = np.empty((n, c) + geom.spatial, dtype=dt) if want_dx else None
+        self.kept = None  # backward transforms x again (cheaper than keeping V)
 
     def weight_grad(self, dut):
         """dW from the summed partial dU^T of all chunks."""
@@ -207,12 +230,7 @@ class WinogradJob:
                 v = input_transform(self.x[n0:n0 + k], p, sc)
             if want_y:
                 mm = np.matmul(v, self.ut, out=sc.get("m", (p.a * p.a, p.tiles, o)))
-                yt = output_transform(mm, p, sc)                     # (Ho, Wo, k, O) view
-                out = self.y[n0:n0 + k].transpose(2, 3, 0, 1)
-                if bias is None:
-                    np.copyto(out, yt)
-                else:
-                    np.add(yt, bias.reshape(1, 1, 1, o), out=out)
+                output_transform(mm, p, sc, self.y[n0:n0 + k], bias)
             if not (want_dx or want_dw or want_db):
                 continue
             g = self.g[n0:n0 + k]
@@ -230,8 +248,7 @@ class WinogradJob:
                     dut += part
             if want_dx:
                 dv = np.matmul(dm, self.u, out=sc.get("dv", (p.a * p.a, p.tiles, self.c)))
-                np.copyto(self.dx[n0:n0 + k].transpose(2, 3, 0, 1),
-                          input_transform_adjoint(dv, p, sc))
+                input_transform_adjoint(dv, p, sc, self.dx[n0:n0 + k])
         return dut, db
 
 
@@ -239,33 +256,31 @@ def input_transform(x, p: WinogradPlan, sc):
     """V = B^T d B for every tile d of the chunk x (N, C, H, W): (a*a, tiles, C)."""
     a, m, th, tw = p.a, p.m, p.th, p.tw
     bt = p.matrices(x.dtype)[0]
-    kc = x.shape[0] * x.shape[1]
-    xbuf = sc.get("xbuf", (p.hb, p.wb) + (x.shape[0], x.shape[1]), zero=True)
-    xbuf[p.interior] = x.transpose(2, 3, 0, 1)       # the one transposing copy; border stays 0
-    isz = xbuf.itemsize
-    row = p.wb * kc * isz
-    # along H: (th, a, Wb * N * C) windows of rows, m rows apart, into X1 (xi, th, Wb, N, C)
-    win = as_strided(np, xbuf, (th, a, p.wb * kc), (m * row, row, isz))
-    x1 = sc.get("x1", (a, th, p.wb, kc))
-    np.matmul(bt, win, out=x1.reshape(a, th, p.wb * kc).transpose(1, 0, 2))
-    # along W: (xi, th, tw, a, N C) windows of columns into V (xi, nu, th, tw, N C)
-    win = as_strided(np, x1, (a, th, tw, a, kc), (th * row, row, m * kc * isz, kc * isz, isz))
-    v = sc.get("v", (a, a, th, tw, kc))
-    np.matmul(bt, win, out=v.transpose(0, 2, 3, 1, 4))
-    return v.reshape(a * a, p.tiles, x.shape[1])
+    n, c = x.shape[:2]
+    xbuf = sc.get("xbuf", (p.hb, a, tw, n, c), zero=True)
+    _to_classes(x, xbuf, p.rows, p.x_cols, m, sc)  # the zeros around it stay zero
+    # along H: windows of a rows, m apart, (th, i, a tw N C), into X1 (xi, th, j, tw N C)
+    row = xbuf.strides[0]
+    win = as_strided(np, xbuf, (th, a, a * tw * n * c), (m * row, row, xbuf.itemsize))
+    x1 = sc.get("x1", (a, th, a, tw * n * c))
+    np.matmul(bt, win, out=x1.reshape(a, th, -1).transpose(1, 0, 2))
+    # along W: one (a x a) @ (a, tw N C) product per (xi, tile row), into V (xi, nu, th, ...)
+    v = sc.get("v", (a, a, th, tw * n * c))
+    np.matmul(bt, x1, out=v.transpose(0, 2, 1, 3))
+    return v.reshape(a * a, p.tiles, c)
 
 
-def output_transform(mm, p: WinogradPlan, sc):
-    """Y = A^T M A for every tile, from M (a*a, tiles, O): the output as an (Ho, Wo, N, O) view."""
+def output_transform(mm, p: WinogradPlan, sc, out, bias=None):
+    """out (N, O, Ho, Wo) = A^T M A for every tile (+ bias), from M (a*a, tiles, O)."""
     a, m, th, tw = p.a, p.m, p.th, p.tw
     at = p.matrices(mm.dtype)[2]
-    ko = mm.shape[1] // (th * tw) * mm.shape[2]
-    z = sc.get("z", (m, a, th, tw, ko))
+    n, o = out.shape[:2]
+    z = sc.get("z", (m, a, th, tw * n * o))
     np.matmul(at, mm.reshape(a, -1), out=z.reshape(m, -1))
-    y = sc.get("y", (th, m, tw, m, ko))
-    np.matmul(at, z.transpose(0, 2, 3, 1, 4), out=y.transpose(1, 0, 2, 3, 4))
-    y = y.reshape(th * m, tw * m, p.n, -1)
-    return y[:p.ho, :p.wo]
+    y = sc.get("y", (th, m, m, tw * n * o))  # (tile row, row i, column class b, ...)
+    np.matmul(at, z.transpose(0, 2, 1, 3), out=y.transpose(1, 0, 2, 3))
+    return _from_classes(y.reshape(th * m, m, tw, n, o), out, slice(0, p.ho), p.y_cols, m, sc,
+                         bias)
 
 
 def grad_transform(g, p: WinogradPlan, sc):
@@ -273,44 +288,83 @@ def grad_transform(g, p: WinogradPlan, sc):
     ``output_transform``, (a*a, tiles, O)."""
     a, m, th, tw = p.a, p.m, p.th, p.tw
     at = p.matrices(g.dtype)[2]
-    ko = g.shape[0] * g.shape[1]
-    gbuf = sc.get("gbuf", (th * m, tw * m, g.shape[0], g.shape[1]), zero=True)
-    gbuf[:p.ho, :p.wo] = g.transpose(2, 3, 0, 1)     # rows and columns past the output stay 0
-    dz = sc.get("dz", (m, a, th, tw, ko))
-    np.matmul(at.T, gbuf.reshape(th, m, tw, m, ko).transpose(1, 0, 2, 3, 4),
-              out=dz.transpose(0, 2, 3, 1, 4))
-    dm = sc.get("dm", (a, a, th, tw, ko))
+    n, o = g.shape[:2]
+    gbuf = sc.get("gbuf", (th * m, m, tw, n, o), zero=True)
+    _to_classes(g, gbuf, slice(0, p.ho), p.y_cols, m, sc)  # the rest stays 0
+    dz = sc.get("dz", (m, a, th, tw * n * o))
+    np.matmul(at.T, gbuf.reshape(th, m, m, -1).transpose(1, 0, 2, 3),
+              out=dz.transpose(0, 2, 1, 3))
+    dm = sc.get("dm", (a, a, th, tw * n * o))
     np.matmul(at.T, dz.reshape(m, -1), out=dm.reshape(a, -1))
-    return dm.reshape(a * a, p.tiles, g.shape[1])
+    return dm.reshape(a * a, p.tiles, o)
 
 
-def input_transform_adjoint(dv, p: WinogradPlan, sc):
-    """dx = B dV B^T for every tile, overlapping tiles added up: the adjoint of
-    ``input_transform``, as an (H, W, N, C) view."""
+def input_transform_adjoint(dv, p: WinogradPlan, sc, out):
+    """out (N, C, H, W) = B dV B^T summed over the tiles that overlap: the adjoint of
+    ``input_transform``, from dV (a*a, tiles, C)."""
     a, m, th, tw = p.a, p.m, p.th, p.tw
     b = p.matrices(dv.dtype)[0].T
-    kc = dv.shape[1] // (th * tw) * dv.shape[2]
-    isz = dv.itemsize
-    # along W: per tile, (xi, th, tw, j, N C); then the a columns of tile t land on m t + j
-    pw = sc.get("pw", (a, th, tw, a, kc))
-    np.matmul(b, dv.reshape(a, a, th, tw, kc).transpose(0, 2, 3, 1, 4), out=pw)
-    dx1 = sc.get("dx1", (a, th, p.wb, kc))
-    np.copyto(dx1[:, :, :tw * m].reshape(a, th, tw, m, kc), pw[:, :, :, :m])
-    dx1[:, :, tw * m:] = 0
-    row = p.wb * kc * isz
-    # columns m (t + 1) + j' for j = m + j' (j' < a - m = 2 <= m: no two tiles share one)
-    over = as_strided(np, dx1[:, :, m:], (a, th, tw, a - m, kc),
-                      (th * row, row, m * kc * isz, kc * isz, isz))
-    over += pw[:, :, :, m:]
-    # along H: per tile row, (th, i, Wb N C); rows m t + i, overlapping ones added
-    ph = sc.get("ph", (th, a, p.wb * kc))
-    np.matmul(b, dx1.reshape(a, th, -1).transpose(1, 0, 2), out=ph)
-    dxbuf = sc.get("dxbuf", (p.hb, p.wb * kc))
-    np.copyto(dxbuf[:th * m].reshape(th, m, -1), ph[:, :m])
-    dxbuf[th * m:] = 0
-    over = as_strided(np, dxbuf[m:], (th, a - m, p.wb * kc), (m * row, row, isz))
-    over += ph[:, m:]
-    return dxbuf.reshape(p.hb, p.wb, p.n, -1)[p.interior]
+    n, c = out.shape[:2]
+    # along W: (xi, th, j, tw N C), the column classes of the input buffer
+    pw = sc.get("pw", (a, th, a, tw * n * c))
+    np.matmul(b, dv.reshape(a, a, th, -1).transpose(0, 2, 1, 3), out=pw)
+    # along H: (th, i, a tw N C); row i of tile row t is buffer row m t + i: overlaps added
+    ph = sc.get("ph", (th, a, a * tw * n * c))
+    np.matmul(b, pw.reshape(a, th, -1).transpose(1, 0, 2), out=ph)
+    dbuf = sc.get("dbuf", (p.hb, a * tw * n * c))
+    np.copyto(dbuf[:th * m].reshape(th, m, -1), ph[:, :m])
+    dbuf[th * m:] = 0
+    row = dbuf.strides[0]
+    over = as_strided(np, dbuf[m:], (th, a - m, dbuf.shape[1]), (m * row, row, dbuf.itemsize))
+    over += ph[:, m:]  # a - m = 2 <= m: no two tile rows share a row here
+    # columns: class m + r of tile q is column m (q + 1) + r, class r of tile q + 1
+    d = dbuf.reshape(p.hb, a, tw, n, c)
+    d[:, :a - m, 1:] += d[:, m:, :tw - 1]
+    return _from_classes(d, out, p.rows, p.dx_cols, m, sc)
+
+
+# Planes at least this wide are transposed in two steps (see ``_to_classes``).
+TWO_STEP_WIDTH = 16
+
+
+def _to_classes(src, dst, rows, cols, m, sc):
+    """dst[rows, j, q0:q1] = src[..., c0::m] as (H, tiles, N, C), for each (j, q0, q1, c0).
+
+    A transposing copy straight from (N, C, H, W) reads one element of every plane in turn; when
+    the planes lie a multiple of 4 KiB apart (32 x 32 float32) they compete for the same cache
+    sets. From planes TWO_STEP_WIDTH wide, src is first copied whole rows at a time to
+    (H, N, C, W), and the columns are picked from there.
+    """
+    if src.shape[-1] >= TWO_STEP_WIDTH:
+        t = sc.get("rows_in", (src.shape[2], src.shape[0], src.shape[1], src.shape[3]))
+        np.copyto(t, src.transpose(2, 0, 1, 3))
+        for j, q0, q1, c0 in cols:
+            dst[rows, j, q0:q1] = t[..., c0:c0 + m * (q1 - q0 - 1) + 1:m].transpose(0, 3, 1, 2)
+    else:
+        for j, q0, q1, c0 in cols:
+            dst[rows, j, q0:q1] = src[..., c0:c0 + m * (q1 - q0 - 1) + 1:m].transpose(2, 3, 0, 1)
+
+
+def _from_classes(src, out, rows, cols, m, sc, bias=None):
+    """The inverse of ``_to_classes``: out[..., c0::m] = src[rows, j, q0:q1] (+ bias); the
+    columns of ``cols`` cover every column of out."""
+    if out.shape[-1] >= TWO_STEP_WIDTH:
+        t = sc.get("rows_out", (out.shape[2], out.shape[0], out.shape[1], out.shape[3]))
+        for j, q0, q1, c0 in cols:
+            np.copyto(t[..., c0:c0 + m * (q1 - q0 - 1) + 1:m],
+                      src[rows, j, q0:q1].transpose(0, 2, 3, 1))
+        if bias is None:
+            np.copyto(out, t.transpose(1, 2, 0, 3))
+        else:
+            np.add(t.transpose(1, 2, 0, 3), bias, out=out)
+        return out
+    for j, q0, q1, c0 in cols:
+        dst = out[..., c0:c0 + m * (q1 - q0 - 1) + 1:m]
+        if bias is None:
+            np.copyto(dst, src[rows, j, q0:q1].transpose(2, 3, 0, 1))
+        else:
+            np.add(src[rows, j, q0:q1].transpose(2, 3, 0, 1), bias, out=dst)
+    return out
 
 
 # ------------------------------------------------------------------ scratch

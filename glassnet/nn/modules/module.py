@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from ... import backend
-from ..._shared_memory import share as _share_array
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from ._state_dict import StateDictMixin
@@ -397,7 +396,7 @@ class Module(StateDictMixin):
         """Move every parameter, gradient and buffer into memory shared with processes forked
         afterwards (``Tensor.share_memory_``), for Hogwild!-style training with
         ``glassnet.multiprocessing``; returns ``self``."""
-        return self._apply(_share_array)
+        return self._apply(backend.share_memory)
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)``: floating

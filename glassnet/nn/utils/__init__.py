@@ -1,7 +1,7 @@
 """nn utilities: gradient clipping, parameter vectors, weight and spectral normalisation,
 parametrizations, conv/linear + batch-norm fusion, packed sequences (``rnn``)."""
 
-from glassnet.nn.utils import parametrizations, parametrize, rnn
+from glassnet.nn.utils import parametrizations, parametrize, rnn, stateless
 from glassnet.nn.utils.clip_grad import (
                                          clip_grad_norm,
                                          clip_grad_norm_,
@@ -44,6 +44,7 @@ __all__ = [
                                          "rnn",
                                          "skip_init",
                                          "spectral_norm",
+                                         "stateless",
                                          "vector_to_parameters",
                                          "weight_norm",
 ]
