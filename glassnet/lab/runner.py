@@ -260,9 +260,13 @@ def _write(path, text):
     os.replace(tmp, path)
 
 
-def report_table(out) -> str:
+def report_table(out, base=None) -> str:
     """The results under ``out`` (one folder per experiment) as one Markdown table, in the
-    registry's order: experiment, claim, measured, reference, holds."""
+    registry's order: experiment, claim, measured, reference, holds. Each experiment links to
+    ``BASE/NAME/report.md`` (``base`` defaults to ``out``'s own relative path: right for a page
+    written in the working directory)."""
+    base = os.path.relpath(str(out)) if base is None else str(base)
+    prefix = "" if base in ("", ".") else base.rstrip("/") + "/"
     rows = []
     for name in names():
         path = os.path.join(str(out), name, "result.json")
@@ -271,7 +275,8 @@ def report_table(out) -> str:
         with open(path) as f:
             r = json.load(f)
         for c in r["claims"]:
-            rows.append(f"| [{name}]({name}/report.md) | {c['claim']} | {_fmt(c['measured'])} | "
+            rows.append(f"| [{name}]({prefix}{name}/report.md) | {c['claim']} | "
+                        f"{_fmt(c['measured'])} | "
                         f"{c['reference']} | {'yes' if c['holds'] else '**no**'} |")
     head = ["| experiment | claim | measured | reference | holds |",
             "| --- | --- | --- | --- | --- |"]

@@ -55,7 +55,9 @@ def test_report_table_and_cli(toy, tmp_path, capsys):
     capsys.readouterr()
     assert main(["lab", "report", str(tmp_path)]) == 0
     table = capsys.readouterr().out
-    assert f"| [{toy}]({toy}/report.md) | 2 + 2 = 4 | 4 | arithmetic | yes |" in table
+    assert f"[{toy}]({__import__('os').path.relpath(tmp_path)}/{toy}/report.md) | 2 + 2 = 4 | 4 " \
+        "| arithmetic | yes |" in table
+    assert f"| [{toy}]({toy}/report.md) |" in lab.report_table(tmp_path, base="")
     assert main(["lab", "list"]) == 0
     assert toy in capsys.readouterr().out
 
