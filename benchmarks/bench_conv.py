@@ -9,6 +9,11 @@ Run: ``python -m benchmarks.bench_conv`` (add ``--quick`` for fewer blocks, ``--
 run both libraries on N threads; by default each uses its own default, here both use every
 core). On a machine busy with other work, ``--threads 1`` gives the more trustworthy ratio:
 multi-threaded runs are then dominated by threads waiting for a core.
+
+``python -m benchmarks.bench_conv --winograd`` (one thread for both libraries) times ResNet-20's
+stride-1 3x3 layers, forward + backward at batch 128, with glassnet's two algorithms
+(``glassnet.backends.conv_algorithm`` = "winograd" and "im2col") and PyTorch, and measures each
+algorithm's float32 error against a float64 reference.
 """
 
 from __future__ import annotations
@@ -88,6 +93,107 @@ def pool_benchmark(name, shape, target, blocks=7):
     return compare(name + " fwd+bwd", run_gn, run_torch, blocks=blocks, target=target)
 
 
+# ResNet-20's stride-1 3x3 convolutions: (name, channels, size)
+WINOGRAD_LAYERS = [("ResNet 16->16 3x3 32x32", 16, 32), ("ResNet 32->32 3x3 16x16", 32, 16),
+                   ("ResNet 64->64 3x3 8x8", 64, 8)]
+
+
+def winograd_benchmark(name, c, size, n=128, blocks=5):
+    """Forward + backward of one layer: Winograd / im2col, Winograd / PyTorch, im2col / PyTorch
+    (three alternating-block comparisons)."""
+    import torch
+
+    import glassnet as gn
+    import glassnet.nn.functional as F
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c, size, size)).astype(np.float32)
+    w = (rng.standard_normal((c, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+    b = rng.standard_normal(c).astype(np.float32)
+    g = rng.standard_normal((n, c, size, size)).astype(np.float32)
+    gx, gw, gb = (gn.tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    gg, tg = gn.tensor(g), torch.tensor(g)
+
+    def run_gn(algorithm):
+        def step():
+            gn.backends.conv_algorithm = algorithm
+            gx.grad = gw.grad = gb.grad = None
+            F.conv2d(gx, gw, gb, padding=1).backward(gg)
+        return step
+
+    def run_torch():
+        tx.grad = tw.grad = tb.grad = None
+        torch.nn.functional.conv2d(tx, tw, tb, padding=1).backward(tg)
+
+    wino, im2col = run_gn("winograd"), run_gn("im2col")
+    try:
+        return (compare(name + ": winograd / im2col", wino, im2col, blocks=blocks),
+                compare(name + ": winograd / PyTorch", wino, run_torch, blocks=blocks),
+                compare(name + ": im2col / PyTorch", im2col, run_torch, blocks=blocks))
+    finally:
+        gn.backends.conv_algorithm = "auto"
+
+
+def winograd_precision(c, size, n=128):
+    """max |error| / max |reference| of float32 y, dx and dW against PyTorch in float64, for
+    im2col, Winograd F(2x2, 3x3) and F(4x4, 3x3)."""
+    import torch
+
+    import glassnet as gn
+    import glassnet.nn.functional as F
+    from glassnet.nn.functional import winograd
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((n, c, size, size))
+    w = rng.standard_normal((c, c, 3, 3)) / np.sqrt(9 * c)
+    g = rng.standard_normal((n, c, size, size))
+    tx, tw = (torch.tensor(a, requires_grad=True) for a in (x, w))
+    torch.nn.functional.conv2d(tx, tw, padding=1).backward(torch.tensor(g))
+    ref = [torch.nn.functional.conv2d(tx, tw, padding=1).detach().numpy(), tx.grad.numpy(),
+           tw.grad.numpy()]
+    out = {}
+    tile = winograd.TILE
+    try:
+        for label, algorithm, m in (("im2col", "im2col", 4), ("F(2x2)", "winograd", 2),
+                                    ("F(4x4)", "winograd", 4)):
+            gn.backends.conv_algorithm, winograd.TILE = algorithm, m
+            gx, gw = (gn.tensor(a.astype(np.float32), requires_grad=True) for a in (x, w))
+            y = F.conv2d(gx, gw, padding=1)
+            y.backward(gn.tensor(g.astype(np.float32)))
+            got = [y.detach().numpy(), gx.grad.numpy(), gw.grad.numpy()]
+            out[label] = [float(np.abs(a - r).max() / np.abs(r).max()) for a, r in zip(got, ref)]
+    finally:
+        gn.backends.conv_algorithm, winograd.TILE = "auto", tile
+    return out
+
+
+def run_winograd(quick=False):
+    """The Winograd section: timings (one thread) and precision, as two tables."""
+    blocks = 3 if quick else 5
+    print("\n## Winograd F(4x4, 3x3) vs im2col vs PyTorch, forward + backward, batch 128, "
+          "one thread\n")
+    print("| layer | winograd | im2col | PyTorch | winograd / im2col (min-max) "
+          "| winograd / PyTorch | im2col / PyTorch |\n|---|---|---|---|---|---|---|")
+    res = []
+    for name, c, size in WINOGRAD_LAYERS:
+        wi, wt, it = winograd_benchmark(name, c, size, blocks=blocks)
+        res += [wi, wt, it]
+        print(f"| {name} | {wi.gn_s * 1e3:.1f} ms | {wi.torch_s * 1e3:.1f} ms "
+              f"| {wt.torch_s * 1e3:.1f} ms | **{wi.ratio:.2f}** ({wi.ratio_min:.2f}-"
+              f"{wi.ratio_max:.2f}) | {wt.ratio:.2f} ({wt.ratio_min:.2f}-{wt.ratio_max:.2f}) "
+              f"| {it.ratio:.2f} ({it.ratio_min:.2f}-{it.ratio_max:.2f}) |", flush=True)
+    print("\n## float32 error against float64 (max |error| / max |reference|), batch 128\n")
+    print("| layer | im2col y / dx / dW | F(2x2) y / dx / dW | F(4x4) y / dx / dW |\n"
+          "|---|---|---|---|")
+    for name, c, size in WINOGRAD_LAYERS:
+        p = winograd_precision(c, size)
+        cells = " | ".join(" / ".join(f"{e:.1e}" for e in p[k])
+                           for k in ("im2col", "F(2x2)", "F(4x4)"))
+        print(f"| {name} | {cells} |", flush=True)
+    return res
+
+
 def run(quick=False):
     blocks = 3 if quick else 7
     res = [conv_benchmark(*c, blocks=blocks) for c in CONVS]
@@ -107,6 +213,10 @@ def set_threads(n):
 
 
 if __name__ == "__main__":
+    if "--winograd" in sys.argv:
+        set_threads(1)
+        run_winograd(quick="--quick" in sys.argv)
+        sys.exit()
     if "--threads" in sys.argv:
         set_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
     run(quick="--quick" in sys.argv)

@@ -28,7 +28,7 @@ def test_script_trace_and_decorators_run_eagerly():
     assert double(gn.ones(2)).tolist() == [2.0, 2.0] and helper(1) == 2 and unused(3) == 3
     assert gn.jit.export(helper) is helper and gn.jit.ignore(drop=True)(helper) is helper
     assert not gn.jit.is_scripting() and not gn.jit.is_tracing()
-    assert gn.jit.annotate(typing.List[int], []) == []
+    assert gn.jit.annotate(list[int], []) == []
     assert gn.jit.Final is typing.Final
     assert gn.jit.wait(gn.jit.fork(lambda a: a + 1, 1)) == 2
     assert gn.jit.trace_module(lin, {"forward": gn.ones(1, 2)}) is lin

@@ -8,8 +8,14 @@ import json
 import torch.profiler as tp
 
 import glassnet as gn
-from glassnet.profiler import (ProfilerAction, ProfilerActivity, profile, record_function,
-                               schedule, tensorboard_trace_handler)
+from glassnet.profiler import (
+    ProfilerAction,
+    ProfilerActivity,
+    profile,
+    record_function,
+    schedule,
+    tensorboard_trace_handler,
+)
 
 
 def test_schedule_matches_torch():
@@ -46,8 +52,8 @@ def test_steps_cycles_and_trace_handler(tmp_path):
 
 def test_without_schedule_everything_is_recorded_once():
     seen = []
-    with profile(on_trace_ready=lambda p: seen.append(len(p.events()))) as prof:
-        with record_function("a"):
-            pass
+    with profile(on_trace_ready=lambda p: seen.append(len(p.events()))) as prof, \
+            record_function("a"):
+        pass
     assert seen == [1] and [e.key for e in prof.key_averages()] == ["a"]
     assert gn.profiler.record_function is gn.autograd.profiler.record_function

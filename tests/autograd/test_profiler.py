@@ -16,10 +16,9 @@ def test_nested_regions_times_and_table(tmp_path):
     def leaf():
         time.sleep(0.002)
 
-    with profile(record_shapes=True) as prof:
-        with record_function("outer"):
-            leaf()
-            leaf()
+    with profile(record_shapes=True) as prof, record_function("outer"):
+        leaf()
+        leaf()
     with record_function("not recorded"):
         pass
     events = {e.name: e for e in prof.events()}
@@ -43,7 +42,6 @@ def test_nested_regions_times_and_table(tmp_path):
 
 
 def test_disabled_profile_records_nothing():
-    with profile(enabled=False) as prof:
-        with record_function("x"):
-            pass
+    with profile(enabled=False) as prof, record_function("x"):
+        pass
     assert len(prof.events()) == 0

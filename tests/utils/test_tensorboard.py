@@ -96,7 +96,7 @@ def test_scalars_histograms_text_and_subruns(tmp_path):
     assert sum(counts) == 4
     h = histos["h"]
     assert struct.unpack("<5d", h[7][0]) == (2.0, 2.0, 2.0, 2.0, 2.0)
-    text = [f for _, t, f in vals if t == "note"][0]
+    text = next(f for _, t, f in vals if t == "note")
     assert _fields(text[8][0])[8] == [b"hello **md**"]
     assert _fields(_fields(text[9][0])[1][0])[1] == [b"text"]
     assert _values(tmp_path / "run" / "cmp_a") == [(7, "cmp", {1: [b"cmp"], 2: [1.5]})]

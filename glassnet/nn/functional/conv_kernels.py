@@ -33,8 +33,9 @@ from .im2col import (
     im2col,
     weight_grad_t,
 )
-from .winograd import WinogradJob
 from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES
+from .winograd import KEEP_BYTES as WINOGRAD_KEEP_BYTES
+from .winograd import KeptTransforms, WinogradJob
 from .winograd import applicable as winograd_applicable
 from .winograd import preferred as winograd_preferred
 from .winograd import sample_bytes as winograd_sample_bytes
@@ -57,7 +58,7 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
 
     Computes y (needs x), dx = conv's input gradient of dy = g, dw (needs x and g) and db
     (needs g), as asked. ``cols`` are the columns of x kept by an earlier pass (a dict: chunk
-    start -> columns). Returns (y, dx, dw, db, cols), with cols only when ``keep_cols`` and all
+    start -> columns; for Winograd, a KeptTransforms of the transformed x). Returns (y, dx, dw, db, cols), with cols only when ``keep_cols`` and all
     the columns together are at most KEEP_COLS_BYTES (larger ones are rebuilt in backward).
     """
     ref = x if x is not None else g
@@ -86,13 +87,16 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
         nb = max(1, -(-n // chunks))
     starts = list(range(0, n, nb))
     single = len(starts) == 1
-    if cols is not None and len(cols) != len(starts):  # chunked differently: rebuild
+    if cols is not None and (len(cols) != len(starts)  # chunked differently: rebuild
+                             or isinstance(cols, KeptTransforms) != winograd):
         cols = None
-    if winograd:
-        job = WinogradJob(geom, w, x, g, bias, want_y, want_dx, want_dw, want_db, nb, dt)
+    keep = keep_cols and total <= (WINOGRAD_KEEP_BYTES if winograd else KEEP_COLS_BYTES)
+    if winograd:  # cols: the transformed input V of each chunk
+        job = WinogradJob(geom, w, x, g, bias, cols, want_y, want_dx, want_dw, want_db, keep,
+                          nb, dt)
     else:
-        job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db,
-                   keep_cols and total <= KEEP_COLS_BYTES, nb, xp, dt)
+        job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db, keep,
+                   nb, xp, dt)
     if parallel and not single:
         with backend.one_blas_thread():
             parts = backend.parallel_map(job.run, [[s] for s in starts])

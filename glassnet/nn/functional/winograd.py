@@ -13,8 +13,8 @@ product of the transformed filters U = G w G^T (O, C) with the transformed tiles
 channel pair, against 9 for the direct (im2col) product. F(2x2, 3x3) (m = 2) needs 16/4 = 4 of
 them, F(4x4, 3x3) (m = 4) 36/16 = 2.25. The price is the transforms, which are cheap per
 element but touch every element several times, and some precision: the transform matrices of
-F(4x4) hold 4, 5 and 1/24, so float32 results carry an error ten times the direct product's
-(see docs/performance.md for the measured numbers).
+F(4x4) hold 4, 5 and 1/24, so float32 results carry about ten times the error of the direct
+product (docs/performance.md has the measured numbers); F(2x2) is as exact as im2col.
 
 The backward pass is the adjoint of the same linear map, one tile position at a time::
 
@@ -25,13 +25,14 @@ The backward pass is the adjoint of the same linear map, one tile position at a 
 so the input and the weight gradient share the transformed dy, and need no flipped kernel.
 
 Layout. NumPy runs each step as a few large matrix products only if the data sit pixel-major:
-a chunk of the batch is copied once into (H, W, N, C), with the zero padding around it (and
-one extra zero row or column where the tiles run past the output). The transforms along H and
-then W are products of the small matrices with strided views of overlapping windows; they
-leave V as (xi, nu, tile rows, tile columns, N, C), so each tile position is one contiguous
-(tiles x C) matrix. The output transform mirrors this and one more transposing copy returns
-(N, O, Ho, Wo). ``conv_kernels.conv_pass`` cuts the batch into chunks and runs ``WinogradJob``
-on them as it runs the im2col job; this module holds only the arithmetic.
+a chunk of the batch is copied once into (H, column class j, tile column q, N, C), holding the
+padded input's column m q + j (see ``WinogradPlan``), with zeros around it. The transform along
+H is one product of B^T with a strided view of overlapping row windows per tile row, the one
+along W one product per tile row and row of B^T; they leave V as (xi, nu, tile rows, tile
+columns, N, C), so each tile position is one contiguous (tiles x C) matrix. The output
+transform mirrors this, and transposing copies bring (N, O, Ho, Wo) back. ``conv_kernels.
+conv_pass`` cuts the batch into chunks and runs ``WinogradJob`` on them as it runs the im2col
+job (threads, chunk order, thread-count independent results); this module holds the arithmetic.
 """
 
 from __future__ import annotations
@@ -78,8 +79,13 @@ TILES = {
 # The output tile used by the convolution: F(4x4, 3x3) (see ``preferred`` and
 # docs/performance.md for why, and what it costs in precision).
 TILE = 4
+# "auto" uses Winograd from this much work (N Ho Wo C O): batch 32 of 64 channels at 8 x 8.
+AUTO_MIN_WORK = 2**23
 # Target size of one chunk's transformed input V (bytes): it and its products stay in cache.
 CHUNK_BYTES = 1 * 2**20
+# The forward pass keeps V for the weight gradient when all chunks' V together are at most
+# this size (2.25 times the input for F(4x4)); larger ones are transformed again in backward.
+KEEP_BYTES = 16 * 2**20
 # Scratch memory kept between calls (per thread).
 SCRATCH_BYTES = 64 * 2**20
 
@@ -97,9 +103,12 @@ def applicable(geom, w, groups) -> bool:
 
 def preferred(geom, w) -> bool:
     """Whether ``conv_algorithm = "auto"`` picks Winograd: where it measured faster than im2col
-    on one thread, forward and backward (benchmarks/bench_conv.py, docs/performance.md)."""
+    on one thread, forward and backward (benchmarks/bench_conv.py, docs/performance.md): at
+    least 32 input and output channels (with 16 the products are too thin to pay for the
+    transforms) and enough work, N Ho Wo C O >= AUTO_MIN_WORK, for the transforms' fixed cost
+    per call to be repaid."""
     o, c = w.shape[:2]
-    return min(o, c) >= 32 and max(geom.out) <= 16
+    return min(o, c) >= 32 and geom.n * geom.out[0] * geom.out[1] * o * c >= AUTO_MIN_WORK
 
 
 @functools.lru_cache(maxsize=256)
@@ -190,6 +199,15 @@ def filter_transform_adjoint(dut, o, c, dtype, m: int):
 
 
 # ------------------------------------------------------------------ one chunk
+class KeptTransforms(dict):
+    """The transformed input V of each chunk (chunk start -> V), kept by the forward pass for
+    the weight gradient, for tiles of m x m outputs."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+
 class WinogradJob:
     """The Winograd convolution of one conv_pass, and its work on one chunk of the batch.
 
@@ -198,8 +216,10 @@ class WinogradJob:
     the summed dU^T into dW.
     """
 
-    def __init__(self, geom, w, x, g, bias, want_y, want_dx, want_dw, want_db, nb, dt):
+    def __init__(self, geom, w, x, g, bias, cols, want_y, want_dx, want_dw, want_db, keep, nb,
+                 dt):
         m = TILE
+        self.cols = cols if cols is not None and cols.m == m else None
         self.geom, self.x, self.g, self.bias, self.nb, self.dt, self.m = (
             geom, x, g, bias, nb, dt, m)
         self.want = (want_y, want_dx, want_dw, want_db)
@@ -210,7 +230,7 @@ class WinogradJob:
         self.u = self.ut.transpose(0, 2, 1) if want_dx else None        # (aa, O, C)
         self.y = np.empty((n, o) + geom.out, dtype=dt) if want_y else None
         self.dx = np.empty((n, c) + geom.spatial, dtype=dt) if want_dx else None
-        self.kept = None  # backward transforms x again (cheaper than keeping V)
+        self.kept = KeptTransforms(m) if keep and want_y else None
 
     def weight_grad(self, dut):
         """dW from the summed partial dU^T of all chunks."""
@@ -225,9 +245,11 @@ class WinogradJob:
             k = min(nb, geom.n - n0)
             p = plan((k, self.c) + geom.spatial, geom.pads, self.m)
             sc = _scratch(p, o, dt)
-            v = None
-            if want_y or want_dw:
-                v = input_transform(self.x[n0:n0 + k], p, sc)
+            v = None if self.cols is None else self.cols[n0]
+            if v is None and (want_y or want_dw):
+                v = input_transform(self.x[n0:n0 + k], p, sc, keep=self.kept is not None)
+                if self.kept is not None:
+                    self.kept[n0] = v
             if want_y:
                 mm = np.matmul(v, self.ut, out=sc.get("m", (p.a * p.a, p.tiles, o)))
                 output_transform(mm, p, sc, self.y[n0:n0 + k], bias)
@@ -252,8 +274,9 @@ class WinogradJob:
         return dut, db
 
 
-def input_transform(x, p: WinogradPlan, sc):
-    """V = B^T d B for every tile d of the chunk x (N, C, H, W): (a*a, tiles, C)."""
+def input_transform(x, p: WinogradPlan, sc, keep=False):
+    """V = B^T d B for every tile d of the chunk x (N, C, H, W): (a*a, tiles, C); in a
+    fresh array when it is kept for backward, else in scratch."""
     a, m, th, tw = p.a, p.m, p.th, p.tw
     bt = p.matrices(x.dtype)[0]
     n, c = x.shape[:2]
@@ -265,7 +288,8 @@ def input_transform(x, p: WinogradPlan, sc):
     x1 = sc.get("x1", (a, th, a, tw * n * c))
     np.matmul(bt, win, out=x1.reshape(a, th, -1).transpose(1, 0, 2))
     # along W: one (a x a) @ (a, tw N C) product per (xi, tile row), into V (xi, nu, th, ...)
-    v = sc.get("v", (a, a, th, tw * n * c))
+    shape = (a, a, th, tw * n * c)
+    v = np.empty(shape, x.dtype) if keep else sc.get("v", shape)
     np.matmul(bt, x1, out=v.transpose(0, 2, 1, 3))
     return v.reshape(a * a, p.tiles, c)
 

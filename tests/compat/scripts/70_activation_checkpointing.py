@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 from torch.utils.checkpoint import checkpoint, checkpoint_sequential
 
 rng = np.random.default_rng(70)

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 from torch.func import functional_call, grad, grad_and_value, vmap
 
 # compat: rtol=1e-3 atol=1e-5
