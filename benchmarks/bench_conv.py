@@ -170,7 +170,7 @@ def winograd_precision(c, size, n=128):
 
 def run_winograd(quick=False):
     """The Winograd section: timings (one thread) and precision, as two tables."""
-    blocks = 3 if quick else 5
+    blocks = 3 if quick else 9
     print("\n## Winograd F(4x4, 3x3) vs im2col vs PyTorch, forward + backward, batch 128, "
           "one thread\n")
     print("| layer | winograd | im2col | PyTorch | winograd / im2col (min-max) "
