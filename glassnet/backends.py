@@ -126,3 +126,14 @@ mkldnn = _Simple("mkldnn", enabled=True)
 opt_einsum = _Simple("opt_einsum", enabled=False, strategy=None)
 openmp = SimpleNamespace(is_available=lambda: False)
 mkl = SimpleNamespace(is_available=lambda: False)
+
+
+def _register_submodules():
+    """``import torch.backends.cudnn as cudnn`` (PyTorch's submodules) finds these objects."""
+    import sys
+
+    for name in ("cudnn", "mps", "cuda", "mkldnn", "opt_einsum", "openmp", "mkl"):
+        sys.modules.setdefault(f"{__name__}.{name}", globals()[name])
+
+
+_register_submodules()

@@ -17,3 +17,22 @@ def test_backends_and_cuda_queries():
     if not gn.cuda.is_available():
         assert gn.cuda.device_count() == 0 and gn.cuda.memory_allocated() == 0
         gn.cuda.empty_cache()
+
+
+def test_backend_submodules_import_as_in_pytorch():
+    """``import torch.backends.cudnn as cudnn`` (as the official examples write it) and
+    ``torch.backends.mps``: the same objects as the attributes."""
+    import importlib
+
+    import glassnet as gn
+
+    for name in ("cudnn", "mps", "cuda", "mkldnn", "opt_einsum", "openmp", "mkl"):
+        assert importlib.import_module(f"glassnet.backends.{name}") is getattr(gn.backends, name)
+    import glassnet.backends.cudnn as cudnn
+
+    old = cudnn.benchmark
+    try:
+        cudnn.benchmark = True
+        assert gn.backends.cudnn.benchmark is True
+    finally:
+        cudnn.benchmark = old
