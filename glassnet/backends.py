@@ -12,12 +12,12 @@ attributes that keep what a script assigns, and the ``is_available()`` queries a
 cuDNN is "available" exactly when glassnet can use a GPU (through CuPy), MPS never.
 
 One switch is glassnet's own: ``conv_algorithm`` chooses how stride-1 3x3 convolutions run on
-the CPU. "auto" (the default) uses Winograd's F(4x4, 3x3) where it measured faster than im2col on
-one thread (at least 32 input and output channels, and batch x output pixels x channels in x
+the CPU. "im2col" (the default) is as exact as PyTorch's direct kernels. "auto" uses Winograd's
+F(4x4, 3x3) where it measured faster than im2col on one thread (at least 32 input and output channels, and batch x output pixels x channels in x
 channels out at least 2**23: batch 32 of a 64-channel 8x8 layer), "winograd" uses it wherever
-it applies (2-D 3x3, stride 1, no dilation, groups=1, float32/float64 NumPy arrays), "im2col"
-never. Winograd's float32 results carry up to about 1e-5 relative error, ten times im2col's;
-see docs/performance.md.
+it applies (2-D 3x3, stride 1, no dilation, groups=1, float32/float64 NumPy arrays). Winograd's
+float32 results carry up to about 1e-5 relative error, ten times im2col's, which can miss
+PyTorch's default float32 tolerance: that is why it is not the default (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from . import backend
 
 __all__ = ["conv_algorithm", "cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp", "opt_einsum"]
 
-# "auto", "winograd" or "im2col": read by every convolution call (nn/functional/conv_kernels.py)
-conv_algorithm = "auto"
+# "im2col", "auto" or "winograd": read by every convolution call (nn/functional/conv_kernels.py)
+conv_algorithm = "im2col"
 
 
 class _Flags:

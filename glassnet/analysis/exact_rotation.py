@@ -73,6 +73,27 @@ class BlobScene:
         t = rng.uniform(0, 2 * math.pi, size=(n, n_blobs))
         return cls(np.stack([r * np.cos(t), r * np.sin(t)], axis=-1), s, a, size)
 
+    @classmethod
+    def from_images(cls, images, sigma=0.7):
+        """Images made exactly rotatable: every non-zero pixel becomes a blob of width ``sigma``
+        at the pixel's centre, with the pixel's value times ``1 / (2 pi sigma^2)`` as height, so
+        ``render(0)`` is the image smoothed by a Gaussian (of unit mass) and ``render(theta)``
+        is that smooth image rotated exactly. ``images``: (N, H, H) or (N, 1, H, H)."""
+        x = np.asarray(images, dtype=np.float64)
+        if x.ndim == 4 and x.shape[1] == 1:
+            x = x[:, 0]
+        if x.ndim != 3 or x.shape[1] != x.shape[2]:
+            raise ValueError(f"BlobScene.from_images: expected square images (N, H, H) or "
+                             f"(N, 1, H, H), got shape {np.shape(images)}")
+        n, k = x.shape[:2]
+        flat = x.reshape(n, -1)
+        b = max(int((flat != 0).sum(1).max()), 1)
+        order = np.argsort(flat == 0, axis=1, kind="stable")[:, :b]   # non-zero pixels first
+        amp = np.take_along_axis(flat, order, 1) / (2 * math.pi * sigma ** 2)
+        rows, cols = np.divmod(order, k)
+        centers = np.stack([cols - (k - 1) / 2.0, (k - 1) / 2.0 - rows], axis=-1)
+        return cls(centers, sigma, amp, k)
+
     def __len__(self):
         return self.centers.shape[0]
 

@@ -13,6 +13,10 @@ products) with BLAS limited to one thread meanwhile: the copies of im2col and co
 in parallel too, not only the products. The chunks and the order in which their gradients are
 added do not depend on the number of threads, so neither does the result. This needs ``threadpoolctl`` to set the BLAS thread
 count; without it the chunks run one after the other.
+
+Stride-1 3x3 convolutions may run Winograd's F(4x4, 3x3) instead of im2col (``winograd.py``;
+``uses_winograd`` decides, by ``glassnet.backends.conv_algorithm``); its chunks are scheduled
+the same way.
 """
 
 from __future__ import annotations
@@ -58,8 +62,9 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
 
     Computes y (needs x), dx = conv's input gradient of dy = g, dw (needs x and g) and db
     (needs g), as asked. ``cols`` are the columns of x kept by an earlier pass (a dict: chunk
-    start -> columns; for Winograd, a KeptTransforms of the transformed x). Returns (y, dx, dw, db, cols), with cols only when ``keep_cols`` and all
-    the columns together are at most KEEP_COLS_BYTES (larger ones are rebuilt in backward).
+    start -> columns; for Winograd, a KeptTransforms of the transformed x). Returns (y, dx, dw,
+    db, cols), with cols only when ``keep_cols`` and all the columns together are at most
+    KEEP_COLS_BYTES (Winograd: winograd.KEEP_BYTES; larger ones are rebuilt in backward).
     """
     ref = x if x is not None else g
     xp = array_module(ref, w)

@@ -198,7 +198,7 @@ def test_conv_algorithm_switch(algorithm):
     w = np.zeros((64, 64, 3, 3), np.float32)
     big = geometry((128, 64, 8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
     small = geometry((1, 64, 8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    assert gn.backends.conv_algorithm == "auto"  # the default
+    assert gn.backends.conv_algorithm == "im2col"  # the default
     algorithm("auto")
     assert conv_kernels.uses_winograd(big, w, 1)
     assert not conv_kernels.uses_winograd(small, w, 1)  # too little work to repay the transforms
