@@ -640,16 +640,18 @@ def test_full_backward_hooks_under_create_graph_match_torch():
 
 # ----------------------------------------------------------------------------- no second derivative
 def test_an_op_without_a_second_derivative_raises_when_differentiated_twice():
-    # digamma has no differentiable_backward (it would need polygamma(2, x)).
-    from glassnet.ops.special import Digamma
-    assert "differentiable_backward" in Digamma.__dict__ and Digamma.differentiable_backward is None
-    values = np.array([0.5, 1.5, 3.0])
+    # the singular values alone (svdvals) have no differentiable_backward yet
+    from glassnet.ops.decomp import SvdVals
+    assert "differentiable_backward" in SvdVals.__dict__ and SvdVals.differentiable_backward is None
+    values = np.array([[2.0, 0.5, 1.0], [0.3, -1.0, 2.0]])
     x = gn.tensor(values, requires_grad=True)
-    (g,) = gn.autograd.grad(x.digamma().sum(), x, create_graph=True)  # the first one is right
-    assert_close(g, torch.special.polygamma(1, torch.tensor(values)))
+    (g,) = gn.autograd.grad(gn.linalg.svdvals(x).sum(), x, create_graph=True)  # the first one is right
+    t = torch.tensor(values, requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.linalg.svdvals(t).sum(), t)
+    assert_close(g, tg)
     assert g.requires_grad
     with pytest.raises(NotImplementedError, match="create_graph: no differentiable gradient for "
-                                                  "Digamma"):
+                                                  "SvdVals"):
         g.sum().backward()
 
 
