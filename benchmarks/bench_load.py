@@ -6,7 +6,7 @@ quiet machine and then while ``2 x CPUs`` other processes spin on the CPUs (on 2
 of about 5), and reports samples per second:
 
 - glassnet with its default threads: its own kernels follow the CPUs that are free
-  (backend.threads_now), BLAS keeps its count;
+  (backend.threads_now), BLAS runs on one thread;
 - glassnet after ``set_num_threads("auto")``: BLAS follows the free CPUs too;
 - glassnet with the thread count fixed at the CPU count (what the default was before it
   adapted, and what ``set_num_threads(os.cpu_count())`` still gives);
@@ -80,7 +80,7 @@ while done < 3 or time.perf_counter() - t0 < seconds:  # at least 3 steps, about
 print(json.dumps({"samples_per_s": 64 * done / (time.perf_counter() - t0)}))
 """
 
-SETTINGS = (("glassnet, default threads (kernels adaptive, BLAS fixed)", "glassnet", 0),
+SETTINGS = (("glassnet, default threads (kernels adaptive, BLAS on one thread)", "glassnet", 0),
             ("glassnet, set_num_threads('auto') (BLAS adaptive too)", "glassnet", -2),
             ("glassnet, threads fixed at the CPU count", "glassnet", -1),
             ("glassnet, 1 thread", "glassnet", 1),

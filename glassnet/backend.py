@@ -494,10 +494,11 @@ def rng(generator=None) -> np.random.Generator:
 #   3. else OMP_NUM_THREADS (as PyTorch reads it);
 #   4. else the number of CPUs this process may run on, used *adaptively* by glassnet's own
 #      kernels: a kernel runs on as many of them as are free now (see ``threads_now``), so
-#      that a machine shared with other work is not oversubscribed. BLAS keeps its count:
-#      OpenBLAS's results change in the last bits with its thread count, and a run must not
-#      depend on the machine's load. ``set_num_threads("auto")`` lets BLAS follow the load
-#      too (faster on a busy machine; results then vary in the last bits from run to run).
+#      that a machine shared with other work is not oversubscribed. BLAS then runs on one
+#      thread: OpenBLAS's results change in the last bits with its thread count (a run must
+#      not depend on the machine's load), and its spinning threads collapse as soon as another
+#      process wants a CPU. ``set_num_threads("auto")`` lets BLAS follow the load instead
+#      (results then vary in the last bits from run to run).
 # A kernel cuts its work into independent parts (batch chunks, slices, chunks of a parameter)
 # whose number does not depend on the thread count, and runs them with ``parallel_map``: the
 # calling thread and up to threads_now() - 1 workers of one shared pool take the next part as
@@ -536,7 +537,19 @@ def _default_threads() -> _builtins.int:
     if n is not None:
         return n
     _threads["auto"] = _threads["auto"] or _LoadMonitor()
+    _one_blas_thread_by_default()
     return cpu_count()
+
+
+def _one_blas_thread_by_default():
+    """With the default setting BLAS runs on one thread, always: OpenBLAS's products change in
+    the last bits with its thread count, and its threads, which wait for work by spinning, cost
+    several times their worth as soon as another process wants a CPU (benchmarks/bench_load.py).
+    glassnet's kernels share their own work among the free CPUs instead."""
+    ctl = _blas_controller()
+    if ctl:
+        ctl.limit(limits=1, user_api="blas")
+        _threads["blas_now"] = 1
 
 
 def set_num_threads(n) -> None:

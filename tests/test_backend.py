@@ -203,7 +203,7 @@ def test_default_threads_follow_the_free_cpus(monkeypatch, restore_threads):
 
 
 def test_blas_follows_the_load_only_when_asked(monkeypatch, restore_threads):
-    """OpenBLAS's results depend on its thread count, so by default the BLAS count stays put
+    """OpenBLAS's results depend on its thread count, so by default BLAS runs on one thread
     whatever the load; set_num_threads("auto") moves it with the load."""
     limits = []
 
@@ -217,8 +217,10 @@ def test_blas_follows_the_load_only_when_asked(monkeypatch, restore_threads):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(backend, "cpu_count", lambda: 4)
     gn.set_num_threads(None)
-    monkeypatch.setattr(backend._threads["auto"], "threads", lambda cap: 1)
-    assert backend.threads_now() == 1 and limits == []
+    assert limits == [1]                                  # one BLAS thread by default
+    monkeypatch.setattr(backend._threads["auto"], "threads", lambda cap: 2)
+    assert backend.threads_now() == 2 and limits == [1]   # and the load does not move it
+    limits.clear()
     gn.set_num_threads("auto")
     assert backend._threads["auto_blas"]
     monkeypatch.setattr(backend._threads["auto"], "threads", lambda cap: 2)
