@@ -10,7 +10,9 @@ a sum of isotropic Gaussian blobs,
 and its rotation by theta is rendered *analytically*: the centres c_b are rotated about the image
 centre and the image is drawn again, pixel by pixel, with no interpolation. Up to the sampling of
 a smooth function on the grid, ``scene.render(theta)`` is the exact rotation of
-``scene.render(0)`` for every theta, not only for quarter turns.
+``scene.render(0)`` for every theta, not only for quarter turns. ``BlobScene.from_images``
+turns real images into such scenes (one small blob per pixel), so that digits too can be
+rotated without interpolation.
 
 ``rotation_sensitivity(fn, scene, angles)`` compares, per angle, how far the output moves under
 rotation with how far it is between *different* images:
