@@ -40,6 +40,7 @@ from glassnet import models, nn, optim
 from glassnet.analysis import BlobScene, disk_mask, rotate, rotation_sensitivity
 from glassnet.data import datasets
 from glassnet.data.warp import rotate as warp_rotate
+from glassnet.lab.experiments.symmetry import P4Net  # P4CNN-like, 30k parameters
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
 
 QUICK = {"train": 1000, "test": 500, "epochs": 2, "sweep": 8}
@@ -56,30 +57,6 @@ def cnn(num_classes=10):
     return nn.Sequential(*block(1, 16), *block(16, 16), nn.MaxPool2d(2), *block(16, 32),
                          *block(32, 32), nn.MaxPool2d(2), *block(32, 48),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(48, num_classes))
-
-
-class P4Net(nn.Module):
-    """P4CNN-like: a lifting 3x3 p4 convolution and five p4 -> p4 ones (12 channels x 4
-    rotations, batch norm over channel and rotation, ReLU, 2x2 max pooling after the second
-    and fourth), a last p4 convolution to the classes, max over rotations, global average:
-    30k parameters."""
-
-    def __init__(self, num_classes=10, width=12):
-        super().__init__()
-        convs = [nn.P4ConvZ2(1, width, 3, padding=1, bias=False)]
-        convs += [nn.P4ConvP4(width, width, 3, padding=1, bias=False) for _ in range(5)]
-        self.convs = nn.ModuleList(convs)
-        self.norms = nn.ModuleList([nn.BatchNorm3d(width) for _ in convs])
-        self.last = nn.P4ConvP4(width, num_classes, 3, padding=1)
-
-    def forward(self, x):
-        for i, (conv, norm) in enumerate(zip(self.convs, self.norms)):
-            x = norm(conv(x)).relu()               # (N, C, 4, H, W)
-            if i in (1, 3):
-                n, c, g = x.shape[:3]
-                x = nn.functional.max_pool2d(x.reshape(n, c * g, *x.shape[3:]), 2)
-                x = x.reshape(n, c, g, *x.shape[2:])
-        return self.last(x).amax(dim=2).mean(dim=(2, 3))
 
 
 BUILDERS = {"cnn": cnn, "p4": P4Net, "harmonic": lambda: models.get("harmonic-net")}
