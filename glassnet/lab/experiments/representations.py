@@ -251,11 +251,6 @@ def _class_means(x, y, classes=10):
     return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
 
 
-def _predict(model, x, batch=500):
-    return np.concatenate([model(gn.tensor(x[i:i + batch])).numpy().argmax(1)
-                           for i in range(0, len(x), batch)])
-
-
 @experiment("neocognitron", lecture="000 deep learning: Neocognitron (Fukushima 1980)",
             claim="a neocognitron (S-cells extract, C-cells pool) learned without backprop "
                   "recognises shifted digits better than template matching",
@@ -272,7 +267,7 @@ def neocognitron(lab):
     acc_neo, acc_tm = [], []
     for s in shifts:
         xs = shift_randomly(xt, s, lab.rng)
-        acc_neo.append(float((_predict(model, xs) == yt).mean()))
+        acc_neo.append(accuracy(model, xs, yt))
         acc_tm.append(float((np.argmax(xs.reshape(len(xs), -1) @ means.T, 1) == yt).mean()))
     lab.table("Test accuracy on digits moved by s pixels (1,000 test digits, random directions)",
               ["shift s (px)", "neocognitron", "template matching"],
