@@ -198,6 +198,37 @@ class Subset(Dataset):
         return len(self.indices)
 
 
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: ``StackDataset(a, b)[i] == (a[i], b[i])``,
+    and ``StackDataset(image=a, text=b)[i] == {"image": a[i], "text": b[i]}`` (PyTorch's
+    ``torch.utils.data.StackDataset``)."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: supported either ``tuple``- (via ``args``) or "
+                             "``dict``- (via ``kwargs``) like input/output, but both types "
+                             "are given.")
+        parts = list(args) if args else list(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        self._length = len(parts[0])
+        if any(len(d) != self._length for d in parts):
+            raise ValueError(f"StackDataset: Size mismatch between datasets: lengths "
+                             f"{[len(d) for d in parts]}")
+        self.datasets = tuple(args) if args else dict(kwargs)
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices):
+        return [self[i] for i in indices]
+
+    def __len__(self):
+        return self._length
+
+
 class ConcatDataset(Dataset):
     """Several datasets one after another; index ``i`` falls in the first dataset whose
     cumulative length exceeds it."""

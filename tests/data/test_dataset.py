@@ -85,3 +85,27 @@ def test_subset_indices_stay_as_given():
     sub = Subset(TensorDataset(np.arange(5) * 2), (4, 1))
     assert sub.indices == (4, 1) and sub[0][0] == 8 and sub[-1][0] == 2
     np.testing.assert_array_equal(sub.get_batch([1, 0])[0], [2, 8])
+
+
+def test_stack_dataset_as_pytorch():
+    import torch
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.normal(size=(5, 3)).astype(np.float32), np.arange(5)
+    for lib in (torch, gn):
+        tds = lib.utils.data.TensorDataset(lib.tensor(images))
+        stacked = lib.utils.data.StackDataset(tds, list(labels))
+        assert len(stacked) == 5
+        x, y = stacked[2]
+        assert np.allclose(np.asarray(x[0]), images[2]) and y == 2
+        named = lib.utils.data.StackDataset(image=tds, label=list(labels))
+        assert sorted(named[1]) == ["image", "label"] and named[1]["label"] == 1
+        assert len(named.__getitems__([0, 4])) == 2
+        with pytest.raises(ValueError, match="(?i)size mismatch"):
+            lib.utils.data.StackDataset(tds, [1, 2])
+        with pytest.raises(ValueError):
+            lib.utils.data.StackDataset(tds, label=list(labels))
+    loader = gn.utils.data.DataLoader(gn.utils.data.StackDataset(image=gn.utils.data.TensorDataset(
+        gn.tensor(images)), label=list(labels)), batch_size=5)
+    batch = next(iter(loader))
+    assert batch["image"][0].shape == (5, 3) and batch["label"].tolist() == list(range(5))

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from .. import functional as F
 from .. import init
-from ..parameter import weight_and_bias
+from ..parameter import UninitializedParameter, weight_and_bias
+from .lazy import LazyModuleMixin
 from .module import Module
 from .utils import _int_tuple
 
@@ -26,6 +27,12 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
     "FactorizedConv2d",
     "SeparableConv2d",
     "conv_cost",
@@ -363,3 +370,99 @@ class FactorizedConv2d(Module):
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
                f"mid_channels={self.mid_channels}"
+
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """``in_channels`` from dimension 1 of a batched input (0 of an unbatched one)."""
+
+    def _lazy_init(self, out_channels, bias, device, dtype):
+        if out_channels % self.groups:
+            raise ValueError(f"{type(self).__name__}: out_channels ({out_channels}) must be "
+                             f"divisible by groups ({self.groups})")
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def _get_in_channels(self, input):
+        nd = len(self.kernel_size)
+        if input.ndim not in (nd + 1, nd + 2):
+            raise RuntimeError(f"{type(self).__name__}: expected {nd + 1}D (unbatched) or "
+                               f"{nd + 2}D (batched) input, but got input of size: "
+                               f"{list(input.shape)}")
+        return int(input.shape[1] if input.ndim == nd + 2 else input.shape[0])
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if not self.has_uninitialized_params():
+            w = self.weight.shape  # shapes came from a state_dict
+            self.in_channels = int(w[0] if self.transposed else w[1] * self.groups)
+            return
+        self.in_channels = self._get_in_channels(input)
+        if self.in_channels % self.groups:
+            raise ValueError(f"{type(self).__name__}: in_channels ({self.in_channels}) must be "
+                             f"divisible by groups ({self.groups})")
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups)
+        self.weight.materialize(shape + tuple(self.kernel_size))
+        if self.bias is not None:
+            self.bias.materialize((self.out_channels,))
+        self.reset_parameters()
+
+
+class _LazyConv(_LazyConvXdMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class _LazyConvTranspose(_LazyConvXdMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConv, Conv1d):
+    """A Conv1d whose ``in_channels`` is read from the first input."""
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConv, Conv2d):
+    """A Conv2d whose ``in_channels`` is read from the first input (N, C_in, H, W)."""
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConv, Conv3d):
+    """A Conv3d whose ``in_channels`` is read from the first input."""
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """A ConvTranspose1d whose ``in_channels`` is read from the first input."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """A ConvTranspose2d whose ``in_channels`` is read from the first input."""
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ConvTranspose3d whose ``in_channels`` is read from the first input."""
+
+    cls_to_become = ConvTranspose3d

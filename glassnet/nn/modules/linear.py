@@ -11,10 +11,11 @@ import math
 
 from .. import functional as F
 from .. import init
-from ..parameter import weight_and_bias
+from ..parameter import UninitializedParameter, weight_and_bias
+from .lazy import LazyModuleMixin
 from .module import Module
 
-__all__ = ["Identity", "Linear", "Bilinear"]
+__all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
 class Identity(Module):
@@ -93,3 +94,33 @@ class Bilinear(Module):
 
 class NonDynamicallyQuantizableLinear(Linear):
     """A Linear under another name: PyTorch's type for ``MultiheadAttention.out_proj``."""
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose ``in_features`` is read from the first input (``input.shape[-1]``).
+
+    Shape: (*, H_in) -> (*, out_features), H_in fixed by the first call.
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        super().__init__(0, 0, False, device, dtype)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if self.has_uninitialized_params():
+            self.in_features = int(input.shape[-1])
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
+        else:  # shapes came from a state_dict
+            self.in_features = int(self.weight.shape[1])

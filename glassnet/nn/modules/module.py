@@ -429,6 +429,27 @@ class Module(StateDictMixin):
 
         return self._apply(convert)
 
+    def to_empty(self, *, device, recurse=True):
+        """Give every parameter and buffer a new, uninitialised array of the same shape and
+        dtype on ``device`` (PyTorch's way of placing a module built on the ``meta`` device;
+        initialise the values afterwards, e.g. with ``reset_parameters`` or ``load_state_dict``).
+        ``recurse=False`` leaves the submodules as they are."""
+        dev = backend.Device(device)
+        xp = backend.device_module(dev)
+
+        def empty(a):
+            return xp.empty(a.shape, dtype=a.dtype)
+
+        if recurse:
+            return self._apply(empty)
+        for p in self._parameters.values():
+            if p is not None:
+                p.data = empty(p._data)
+        for k, b in self._buffers.items():
+            if b is not None:
+                self._buffers[k] = Tensor._make(empty(b._data), False)
+        return self
+
     def type(self, dst_type):
         return self.to(dst_type)
 

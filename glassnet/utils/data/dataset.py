@@ -5,6 +5,7 @@ from glassnet.utils.data import (  # noqa: F401
     ConcatDataset,
     Dataset,
     IterableDataset,
+    StackDataset,
     Subset,
     TensorDataset,
     random_split,

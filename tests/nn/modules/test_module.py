@@ -143,3 +143,18 @@ def test_forward_missing_and_call():
 
     with pytest.raises(NotImplementedError, match="forward"):
         NoForward()(gn.ones(1))
+
+
+def test_to_empty_keeps_shapes_and_dtypes_as_pytorch():
+    import torch
+
+    for lib in (torch, gn):
+        m = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2))
+        params = list(m.parameters())
+        out = m.to_empty(device="cpu")
+        assert out is m
+        assert [tuple(p.shape) for p in m.parameters()] == [(2, 3), (2,), (2,), (2,)]
+        assert list(m.parameters())[0] is params[0]  # the Parameter objects stay
+        assert m[1].running_mean.shape == (2,)
+        m[0].reset_parameters()
+        assert m(lib.ones(4, 3)).shape == (4, 2)

@@ -20,15 +20,6 @@ from glassnet import nn
 
 # torch.nn.modules.<file>.<Class> that glassnet does not have at that path, and why.
 KNOWN_GAPS = {
-    # glassnet's lazy layers live in nn/modules/lazy.py, which imports these files (a re-export
-    # here would be an import cycle); they are in glassnet.nn under their names
-    "batchnorm.LazyBatchNorm1d", "batchnorm.LazyBatchNorm2d", "batchnorm.LazyBatchNorm3d",
-    "batchnorm._LazyNormBase", "conv.LazyConv1d", "conv.LazyConv2d", "conv.LazyConv3d",
-    "conv.LazyConvTranspose1d", "conv.LazyConvTranspose2d", "conv.LazyConvTranspose3d",
-    "instancenorm.LazyInstanceNorm1d", "instancenorm.LazyInstanceNorm2d",
-    "instancenorm.LazyInstanceNorm3d", "linear.LazyLinear",
-    # nn/parallel/sync_batchnorm.py (a subclass of _BatchNorm; glassnet.nn.SyncBatchNorm)
-    "batchnorm.SyncBatchNorm",
     # deprecated in PyTorch, no behaviour of their own
     "container.Container", "conv._ConvTransposeMixin",
     # not implemented in glassnet

@@ -1,4 +1,4 @@
-"""SyncBatchNorm (glassnet/nn/parallel/sync_batchnorm.py) in one process is batch norm."""
+"""SyncBatchNorm (glassnet/nn/modules/batchnorm.py) in one process is batch norm."""
 
 from __future__ import annotations
 
