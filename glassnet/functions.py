@@ -7,6 +7,8 @@ unless a ``generator`` is passed.
 from __future__ import annotations
 
 import builtins
+import math
+import warnings
 
 import numpy as np
 
@@ -127,6 +129,26 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
     return _make(np.arange(start, end, step).astype(_dt(dtype)), requires_grad, device)
+
+
+def range(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Deprecated in PyTorch (as here): ``start, start + step, ..., end`` with ``end``
+    included, always of the default floating dtype unless ``dtype`` is given. Use
+    ``arange``, which stops before ``end`` like Python's ``range``."""
+    warnings.warn("glassnet.range is deprecated and will be removed in a future release "
+                  "because its behavior is inconsistent with Python's range builtin. Instead, "
+                  "use glassnet.arange, which produces values in [start, end).",
+                  UserWarning, stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("range: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"range: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    n = builtins.int(math.floor((end - start) / step)) + 1
+    values = start + step * np.arange(n, dtype=np.float64)
+    return _make(values.astype(_dt(dtype)), requires_grad, device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
@@ -416,4 +438,5 @@ def equal(a, b):
 
 
 __all__ = [n for n in list(globals()) if not n.startswith("_") and n not in
-           ("annotations", "builtins", "np", "backend", "L", "S", "normalize_dims", "normalize_dim")]
+           ("annotations", "builtins", "math", "warnings", "np", "backend", "L", "S",
+            "normalize_dims", "normalize_dim")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -40,6 +41,27 @@ def _kind(x):
     if isinstance(x, Tensor):
         return "Tensor"
     return type(x).__name__
+
+
+_ALLCLOSE_TOL = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """Deprecated in PyTorch since 1.12 (as here): ``assert_close`` with the looser tolerances
+    of the old function (float32 rtol 1e-4, atol 1e-5), NaNs equal by default, dtypes not
+    compared, and plain numbers or lists turned into tensors first."""
+    warnings.warn("`glassnet.testing.assert_allclose()` is deprecated and will be removed in a "
+                  "future release. Please use `glassnet.testing.assert_close()` instead.",
+                  FutureWarning, stacklevel=2)
+    if not isinstance(actual, Tensor):
+        actual = tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        tols = [_ALLCLOSE_TOL.get(str(t.dtype), (0.0, 0.0)) for t in (actual, expected)]
+        rtol, atol = max(t[0] for t in tols), max(t[1] for t in tols)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                 check_dtype=False, msg=msg or None)
 
 
 def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None,
@@ -191,4 +213,4 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
     return tensor(a.astype(d), device=device, requires_grad=requires_grad)
 
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_allclose", "assert_close", "make_tensor"]

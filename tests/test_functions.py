@@ -195,3 +195,14 @@ def test_size_keyword_and_frombuffer():
     f = gn.frombuffer(np.arange(3, dtype=np.float32).tobytes(), dtype=gn.float32,
                       requires_grad=True)
     assert f.requires_grad and f.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("args", [(1, 4), (0, 1, 0.25), (1, 4, 2), (1.5, 3.7, 0.5), (4, 1, -1)])
+def test_deprecated_range_includes_the_end_as_pytorch(args):
+    with pytest.warns(UserWarning, match="deprecated"):
+        ours = gn.range(*args)
+    with pytest.warns(UserWarning):
+        theirs = torch.range(*args)
+    assert ours.tolist() == theirs.tolist() and str(ours.dtype) == "float32"
+    with pytest.warns(UserWarning):
+        assert gn.range(1, 3, dtype=gn.int64).tolist() == [1, 2, 3]

@@ -37,3 +37,13 @@ def test_assert_close_defaults_and_messages():
         gn.testing.assert_close(gn.tensor([1.0]), gn.tensor([1.0]), rtol=1e-3)
     m = gn.testing.make_tensor(2, 3, dtype=gn.float32, low=0, high=1)
     assert m.shape == (2, 3) and 0 <= m.min().item() and m.max().item() < 1
+
+
+def test_deprecated_assert_allclose_uses_the_old_tolerances():
+    for lib in (torch, gn):
+        with pytest.warns(FutureWarning):
+            lib.testing.assert_allclose(lib.tensor([1.0, 2.0]), [1.00005, 2.0])  # rtol 1e-4
+        with pytest.warns(FutureWarning):
+            lib.testing.assert_allclose(lib.tensor([float("nan")]), [float("nan")])
+        with pytest.warns(FutureWarning), pytest.raises(AssertionError):
+            lib.testing.assert_allclose(lib.tensor([1.0]), [1.01])

@@ -87,6 +87,15 @@ class MetaMixin:
         self._data = backend.share_memory(self._data)
         return self
 
+    def pin_memory(self, device=None):
+        """``self``: pinned (page-locked) host memory speeds up copies to a CUDA GPU in
+        PyTorch; glassnet's copies go through CuPy from ordinary memory, so there is nothing
+        to pin."""
+        return self
+
+    def is_pinned(self, device=None):
+        return False
+
     def is_shared(self):
         """Whether the values are in memory made by ``share_memory_``."""
         return backend.is_shared_memory(self._data)

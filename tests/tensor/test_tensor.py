@@ -147,3 +147,11 @@ def test_to_positional_flags_other_tensor_and_memory_formats():
         x.to(gn.float32, False, True, True)
     assert repr(gn.channels_last) == "glassnet.channels_last"
     assert isinstance(gn.preserve_format, gn.memory_format)
+
+
+def test_pin_memory_returns_the_tensor_on_the_cpu():
+    import torch
+
+    x = gn.arange(3.0)
+    assert x.pin_memory() is x and not x.is_pinned()
+    assert not torch.arange(3.0).is_pinned()
