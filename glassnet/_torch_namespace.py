@@ -56,7 +56,7 @@ warnings.filterwarnings(
 # Submodules with torch's names, loaded on first use by glassnet.__getattr__.
 _LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "construct",
                "statistics", "return_types", "random", "amp", "distributions", "signal", "fft",
-               "func", "jit", "multiprocessing", "profiler", "mps"}
+               "func", "jit", "multiprocessing", "profiler", "masked", "mps"}
 
 # torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
 _FUNCTIONAL = {n: n for n in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",

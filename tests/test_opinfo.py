@@ -22,6 +22,9 @@ PASSING = [
     # reductions and scans
     "sum", "mean", "amax", "std", "logsumexp", "cumsum", "cummax", "quantile", "diff", "cov",
     "median",
+    # masked reductions and normalisations (torch.masked)
+    "masked.sum", "masked.amax", "masked.mean", "masked.var", "masked.softmax",
+    "masked.logaddexp", "masked.cumprod",
     # shape and indexing
     "reshape", "permute", "flip", "movedim", "gather", "scatter", "scatter_add",
     "scatter_reduce.prod", "scatter_reduce.amax", "index_select", "index_add", "index_copy",

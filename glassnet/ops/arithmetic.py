@@ -230,10 +230,13 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # a select, not a product: the side not picked gets exactly 0 even where g is inf or nan
+        # (a fully masked row's nan gradient must not leak into the input, as in PyTorch)
         (cond,) = ctx.saved_tensors
         _, na, nb = ctx.needs_input_grad
-        return (None, unbroadcast(g * cond, ctx.sa) if na else None,
-                unbroadcast(g * ~cond, ctx.sb) if nb else None)
+        xp = array_module(g)
+        return (None, unbroadcast(xp.where(cond, g, 0), ctx.sa) if na else None,
+                unbroadcast(xp.where(cond, 0, g), ctx.sb) if nb else None)
 
     @staticmethod
     def differentiable_backward(ctx, g):

@@ -146,13 +146,13 @@ class PointwiseMixin:
     def logaddexp(self, other):
         """log(exp(self) + exp(other)) without overflow: max + log1p(exp(-|self - other|))."""
         o = _as_tensor(other, self)
-        m = _maximum(self, o).detach()
+        m = _shift(_maximum(self, o).detach())
         return m + ((self - m).exp() + (o - m).exp()).log()
 
     def logaddexp2(self, other):
         """log2(2^self + 2^other)."""
         o = _as_tensor(other, self)
-        m = _maximum(self, o).detach()
+        m = _shift(_maximum(self, o).detach())
         return m + ((self - m).exp2() + (o - m).exp2()).log2()
 
     def copysign(self, other):
@@ -430,6 +430,12 @@ def _bessel_series(x, order):
         term = term * q / (k * (k + order))
         out = out + term
     return out
+
+
+def _shift(m):
+    """logaddexp's shift max(a, b), with 0 where it is infinite: both -inf gives log(0) = -inf
+    and both +inf gives log(inf) = inf, where inf - inf would give nan."""
+    return _where(m.isinf(), 0.0, m)
 
 
 def _softmax(fn, x, dim, dtype, op):
