@@ -1,7 +1,8 @@
 """nn utilities: gradient clipping, parameter vectors, weight and spectral normalisation,
-parametrizations, conv/linear + batch-norm fusion, packed sequences (``rnn``)."""
+parametrizations, conv/linear + batch-norm fusion, packed sequences (``rnn``), pruning
+(``prune``)."""
 
-from glassnet.nn.utils import parametrizations, parametrize, rnn, stateless
+from glassnet.nn.utils import parametrizations, parametrize, prune, rnn, stateless
 from glassnet.nn.utils.clip_grad import (
                                          clip_grad_norm,
                                          clip_grad_norm_,
@@ -39,6 +40,7 @@ __all__ = [
                                          "parameters_to_vector",
                                          "parametrizations",
                                          "parametrize",
+                                         "prune",
                                          "remove_spectral_norm",
                                          "remove_weight_norm",
                                          "rnn",
