@@ -11,6 +11,11 @@
 ``GoogLeNet``             Szegedy et al. 2015, small Inception network
 ``ResNet``                He et al. 2016 CIFAR nets ``resnet20`` ... and ``plain20`` ...
 ``ImageNetResNet``        He et al. 2016 ImageNet nets ``resnet18`` ... ``resnet152`` (torchvision's)
+``ImageNetVGG``           Simonyan and Zisserman 2015 ImageNet nets ``vgg11`` ... ``vgg19_bn``
+                          (torchvision's)
+``ImageNetAlexNet``       Krizhevsky 2012/2014 for ImageNet-sized images (torchvision's)
+``MobileNetV2``           Sandler et al. 2018 inverted residuals (torchvision's)
+``SqueezeNet``            Iandola et al. 2016 Fire modules, 1.0 and 1.1 (torchvision's)
 ``Autoencoder``           MLP and convolutional (denoising) autoencoders
 ``RBM``                   restricted Boltzmann machine (CD-1); ``pretrain_autoencoder``
                           stacks RBMs layer by layer (Hinton and Salakhutdinov 2006)
@@ -35,6 +40,7 @@ from .fashion_cnn import FashionCNN
 from .googlenet import GoogLeNet, Inception
 from .graph import GCN, GraphClassifier
 from .harmonic import HarmonicNet
+from .imagenet_alexnet import ImageNetAlexNet
 from .imagenet_resnet import (
                      Bottleneck,
                      ImageNetResNet,
@@ -44,8 +50,10 @@ from .imagenet_resnet import (
                      resnet101,
                      resnet152,
 )
+from .imagenet_vgg import ImageNetVGG
 from .lenet import LeNet5
 from .mlp import MLP
+from .mobilenet import InvertedResidual, MobileNetV2
 from .neocognitron import Neocognitron
 from .rbm import RBM, pretrain_autoencoder
 from .registry import available, build_for, check_input, entry, get, register
@@ -64,6 +72,7 @@ from .resnet import (
                      resnet110,
 )
 from .sequence import CharRNN, CharVocab, SequenceClassifier, SequenceTagger
+from .squeezenet import Fire, SqueezeNet
 from .summary import Summary, count_parameters, summary
 from .vgg import VGG, vgg11_small, vgg13_small, vgg16_small
 
@@ -80,19 +89,25 @@ __all__ = [
                      "CharVocab",
                      "ConvAutoencoder",
                      "FashionCNN",
+                     "Fire",
                      "GoogLeNet",
                      "GraphClassifier",
                      "HarmonicNet",
+                     "ImageNetAlexNet",
                      "ImageNetResNet",
+                     "ImageNetVGG",
                      "Inception",
+                     "InvertedResidual",
                      "LeNet5",
                      "McCullochPitts",
+                     "MobileNetV2",
                      "Neocognitron",
                      "Perceptron",
                      "ResNet",
                      "SequenceClassifier",
                      "SequenceTagger",
                      "ShortcutA",
+                     "SqueezeNet",
                      "Summary",
                      "available",
                      "build_for",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from glassnet import nn
 
+from .pretrained import torchvision_factory
 from .registry import register
 from .resnet import BasicBlock
 
@@ -162,18 +163,13 @@ class ImageNetResNet(nn.Module):
 
 
 def _factory(name, block, layers, paper):
-    def factory(*, weights=None, progress=True, **kwargs):
-        if weights is not None or kwargs.pop("pretrained", False):
-            raise ValueError(
-                f"{name}: no pretrained weights ship with glassnet (weights={weights!r}); build "
-                f"the model with weights=None and load a state_dict, e.g. one saved from "
-                f"torchvision.models.{name}, with model.load_state_dict(...)")
+    def build(**kwargs):
         return ImageNetResNet(block, layers, **kwargs)
 
-    factory.__name__ = factory.__qualname__ = name
-    factory.__doc__ = (f"ResNet-{paper} (He et al. 2016) for ImageNet-sized images, as "
-                       f"torchvision's ``{name}(weights=None, num_classes=1000)``; also takes "
-                       f"``in_channels`` and the other ``ImageNetResNet`` arguments.")
+    factory = torchvision_factory(
+        name, build, f"ResNet-{paper} (He et al. 2016) for ImageNet-sized images, as "
+        f"torchvision's ``{name}(weights=None, num_classes=1000)``; also takes "
+        f"``in_channels`` and the other ``ImageNetResNet`` arguments.")
     what = (f"ResNet-{paper} (He 2016), ImageNet style: 7x7 stem, 4 stages {layers} of "
             f"{'basic' if block is BasicBlock else 'bottleneck'} blocks; torchvision's names")
     return register(name, what, sizes=(28, 4096))(factory)

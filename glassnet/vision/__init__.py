@@ -7,7 +7,10 @@
 ``transforms``    ``Compose``, ``ToTensor``, ``Normalize``, ``RandomCrop``, ``CenterCrop``,
                   ``RandomHorizontalFlip``, ``RandomRotation``, ``Lambda``... (those of
                   ``glassnet.data.transforms``)
-``models``        ``resnet18`` ... ``resnet152`` and ``ResNet``, with torchvision's module names
+``models``        ``resnet18`` ... ``resnet152``, ``vgg11`` ... ``vgg19_bn``, ``alexnet``,
+                  ``mobilenet_v2``, ``squeezenet1_0`` / ``1_1``, with torchvision's module names
+``ops``           ``nms``, ``batched_nms``, ``box_iou``, ``generalized_box_iou``, ``box_convert``,
+                  ``box_area``, ``clip_boxes_to_image``, ``remove_small_boxes``...
 ``utils``         ``make_grid`` and ``save_image``
 ================  ===========================================================================
 
@@ -15,6 +18,6 @@ The objects are glassnet's own; this package gives them torchvision's paths and 
 differences that a torchvision program can meet are listed in ``docs/vision.md``.
 """
 
-from glassnet.vision import datasets, models, transforms, utils
+from glassnet.vision import datasets, models, ops, transforms, utils
 
-__all__ = ["datasets", "models", "transforms", "utils"]
+__all__ = ["datasets", "models", "ops", "transforms", "utils"]
