@@ -45,8 +45,9 @@ from .functions import __all__ as _fn_all
 from .functions import matmul, maximum, minimum, where
 from .sparse import spmm
 from .tensor import Tensor, tensor
-from .tensor.sparse import layout, sparse_coo, strided
+from .tensor.sparse import layout, sparse_coo, sparse_csr, strided
 from .tensor.sparse_coo import sparse_coo_tensor
+from .tensor.sparse_csr import sparse_csr_tensor
 
 from .version import __version__
 
@@ -89,7 +90,8 @@ def is_floating_point(t):
 
 __all__ = ["Tensor", "tensor", "Function", "no_grad", "enable_grad", "manual_seed",
            "matmul", "maximum", "minimum", "where", *_fn_all]
-__all__ += ["layout", "sparse_coo", "sparse_coo_tensor", "spmm", "strided"]
+__all__ += ["layout", "sparse_coo", "sparse_coo_tensor", "sparse_csr", "sparse_csr_tensor", "spmm",
+            "strided"]
 
 # ======================================================================= PyTorch's namespace
 # Below: the rest of torch's everyday top-level names, so ``import glassnet as torch`` works.

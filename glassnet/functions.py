@@ -14,7 +14,9 @@ import numpy as np
 
 from . import backend
 from . import linalg as _linalg
+from . import return_types as _RT
 from .ops import linalg as L
+from .ops import lu as _lu_ops
 from .tensor import Tensor, _as_tensor, _new_size, _to_array, tensor
 from .tensor import numpy_names as _numpy_names
 from .tensor.arith import _matmul, _maximum, _minimum, _where
@@ -152,9 +154,23 @@ def range(start=0, end=None, step=1, dtype=None, device=None, requires_grad=Fals
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from start to end. For float32/float64, PyTorch's
+    arithmetic: step = (end - start) / (steps - 1) in that dtype, the first half counted up
+    from start (start + i step) and the second half down from end (end - (steps - 1 - i)
+    step), each value rounded once (a fused multiply-add), so both ends are exact."""
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _make(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad, device)
+    d = _dt(dtype)
+    if d in (np.float32, np.float64) and steps > 1 and builtins.all(
+            isinstance(v, (int, float, np.integer, np.floating)) for v in (start, end)):
+        t = d.type
+        lo, hi = t(start), t(end)
+        step = np.float64((hi - lo) / t(steps - 1))
+        i = np.arange(steps, dtype=np.float64)  # float32 products are exact in float64
+        out = np.where(i < steps // 2, np.float64(lo) + step * i,
+                       np.float64(hi) - step * (steps - 1 - i)).astype(d)
+        return _make(out, requires_grad, device)
+    return _make(np.linspace(start, end, steps).astype(d), requires_grad, device)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None):
@@ -373,7 +389,9 @@ _names += ["asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh",
            "get_device", "i0", "conj", "resolve_conj", "resolve_neg", "conj_physical", "adjoint",
            "angle", "frexp", "cholesky_solve", "cholesky_inverse", "triangular_solve", "renorm",
            "index_put", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided",
-           "unsafe_chunk", "unsafe_split", "is_conj", "is_neg", "split_with_sizes"]
+           "unsafe_chunk", "unsafe_split", "is_conj", "is_neg", "split_with_sizes", "lu",
+           "lu_solve", "geqrf", "ormqr", "orgqr"]
+_names += ["index_reduce", "as_strided_scatter", "resize_as_"]
 _names += [n + "_" for n in _INPLACE_NAMES]
 for _n in _names:
     if hasattr(Tensor, _n):
@@ -411,6 +429,14 @@ def matrix_exp(input):
 
 def matrix_rank(input, tol=None, symmetric=False):
     return _linalg.matrix_rank(input, tol=tol, hermitian=symmetric)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """(P, L, U) with A = P L U from ``lu``'s / ``linalg.lu_factor``'s (LU, pivots); L and U
+    (or P) are empty tensors when ``unpack_data`` (or ``unpack_pivots``) is False.
+    Differentiable in LU_data."""
+    return _RT.lu_unpack(*_lu_ops.LuUnpack.apply(
+        LU_data._f(), LU_pivots, bool(unpack_data), bool(unpack_pivots)))
 
 
 def chain_matmul(*matrices):

@@ -3,8 +3,10 @@
 Differentiable: ``norm``, ``vector_norm``, ``matrix_norm``, ``det``, ``slogdet``, ``inv``,
 ``solve``, ``cholesky``, ``pinv``, ``eigh``/``eigvalsh`` (distinct eigenvalues), ``svdvals``,
 ``lstsq`` (full-rank A, through the pseudo-inverse), ``matrix_power``, ``matrix_exp``, ``cross``,
-``multi_dot``, ``vecdot``. Forward only (backward raises): the factors of ``qr`` and the singular
-vectors of ``svd`` (the singular values of ``svd`` are differentiable on their own).
+``multi_dot``, ``vecdot``, the LU family (``lu_factor``, ``lu``, ``lu_solve``, ``solve_ex``),
+``householder_product``, ``tensorinv``, ``tensorsolve``, ``vander``. Forward only (backward
+raises): the factors of ``qr``, the singular vectors of ``svd`` (the singular values of ``svd``
+are differentiable on their own) and the LDL^T factorization (``ldl_factor``, ``ldl_solve``).
 
 Every function takes batches of matrices ``(..., m, n)``.
 """
@@ -19,6 +21,9 @@ import numpy as np
 from . import backend
 from . import return_types as RT
 from .ops import decomp as D
+from .ops import householder as H
+from .ops import lu as LU_
+from .ops import matrix_exp as ME
 from .tensor import Tensor
 from .tensor.arith import _matmul
 from .tensor.linalg import _linalg_matrix as _matrix
@@ -26,6 +31,7 @@ from .tensor.linalg import _linalg_square as _square
 from .tensor.linalg import _qr, _solve, _svd
 from .tensor.reduce import matrix_norm as _matrix_norm
 from .tensor.reduce import vector_norm as _vector_norm
+from .tensor.shape import _cat
 
 
 # ----------------------------------------------------------------------------- norms
@@ -181,22 +187,12 @@ def matrix_power(A, n):
 
 
 def matrix_exp(A):
-    """exp(A) = sum_k A^k / k!, by scaling and squaring: exp(A) = exp(A / 2^s)^(2^s) with a
-    Taylor series for the scaled matrix. Composed of matmuls, so it is differentiable."""
+    """exp(A) = sum_k A^k / k! of a batch of square matrices, by PyTorch's algorithm: an
+    optimised Taylor polynomial of degree 1 to 18 chosen by the 1-norm of A, with scaling and
+    squaring above degree 18's bound (see ``glassnet/ops/matrix_exp.py``). Differentiable, also
+    twice: grad_A = exp([[A^H, G], [0, A^H]])[:n, n:]."""
     _square(A, "matrix_exp")
-    A = A._f()
-    nrm = float(np.abs(backend.to_numpy(A._data)).sum(-1).max()) if A.numel() else 0.0
-    s = max(0, builtins.int(math.ceil(math.log2(nrm))) + 1) if nrm > 0 else 0
-    X = A / (2 ** s)
-    xp = backend.array_module(A._data)
-    eye = Tensor._make(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape).copy(), False)
-    out, term = eye, eye
-    for k in range(1, 20):
-        term = _matmul(term, X) / k
-        out = out + term
-    for _ in range(s):
-        out = _matmul(out, out)
-    return out
+    return ME.MatrixExp.apply(A._f())
 
 
 # ----------------------------------------------------------------------------- decompositions
@@ -248,6 +244,122 @@ def qr(A, mode="reduced"):
     """A = Q R with orthonormal Q and upper-triangular R (``mode``: 'reduced', 'complete' or
     'r'). Forward only."""
     return _qr(A, mode)
+
+
+# ----------------------------------------------------------------------------- LU, LDL^T, QR
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """(LU, pivots, info): P^T A = L U by Gaussian elimination with partial pivoting, packed
+    as LAPACK's getrf packs it: L (unit diagonal implied) below the diagonal of LU, U on and
+    above it; ``pivots`` (..., min(m, n)) 1-based int32 row swaps; ``info`` the 1-based index
+    of the first zero pivot (0 if none). Differentiable through LU (see ``ops/lu.py``)."""
+    return RT.linalg_lu_factor_ex(*LU_.LuFactor.apply(A._f(), bool(pivot), op="linalg.lu_factor_ex",
+                                                      check_errors=check_errors))
+
+
+def lu_factor(A, *, pivot=True):
+    """(LU, pivots) of ``lu_factor_ex``; a zero pivot (a singular A) raises."""
+    LU, piv, _ = LU_.LuFactor.apply(A._f(), bool(pivot), op="linalg.lu_factor",
+                                    check_errors=True)
+    return RT.linalg_lu_factor(LU, piv)
+
+
+def lu(A, *, pivot=True):
+    """(P, L, U) with A = P L U: P (..., m, m) a permutation, L (..., m, k) unit lower
+    triangular, U (..., k, n) upper triangular, k = min(m, n). Differentiable in A."""
+    LU, piv, _ = LU_.LuFactor.apply(A._f(), bool(pivot), op="linalg.lu")
+    return RT.linalg_lu(*LU_.LuUnpack.apply(LU, piv, True, bool(pivot)))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """X with A X = B for A = P L U given by ``lu_factor``'s (LU, pivots); ``adjoint`` solves
+    with A^T, ``left=False`` solves X A = B. Batch dims broadcast. Differentiable in LU and B."""
+    return LU_.LuSolve.apply(LU._f(), pivots, B._f(), bool(left), bool(adjoint))
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """(result, info): ``solve`` through ``lu_factor_ex`` and ``lu_solve``, as PyTorch computes
+    it; info > 0 marks a singular A (whose result then holds infs and NaNs), which raises only
+    with ``check_errors``."""
+    _square(A, "solve_ex")
+    LU, piv, info = LU_.LuFactor.apply(A._f(), True, op="linalg.solve_ex",
+                                       check_errors=check_errors)
+    vec = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    X = LU_.LuSolve.apply(LU, piv, B._f().unsqueeze(-1) if vec else B._f(), bool(left), False,
+                          op="linalg.solve_ex")
+    return RT.linalg_solve_ex(X.squeeze(-1) if vec else X, info)
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False):
+    """(LD, pivots, info): the Bunch-Kaufman factorization A = L D L^T of symmetric A, read
+    from its lower triangle, packed as LAPACK's sytrf packs it (D on the diagonal, and on the
+    subdiagonal of each 2x2 block, marked by a pair of negative pivots). Forward only."""
+    return RT.linalg_ldl_factor_ex(*LU_.LdlFactor.apply(
+        A._f(), bool(hermitian), op="linalg.ldl_factor_ex", check_errors=check_errors))
+
+
+def ldl_factor(A, *, hermitian=False):
+    """(LD, pivots) of ``ldl_factor_ex``; a singular A raises."""
+    LD, piv, _ = LU_.LdlFactor.apply(A._f(), bool(hermitian), op="linalg.ldl_factor",
+                                     check_errors=True)
+    return RT.linalg_ldl_factor(LD, piv)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False):
+    """X with A X = B for A given by ``ldl_factor``'s (LD, pivots); batch dims broadcast.
+    Forward only."""
+    return LU_.LdlSolve.apply(LD._f(), pivots, B._f(), bool(hermitian))
+
+
+def householder_product(A, tau):
+    """The first n columns of Q = H_0 H_1 ... H_{k-1}, H_i = I - tau_i v_i v_i^T with v_i
+    stored below the diagonal of column i of A (a unit on the diagonal implied), as ``geqrf``
+    stores them; A (..., m, n), m >= n >= k. Differentiable in A and tau."""
+    return H.HouseholderProduct.apply(A._f(), tau._f())
+
+
+# ----------------------------------------------------------------------------- tensor solves
+def tensorinv(A, ind=2):
+    """The inverse of A for ``tensordot(., ., ind)``: A read as a square matrix (the product of
+    its first ``ind`` dims by the product of the rest), inverted, shaped
+    A.shape[ind:] + A.shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(f"linalg.tensorinv: expected a strictly positive integer for "
+                           f"'ind', got {ind}")
+    rows, cols = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
+    if rows != cols:
+        raise RuntimeError(f"linalg.tensorinv: the product of A's first {ind} dims ({rows}) "
+                           f"must equal the product of the rest ({cols}); shape "
+                           f"{tuple(A.shape)}")
+    return inv(A.reshape(rows, cols)).reshape(tuple(A.shape[ind:]) + tuple(A.shape[:ind]))
+
+
+def tensorsolve(A, B, dims=None):
+    """X with ``tensordot(A, X, X.ndim) = B``: A's first B.ndim dims index the equations (as
+    many as B has elements), the rest give X's shape (``dims``: dims of A moved to the end
+    first); solved as one square system."""
+    if dims is not None:
+        moved = [d % A.ndim for d in dims]
+        A = A.permute(*([d for d in range(A.ndim) if d not in moved] + moved))
+    xshape = tuple(A.shape[B.ndim:])
+    rows, cols = B.numel(), math.prod(xshape)
+    if rows != cols:
+        raise RuntimeError(f"linalg.tensorsolve: expected prod(A.shape[B.ndim:]) == B.numel(), "
+                           f"got {cols} != {rows} (A {tuple(A.shape)}, B {tuple(B.shape)})")
+    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(xshape)
+
+
+def vander(x, N=None):
+    """The Vandermonde matrix (..., n, N) with columns x^0, x^1, ..., x^(N-1) (increasing
+    powers, unlike ``numpy.vander``); N defaults to n. A cumulative product, differentiable."""
+    if x.ndim == 0:
+        x = x.reshape(1)
+    N = x.shape[-1] if N is None else N
+    if N <= 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got {N}")
+    powers = x.unsqueeze(-1).expand(*x.shape, N - 1).cumprod(-1)
+    xp = backend.array_module(x._data)
+    ones = Tensor._make(xp.ones(tuple(x.shape) + (1,), x.dtype), False)
+    return _cat([ones, powers], -1)
 
 
 # ----------------------------------------------------------------------------- products
@@ -316,6 +428,8 @@ def tensordot(a, b, dims=2):
 
 
 __all__ = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
-           "eigvalsh", "inv", "inv_ex", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
-           "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
-           "svdvals", "tensordot", "vecdot", "vector_norm"]
+           "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex",
+           "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matrix_exp",
+           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+           "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensordot",
+           "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]

@@ -187,3 +187,58 @@ def test_tensordot_broadcasts_size_one_dims():
                  dtype=np.float64)
     with pytest.raises(RuntimeError, match="tensordot"):
         gn.tensordot(gn.zeros(2, 3), gn.zeros(3, 2), dims=([0], [0]))
+
+
+@pytest.mark.parametrize("a_shape, b_shape, left", [
+    ((4, 4), (4,), True), ((4, 4), (4, 2), True), ((2, 3, 3), (2, 3), True),
+    ((2, 3, 3), (2, 2, 3), False), ((2, 3, 3), (3, 1), True), ((0, 2, 2), (0, 2), True)])
+def test_solve_ex(a_shape, b_shape, left):
+    rng = np.random.default_rng(3)
+    a, b = well_conditioned(rng, a_shape), rng.standard_normal(b_shape)
+    f = lambda x, y: _L(x).solve_ex(x, y, left=left)
+    check_parity(f, f, [a, b], dtype=np.float64)
+    check_parity(f, f, [a, b], rtol=1e-4, atol=1e-4)
+    gradcheck(f, [a, b])
+
+
+def test_solve_ex_singular():
+    """A singular A: infos, and the infs and NaNs of the division by the zero pivot."""
+    res, info = gn.linalg.solve_ex(gn.zeros(2, 3, 3), gn.ones(2, 3))
+    tres, tinfo = torch.linalg.solve_ex(torch.zeros(2, 3, 3), torch.ones(2, 3))
+    assert info.tolist() == tinfo.tolist()
+    np.testing.assert_array_equal(res.numpy(), tres.numpy())
+    with pytest.raises(RuntimeError, match="solve_ex"):
+        gn.linalg.solve_ex(gn.zeros(3, 3), gn.ones(3), check_errors=True)
+
+
+@pytest.mark.parametrize("shape, ind", [((2, 2, 3, 12, 1), 3), ((4, 3, 6, 1, 2), 2),
+                                        ((3, 3), 1)])
+def test_tensorinv(shape, ind):
+    a = well_conditioned(np.random.default_rng(4), (12, 12) if len(shape) > 2 else (3, 3))
+    f = lambda x: _L(x).tensorinv(x, ind=ind)
+    check_parity(f, f, [a.reshape(shape)], dtype=np.float64)
+    gradcheck(f, [a.reshape(shape)])
+    with pytest.raises(RuntimeError, match="tensorinv"):
+        gn.linalg.tensorinv(gn.ones(2, 3), ind=1)
+
+
+@pytest.mark.parametrize("a_shape, dims", [((2, 3, 6), None), ((2, 3, 6), (0, 2)),
+                                           ((3, 4, 4, 3), None), ((3, 4, 4, 3), (0, 2))])
+def test_tensorsolve(a_shape, dims):
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(a_shape[:2])
+    f = lambda x, y: _L(x).tensorsolve(x, y, dims=dims)
+    check_parity(f, f, [a, b], dtype=np.float64)
+    gradcheck(f, [a, b])
+
+
+@pytest.mark.parametrize("shape, N", [((), 2), ((1,), 3), ((5,), None), ((5,), 4),
+                                      ((2, 5), 6), ((2, 0), 3)])
+def test_vander(shape, N):
+    x = np.random.default_rng(6).standard_normal(shape)
+    f = lambda t: _L(t).vander(t, N=N)
+    check_parity(f, f, [x], dtype=np.float64)
+    check_parity(f, f, [x])
+    gradcheck(f, [x])
+    with pytest.raises(RuntimeError, match="N must be greater than 1"):
+        gn.linalg.vander(gn.ones(3), N=1)

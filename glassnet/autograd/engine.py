@@ -31,6 +31,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     """
     if grad_tensors is None and grad_variables is not None:
         grad_tensors = grad_variables
+    tensors, grad_tensors = _sparse_roots(tensors, grad_tensors)
+    if inputs is not None and not isinstance(inputs, Variable):
+        inputs = [_graph_tensor(t) for t in inputs]
+    elif inputs is not None:
+        inputs = _graph_tensor(inputs)
     backend.threads_now()  # once per pass: the load is read (and BLAS follows it, if asked)
     if create_graph:
         graph_engine.backward(tensors, grad_tensors, retain_graph=retain_graph is not False,
@@ -126,6 +131,39 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             key = nxt if nxt.n_outputs == 1 else (nxt, nr)
             old = buf.get(key)
             buf[key] = g if old is None else old + g
+
+
+def _graph_tensor(t):
+    """The tensor that holds ``t``'s place in the graph: ``t`` itself, or for a sparse tensor
+    (glassnet/tensor/sparse_coo.py) the tensor of its stored values."""
+    return t._autograd_values if getattr(t, "_sparse_layout", False) else t
+
+
+def _sparse_roots(tensors, grad_tensors):
+    """Outputs to start backward from, with sparse ones replaced by their values and the
+    gradient given for each of those (dense or sparse, of the output's shape) read at its
+    stored positions."""
+    single = isinstance(tensors, Variable)
+    ts = [tensors] if single else list(tensors)
+    if not any(getattr(t, "_sparse_layout", False) for t in ts):
+        return tensors, grad_tensors
+    if grad_tensors is None:
+        gs = [None] * len(ts)
+    elif single or isinstance(grad_tensors, Variable):
+        gs = [grad_tensors]
+    else:
+        gs = list(grad_tensors)
+    out_t, out_g = [], []
+    for t, g in zip(ts, gs):
+        if getattr(t, "_sparse_layout", False):
+            if g is None:
+                raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
+                                   f"outputs, but the output is a sparse tensor of shape "
+                                   f"{tuple(t.shape)}; pass a gradient of that shape")
+            t, g = t._autograd_values, t._values_grad(g)
+        out_t.append(t)
+        out_g.append(g)
+    return out_t, out_g
 
 
 def _run_tensor_hooks(node, grads_out):
@@ -239,6 +277,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     single = isinstance(inputs, Variable)
     ins = [inputs] if single else list(inputs)
+    # A sparse input's gradient is that of its values, handed back as a sparse tensor.
+    sparse_in = [t if getattr(t, "_sparse_layout", False) else None for t in ins]
+    ins = [_graph_tensor(t) for t in ins]
+    outputs, grad_outputs = _sparse_roots(outputs, grad_outputs)
     for i, t in enumerate(ins):
         if isinstance(t, Variable) and not t.requires_grad:
             raise RuntimeError(f"autograd.grad: one of the differentiated tensors does not "
@@ -264,4 +306,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         xp = backend.array_module
         res = [t._make(xp(t._data).zeros_like(t._data), False) if g is None else g
                for t, g in zip(ins, res)]
-    return tuple(res)
+    return tuple(g if s is None or g is None else s._grad_from_values(g)
+                 for s, g in zip(sparse_in, res))

@@ -11,6 +11,10 @@ themselves; everything else is an object with a ``"$"`` entry naming its kind:
 =============  ==============================================================================
 ``tensor``     ``data`` (storage name), ``device``, ``requires_grad``; ``class`` for a
                subclass such as ``nn.Parameter``; ``state``: its Python attributes, if any
+``sparse``     a sparse tensor: ``layout`` (``sparse_coo`` or ``sparse_csr``), ``size``,
+               ``coalesced``, ``requires_grad``, ``device``, and its arrays as ``{"data":
+               storage name}``: ``indices`` and ``values`` (COO), ``crow_indices``,
+               ``col_indices`` and ``values`` (CSR); ``class`` for a sparse ``nn.Parameter``
 ``ndarray``    a NumPy array: ``data``, ``device``
 ``dict``       ``items``: ``[[key, value], ...]`` (keys are nodes too: ints stay ints, and a
                dict keyed by tensors, as an optimiser's ``state``, keeps its keys);
@@ -59,7 +63,7 @@ import numpy as np
 
 from glassnet import backend
 from glassnet.io.state import _is_tensor, to_numpy
-from glassnet.tensor import Tensor
+from glassnet.tensor import Tensor, sparse_coo_tensor, sparse_csr_tensor
 from glassnet.tensor.size import Size
 
 __all__ = ["Decoder", "encode", "globals_in"]
@@ -196,6 +200,8 @@ class _Encoder:
         return [self.node(v, f"{path}/{i}") for i, v in enumerate(xs)]
 
     def _tensor(self, x, path):
+        if getattr(x, "_sparse_layout", False):
+            return self._sparse(x, path)
         if not isinstance(x, Tensor):  # a PyTorch tensor: saved as a glassnet one
             name, extra = self._store(x, path)
             return {"$": "tensor", "id": self._new_id(x), "data": name, "device": "cpu",
@@ -208,6 +214,23 @@ class _Encoder:
             out["class"] = self._global_name(type(x), path)
         if x.__dict__:
             out["state"] = self._dict(x.__dict__, path)
+        return out
+
+    def _sparse(self, x, path):
+        """A sparse tensor: its index and value arrays stored like a tensor's, the rest JSON."""
+        out = {"$": "sparse", "id": self._new_id(x), "layout": x.layout.name,
+               "size": [int(s) for s in x.shape], "coalesced": bool(x._co),
+               "requires_grad": bool(x.requires_grad), "device": str(x.device)}
+        arrays = {"values": x._v._data}
+        if x.layout.name == "sparse_csr":
+            arrays.update(crow_indices=x._crow, col_indices=x._ind[1])
+        else:
+            arrays.update(indices=x._ind)
+        for name, a in arrays.items():
+            stored, extra = self._store(a, f"{path}/{name}")
+            out[name] = {"data": stored, **extra}
+        if type(x) not in Tensor._sparse_types.values():  # a sparse nn.Parameter
+            out["class"] = self._global_name(type(x).__bases__[1], path)
         return out
 
     def _scalar(self, x, path):
@@ -320,7 +343,8 @@ class Decoder:
         self._objects: dict[int, object] = {}
         self._placed: dict[tuple, object] = {}
         self._kinds = {
-            "ref": self._ref, "tensor": self._tensor, "ndarray": self._ndarray,
+            "ref": self._ref, "tensor": self._tensor, "sparse": self._sparse,
+            "ndarray": self._ndarray,
             "dict": self._dict, "odict": self._dict, "defaultdict": self._dict, "counter": self._dict,
             "list": self._list, "set": self._set, "tuple": self._tuple,
             "frozenset": self._frozenset, "namedtuple": self._namedtuple, "size": self._size,
@@ -389,6 +413,36 @@ class Decoder:
                 raise TypeError("a tensor's state is not a dict")
             t.__dict__.update(state)
         return t
+
+    def _sparse(self, node):
+        """A sparse tensor, rebuilt through its public constructor (which checks every index
+        against the size)."""
+        location = str(backend.Device(node["device"]))
+        size, layout = tuple(node["size"]), node["layout"]
+        if not all(type(s) is int for s in size) or type(node["coalesced"]) is not bool:
+            raise TypeError("a sparse tensor's size is not a list of ints")
+        values = self._array(node["values"], location)
+        try:  # the constructors check the arrays against each other and the size
+            if layout == "sparse_csr":
+                t = sparse_csr_tensor(self._array(node["crow_indices"], location),
+                                      self._array(node["col_indices"], location), values, size)
+            elif layout == "sparse_coo":
+                t = sparse_coo_tensor(self._array(node["indices"], location), values, size,
+                                      is_coalesced=node["coalesced"])
+            else:
+                raise ValueError(f"unknown sparse layout {layout!r}")
+        except (RuntimeError, NotImplementedError) as exc:
+            raise ValueError(f"a sparse tensor's arrays do not fit together: {exc}") from None
+        requires_grad = node["requires_grad"]
+        if type(requires_grad) is not bool or (requires_grad and not t.is_floating_point()):
+            raise ValueError("requires_grad must be a bool, and True only for float tensors")
+        t.requires_grad_(requires_grad)
+        if "class" in node:
+            cls = self._class(node)
+            if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+                raise TypeError(f"{cls!r} is not a Tensor class")
+            t = cls(t, requires_grad)
+        return self._keep(node, t)
 
     def _ndarray(self, node):
         location = str(backend.Device(node["device"]))  # map_location is for tensors, and CuPy

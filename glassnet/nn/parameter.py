@@ -13,6 +13,8 @@ that a layer's ``reset_parameters`` then fills. This file imports no Module: the
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .. import backend
@@ -23,8 +25,16 @@ class Parameter(Tensor):
     """A learnable tensor: ``Parameter(data, requires_grad=True)``.
 
     ``data`` may be a Tensor (its array is shared, not copied, as in PyTorch), a NumPy array or
-    nested Python numbers. ``Parameter()`` is an empty float tensor.
+    nested Python numbers. ``Parameter()`` is an empty float tensor. A sparse ``data`` (COO or
+    CSR) gives a sparse Parameter: an instance of both Parameter and the sparse tensor's class,
+    sharing its storage, whose ``.grad`` is sparse on its pattern.
     """
+
+    def __new__(cls, data=None, *args, **kwargs):  # (subclasses take other arguments)
+        if getattr(data, "_sparse_layout", False):
+            requires_grad = kwargs.get("requires_grad", args[0] if args else True)
+            return _sparse_parameter(cls, data, requires_grad)
+        return super().__new__(cls)
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
@@ -52,6 +62,56 @@ def _rebuild_parameter(data, requires_grad, grad):
     p = Parameter(data, requires_grad)
     p.grad = grad
     return p
+
+
+# ----------------------------------------------------------------------------- sparse
+# One class per (Parameter class, layout): ``type(Parameter(coo))`` derives from both Parameter
+# and the sparse COO class, so it is registered by modules and computes as a sparse tensor.
+_SPARSE_CLASSES: dict = {}
+
+
+def _sparse_parameter(cls, data, requires_grad):
+    """``Parameter(sparse)``: the sparse tensor's storage (shared) under a new values leaf."""
+    layout_cls = Tensor._sparse_types[data.layout.name]
+    sub = _SPARSE_CLASSES.get((cls, layout_cls))
+    if sub is None:
+        sub = type(cls.__name__, (layout_cls, cls), {
+            "__module__": cls.__module__, "__qualname__": cls.__qualname__,
+            "__init__": _init_done, "__repr__": _sparse_repr,
+            "__reduce_ex__": _sparse_reduce, "__deepcopy__": _sparse_deepcopy})
+        _SPARSE_CLASSES[(cls, layout_cls)] = sub
+    p = object.__new__(sub)
+    p._ind, p._sz, p._co = data._ind, data._sz, data._co
+    if data._crow is not None:
+        p._crow = data._crow
+    p._v = Tensor._make(data._v._data, False).requires_grad_(requires_grad)
+    return p
+
+
+def _init_done(self, *args, **kwargs):
+    """Built by ``Parameter.__new__`` already."""
+
+
+def _sparse_repr(self):
+    return "Parameter containing:\n" + Tensor._sparse_types[self.layout.name].__repr__(self)
+
+
+def _sparse_reduce(self, proto):
+    rebuild, args = Tensor._sparse_types[self.layout.name].__reduce_ex__(self, proto)
+    return _rebuild_sparse_parameter, (type(self).__bases__[1], rebuild, args)
+
+
+def _sparse_deepcopy(self, memo):
+    if id(self) in memo:
+        return memo[id(self)]
+    out = type(self).__bases__[1](copy.deepcopy(self.detach(), memo), self.requires_grad)
+    memo[id(self)] = out
+    return out
+
+
+def _rebuild_sparse_parameter(cls, rebuild, args):
+    t = rebuild(*args)
+    return cls(t, t.requires_grad)
 
 
 class Buffer(Tensor):

@@ -8,6 +8,8 @@ and indexing (``shape``, ``index``), linear algebra (``linalg``), in-place updat
 
 from .convert import _as_tensor, _new_size, _size, _to_array
 from .sparse_coo import SparseTensor, sparse_coo_tensor
+from .sparse_csr import SparseCsrTensor, sparse_csr_tensor
 from .tensor import Tensor, tensor
 
-__all__ = ["SparseTensor", "Tensor", "sparse_coo_tensor", "tensor"]
+__all__ = ["SparseCsrTensor", "SparseTensor", "Tensor", "sparse_coo_tensor", "sparse_csr_tensor",
+           "tensor"]

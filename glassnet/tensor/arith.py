@@ -475,8 +475,8 @@ def _matmul(a, b, op="matmul"):
         a = _as_tensor(a, b)
     if not isinstance(b, Variable):
         b = _as_tensor(b, a)
-    if a.is_sparse or b.is_sparse:  # a sparse COO operand: glassnet/tensor/sparse_coo.py
-        return a.matmul(b) if a.is_sparse else b.__rmatmul__(a)
+    if a._sparse_layout or b._sparse_layout:  # a sparse operand: glassnet/tensor/sparse_coo.py
+        return a.matmul(b) if a._sparse_layout else b.__rmatmul__(a)
     _check_device(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("matmul: both arguments need at least 1 dimension, got shapes "

@@ -13,6 +13,8 @@ from .. import backend
 from .. import return_types as RT
 from ..autograd.variable import Variable
 from ..ops import decomp as D
+from ..ops import householder as householder_ops
+from ..ops import lu as lu_ops
 from ..ops.reduce import normalize_dim
 from .arith import _matmul, _SetItem, _where
 from .convert import _as_tensor
@@ -270,6 +272,33 @@ class LinalgMixin:
         """torch.svd: (U, S, V) with V (not V^T); see ``glassnet.linalg.svd``."""
         u, s, vh = _svd(self, full_matrices=not some)
         return RT.svd(u, s, vh.mT)
+
+    # ------------------------------------------------------------------ LU and Householder
+    def lu(self, pivot=True, get_infos=False):
+        """torch.lu (deprecated by PyTorch for ``linalg.lu_factor``): (LU, pivots), and the
+        infos too with ``get_infos``; without it a singular matrix raises."""
+        out = lu_ops.LuFactor.apply(self._f(), bool(pivot), op="lu", check_errors=not get_infos)
+        return out if get_infos else out[:2]
+
+    def lu_solve(self, LU_data, LU_pivots):
+        """X with A X = self, A = P L U given by ``lu``'s (LU_data, LU_pivots)."""
+        return lu_ops.LuSolve.apply(LU_data._f(), LU_pivots, self._f(), True, False,
+                                    op="lu_solve")
+
+    def geqrf(self):
+        """(a, tau): the QR factorization in LAPACK's compact form (R on and above the
+        diagonal of a, Householder reflectors below it; see ``glassnet.ops.householder``)."""
+        return RT.geqrf(*householder_ops.Geqrf.apply(self._f()))
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        """op(Q) input3 (``left``) or input3 op(Q), Q the product of the Householder
+        reflectors (self, tau=input2) from ``geqrf``; op(Q) = Q^T with ``transpose``."""
+        return householder_ops.Ormqr.apply(self._f(), input2._f(), input3._f(), bool(left),
+                                           bool(transpose))
+
+    def orgqr(self, input2):
+        """The Q of ``geqrf``'s reflectors: ``glassnet.linalg.householder_product``."""
+        return householder_ops.HouseholderProduct.apply(self._f(), input2._f(), op="orgqr")
 
 
 def _need(t, nd, op, name):

@@ -16,6 +16,12 @@ gradient reaching a sparse tensor is the gradient of its values, and a sparse le
 is a sparse tensor on the leaf's own (coalesced) pattern. That is what PyTorch gives for
 ``torch.sparse.mm``, ``to_dense`` and ``torch.sparse.sum``; for ``torch.mm``/``matmul`` with a
 sparse leaf PyTorch gives a dense gradient instead, which glassnet does not produce.
+``autograd.grad`` and ``autograd.backward`` accept sparse outputs and inputs through the same
+values (``_autograd_values``, ``_values_grad``, ``_grad_from_values``).
+
+The CSR layout (glassnet/tensor/sparse_csr.py) is this class with the rows kept sorted and row
+pointers beside the entries; everything written here on ``_ind`` and ``_v`` serves both, and
+``_build``/``_with_values`` make results of the caller's layout.
 
 The maths (products, arithmetic, sums, pointwise functions) is glassnet/tensor/sparse_math.py.
 Ops that are not defined on sparse tensors raise ``NotImplementedError`` naming the op (as
@@ -37,7 +43,7 @@ from ..ops.segment import ScatterSum, segments
 from .convert import _size, _to_array
 from .printing import PRINT_OPTS, _body
 from .size import Size
-from .sparse import sparse_coo
+from .sparse import _ERROR_NAMES, _wrong_layout, sparse_coo, sparse_csr
 from .sparse_math import SparseMathMixin, _alias, _const, _gather_at
 from .tensor import Tensor
 
@@ -55,7 +61,7 @@ def _wrap(indices, values, size, coalesced):
 
 def _values_tensor(values, dtype, op):
     if isinstance(values, Tensor):
-        if getattr(values, "is_sparse", False):
+        if getattr(values, "_sparse_layout", False):
             raise TypeError(f"{op}: values must be a dense tensor, got a sparse one")
         v = values
     else:
@@ -137,26 +143,43 @@ _RUNTIME_ERRORS = {"reshape", "reshape_as", "item"}
 
 
 def _unsupported(name):
-    err = RuntimeError if name in _RUNTIME_ERRORS else NotImplementedError
-
     def stub(self, *args, **kwargs):
-        raise err(f"{name}: not supported for sparse COO tensors (layout=glassnet.sparse_coo); "
-                  "convert with .to_dense() first")
+        raise self._refusal(name)
 
     stub.__name__ = name
     return stub
 
 
-class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
+class SparseTensor(SparseMathMixin, Tensor, sparse_layout=sparse_coo):
     """A sparse COO tensor (``layout == glassnet.sparse_coo``); make one with
     ``glassnet.sparse_coo_tensor`` or ``dense.to_sparse()``."""
 
     __slots__ = ("_co", "_ind", "_sz", "_v")
     is_sparse = True
+    _sparse_layout = True
+    _crow = None  # CSR's row pointers (glassnet/tensor/sparse_csr.py); COO has none
+    _kind = "sparse COO"
+    _runtime_errors = _RUNTIME_ERRORS
 
     @classmethod
     def _build(cls, indices, values, size, coalesced):
+        """A sparse tensor of this class from raw ``indices`` (k, nnz) and the Tensor
+        ``values``."""
         return _wrap(indices, values, size, coalesced)
+
+    def _with_values(self, values):
+        """This tensor's pattern with other ``values`` (a Tensor of the same length)."""
+        return _wrap(self._ind, values, self._sz, self._co)
+
+    def _coalesced(self):
+        """The same tensor with every position stored once, in row-major order."""
+        return self.coalesce()
+
+    def _refusal(self, name):
+        """The error for a dense-only op called on this tensor, of PyTorch's type."""
+        err = RuntimeError if name in self._runtime_errors else NotImplementedError
+        return err(f"{name}: not supported for {self._kind} tensors (layout={self.layout!r}); "
+                   "convert with .to_dense() first")
 
     def __init__(self, *args, **kwargs):
         raise TypeError("SparseTensor: build one with glassnet.sparse_coo_tensor(indices, "
@@ -181,8 +204,8 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
     # ------------------------------------------------------------------ what it is
     @property
     def _data(self):
-        raise NotImplementedError("this operation is not supported for sparse COO tensors "
-                                  "(layout=glassnet.sparse_coo); convert with .to_dense() first")
+        raise NotImplementedError(f"this operation is not supported for {self._kind} tensors "
+                                  f"(layout={self.layout!r}); convert with .to_dense() first")
 
     @property
     def layout(self):
@@ -270,15 +293,24 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
     def contiguous(self, memory_format=None):
         return self
 
+    def crow_indices(self):
+        raise _wrong_layout("crow_indices", "csr", self.layout)
+
+    def col_indices(self):
+        raise _wrong_layout("col_indices", "csr", self.layout)
+
     def numpy(self):
-        raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() "
-                        "first.")
+        raise TypeError(f"can't convert {_ERROR_NAMES[self.layout.name]} layout tensor to "
+                        "numpy. Use Tensor.to_dense() first.")
 
     def __array__(self, dtype=None, copy=None):
         self.numpy()
 
     def __repr__(self):
         return _sparse_repr(self)
+
+    def _repr_arrays(self):
+        return [("indices", self._ind), ("values", self._v._data)]
 
     def __format__(self, spec):
         return format(repr(self), spec)
@@ -290,8 +322,8 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
         if not self.is_leaf:
             raise RuntimeError("deepcopy: only sparse tensors created explicitly by the user "
                                "(graph leaves) support the deepcopy protocol")
-        out = _rebuild(self._ind.copy(), self._v._data.copy(), self._sz, self.requires_grad,
-                       self._co)
+        rebuild, args = self.__reduce_ex__(2)
+        out = rebuild(*[a.copy() if hasattr(a, "copy") else a for a in args])
         memo[id(self)] = out
         return out
 
@@ -323,15 +355,37 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
     def grad(self):
         """A sparse leaf's gradient: a sparse tensor on the leaf's coalesced pattern."""
         g = self._v.grad
-        if g is None:
-            return None
+        return None if g is None else self._grad_from_values(_const(g._data))
+
+    # ------------------------------------------------------------------ autograd's view
+    # The autograd engine (glassnet/autograd/engine.py) sees a sparse tensor through these.
+    @property
+    def _autograd_values(self):
+        """The Tensor that carries this sparse tensor's place in the graph: its values."""
+        return self._v
+
+    def _grad_from_values(self, g):
+        """The gradient of this tensor, as a sparse tensor of its layout, from the gradient
+        ``g`` (a Tensor) of its values: on its own pattern, coalesced."""
         if self._co:
-            return _wrap(self._ind, _const(g._data), self._sz, True)
+            return self._with_values(g)
         ind, inverse, n = SP.unique_positions(self._ind, self._sz[:self.sparse_dim()])
-        xp = backend.array_module(g._data)
+        xp = backend.array_module(inverse)
         first = xp.empty(n, dtype=backend.int64)  # every repeat of a position has its gradient
         first[inverse[::-1]] = xp.arange(inverse.shape[0] - 1, -1, -1)
-        return _wrap(ind, _const(g._data[first]), self._sz, True)
+        return self._build(ind, g[_const(first)], self._sz, True)
+
+    def _values_grad(self, g):
+        """A gradient given for this tensor (dense of its shape, or sparse) read at its
+        stored positions: the gradient of its values."""
+        if getattr(g, "_sparse_layout", False):
+            g = g.to_dense()
+        elif not isinstance(g, Tensor):
+            g = _const(backend.array_module(self._ind).asarray(g))
+        if tuple(g.shape) != self._sz:
+            raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output "
+                               f"has shape {self._sz}")
+        return _gather_at(g, self._ind, self.sparse_dim())
 
     @grad.setter
     def grad(self, value):
@@ -345,15 +399,42 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
         return self.detach()
 
     def detach(self):
-        return _wrap(self._ind, self._v.detach(), self._sz, self._co)
+        return self._with_values(self._v.detach())
 
     def clone(self):
         return _wrap(self._ind.copy(), self._v.clone(), self._sz, self._co)
 
     def to(self, *args, **kwargs):
         v = self._v.to(*args, **kwargs)
-        ind = backend.to_device(self._ind, v.device)
-        return self if v is self._v else _wrap(ind, v, self._sz, self._co)
+        if v is self._v:
+            return self
+        out = self._with_values(v)
+        if v.device != self.device:
+            out._ind = backend.to_device(self._ind, v.device)
+            if out._crow is not None:
+                out._crow = backend.to_device(self._crow, v.device)
+        return out
+
+    def copy_(self, src, non_blocking=False):
+        """Take the entries of ``src``, a sparse tensor of this layout and size (PyTorch's
+        ``copy_`` between sparse tensors, which ``load_state_dict`` uses): this tensor stays
+        the same object, so a sparse Parameter stays registered where it is."""
+        if not getattr(src, "_sparse_layout", False) or src.layout is not self.layout:
+            raise RuntimeError(f"copy_: expected a source of layout {self.layout!r}, got "
+                               f"{getattr(src, 'layout', type(src).__name__)!r}")
+        if src._sz != self._sz:
+            raise RuntimeError(f"copy_: sizes do not match: {list(self._sz)} and "
+                               f"{list(src._sz)}")
+        if self._crow is not None and src._nnz() != self._nnz():
+            raise RuntimeError(f"copy_: only sparse compressed tensors with the same number of "
+                               f"specified elements are supported (got {src._nnz()} and "
+                               f"{self._nnz()})")
+        self._ind, self._co = src._ind.copy(), src._co
+        if self._crow is not None:
+            self._crow = src._crow.copy()
+        xp = backend.array_module(self._ind)
+        self._v._data = xp.array(src._v._data, dtype=self._v._data.dtype, copy=True)
+        return self
 
     # ------------------------------------------------------------------ layout changes
     def coalesce(self):
@@ -376,9 +457,11 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
         return out if dtype is None else out.to(dtype)
 
     def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+        if layout is sparse_csr:
+            return self.to_sparse_csr(dense_dim)
         if layout is not None and layout is not sparse_coo:
             raise NotImplementedError(f"to_sparse: layout {layout!r} is not supported; glassnet "
-                                      "has sparse_coo")
+                                      "has sparse_coo and sparse_csr")
         if sparse_dim is not None and sparse_dim != self.sparse_dim():
             raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim "
                                "argument != self.sparse_dim() is not supported")
@@ -386,13 +469,18 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
 
     to_sparse_coo = to_sparse
 
+    def to_sparse_csr(self, dense_dim=None):
+        """This matrix as a sparse CSR tensor (coalesced first); gradients flow back to these
+        values."""
+        return self._sparse_types["sparse_csr"].from_coo(self, dense_dim)
+
     def _masked(self, dense):
         """``dense.sparse_mask(self)``: dense read at this tensor's positions."""
         if tuple(dense.shape) != self._sz:
             raise RuntimeError(f"sparse_mask: expected the dense tensor to have the mask's size "
                                f"{list(self._sz)}, got {list(dense.shape)}")
-        s = self.coalesce()
-        return _wrap(s._ind, _gather_at(dense, s._ind, s.sparse_dim()), s._sz, True)
+        s = self._coalesced()
+        return s._with_values(_gather_at(dense, s._ind, s.sparse_dim()))
 
     def t(self):
         if self.sparse_dim() > 2 or self.dense_dim():
@@ -428,7 +516,7 @@ class SparseTensor(SparseMathMixin, Tensor, sparse_layout=True):
 _KEEP = {"H", "mH", "cpu", "cuda", "double", "float", "half", "long", "int", "bool", "short",
          "char", "byte", "bfloat16", "type", "type_as", "is_cuda", "is_cpu", "get_device",
          "is_complex", "is_conj", "is_neg", "is_same_size", "new_tensor", "to_sparse_coo",
-         "sparse_dim", "dense_dim", "sparse_mask"}
+         "sparse_dim", "dense_dim", "sparse_mask", "is_sparse_csr"}
 _DUNDER_BLOCKED = {"__and__", "__bool__", "__eq__", "__float__", "__floordiv__", "__ge__",
                    "__getitem__", "__gt__", "__iadd__", "__iand__", "__ifloordiv__", "__imatmul__",
                    "__imod__", "__imul__", "__index__", "__int__", "__invert__", "__ior__",
@@ -454,34 +542,40 @@ def _block_dense_only():
 _block_dense_only()
 
 
-def _inner_repr(a, indent):
-    if a.size == 0:
-        return f"tensor([], size={tuple(a.shape)})"
-    return "tensor(" + _body(backend.to_numpy(a), indent + len("tensor(")) + ")"
-
-
 def _sparse_repr(t):
-    """PyTorch's layout: ``tensor(indices=..., values=..., size=..., nnz=..., layout=...)``."""
-    head, vhead = "tensor(indices=", "       values="
-    ind = _inner_repr(t._ind, len(head))
-    vals = _inner_repr(t._v._data, len(vhead))
+    """PyTorch's form: ``tensor(indices=..., values=..., size=..., nnz=..., layout=...)`` for
+    COO, ``tensor(crow_indices=..., col_indices=..., values=..., size=...)`` for CSR: the
+    stored arrays one per line, then the suffixes, which COO starts on a new line and CSR
+    continues after the values while they fit in the line width."""
+    indent = len("tensor(")
+    fields = []
+    for name, a in t._repr_arrays():
+        head = f"{name}=tensor("
+        if a.size == 0:
+            body = f"[], size={tuple(a.shape)}"
+        else:
+            body = _body(backend.to_numpy(a), indent + len(head))
+        fields.append(head + body + ")")
+    text = "tensor(" + (",\n" + " " * indent).join(fields)
     parts = [f"size={t._sz}", f"nnz={t._nnz()}"]
-    if t.dtype != backend.get_default_dtype():
+    if t.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
         parts.append(f"dtype=glassnet.{t.dtype}")
     if t.device.type != "cpu":
-        parts.append(f"device='{t.device}'")
-    parts.append("layout=glassnet.sparse_coo")
+        parts.insert(0, f"device='{t.device}'")
+    parts.append(f"layout={t.layout!r}")
     if t.grad_fn is not None:
         parts.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:
         parts.append("requires_grad=True")
-    pad = " " * 7
-    lines, line = [], pad + parts[0]
-    for p in parts[1:]:
-        if len(line) + len(p) + 3 > PRINT_OPTS.linewidth:
-            lines.append(line + ",")
-            line = pad + p
+    # PyTorch's _add_suffixes: a suffix goes on a new line when it would pass the line width.
+    force = t.layout is sparse_coo
+    last = len(text) - text.rfind("\n") + 1
+    for p in parts:
+        if force or last + len(p) + 2 > PRINT_OPTS.linewidth:
+            text += ",\n" + " " * indent + p
+            last = indent + len(p)
+            force = False
         else:
-            line += ", " + p
-    lines.append(line + ")")
-    return f"{head}{ind},\n{vhead}{vals},\n" + "\n".join(lines)
+            text += ", " + p
+            last += len(p) + 2
+    return text + ")"

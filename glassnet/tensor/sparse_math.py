@@ -1,14 +1,17 @@
-"""The maths of sparse COO tensors (glassnet/tensor/sparse_coo.py), each op written on the
-stored values so that autograd needs nothing new:
+"""The maths of sparse tensors (COO: glassnet/tensor/sparse_coo.py, and CSR, which shares it:
+glassnet/tensor/sparse_csr.py), each op written on the stored values so that autograd needs
+nothing new:
 
 * products: sparse @ dense (``mm``, ``matmul``, ``@``, ``mv``) and dense @ sparse, one Function
-  (``glassnet.ops.sparse.SparseMM``) whose values' gradient lies on the sparse pattern;
+  (``glassnet.ops.sparse.SparseMM``) whose values' gradient lies on the sparse pattern; sparse @
+  sparse, a gather of the pairs of entries that meet, a product and a scatter-sum;
 * arithmetic: sparse + sparse (both entry lists), sparse * scalar / dense / sparse, division by
   a scalar, negation and powers;
 * ``sum`` over all entries or some dims, and the pointwise functions with f(0) = 0, which act on
   the stored values of the coalesced tensor.
 
-Shape rules and errors follow PyTorch's.
+Results keep the layout of ``self`` (``_build`` and ``_with_values`` make them). Shape rules and
+errors follow PyTorch's.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import math
 from .. import backend
 from ..ops import sparse as SP
 from ..ops.reduce import normalize_dims
-from ..ops.segment import Gather, segments
+from ..ops.segment import Gather, ScatterSum, segments
 from .shape import _cat
 from .tensor import Tensor
 
@@ -44,10 +47,10 @@ class SparseMathMixin:
     # ------------------------------------------------------------------ products
     def mm(self, mat2):
         """Sparse (M, K) @ dense (K, N) -> dense (M, N); gradients for the dense matrix and
-        for the sparse values (on their pattern)."""
-        if getattr(mat2, "is_sparse", False):
-            raise NotImplementedError("mm: the product of two sparse COO tensors is not "
-                                      "supported; convert one with .to_dense()")
+        for the sparse values (on their pattern). Sparse @ sparse (the same layout) gives a
+        sparse matrix."""
+        if getattr(mat2, "_sparse_layout", False):
+            return self._mm_sparse(mat2)
         if not isinstance(mat2, Tensor):
             raise TypeError(f"mm: mat2 must be a Tensor, got {type(mat2).__name__}")
         if mat2.ndim == 1:
@@ -71,11 +74,38 @@ class SparseMathMixin:
         if dense.dtype != self.dtype:
             raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got "
                                f"{self.dtype} (sparse) and {dense.dtype} (dense)")
-        return SP.SparseMM.apply(self._v, dense, self._ind, m)
+        return SP.SparseMM.apply(self._v, dense, self._ind, m, self._crow)
+
+    def _mm_sparse(self, other):
+        """A (M, K) @ B (K, N), both sparse of one layout: C[i, j] = sum_k A[i, k] B[k, j] over
+        the pairs of stored entries that meet at k. The result stores every position some
+        pair reaches (coalesced); its values are a gather, a product and a scatter-sum of the
+        operands' values, so gradients reach both on their own patterns."""
+        if other.layout is not self.layout:
+            raise RuntimeError(f"mm: the product of a {self._kind} and a {other._kind} tensor "
+                               "is not supported; convert one so that both have one layout")
+        for name, t in (("mat1", self), ("mat2", other)):
+            if t.ndim != 2 or t.dense_dim():
+                raise RuntimeError(f"mm: {name} must be a 2-D sparse matrix with no dense "
+                                   f"dims, got size {list(t._sz)}")
+        (m, k), (k2, n) = self._sz, other._sz
+        if k != k2:
+            raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied ({m}x{k} and "
+                               f"{k2}x{n})")
+        if other.dtype != self.dtype:
+            raise RuntimeError(f"mm: expected both operands to have the same dtype, but got "
+                               f"{self.dtype} and {other.dtype}")
+        ea, eb = SP.product_pairs(self._ind[1], other._ind[0], k)
+        xp = backend.array_module(ea)
+        pos = xp.stack([self._ind[0][ea], other._ind[1][eb]])
+        ind, inverse, n_out = SP.unique_positions(pos, (m, n))
+        terms = (Gather.apply(self._v, ea, segments(ea, self._nnz()))
+                 * Gather.apply(other._v, eb, segments(eb, other._nnz())))
+        return self._build(ind, ScatterSum.apply(terms, segments(inverse, n_out)), (m, n), True)
 
     def matmul(self, other):
         """sparse @ dense for a 1-D or 2-D dense operand (``torch.matmul``'s rules)."""
-        if getattr(other, "is_sparse", False):
+        if getattr(other, "_sparse_layout", False):
             return self.mm(other)
         if not isinstance(other, Tensor):
             raise TypeError(f"matmul: expected a Tensor, got {type(other).__name__}")
@@ -105,7 +135,7 @@ class SparseMathMixin:
     def add(self, other, alpha=1):
         """sparse + sparse (same size and dims): the entries of both, coalesced when both
         were. A dense or scalar ``other`` is an error, as in PyTorch: write dense + sparse."""
-        if not getattr(other, "is_sparse", False):
+        if not getattr(other, "_sparse_layout", False):
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
                                "instead.")
         if other._sz != self._sz:
@@ -118,8 +148,8 @@ class SparseMathMixin:
         ov = other._v if alpha == 1 else other._v * alpha
         xp = backend.array_module(self._ind)
         out = self._build(xp.concatenate([self._ind, other._ind], axis=1), _cat([self._v, ov]),
-                    self._sz, False)
-        return out.coalesce() if self._co and other._co else out
+                          self._sz, False)
+        return out._coalesced() if self._co and other._co else out
 
     __add__ = add
 
@@ -142,13 +172,12 @@ class SparseMathMixin:
         """sparse * scalar (or 0-d tensor) scales the values; sparse * dense reads the dense
         tensor (broadcast to this size) at the stored positions; sparse * sparse keeps the
         positions stored in both."""
-        if getattr(other, "is_sparse", False):
+        if getattr(other, "_sparse_layout", False):
             return self._mul_sparse(other)
         if isinstance(other, Tensor) and other.ndim:
             d = other if tuple(other.shape) == self._sz else other.expand(self._sz)
-            return self._build(self._ind, self._v * _gather_at(d, self._ind, self.sparse_dim()),
-                         self._sz, self._co)
-        return self._build(self._ind, self._v * other, self._sz, self._co)
+            return self._with_values(self._v * _gather_at(d, self._ind, self.sparse_dim()))
+        return self._with_values(self._v * other)
 
     __mul__ = __rmul__ = multiply = mul
 
@@ -156,7 +185,7 @@ class SparseMathMixin:
         if other._sz != self._sz or other.sparse_dim() != self.sparse_dim():
             raise RuntimeError(f"mul: expected sparse tensors of the same size and sparse dims, "
                                f"got {list(self._sz)} and {list(other._sz)}")
-        a, b = self.coalesce(), other.coalesce()
+        a, b = self._coalesced(), other._coalesced()
         k = self.sparse_dim()
         ka, kb = SP.linear_index(a._ind, self._sz[:k]), SP.linear_index(b._ind, self._sz[:k])
         xp = backend.array_module(ka)
@@ -168,12 +197,12 @@ class SparseMathMixin:
         if isinstance(other, Tensor) and other.ndim:
             raise RuntimeError(f"Sparse division requires a scalar or zero-dim dense tensor "
                                f"divisor (got shape {list(other.shape)} for divisor)")
-        return self._build(self._ind, self._v / other, self._sz, self._co)
+        return self._with_values(self._v / other)
 
     __truediv__ = divide = true_divide = div
 
     def neg(self):
-        return self._build(self._ind, -self._v, self._sz, self._co)
+        return self._with_values(-self._v)
 
     __neg__ = negative = neg
 
@@ -183,8 +212,8 @@ class SparseMathMixin:
         if exponent == 0:
             raise RuntimeError("pow: cannot raise to zeroth power on sparse tensor; it would "
                                "make the result tensor dense")
-        s = self.coalesce()
-        return self._build(s._ind, s._v ** exponent, s._sz, True)
+        s = self._coalesced()
+        return s._with_values(s._v ** exponent)
 
     __pow__ = pow
 
@@ -210,13 +239,13 @@ class SparseMathMixin:
             ind = self._ind[[d for d in range(k) if d not in sdims]]
         size = [1 if (keepdim and d in dims) else s for d, s in enumerate(self._sz)
                 if keepdim or d not in dims]
-        return self._build(ind, _alias(v), size, False).coalesce()
+        return self._build(ind, _alias(v), size, False)._coalesced()
 
     # ------------------------------------------------------------------ pointwise
     def _map(self, fn):
         """A pointwise function with f(0) = 0, applied to the coalesced values."""
-        s = self.coalesce()
-        return self._build(s._ind, fn(s._v), s._sz, True)
+        s = self._coalesced()
+        return s._with_values(fn(s._v))
 
     def __abs__(self):
         return self.abs()

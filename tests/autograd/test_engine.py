@@ -157,3 +157,34 @@ def test_materialize_grads():
     z = gn.tensor([1.0, 2.0], requires_grad=True)
     _, gz = gn.autograd.grad((x * 2).sum(), (x, z), materialize_grads=True)
     assert_close(gz, np.zeros(2))
+
+
+# ----------------------------------------------------------------------------- sparse tensors
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_grad_and_backward_with_sparse_outputs_and_inputs(rng, layout):
+    """A sparse tensor takes part through its values: autograd.grad with a sparse input gives
+    a sparse gradient on its pattern, and a sparse output takes a dense or sparse gradient
+    (read on its pattern), as PyTorch's autograd.grad."""
+    a = rng.standard_normal((4, 3)) * (rng.random((4, 3)) < 0.5)
+    x, w = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+
+    def make(lib, t):
+        return t.to_sparse_csr() if layout == "csr" else t.to_sparse()
+
+    gs, ts = make(gn, gn.tensor(a)).requires_grad_(), make(torch, torch.tensor(a))
+    ts.requires_grad_()
+    gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (gg, gxg), (tg, txg) = (gn.autograd.grad(gn.sparse.mm(gs, gx).sum(), (gs, gx)),
+                            torch.autograd.grad(torch.sparse.mm(ts, tx).sum(), (ts, tx)))
+    assert gg.layout is gs.layout
+    assert_close(gg.to_dense(), tg.to_dense().numpy())
+    assert_close(gxg, txg.numpy())
+    # a sparse output: a sparse gradient on its pattern, or a dense one read there
+    for seed in (gn.tensor(w), make(gn, gn.tensor(w))):
+        (g2,) = gn.autograd.grad(gs * 3.0, (gs,), seed)
+        assert_close(g2.to_dense(), 3 * w * (a != 0))
+    gn.autograd.backward(gs * 2.0, gn.tensor(w))
+    assert_close(gs.grad.to_dense(), 2 * w * (a != 0))
+    with pytest.raises(RuntimeError, match="sparse tensor of shape"):
+        gn.autograd.grad(gs * 2.0, (gs,))

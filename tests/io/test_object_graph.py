@@ -93,13 +93,22 @@ MALFORMED = [
     {"$": "namedtuple", "id": 0, "class": LINEAR, "items": []},
     {"$": "ndarray", "id": 0, "data": "obj/w", "device": "cpu", "complex128": True},
     {"$": "range", "items": ["a"]},
+    {"$": "sparse", "id": 0, "layout": "sparse_coo", "size": [2], "coalesced": False,
+     "requires_grad": False, "device": "cpu", "indices": {"data": "obj/w"},
+     "values": {"data": "obj/w"}},
+    {"$": "sparse", "id": 0, "layout": "sparse_bsr", "size": [2], "coalesced": False,
+     "requires_grad": False, "device": "cpu", "values": {"data": "obj/w"}},
+    {"$": "sparse", "id": 0, "layout": "sparse_csr", "size": [1, 2], "coalesced": True,
+     "requires_grad": False, "device": "cpu", "crow_indices": {"data": "obj/i"},
+     "col_indices": {"data": "obj/i"}, "values": {"data": "obj/w"}},
     {"$": "list", "id": 0, "items": [{"$": "list", "id": 1, "items": []}] * 2},
 ]
 
 
 @pytest.mark.parametrize("graph", MALFORMED, ids=[str(i) for i in range(len(MALFORMED))])
 def test_a_malformed_graph_is_a_checkpoint_error(tmp_path, graph):
-    p = _forged(tmp_path, graph)
+    p = _forged(tmp_path, graph, {"obj/w": np.ones(2, np.float32),
+                                  "obj/i": np.array([0, 5], np.int64)})
     with pytest.raises(gio.CheckpointError, match="forged.pt"):
         gn.load(p, weights_only=False)
 
@@ -122,3 +131,30 @@ def test_what_cannot_be_found_by_name_is_refused_when_saving():
         object_graph.encode({"x": shadowed()})
     with pytest.raises(TypeError, match=r"ufunc at 'obj/f'.*built-in type"):
         object_graph.encode({"f": np.tanh})
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+def test_sparse_tensors_and_sparse_parameters_round_trip(tmp_path):
+    a = np.array([[0.0, 2.0, 0.0], [1.0, 0.0, 3.0]])
+    model = nn.Module()
+    model.adj = nn.Parameter(gn.tensor(a).to_sparse_csr())
+    obj = {"coo": gn.tensor(a).to_sparse(), "csr": gn.tensor(a, dtype=gn.float32).to_sparse_csr(),
+           "uncoalesced": gn.sparse_coo_tensor([[0, 0], [1, 1]], [1.0, 2.0], (2, 2)),
+           "leaf": gn.tensor(a).to_sparse_csr().requires_grad_(), "model": model,
+           "sd": model.state_dict()}
+    graph, arrays = object_graph.encode(obj)
+    json.dumps(graph, allow_nan=False)
+    assert sorted(k for k in arrays if k.startswith("obj/csr")) == [
+        "obj/csr/col_indices", "obj/csr/crow_indices", "obj/csr/values"]
+    gn.save(obj, tmp_path / "sparse.pt")
+    back = gn.load(tmp_path / "sparse.pt")
+    for key in ("coo", "csr", "uncoalesced", "leaf"):
+        assert back[key].layout is obj[key].layout and back[key].dtype == obj[key].dtype
+        np.testing.assert_array_equal(back[key].detach().to_dense().numpy(),
+                                      obj[key].detach().to_dense().numpy())
+    assert not back["uncoalesced"].is_coalesced() and back["coo"].is_coalesced()
+    assert back["leaf"].requires_grad and back["leaf"].is_leaf
+    adj = back["model"].adj
+    assert isinstance(adj, nn.Parameter) and adj.layout is gn.sparse_csr and adj.requires_grad
+    assert [n for n, _ in back["model"].named_parameters()] == ["adj"]
+    assert np.shares_memory(back["sd"]["adj"].values().numpy(), adj.detach().values().numpy())

@@ -54,5 +54,5 @@ def test_sparse_mask_matches_torch(rng):
     go.values().sum().backward()
     to.values().sum().backward()
     np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy())
-    with pytest.raises(RuntimeError, match="mask must be a sparse COO tensor"):
+    with pytest.raises(RuntimeError, match="mask must be a sparse COO or CSR tensor"):
         gx.sparse_mask(gx)

@@ -279,8 +279,8 @@ def test_product_gradcheck_float64(rng):
      "expected both operands to have the same dtype"),
     (lambda s, d: gn.sparse.mm(s, gn.ones(5)), IndexError, "mat2 must be a 2-D matrix"),
     (lambda s, d: s @ gn.ones(2, 5, 3), RuntimeError, "multiplies a 1-D or 2-D dense tensor"),
-    (lambda s, d: gn.sparse.mm(s, s.t()), NotImplementedError,
-     "the product of two sparse COO tensors is not supported"),
+    (lambda s, d: gn.sparse.mm(s, s.t().to_sparse_csr()), RuntimeError,
+     "the product of a sparse COO and a sparse CSR tensor is not supported"),
 ])
 def test_product_errors(rng, call, err, match):
     ind, vals, dense = _mm_case(rng, np.float32, False)

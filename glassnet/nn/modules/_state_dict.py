@@ -18,13 +18,18 @@ def _shape_str(shape):
     return str(tuple(int(s) for s in shape))
 
 
+def _detached(t):
+    """``t`` without its graph, sharing its storage (a sparse tensor keeps its layout)."""
+    return t.detach() if t._sparse_layout else Tensor._make(t._data, False)
+
+
 class StateDictMixin:
     """The state-dict half of ``Module`` (kept apart to keep module.py readable)."""
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
             if p is not None:
-                destination[prefix + name] = p if keep_vars else Tensor._make(p._data, False)
+                destination[prefix + name] = p if keep_vars else _detached(p)
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else Tensor._make(b._data, False)
@@ -60,6 +65,16 @@ class StateDictMixin:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
+            if param._sparse_layout or getattr(value, "_sparse_layout", False):
+                try:  # a sparse parameter takes the checkpoint's entries (PyTorch's copy_)
+                    param.copy_(value)
+                except (RuntimeError, NotImplementedError) as e:
+                    error_msgs.append(f'While copying the parameter named "{key}", whose '
+                                      f"dimensions in the model are {_shape_str(param.shape)} "
+                                      f"and whose dimensions in the checkpoint are "
+                                      f"{_shape_str(value.shape)}, an exception occurred : "
+                                      f"({e})")
+                continue
             arr = value._data if isinstance(value, Tensor) else value
             if not hasattr(arr, "shape"):
                 arr = backend.array_module(param._data).asarray(arr)

@@ -111,3 +111,40 @@ def test_state_dict_round_trip_continues_bit_for_bit(rng):
         assert step(a, x, y) == step(b, x, y)
     for (k, va), (_, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         np.testing.assert_array_equal(va.numpy(), vb.numpy(), err_msg=k)
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+def test_sparse_parameters_in_state_dicts_like_torch(rng):
+    """A sparse Parameter appears in the state_dict sparse (sharing its storage) and loads
+    in place from a sparse tensor of its layout; what PyTorch refuses is an error here too."""
+    a = rng.standard_normal((4, 3)) * (rng.random((4, 3)) < 0.5)
+    b = a * 2 + (a == 0) * (rng.random((4, 3)) < 0.3)  # another pattern
+    for to_sparse, name in ((lambda t: t.to_sparse(), "coo"), (lambda t: t.to_sparse_csr(), "csr")):
+        m, tm = nn.Module(), tnn.Module()
+        m.adj, tm.adj = nn.Parameter(to_sparse(gn.tensor(a))), tnn.Parameter(
+            to_sparse(torch.tensor(a)))
+        sd = m.state_dict()
+        assert sd["adj"].layout is m.adj.layout and not sd["adj"].requires_grad
+        assert np.shares_memory(sd["adj"].values().numpy(), m.adj.detach().values().numpy())
+        assert m.state_dict(keep_vars=True)["adj"] is m.adj
+        p = m.adj
+        same_nnz = to_sparse(gn.tensor(a * 3))
+        m.load_state_dict({"adj": same_nnz})
+        tm.load_state_dict({"adj": to_sparse(torch.tensor(a * 3))})
+        assert m.adj is p and p.requires_grad
+        np.testing.assert_array_equal(p.detach().to_dense().numpy(), tm.adj.detach().to_dense()
+                                      .numpy())
+        other = (to_sparse(gn.tensor(b)), to_sparse(torch.tensor(b)))
+        if name == "coo":  # COO takes another pattern; CSR needs the same nnz (as PyTorch)
+            m.load_state_dict({"adj": other[0]})
+            tm.load_state_dict({"adj": other[1]})
+            np.testing.assert_array_equal(p.detach().to_dense().numpy(), b)
+        else:
+            with pytest.raises(RuntimeError, match='While copying the parameter named "adj"'):
+                tm.load_state_dict({"adj": other[1]})
+            with pytest.raises(RuntimeError, match='While copying the parameter named "adj"'):
+                m.load_state_dict({"adj": other[0]})
+        with pytest.raises(RuntimeError, match='While copying the parameter named "adj"'):
+            tm.load_state_dict({"adj": torch.tensor(a)})
+        with pytest.raises(RuntimeError, match='While copying the parameter named "adj"'):
+            m.load_state_dict({"adj": gn.tensor(a)})
