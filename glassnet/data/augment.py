@@ -29,7 +29,7 @@ import numpy as np
 
 from glassnet import backend
 from glassnet.data import warp
-from glassnet.data.dataset import _raw
+from glassnet.data.kinds import unwrap
 
 
 def _pair(name, v, what):
@@ -66,15 +66,23 @@ class Transform:
     generator = None
 
     def __call__(self, x):
-        x = _raw(x)
-        if x.ndim == 3:
-            return self.forward(x[None])[0]
-        if x.ndim == 4:
-            return self.forward(x)
-        raise ValueError(
-            f"{type(self).__name__}: expected an image (C, H, W) or a batch (N, C, H, W), "
-            f"got shape {x.shape}"
-        )
+        """Transform a PIL image, a Tensor or an array, one image ``(C, H, W)`` or a batch
+        ``(N, C, H, W)``, and give back the same kind; an integer image stays integer (rounded),
+        as in torchvision (see ``glassnet.data.kinds``)."""
+        a, wrap = unwrap(x, type(self).__name__)
+        if a.ndim == 3:
+            out = self.forward(a[None])[0]
+        elif a.ndim == 4:
+            out = self.forward(a)
+        else:
+            raise ValueError(
+                f"{type(self).__name__}: expected an image (C, H, W) or a batch (N, C, H, W), "
+                f"got shape {a.shape}"
+            )
+        if a.dtype.kind in "iu" and out.dtype.kind == "f":
+            info = np.iinfo(a.dtype)
+            out = np.clip(np.round(out), info.min, info.max).astype(a.dtype)
+        return wrap(out)
 
     def forward(self, x):
         raise NotImplementedError
@@ -130,9 +138,10 @@ class RandomCrop(Transform):
         l, t, r, b = self.padding
         th, tw = self.size
         h, w = x.shape[2] + t + b, x.shape[3] + l + r
-        if self.pad_if_needed:
-            b, r = b + max(0, th - h), r + max(0, tw - w)
-            h, w = max(h, th), max(w, tw)
+        if self.pad_if_needed:  # as torchvision: the shortfall is added on both sides
+            dh, dw = max(0, th - h), max(0, tw - w)
+            t, b, l, r = t + dh, b + dh, l + dw, r + dw
+            h, w = h + 2 * dh, w + 2 * dw
         if th > h or tw > w:
             raise ValueError(
                 f"RandomCrop: crop size {self.size} is larger than the padded image ({h}, {w})"
@@ -147,23 +156,6 @@ class RandomCrop(Transform):
         left = rng.integers(0, w - tw + 1, size=n)
         windows = np.lib.stride_tricks.sliding_window_view(x, (th, tw), axis=(2, 3))
         return windows[np.arange(n), :, top, left]  # (N, C, th, tw)
-
-
-class CenterCrop(Transform):
-    """Cut the central ``size`` window (deterministic)."""
-
-    def __init__(self, size):
-        self.size = _pair("CenterCrop", size, "size")
-
-    def forward(self, x):
-        th, tw = self.size
-        h, w = x.shape[2:]
-        if th > h or tw > w:
-            raise ValueError(
-                f"CenterCrop: crop size {self.size} is larger than the image ({h}, {w})"
-            )
-        top, left = (h - th) // 2, (w - tw) // 2
-        return x[:, :, top : top + th, left : left + tw].copy()
 
 
 class RandomHorizontalFlip(Transform):
@@ -303,6 +295,7 @@ class ColorJitter(Transform):
         return x.mean(axis=1, keepdims=True)
 
     def forward(self, x):
+        top = 1.0 if x.dtype.kind == "f" else float(np.iinfo(x.dtype).max)  # uint8: 255
         x = x.astype(_float(x), copy=True)
         n = x.shape[0]
         rng = self._rng()
@@ -310,11 +303,11 @@ class ColorJitter(Transform):
             rng.uniform(*r, size=n).astype(x.dtype).reshape(n, 1, 1, 1)
             for r in (self.brightness, self.contrast, self.saturation)
         )
-        x = np.clip(x * b, 0, 1)
+        x = np.clip(x * b, 0, top)
         m = self._gray(x).mean(axis=(1, 2, 3), keepdims=True)
-        x = np.clip(c * x + (1 - c) * m, 0, 1)
+        x = np.clip(c * x + (1 - c) * m, 0, top)
         if x.shape[1] == 3:
-            x = np.clip(s * x + (1 - s) * self._gray(x), 0, 1)
+            x = np.clip(s * x + (1 - s) * self._gray(x), 0, top)
         return x
 
 
@@ -328,7 +321,8 @@ class GaussianNoise(Transform):
         self.std, self.mean, self.clip, self.generator = float(std), float(mean), clip, generator
 
     def __call__(self, x):
-        return self.forward(_raw(x))
+        a, wrap = unwrap(x, "GaussianNoise")
+        return wrap(self.forward(a))
 
     def forward(self, x):
         dt = _float(x)

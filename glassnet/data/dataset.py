@@ -17,6 +17,9 @@ import math
 
 import numpy as np
 
+from glassnet.backend import to_numpy
+from glassnet.tensor import Tensor
+
 
 class Dataset:
     """Base class: subclasses implement ``__getitem__(index)`` and ``__len__()``.
@@ -77,10 +80,6 @@ class ChainDataset(IterableDataset):
 
 
 def _is_tensor(x) -> bool:
-    if isinstance(x, np.ndarray):
-        return False
-    from glassnet.tensor import Tensor
-
     return isinstance(x, Tensor)
 
 
@@ -88,10 +87,9 @@ def _raw(x):
     """The NumPy array behind a glassnet Tensor (no copy on the CPU), or ``np.asarray(x)``."""
     if isinstance(x, np.ndarray):
         return x
-    if _is_tensor(x):
-        from glassnet.backend import to_numpy
-
-        return to_numpy(x._data)
+    if isinstance(x, Tensor):
+        data = x._data
+        return data if isinstance(data, np.ndarray) else to_numpy(data)
     return np.asarray(x)
 
 
@@ -145,13 +143,9 @@ class TensorDataset(Dataset):
     @property
     def tensors(self):
         """The arrays as glassnet Tensors (PyTorch's attribute name); no copy."""
-        from glassnet.tensor import Tensor
-
         return tuple(Tensor(a) for a in self.arrays)
 
     def __getitem__(self, index):
-        from glassnet.tensor import Tensor
-
         n = self.arrays[0].shape[0]
         if isinstance(index, (int, np.integer)) and not -n <= index < n:
             raise IndexError(f"TensorDataset: index {index} is out of bounds for dimension 0 "

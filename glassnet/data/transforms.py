@@ -1,10 +1,17 @@
 """Transforms: what happens to a sample between the file and the network.
 
-Conversion (``ToTensor``), input standardisation (``Normalize``, ``Standardize``) and the
-random augmentations (from ``glassnet.data.augment``), chained with ``Compose``. Every
-transform takes a single image ``(C, H, W)`` or a whole batch ``(N, C, H, W)``; the image
-datasets apply them to whole batches when the DataLoader asks for one, so a pipeline costs
-a few vectorised NumPy calls per batch rather than one Python call per image.
+Conversion (``ToTensor`` and the others of ``glassnet.data.convert``), input standardisation
+(``Normalize``, ``Standardize``), geometry (``Resize``, crops, ``Pad``: ``glassnet.data.geometry``),
+colour and filters (``Grayscale``, ``GaussianBlur``...: ``glassnet.data.color``) and the random
+augmentations (``glassnet.data.augment``), chained with ``Compose`` or picked at random with
+``RandomApply``, ``RandomChoice`` and ``RandomOrder``. This module gathers them all; it is
+``torchvision.transforms`` in ``glassnet.vision``.
+
+A transform takes a PIL image, a Tensor or a NumPy array, one image ``(C, H, W)`` or a batch
+``(N, C, H, W)``, and gives back the same kind (``glassnet.data.kinds``). On a batch, every
+random transform draws its parameters for each image separately. glassnet's own datasets apply a
+pipeline to whole batches when the DataLoader asks for one (``supports_batch``), so it costs a
+few vectorised NumPy calls per batch rather than one Python call per image.
 
 ``transforms_from_spec("crop,flip", "cifar10")`` builds an augmentation pipeline with
 sensible defaults for a dataset (used by ``glassnet train --augment``).
@@ -15,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.data.augment import (
-    CenterCrop,
     ColorJitter,
     ElasticDeformation,
     GaussianNoise,
@@ -27,8 +33,35 @@ from glassnet.data.augment import (
     RandomVerticalFlip,
     Transform,
 )
+from glassnet.data.color import (
+    GaussianBlur,
+    Grayscale,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterize,
+    RandomSolarize,
+)
+from glassnet.data.convert import (
+    ConvertImageDtype,
+    PILToTensor,
+    ToDtype,
+    ToImage,
+    ToPILImage,
+    ToPureTensor,
+    ToTensor,
+)
 from glassnet.data.dataset import _is_tensor, _raw, apply_transform
 from glassnet.data.datasets.registry import info as _dataset_info
+from glassnet.data.geometry import (
+    CenterCrop,
+    FiveCrop,
+    InterpolationMode,
+    Pad,
+    RandomResizedCrop,
+    Resize,
+    TenCrop,
+)
+from glassnet.data.kinds import is_pil_image, unwrap
 from glassnet.data.warp import elastic_deform
 
 __all__ = [
@@ -36,27 +69,51 @@ __all__ = [
     "CenterCrop",
     "ColorJitter",
     "Compose",
+    "ConvertImageDtype",
     "ElasticDeformation",
+    "FiveCrop",
+    "GaussianBlur",
     "GaussianNoise",
+    "Grayscale",
+    "InterpolationMode",
     "Lambda",
     "Normalize",
+    "PILToTensor",
+    "Pad",
     "RandomAffine",
+    "RandomApply",
+    "RandomChoice",
     "RandomCrop",
     "RandomErasing",
+    "RandomGrayscale",
     "RandomHorizontalFlip",
+    "RandomInvert",
+    "RandomOrder",
+    "RandomPosterize",
+    "RandomResizedCrop",
     "RandomRotation",
+    "RandomSolarize",
     "RandomVerticalFlip",
+    "Resize",
     "Standardize",
+    "TenCrop",
+    "ToDtype",
+    "ToImage",
+    "ToPILImage",
+    "ToPureTensor",
     "ToTensor",
     "Transform",
     "apply_transform",
     "elastic_deform",
+    "normalize",
     "transforms_from_spec",
 ]
 
 
 class Compose(Transform):
     """Apply transforms one after the other: ``Compose([t1, t2])(x) = t2(t1(x))``."""
+
+    sequential = True  # every step, in order (a dataset may split the pipeline at a step)
 
     def __init__(self, transforms):
         self.transforms = list(transforms)
@@ -78,44 +135,69 @@ class Compose(Transform):
 class Lambda(Transform):
     """Wrap a function; ``batched=True`` promises it handles whole batches."""
 
-    def __init__(self, fn, batched=False):
-        self.fn, self.supports_batch = fn, bool(batched)
+    def __init__(self, lambd, batched=False):
+        if not callable(lambd):
+            raise TypeError(f"Lambda: argument lambd should be callable, got {type(lambd).__name__}")
+        self.fn, self.supports_batch = lambd, bool(batched)
+
+    @property
+    def lambd(self):
+        return self.fn
 
     def __call__(self, x):
         return self.fn(x)
 
 
-class ToTensor(Transform):
-    """Integer images ``(H, W)`` or ``(H, W, C)`` -> float32 ``(C, H, W)`` in [0, 1] (``x / 255``).
+class RandomApply(Transform):
+    """Apply the whole list of ``transforms`` with probability ``p`` (else the input as it is).
 
-    Batches too: ``(N, H, W, C)`` -> ``(N, C, H, W)``; a 3-D integer array whose last axis is
-    not 1, 3 or 4 is read as a grayscale batch ``(N, H, W)``. Floating arrays are taken as
-    already converted and pass through (as float32; float64 stays): glassnet's image datasets
-    already return float ``(C, H, W)`` images, so a ``ToTensor()`` carried over from a
-    PyTorch script is harmless. The result is a NumPy array; the DataLoader makes Tensors.
-    """
+    A single draw decides for whatever is passed in, a batch included (as in torchvision);
+    glassnet's datasets therefore call it image by image (``supports_batch`` is False)."""
 
-    def __call__(self, pic):
-        a = _raw(pic)
-        if a.dtype.kind == "f":
-            out = a if a.dtype == np.float64 else a.astype(np.float32, copy=False)
-            return out[None] if out.ndim == 2 else out
-        if a.dtype.kind not in "iub":
-            raise TypeError(
-                f"ToTensor: expected an integer, bool or float image, got dtype {a.dtype}"
-            )
-        scale = np.float32(1.0 / 255.0) if a.dtype.kind in "iu" else np.float32(1.0)
-        if a.ndim == 2:
-            a = a[None]
-        elif a.ndim == 3:
-            a = a.transpose(2, 0, 1) if a.shape[-1] in (1, 3, 4) else a[:, None]
-        elif a.ndim == 4:
-            a = a.transpose(0, 3, 1, 2)
-        else:
-            raise ValueError(
-                f"ToTensor: expected (H, W), (H, W, C) or (N, H, W, C), got shape {a.shape}"
-            )
-        return np.ascontiguousarray(a, dtype=np.float32) * scale
+    supports_batch = False
+
+    def __init__(self, transforms, p=0.5, generator=None):
+        self.transforms, self.p, self.generator = list(transforms), float(p), generator
+
+    def __call__(self, img):
+        if self.p < self._rng().random():
+            return img
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+
+class RandomChoice(Transform):
+    """Apply one of ``transforms``, picked with probabilities ``p`` (uniform when None)."""
+
+    supports_batch = False
+
+    def __init__(self, transforms, p=None, generator=None):
+        self.transforms = list(transforms)
+        if p is not None and len(p) != len(self.transforms):
+            raise ValueError(f"RandomChoice: the number of probabilities ({len(p)}) should "
+                             f"equal the number of transforms ({len(self.transforms)})")
+        total = None if p is None else float(sum(p))
+        self.p = None if p is None else [float(v) / total for v in p]
+        self.generator = generator
+
+    def __call__(self, *inputs):
+        i = int(self._rng().choice(len(self.transforms), p=self.p))
+        return self.transforms[i](*inputs)
+
+
+class RandomOrder(Transform):
+    """Apply all ``transforms`` in a random order."""
+
+    supports_batch = False
+
+    def __init__(self, transforms, generator=None):
+        self.transforms, self.generator = list(transforms), generator
+
+    def __call__(self, img):
+        for i in self._rng().permutation(len(self.transforms)):
+            img = self.transforms[int(i)](img)
+        return img
 
 
 def _channel_shape(name, stats, x):
@@ -128,6 +210,15 @@ def _channel_shape(name, stats, x):
             f"(expected (C, H, W) or (N, C, H, W) with C={stats.size})"
         )
     return stats.reshape(-1, 1, 1)
+
+
+def normalize(tensor, mean, std, inplace=False):
+    """``(x - mean[c]) / std[c]`` per channel of a Tensor or array ``(..., C, H, W)``, same kind
+    back (integer input becomes float32). ``inplace`` writes into a float input's memory.
+
+    The statistics are cast to the image's dtype first, as torchvision does, so float32 results
+    are bit for bit torchvision's."""
+    return Normalize(mean, std, inplace)(tensor)
 
 
 class Normalize(Transform):
@@ -148,17 +239,24 @@ class Normalize(Transform):
         if np.any(self.std == 0):
             raise ValueError(f"Normalize: std must be non-zero, got {self.std.tolist()}")
         self.inplace = inplace
+        self._cast = {}  # dtype -> (mean, std) in that dtype, shaped (C, 1, 1)
 
-    def __call__(self, x):
-        x = _raw(x)
+    def __call__(self, tensor):
+        if is_pil_image(tensor):
+            raise TypeError("Normalize: img should be a Tensor image, got a PIL image "
+                            "(convert it with ToTensor() first)")
+        x, wrap = unwrap(tensor, "Normalize")
         dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-        m = _channel_shape("Normalize", self.mean, x).astype(dt)
-        s = _channel_shape("Normalize", self.std, x).astype(dt)
-        if self.inplace and x.dtype == dt:
+        _channel_shape("Normalize", self.mean, x)  # checks the channels
+        if dt not in self._cast:
+            self._cast[dt] = (_channel_shape("Normalize", self.mean, x).astype(dt),
+                              _channel_shape("Normalize", self.std, x).astype(dt))
+        m, s = self._cast[dt]
+        if self.inplace and x.dtype == dt and x.flags.writeable:
             x -= m
             x /= s
-            return x
-        return (x.astype(dt, copy=False) - m) / s
+            return tensor
+        return wrap((x.astype(dt, copy=False) - m) / s)
 
     def __repr__(self):
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"

@@ -74,6 +74,16 @@ class MetaMixin:
     def is_cpu(self):
         return self.device.type == "cpu"
 
+    @property
+    def is_xpu(self):
+        """Whether on an Intel GPU: always False (glassnet runs on the CPU or CUDA)."""
+        return False
+
+    @property
+    def is_mps(self):
+        """Whether on an Apple GPU: always False (glassnet runs on the CPU or CUDA)."""
+        return False
+
     def get_device(self):
         return -1 if self.device.type == "cpu" else self.device.index
 

@@ -1,12 +1,12 @@
 """torchvision's shape over glassnet: ``import glassnet.vision as torchvision``.
 
 ================  ===========================================================================
-``datasets``      ``MNIST``, ``FashionMNIST``, ``KMNIST``, ``CIFAR10`` with torchvision's
-                  signature ``(root, train=True, transform=None, target_transform=None,
-                  download=False)``, read from the standard files under ``root``
-``transforms``    ``Compose``, ``ToTensor``, ``Normalize``, ``RandomCrop``, ``CenterCrop``,
-                  ``RandomHorizontalFlip``, ``RandomRotation``, ``Lambda``... (those of
-                  ``glassnet.data.transforms``)
+``datasets``      ``MNIST``, ``FashionMNIST``, ``KMNIST``, ``CIFAR10``, ``CIFAR100`` read from
+                  the standard files under ``root``, ``ImageFolder``, ``DatasetFolder``,
+                  ``FakeData``: torchvision's signatures, attributes and PIL samples
+``transforms``    ``Compose``, ``ToTensor``, ``Normalize``, ``Resize``, ``RandomResizedCrop``,
+                  ``GaussianBlur``... on PIL images and Tensors (those of
+                  ``glassnet.data.transforms``), with ``functional`` and ``v2``
 ``models``        ``resnet18`` ... ``resnet152``, ``vgg11`` ... ``vgg19_bn``, ``alexnet``,
                   ``mobilenet_v2``, ``squeezenet1_0`` / ``1_1``, with torchvision's module names
 ``ops``           ``nms``, ``batched_nms``, ``box_iou``, ``generalized_box_iou``, ``box_convert``,

@@ -99,10 +99,12 @@ def test_to_tensor_layouts():
     out = T.ToTensor()(hwc)
     assert out.shape == (3, 4, 5) and out.dtype == np.float32
     np.testing.assert_allclose(out[1], 0.2, rtol=1e-6)  # 51 / 255, rounded to float32
-    assert T.ToTensor()(np.zeros((7, 4, 5), np.uint8)).shape == (7, 1, 4, 5)
-    assert T.ToTensor()(np.zeros((7, 4, 5, 3), np.uint8)).shape == (7, 3, 4, 5)
-    f = np.random.rand(1, 4, 5).astype(np.float32)
-    assert T.ToTensor()(f) is f
+    # torchvision's rules: a 3-D array is (H, W, C); float arrays are transposed, not scaled
+    assert T.ToTensor()(np.zeros((7, 4, 5), np.uint8)).shape == (5, 7, 4)
+    f = np.random.default_rng(0).random((4, 5, 2)).astype(np.float32)
+    np.testing.assert_array_equal(T.ToTensor()(f).numpy(), f.transpose(2, 0, 1))
+    with pytest.raises(ValueError, match="2/3 dimensional"):
+        T.ToTensor()(np.zeros((7, 4, 5, 3), np.uint8))
 
 
 def test_normalize_math_single_and_batch():

@@ -1,5 +1,6 @@
-"""torchvision.datasets' signature over glassnet's loaders: files under ``root`` in torchvision's
-layout, nothing downloaded unless asked, a clear RuntimeError (at once) when files are missing."""
+"""torchvision.datasets' signatures, attributes and samples over glassnet's loaders: files under
+``root`` in torchvision's layout, PIL images handed to the transform, nothing downloaded unless
+asked, and a clear RuntimeError (at once) when files are missing."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import urllib.error
 
 import numpy as np
 import pytest
+import torch
 
 import glassnet as gn
 import glassnet.vision as torchvision
 from glassnet.data import DataLoader
-from glassnet.data.datasets import _files, write_cifar_bin, write_idx
+from glassnet.data.datasets import _files, vision, write_cifar_bin, write_idx
 from glassnet.vision import transforms
+
+Image = pytest.importorskip("PIL.Image")
+IDX = [("MNIST", "MNIST"), ("FashionMNIST", "FashionMNIST"), ("KMNIST", "KMNIST")]
 
 
 def _idx(folder, n=6):
@@ -25,33 +30,124 @@ def _idx(folder, n=6):
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8))
 
 
-@pytest.mark.parametrize("name,folder", [("MNIST", "MNIST"), ("FashionMNIST", "FashionMNIST"),
-                                         ("KMNIST", "KMNIST")])
-def test_idx_datasets_read_torchvision_layout(isolated, monkeypatch, name, folder):
+@pytest.fixture
+def mnist_root(isolated, monkeypatch):
+    for name, _ in IDX:
+        monkeypatch.setattr(getattr(torchvision.datasets, name), "system_dirs", ())
+    for _, folder in IDX:
+        _idx(isolated / "data" / folder / "raw")
+    return str(isolated / "data")
+
+
+def _torch_reference(img_u8, mean=0.1307, std=0.3081):
+    t = torch.from_numpy(img_u8[None].copy()).float().div(255)
+    return ((t - mean) / std).numpy()
+
+
+@pytest.mark.parametrize("name,folder", IDX)
+def test_idx_datasets_have_torchvisions_attributes(mnist_root, name, folder):
     cls = getattr(torchvision.datasets, name)
-    monkeypatch.setattr(cls, "system_dirs", ())
-    _idx(isolated / "data" / folder / "raw")
+    ds = cls(mnist_root, train=False)
+    assert isinstance(ds.data, gn.Tensor) and ds.data.dtype == gn.uint8
+    assert tuple(ds.data.shape) == (6, 28, 28)
+    assert isinstance(ds.targets, gn.Tensor) and ds.targets.dtype == gn.int64
+    assert ds.classes == list(cls.classes) and ds.class_to_idx[ds.classes[3]] == 3
+    img, y = ds[2]  # no transform: the PIL image, as torchvision gives
+    assert isinstance(img, Image.Image) and img.mode == "L" and img.size == (28, 28)
+    assert np.array_equal(np.asarray(img), ds.data[2].numpy()) and y == 2 and type(y) is int
+
+
+def test_to_tensor_pipeline_per_image_and_batched_equal_torchvisions(mnist_root):
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
-    ds = cls(str(isolated / "data"), train=False, transform=tf, target_transform=lambda y: y + 1)
-    assert len(ds) == 6 and ds.data.dtype == np.uint8 and ds.classes == cls.classes
+    ds = torchvision.datasets.MNIST(mnist_root, train=False, transform=tf,
+                                    target_transform=lambda y: y + 1)
     x, y = ds[2]
-    want = (ds.data[2].astype(np.float32) / 255 - 0.1307) / 0.3081
-    np.testing.assert_allclose(np.asarray(x), want[None], rtol=1e-5, atol=1e-6)
-    assert y == 3
+    assert isinstance(x, gn.Tensor) and y == 3
+    np.testing.assert_allclose(x.numpy(), _torch_reference(ds.data[2].numpy()), rtol=1e-6,
+                               atol=1e-6)
+    assert ds.supports_get_batch  # ToTensor then batch transforms: whole batches at once
     xb, yb = next(iter(DataLoader(ds, batch_size=4)))
     assert isinstance(xb, gn.Tensor) and tuple(xb.shape) == (4, 1, 28, 28)
     assert yb.tolist() == [1, 2, 3, 4]
+    for i in range(4):
+        np.testing.assert_array_equal(xb.numpy()[i], ds[i][0].numpy())
 
 
-def test_cifar10_reads_the_binary_batches(isolated):
+def test_a_per_image_pipeline_is_collated(mnist_root):
+    tf = transforms.Compose([transforms.Resize(14), transforms.ToTensor(),
+                             transforms.Lambda(lambda v: gn.flatten(v))])
+    ds = torchvision.datasets.FashionMNIST(mnist_root, train=True, transform=tf)
+    assert not ds.supports_get_batch
+    xb, yb = next(iter(DataLoader(ds, batch_size=5, shuffle=True)))
+    assert tuple(xb.shape) == (5, 196) and xb.dtype == gn.float32 and yb.dtype == gn.int64
+    ref = np.asarray(Image.fromarray(ds.data[0].numpy()).resize((14, 14), Image.BILINEAR))
+    np.testing.assert_array_equal(ds[0][0].numpy(), ref.reshape(-1) / np.float32(255))
+
+
+def test_data_and_targets_can_be_used_and_replaced_as_tensors(mnist_root):
+    ds = torchvision.datasets.MNIST(mnist_root, train=True, transform=transforms.ToTensor())
+    pairs = ds.data.unsqueeze(1).clone()  # what the siamese-network example does
+    assert tuple(pairs.shape) == (6, 1, 28, 28)
+    assert np.array(ds.targets.clone()).tolist() == list(range(6))
+    keep = ds.targets < 3
+    ds.data, ds.targets = ds.data[keep], ds.targets[keep]
+    assert len(ds) == 3 and ds[2][1] == 2
+    assert tuple(next(iter(DataLoader(ds, batch_size=8)))[0].shape) == (3, 1, 28, 28)
+
+
+def test_without_pillow_images_are_uint8_tensors_and_pipelines_still_run(mnist_root, monkeypatch):
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,)),
+                             transforms.Lambda(lambda v: v)])
+    ds = torchvision.datasets.MNIST(mnist_root, train=False, transform=tf)
+    with_pil = ds[1][0].numpy()
+    monkeypatch.setattr(vision, "pil_available", lambda: False)
+    img, _ = torchvision.datasets.MNIST(mnist_root, train=False)[1]
+    assert isinstance(img, gn.Tensor) and img.dtype == gn.uint8 and tuple(img.shape) == (1, 28, 28)
+    np.testing.assert_array_equal(ds[1][0].numpy(), with_pil)
+
+
+def test_cifar10_data_is_hwc_numpy_and_targets_a_list(isolated):
     rng = np.random.default_rng(1)
     imgs = rng.integers(0, 256, (4, 3, 32, 32), dtype=np.uint8)
     write_cifar_bin(isolated / "cifar-10-batches-bin" / "test_batch.bin", imgs, np.arange(4))
-    ds = torchvision.datasets.CIFAR10(isolated, train=False, transform=transforms.ToTensor())
-    assert ds.data.shape == (4, 32, 32, 3) and ds.classes[0] == "airplane"
-    x, y = ds[1]
-    np.testing.assert_allclose(np.asarray(x), imgs[1] / np.float32(255), rtol=1e-6)
+    ds = torchvision.datasets.CIFAR10(isolated, train=False)
+    assert isinstance(ds.data, np.ndarray) and ds.data.shape == (4, 32, 32, 3)
+    assert ds.targets == [0, 1, 2, 3] and ds.classes[0] == "airplane"
+    img, y = ds[1]
     assert y == 1
+    assert img.mode == "RGB" and np.array_equal(np.asarray(img), imgs[1].transpose(1, 2, 0))
+    ds.transform = transforms.ToTensor()
+    np.testing.assert_array_equal(ds[1][0].numpy(), imgs[1] / np.float32(255))
+    xb, yb = next(iter(DataLoader(ds, batch_size=4)))
+    assert tuple(xb.shape) == (4, 3, 32, 32) and yb.tolist() == [0, 1, 2, 3]
+
+
+def test_cifar100_fine_and_coarse_labels(isolated):
+    rng = np.random.default_rng(2)
+    imgs = rng.integers(0, 256, (3, 3, 32, 32), dtype=np.uint8)
+    labels = np.array([[4, 30], [1, 99], [19, 0]])
+    write_cifar_bin(isolated / "cifar-100-binary" / "test.bin", imgs, labels)
+    ds = torchvision.datasets.CIFAR100(isolated, train=False)
+    assert ds.targets == [30, 99, 0] and ds.coarse_targets.tolist() == [4, 1, 19]
+    assert len(ds.classes) == 100 and ds.classes[99] == "worm"
+    assert np.array_equal(np.asarray(ds[0][0]), imgs[0].transpose(1, 2, 0))
+
+
+def test_image_folder_and_fake_data_through_a_loader(tmp_path):
+    rng = np.random.default_rng(3)
+    for c in ("a", "b"):
+        (tmp_path / c).mkdir()
+        for i in range(2):
+            Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(
+                tmp_path / c / f"{i}.png")
+    tf = transforms.Compose([transforms.RandomResizedCrop(16), transforms.RandomHorizontalFlip(),
+                             transforms.ToTensor(), transforms.Normalize(0.5, 0.5)])
+    ds = torchvision.datasets.ImageFolder(tmp_path, transform=tf)
+    xb, yb = next(iter(DataLoader(ds, batch_size=4, shuffle=True)))
+    assert tuple(xb.shape) == (4, 3, 16, 16) and sorted(yb.tolist()) == [0, 0, 1, 1]
+    fake = torchvision.datasets.FakeData(8, (3, 16, 16), 5, transforms.ToTensor())
+    xb, yb = next(iter(DataLoader(fake, batch_size=8)))
+    assert tuple(xb.shape) == (8, 3, 16, 16) and max(yb.tolist()) < 5
 
 
 def test_missing_files_raise_a_runtime_error_listing_the_places(isolated):
@@ -72,7 +168,24 @@ def test_download_without_network_fails_at_once(isolated, monkeypatch):
         torchvision.datasets.MNIST(isolated / "root", download=True)
 
 
-def test_pickled_cifar_folder_gets_a_hint(isolated):
-    (isolated / "cifar-10-batches-py").mkdir()
+@pytest.mark.parametrize("name,folder", [("CIFAR10", "cifar-10-batches-py"),
+                                         ("CIFAR100", "cifar-100-python")])
+def test_pickled_cifar_folder_gets_a_hint(isolated, name, folder):
+    (isolated / folder).mkdir()
     with pytest.raises(RuntimeError, match="pickled"):
-        torchvision.datasets.CIFAR10(isolated, train=True)
+        getattr(torchvision.datasets, name)(isolated, train=True)
+
+
+def test_glassnet_data_datasets_hand_a_to_tensor_pipeline_the_stored_images(mnist_root):
+    from glassnet.data import datasets as data_datasets
+
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    plain = data_datasets.MNIST(mnist_root, train=False, transform=tf, download=False)
+    tv = torchvision.datasets.MNIST(mnist_root, train=False, transform=tf)
+    np.testing.assert_array_equal(plain[3][0].numpy(), tv[3][0].numpy())
+    xb, _ = plain.get_batch(np.arange(6))
+    np.testing.assert_array_equal(xb.numpy()[3], tv[3][0].numpy())
+    want = 2 * tv[1][0].numpy()
+    tf.transforms.append(transforms.Lambda(lambda v: v * 2))  # not batchable: image by image
+    xb, _ = plain.get_batch(np.arange(2))
+    np.testing.assert_array_equal(xb[1], want)

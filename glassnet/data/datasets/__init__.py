@@ -1,14 +1,19 @@
 """Built-in datasets: image sets read from their original files, generated and toy sets.
 
 ``get(name, **kwargs)`` constructs any of them by name and ``available()`` lists them; see
-``registry``. Every dataset is array-backed (``.data``, ``.targets``) with batched access,
-so the DataLoader builds whole mini-batches with vectorised NumPy.
+``registry``. Those are array-backed (``.data``, ``.targets``) with batched access, so the
+DataLoader builds whole mini-batches with vectorised NumPy. torchvision's conventions
+(``VisionDataset``, samples as PIL images) and its file-based and fake sets (``ImageFolder``,
+``DatasetFolder``, ``FakeData``) are here too; ``glassnet.vision.datasets`` gives them
+torchvision's paths.
 """
 
 from glassnet.data.datasets._files import DatasetNotFoundError, DownloadError, data_home
 from glassnet.data.datasets.base import ArrayDataset
-from glassnet.data.datasets.cifar import CIFAR10, read_cifar_bin, write_cifar_bin
+from glassnet.data.datasets.cifar import CIFAR10, CIFAR100, read_cifar_bin, write_cifar_bin
 from glassnet.data.datasets.digits import Digits
+from glassnet.data.datasets.fakedata import FakeData
+from glassnet.data.datasets.folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder
 from glassnet.data.datasets.idx import IDXFormatError, read_idx, write_idx
 from glassnet.data.datasets.karate import karate_club
 from glassnet.data.datasets.mnist import KMNIST, MNIST, FashionMNIST
@@ -26,25 +31,34 @@ from glassnet.data.datasets.toy import (
     spirals,
     xor,
 )
+from glassnet.data.datasets.vision import PILSamples, StandardTransform, VisionDataset
 
 __all__ = [
     "CIFAR10",
+    "CIFAR100",
+    "IMG_EXTENSIONS",
     "KMNIST",
     "MNIST",
     "MNIST1D",
     "XOR",
     "ArrayDataset",
     "Blobs",
+    "DatasetFolder",
     "DatasetInfo",
     "DatasetNotFoundError",
     "Digits",
     "DownloadError",
+    "FakeData",
     "FashionMNIST",
     "IDXFormatError",
+    "ImageFolder",
     "LogicGate",
     "MNISTSubset5k",
+    "PILSamples",
     "Spirals",
+    "StandardTransform",
     "ToyDataset",
+    "VisionDataset",
     "available",
     "blobs",
     "data_home",
