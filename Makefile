@@ -41,7 +41,18 @@ run: $(VENV)/.base data
 test: $(VENV)/.test
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 
-bench: $(VENV)/.test data
+# The peers of benchmarks/bench_peers.py (JAX, tinygrad): tinygrad's CPU device compiles its
+# kernels with clang, from Debian's package when we may install it (else it is reported).
+$(VENV)/.bench: $(VENV)/.test
+	$(PIP) install -q -e ".[bench]"
+	@if ! command -v clang >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q clang >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q clang >/dev/null 2>&1)) \
+		|| echo "note: could not install clang; tinygrad will be reported as unable to run"; \
+	fi
+	touch $@
+
+bench: $(VENV)/.bench data
 	$(PY) -m benchmarks.run
 
 # The learner's site: MkDocs (Material theme, mkdocstrings for the API reference) into .venv,

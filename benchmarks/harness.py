@@ -77,30 +77,10 @@ def compare(name, gn_fn, torch_fn, *, blocks=7, reps=None, min_time=0.2, warmup=
     (never under 3) and calls per block when the warm-up shows the full run would not fit.
     """
     t_start = time.perf_counter()
-    wg = wt = 0.0
-    for _ in range(warmup):
-        wg = _time(gn_fn, 1)
-        wt = _time(torch_fn, 1)
-    if warmup == 0 and reps is None:
-        wg, wt = _time(gn_fn, 1), _time(torch_fn, 1)
-    if reps is None:  # enough calls for a block to last about min_time
-        reps = max(1, int(min_time / max(wg, wt, 1e-7)))
-    budget = DEFAULT_BUDGET_S if budget_s is None else budget_s
-    per_block = reps * (wg + wt)
-    if budget and per_block * blocks > budget:
-        reps = max(1, min(reps, int(budget / 3 / max(wg + wt, 1e-7))))
-        blocks = max(3, min(blocks, int(budget / max(reps * (wg + wt), 1e-7))))
-    g, tt, ratios = [], [], []
-    for b in range(blocks):
-        if b % 2 == 0:
-            a = _time(gn_fn, reps)
-            c = _time(torch_fn, reps)
-        else:
-            c = _time(torch_fn, reps)
-            a = _time(gn_fn, reps)
-        g.append(a)
-        tt.append(c)
-        ratios.append(a / c)
+    times, blocks, reps = run_blocks({"gn": gn_fn, "torch": torch_fn}, blocks=blocks, reps=reps,
+                                     min_time=min_time, warmup=warmup, budget_s=budget_s)
+    g, tt = times["gn"], times["torch"]
+    ratios = [a / c for a, c in zip(g, tt)]
     r = Result(name, statistics.median(g) * scale, statistics.median(tt) * scale,
                statistics.median(ratios), min(ratios), max(ratios), flops, target, notes)
     r.extra["blocks"], r.extra["reps"] = blocks, reps
@@ -108,6 +88,49 @@ def compare(name, gn_fn, torch_fn, *, blocks=7, reps=None, min_time=0.2, warmup=
         print(f"  .. {name}: {blocks} blocks x {reps} calls, ratio {r.ratio:.2f}, "
               f"{time.perf_counter() - t_start:.0f} s", file=sys.stderr, flush=True)
     return r
+
+
+def run_blocks(fns, *, blocks=7, reps=None, min_time=0.2, warmup=2, budget_s=None,
+               before=None):
+    """Time several callables that do the same work, in rounds; the core of ``compare``.
+
+    ``fns`` maps a label to a callable. Each is called ``warmup`` times first; then every one of
+    ``blocks`` rounds times ``reps`` calls of each, the order turning by one place each round
+    (two callables simply alternate), so that machine noise hits all of them alike. ``reps``
+    defaults to enough calls for the slowest callable's block to last about ``min_time``;
+    ``budget_s`` caps the whole run as in ``compare``. ``before`` may map a label to a callable
+    run, untimed, before each of that label's blocks (e.g. to set a thread count).
+
+    Returns ``(times, blocks, reps)``: ``times`` maps each label to its seconds per call, one
+    entry per round.
+    """
+    names = list(fns)
+    before = before or {}
+
+    def timed(k, n):
+        if k in before:
+            before[k]()
+        return _time(fns[k], n)
+
+    w = dict.fromkeys(names, 0.0)
+    for _ in range(warmup):
+        for k in names:
+            w[k] = timed(k, 1)
+    if warmup == 0 and reps is None:
+        w = {k: timed(k, 1) for k in names}
+    if reps is None:  # enough calls for a block to last about min_time
+        reps = max(1, int(min_time / max(*w.values(), 1e-7)))
+    budget = DEFAULT_BUDGET_S if budget_s is None else budget_s
+    per_round = sum(w.values())
+    if budget and reps * per_round * blocks > budget:
+        reps = max(1, min(reps, int(budget / 3 / max(per_round, 1e-7))))
+        blocks = max(3, min(blocks, int(budget / max(reps * per_round, 1e-7))))
+    times = {k: [] for k in names}
+    for b in range(blocks):
+        turn = b % len(names)
+        for k in names[turn:] + names[:turn]:
+            times[k].append(timed(k, reps))
+    return times, blocks, reps
 
 
 HEADER = ("| benchmark | glassnet | PyTorch | ratio gn/torch (min-max) | target | GFLOP/s gn / torch |\n"

@@ -216,9 +216,14 @@ def write_results(path, info, sections_text, results, rows, single, png_ok, elap
                 ("PyTorch's per-op times are self CPU times from torch.profiler and include "
                  "its overhead; glassnet's are the wall time inside each Function's forward or "
                  "backward."), ""]
+    # sections whose tables are their result (no glassnet/PyTorch rows): shown as they are
+    own = ("threads", "peers")
+    for name, text in sections_text:
+        if name in own:
+            out += ["", text.strip(), ""]
     out += ["", "## Section output", ""]
-    for name, text in sections_text + [(f"{n} (one thread each)", t) for n, t in SINGLE_TEXTS
-                                       if n != "profile"]:
+    for name, text in [(n, t) for n, t in sections_text if n not in own] + [
+            (f"{n} (one thread each)", t) for n, t in SINGLE_TEXTS if n != "profile"]:
         out += [f"<details><summary>{name}</summary>", "", text.strip(), "", "</details>", ""]
     if png_ok:
         out += ["## Scaling plot", "", "![scaling curves](scaling.png)", ""]

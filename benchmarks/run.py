@@ -5,13 +5,15 @@ Runs every benchmark in ``benchmarks/`` on identical work in one process (altern
 machine, the versions, the load average, every table, the issue's targets with their status,
 and the scaling plot (``benchmarks/scaling.png``, when matplotlib is available).
 
-    python -m benchmarks.run                  # everything (about 10 minutes on 2 cores)
+    python -m benchmarks.run                  # everything (about 10 minutes on 2 cores, and
+                                              # peers, most of it tinygrad compiling, 15 more)
     python -m benchmarks.run --quick          # fewer blocks and shorter runs, a rough picture
     python -m benchmarks.run --only lenet,resnet --no-write
     python -m benchmarks.run --threads 1      # one thread for both libraries
 
 Sections: engine, conv, mlp, optim, lenet, resnet, lstm, inference, import, memory, load (LeNet-5
-with and without competing processes); then, in a
+with and without competing processes), threads (speed-up from one to two threads) and peers
+(JAX, tinygrad and Chainer beside both, each with default threads and one thread); then, in a
 second process with one thread per library: lenet, resnet, mlp, optim, inference, profile
 and scaling (the curves' shape is what counts there, and one thread keeps it clean).
 """
@@ -30,7 +32,7 @@ from .harness import Result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECTIONS = ("engine", "conv", "mlp", "optim", "lenet", "resnet", "lstm", "inference", "import",
-            "memory", "load")
+            "memory", "load", "threads", "peers")
 # the comparisons repeated with one thread per library (in a subprocess: thread pools are sized
 # when first used), which a busy machine distorts far less than two threads each
 SINGLE_THREAD = ("lenet", "resnet", "mlp", "optim", "inference", "profile", "scaling")
@@ -110,6 +112,14 @@ def run_section(name, quick, png):
     if name == "load":
         from . import bench_load
         return bench_load.run(quick=quick)
+    if name == "threads":
+        from . import bench_scaling
+        bench_scaling.thread_scaling(quick=quick)
+        return []
+    if name == "peers":  # its own tables (JAX, tinygrad... are not rows of glassnet vs PyTorch)
+        from . import bench_peers
+        bench_peers.run(quick=quick)
+        return []
     if name == "scaling":
         from . import bench_scaling
         brows, drows = bench_scaling.run(quick=quick, png=png)

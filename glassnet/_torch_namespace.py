@@ -16,6 +16,8 @@ from .complex_numbers import *
 from .complex_numbers import __all__ as _complex_all
 from .construct import *
 from .construct import __all__ as _construct_all
+from .lowrank import *
+from .lowrank import __all__ as _lowrank_all
 from .statistics import *
 from .statistics import __all__ as _stats_all
 from .tensor import Tensor, tensor
@@ -117,6 +119,28 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
     from .nn import functional as F
 
     return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """(out, save_mean, save_invstd); see ``glassnet.nn.functional.batch_normalization``."""
+    from .nn.functional import batch_normalization as B
+
+    return B.native_batch_norm(input, weight, bias, running_mean, running_var, training,
+                               momentum, eps)
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """(out, mean, rstd); see ``glassnet.nn.functional.normalization``."""
+    from .nn.functional import normalization as N
+
+    return N.native_layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
+    """(out, mean, rstd); see ``glassnet.nn.functional.normalization``."""
+    from .nn.functional import normalization as M
+
+    return M.native_group_norm(input, weight, bias, N, C, HxW, group, eps)
 
 
 def embedding(weight, input, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
@@ -278,6 +302,7 @@ def compile(model=None, **kwargs):
 __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
            "HalfTensor", "IntTensor", "LongTensor", "ShortTensor", "Size",
            "are_deterministic_algorithms_enabled", "autocast", "batch_norm",
+           "native_batch_norm", "native_layer_norm", "native_group_norm",
            "default_generator", "is_anomaly_enabled", "mvlgamma", "nonzero_static",
            "set_anomaly_enabled", "set_default_tensor_type", "can_cast", "compile", "dtype",
            "_assert",
@@ -288,7 +313,7 @@ __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTenso
            "set_float32_matmul_precision", "set_num_interop_threads", "set_num_threads",
            "set_printoptions", "tensordot", "typename", "use_deterministic_algorithms",
            "memory_format", "contiguous_format", "preserve_format", "channels_last",
-           "channels_last_3d", *_construct_all, *_stats_all,
+           "channels_last_3d", *_construct_all, *_stats_all, *_lowrank_all,
            *_complex_all, "istft", "stft", "fill", "constant_pad_nd", "alias_copy",
            "as_strided_copy", "diagonal_copy", "expand_copy", "permute_copy", "squeeze_copy",
            "t_copy", "transpose_copy", "unbind_copy", "unfold_copy", "unsqueeze_copy",

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backend
 from . import return_types as RT
+from .functions import linspace
 from .ops import autocast
 from .tensor import Tensor, _as_tensor, tensor
 from .tensor.reduce import vector_norm
@@ -158,6 +159,108 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     return RT.histogram(Tensor._make(h.astype(dt), False), Tensor._make(edges.astype(dt), False))
 
 
+def _upper_bound(edges, x):
+    """For each x, the first index i with x < edges[i] found by binary search (C++'s
+    std::upper_bound, which PyTorch's histogram kernels use: for unsorted edges it gives the
+    same answer as theirs)."""
+    first = np.zeros(x.shape, np.int64)
+    length = np.full(x.shape, edges.size, np.int64)
+    while length.any():
+        half = length >> 1
+        mid = first + half
+        left = x < edges[np.minimum(mid, edges.size - 1)]
+        active = length > 0
+        first = np.where(active & ~left, mid + 1, first)
+        length = np.where(active, np.where(left, half, length - half - 1), 0)
+    return first
+
+
+def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
+    """(hist, bin_edges): the D-dimensional histogram of the points ``input[..., :]`` (the last
+    dim holds each point's D coordinates). ``bins``: one count for every dim, a count per dim,
+    or a sequence of D edge tensors; ``range``: (min_0, max_0, ..., min_{D-1}, max_{D-1})
+    (default: each coordinate's range, [0, 1] without points; an empty range widens by 0.5
+    each way). A point falls in
+    bin i of a dim when edges[i] <= x < edges[i + 1] (the last bin includes its right edge);
+    points outside the edges (and NaNs) are not counted. ``weight``: one per point, summed
+    instead of counts; ``density``: hist / (total * bin volume). Edges and sums are in the
+    input's dtype, as PyTorch computes them. Not differentiable.
+
+    Shape: input (..., D), weight input.shape[:-1] -> hist (n_0, ..., n_{D-1}), D edge tensors.
+    """
+    if not isinstance(input, Tensor) or input.dtype.kind != "f" or input.ndim < 1:
+        raise RuntimeError(f"histogramdd: expected a floating input of shape (..., D), got "
+                           f"{getattr(input, 'dtype', type(input).__name__)} of shape "
+                           f"{tuple(getattr(input, 'shape', ()))}")
+    dt = np.dtype(input.dtype)
+    d = input.shape[-1]
+    pts = backend.to_numpy(input._data).reshape(-1, d)
+    if isinstance(bins, (builtins.int, np.integer)):
+        bins = [builtins.int(bins)] * d
+    bins = list(bins)
+    if len(bins) != d:
+        raise RuntimeError(f"histogramdd: The size of bins must be equal to the innermost "
+                           f"dimension of the input: {d} for input of shape "
+                           f"{tuple(input.shape)}, got {len(bins)}")
+    edges = []
+    for k, b in enumerate(bins):
+        if isinstance(b, Tensor):
+            e = backend.to_numpy(b._data).astype(dt).reshape(-1)
+            if e.size < 2 and e.ndim:
+                raise RuntimeError(f"histogramdd: bins[{k}] must have at least 2 edges")
+            edges.append(e)
+            continue
+        n = builtins.int(b)
+        if n <= 0:
+            raise RuntimeError(f"histogramdd: bins must be > 0, but got {n} for dimension {k}")
+        if range is not None:
+            if len(range) != 2 * d:
+                raise RuntimeError(f"histogramdd: for a {d}-dimensional histogram range should "
+                                   f"have {2 * d} elements, but got {len(range)}")
+            lo, hi = float(range[2 * k]), float(range[2 * k + 1])
+        elif pts.shape[0]:
+            lo, hi = float(pts[:, k].min()), float(pts[:, k].max())
+        else:  # no points: [0, 1]
+            lo, hi = 0.0, 1.0
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"histogramdd: dimension {k}'s range [{lo}, {hi}] is not finite")
+        if lo > hi:
+            raise RuntimeError(f"histogramdd: min should not exceed max, but got min {lo} max "
+                               f"{hi} for dimension {k}")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges.append(backend.to_numpy(linspace(lo, hi, n + 1, dtype=input.dtype)._data))
+    shape = tuple(e.size - 1 for e in edges)
+    w = None
+    if weight is not None:
+        w = backend.to_numpy(_t(weight)._data).astype(dt).reshape(-1)
+        if w.size != pts.shape[0]:
+            raise RuntimeError(f"histogramdd: weight should have the same shape as the input "
+                               f"minus its last dim ({tuple(input.shape[:-1])}), got "
+                               f"{tuple(_t(weight).shape)}")
+    keep = np.ones(pts.shape[0], bool)
+    pos = []
+    for k, e in enumerate(edges):
+        x = pts[:, k]
+        keep &= (x >= e[0]) & (x <= e[-1])  # False for NaN
+        i = _upper_bound(e, x) - 1
+        pos.append(np.where(i == e.size - 1, i - 1, i))  # the last bin includes its right edge
+    hist = np.zeros(shape, dt)
+    if keep.any():
+        flat = np.ravel_multi_index(tuple(p[keep] for p in pos), shape)
+        np.add.at(hist.reshape(-1), flat, w[keep] if w is not None else dt.type(1))
+    if density:
+        hist = hist / hist.sum(dtype=dt)
+        for k, e in enumerate(edges):
+            view = [1] * d
+            view[k] = e.size - 1
+            hist = hist / np.diff(e).reshape(view)
+    dev = input.device
+    return RT.histogramdd(
+        Tensor._make(backend.to_device(hist.astype(dt, copy=False), dev), False),
+        tuple(Tensor._make(backend.to_device(e, dev), False) for e in edges))
+
+
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """A bool tensor: is each element of ``elements`` among ``test_elements``?"""
     e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
@@ -194,5 +297,6 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     return ((a + b) * 0.5 * d).cumsum(dim)
 
 
-__all__ = ["bucketize", "cdist", "corrcoef", "cov", "cumulative_trapezoid", "histogram", "isin",
+__all__ = ["bucketize", "cdist", "corrcoef", "cov", "cumulative_trapezoid", "histogram",
+           "histogramdd", "isin",
            "pdist", "searchsorted", "std_mean", "trapezoid", "trapz", "var_mean"]

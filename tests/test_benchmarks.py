@@ -50,3 +50,21 @@ def test_targets_and_results_file(tmp_path):
 @pytest.mark.parametrize("s,unit", [(5e-6, "us"), (5e-3, "ms"), (2.5, "s")])
 def test_time_format(s, unit):
     assert harness._fmt(s).endswith(" " + unit)
+
+
+@pytest.mark.filterwarnings("ignore:Sparse")
+def test_sparse_benchmark_runs_on_a_tiny_graph(capsys, monkeypatch):
+    import torch
+
+    import glassnet as gn
+    from benchmarks import bench_sparse
+
+    # the benchmark pins both libraries to one thread; the test session keeps its setting
+    monkeypatch.setattr(gn, "set_num_threads", lambda n: None)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
+
+    ind, w = bench_sparse.graph(30, 100)
+    assert ind.shape == (2, 130) and w.shape == (130,)
+    bench_sparse.main(["--nodes", "30", "--edges", "100", "--features", "4", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "propagate CSR" in out and "GCNConv COO" in out and "glassnet, NumPy only" in out

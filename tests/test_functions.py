@@ -206,3 +206,21 @@ def test_deprecated_range_includes_the_end_as_pytorch(args):
     assert ours.tolist() == theirs.tolist() and str(ours.dtype) == "float32"
     with pytest.warns(UserWarning):
         assert gn.range(1, 3, dtype=gn.int64).tolist() == [1, 2, 3]
+
+
+def test_linspace_is_pytorchs_to_the_bit():
+    """Both halves counted from their own end with PyTorch's rounding, in float32 and float64
+    (the bin edges of histogramdd are built from it)."""
+    import glassnet as gn
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a, b = rng.uniform(-10, 10, 2)
+        n = int(rng.integers(1, 40))
+        for name in ("float32", "float64"):
+            g = gn.linspace(a, b, n, dtype=getattr(gn, name)).numpy()
+            t = torch.linspace(a, b, n, dtype=getattr(torch, name)).numpy()
+            np.testing.assert_array_equal(g, t) if name == "float32" else \
+                np.testing.assert_allclose(g, t, rtol=1e-15, atol=1e-15)
+    for a, b, n in ((5, -3, 7), (2, 2, 4), (0, 1, 0)):
+        np.testing.assert_array_equal(gn.linspace(a, b, n).numpy(), torch.linspace(a, b, n).numpy())

@@ -4,6 +4,7 @@ histogram and isin."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 import glassnet as gn
@@ -46,3 +47,55 @@ def test_cov_of_one_variable_and_searchsorted_of_empty_rows():
     for shape in [(0, 0), (2, 0), (0, 3, 0)]:
         e = np.zeros(shape)
         assert tuple(gn.searchsorted(gn.tensor(e), gn.tensor(e)).shape) == shape
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("density", [False, True])
+def test_histogramdd(weighted, density):
+    """Counts (or summed weights, or a density) over equal bins from the data's range, given
+    ranges or given edges, with PyTorch's float32 edges; points on the last edge count, points
+    outside do not."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (40, 3)).astype(np.float32)
+    x[0] = [2.0, -1.0, 0.5]  # exactly on edges
+    x[1, 0] = 5.0  # outside the given ranges and edges
+    w = rng.uniform(0.1, 2, 40).astype(np.float32) if weighted else None
+    kw = lambda lib: {"weight": None if w is None else lib.tensor(w), "density": density}
+    edges = [np.array([-2, -0.5, 0.3, 2], np.float32), np.array([-1.5, 1.5], np.float32),
+             np.array([0.0, 0.5, 1.0], np.float32)]
+    for bins, rng_ in (([2, 3, 4], None), (3, [-1.0, 1.0, -2.0, 2.0, 0.0, 0.0]),
+                       ("edges", None)):
+        def run(lib, bins=bins, rng_=rng_):
+            b = [lib.tensor(e) for e in edges] if bins == "edges" else bins
+            extra = {} if rng_ is None else {"range": rng_}
+            return lib.histogramdd(lib.tensor(x), b, **extra, **kw(lib))
+        g, t = run(gn), run(torch)
+        np.testing.assert_allclose(g.hist.numpy(), t.hist.numpy(), rtol=1e-6)
+        assert len(g.bin_edges) == len(t.bin_edges) == 3
+        for ge, te in zip(g.bin_edges, t.bin_edges):
+            np.testing.assert_array_equal(ge.numpy(), te.numpy())
+
+
+def test_histogramdd_batched_points_empty_input_and_unsorted_edges():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 5, 2)).astype(np.float32)  # points along all leading dims
+    edges = [rng.standard_normal(3).astype(np.float32) for _ in range(2)]  # unsorted
+    for bins in (4, [gn.tensor(e) for e in edges]):
+        tb = bins if isinstance(bins, int) else [torch.tensor(e) for e in edges]
+        g, t = gn.histogramdd(gn.tensor(x), bins), torch.histogramdd(torch.tensor(x), tb)
+        np.testing.assert_array_equal(g.hist.numpy(), t.hist.numpy())
+    e = np.zeros((0, 2), np.float32)
+    g, t = gn.histogramdd(gn.tensor(e), [2, 3]), torch.histogramdd(torch.tensor(e), [2, 3])
+    np.testing.assert_array_equal(g.hist.numpy(), t.hist.numpy())
+    np.testing.assert_array_equal(g.bin_edges[1].numpy(), t.bin_edges[1].numpy())
+    with pytest.raises(RuntimeError, match="min should not exceed max"):
+        gn.histogramdd(gn.tensor(x), 2, range=[1.0, 0.0, 0.0, 1.0])
+    with pytest.raises(RuntimeError, match="size of bins must be equal"):
+        gn.histogramdd(gn.tensor(x), [2, 2, 2])
+    nan = x.copy()
+    nan[0, 0, 0] = np.nan
+    with pytest.raises(RuntimeError, match="is not finite"):
+        gn.histogramdd(gn.tensor(nan), 2)
+    h = gn.histogramdd(gn.tensor(nan), 2, range=[-1.0, 1.0, -1.0, 1.0]).hist
+    np.testing.assert_array_equal(  # a NaN point is not counted
+        h.numpy(), torch.histogramdd(torch.tensor(nan), 2, range=[-1.0, 1.0, -1.0, 1.0]).hist)

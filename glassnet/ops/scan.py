@@ -73,18 +73,29 @@ class Cumprod(Function):
         return recompute(ctx, (g,), (a, None), lambda A, _: _cumprod_loop(A, ctx.dim))
 
 
+def _logcumsumexp(a, dim):
+    """The running logaddexp of ``a`` along ``dim``, accumulated in float64 and rounded once
+    to ``a``'s dtype (as PyTorch's CPU kernel accumulates float32 in double): with large
+    inputs (x ~ 1e4) a float32 running sum would lose the small terms that the gradient's
+    exp(x_i - out_j) depends on."""
+    xp = array_module(a)
+    if a.dtype.itemsize >= 8 or a.dtype.kind != "f":
+        return xp.logaddexp.accumulate(a, axis=dim)
+    return xp.logaddexp.accumulate(a.astype(np.float64), axis=dim).astype(a.dtype)
+
+
 class LogCumSumExp(Function):
     """out_j = log sum_{k <= j} exp(x_k), accumulated with logaddexp (no overflow).
 
     grad_i = sum_{j >= i} g_j exp(x_i - out_j) = exp(x_i) * (reverse cumulative sum of
     g_j exp(-out_j)), accumulated in log space (for the positive and negative parts of g).
+    Both running sums are accumulated in float64 for float32 inputs (``_logcumsumexp``).
     """
 
     @staticmethod
     @compute_in_float32
     def forward(ctx, a, dim):
-        xp = array_module(a)
-        out = xp.logaddexp.accumulate(a, axis=dim) if a.shape[dim] else a.copy()
+        out = _logcumsumexp(a, dim) if a.shape[dim] else a.copy()
         ctx.dim = dim
         ctx.save_for_backward(a, out)
         return out
@@ -103,7 +114,7 @@ class LogCumSumExp(Function):
             grad = 0
             for part, sign in ((xp.maximum(g, 0), 1), (xp.maximum(-g, 0), -1)):
                 lw = xp.log(part) - out
-                rev = xp.flip(xp.logaddexp.accumulate(xp.flip(lw, d), axis=d), d)
+                rev = xp.flip(_logcumsumexp(xp.flip(lw, d), d), d)
                 grad = grad + sign * xp.exp(a + rev)
         return grad.astype(g.dtype, copy=False), None
 

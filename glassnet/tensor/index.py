@@ -250,6 +250,46 @@ class IndexMixin:
         raise RuntimeError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or "
                            f"'amin', got {reduce!r}")
 
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        """Combine the slice ``source.select(dim, i)`` into ``self.select(dim, index[i])``
+        with ``reduce`` in 'prod', 'mean', 'amax', 'amin' (self's own value counts unless
+        ``include_self=False``; slices no index names keep self's values). It is
+        ``scatter_reduce`` with ``index`` repeated across the other dims, so its gradients are
+        scatter_reduce's: amax/amin ties share evenly, 'prod' handles zeros."""
+        op = "index_reduce"
+        if reduce not in ("prod", "mean", "amax", "amin"):
+            raise RuntimeError(f"{op}(): Expected reduce to be one of prod, mean, amax or amin "
+                               f"but got {reduce}.")
+        d = normalize_dim(dim, self.ndim, op)
+        idx = _index_array(index, op)
+        if idx.ndim > 1:
+            raise IndexError(f"{op}(): Index is supposed to be a vector, but got dim: "
+                             f"{idx.ndim} with size: {list(idx.shape)}")
+        if not isinstance(source, Variable):
+            raise TypeError(f"{op}(): source must be a Tensor, got {type(source).__name__}")
+        if source.dtype != self.dtype:
+            raise RuntimeError(f"{op}(): self ({self.dtype}) and source ({source.dtype}) must "
+                               f"have the same scalar type")
+        if self.ndim == 0:  # a 0-d self and source: one slot
+            return self.reshape(1).index_reduce(0, idx.reshape(-1), source.reshape(1), reduce,
+                                                include_self=include_self).reshape(())
+        n = source.shape[d] if source.ndim else 1
+        if idx.size != n:
+            raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to "
+                               f"source.size(dim): ({n}), for dim: {d}")
+        if source.ndim != self.ndim or any(a != b for k, (a, b) in
+                                           enumerate(zip(source.shape, self.shape)) if k != d):
+            raise RuntimeError(f"{op}(): source tensor shape must match self tensor shape, "
+                               f"excluding the specified dimension. Got self.shape = "
+                               f"{list(self.shape)} source.shape = {list(source.shape)}")
+        check_index_range(idx, self.shape[d], d, op, IndexError)
+        shape = [1] * self.ndim
+        shape[d] = n
+        xp = backend.array_module(self._data)
+        full = xp.ascontiguousarray(xp.broadcast_to(idx.reshape(shape), tuple(source.shape)))
+        return self.scatter_reduce(d, Variable._make(full, False), source, reduce,
+                                   include_self=include_self)
+
     def index_copy(self, dim, index, source):
         """Copy with the slices ``index[i]`` along ``dim`` replaced by the slices of source."""
         d = normalize_dim(dim, self.ndim, "index_copy")
@@ -337,18 +377,6 @@ class IndexMixin:
         flat = _SetItem.apply(self.reshape(-1), where_.reshape(-1),
                               _as_tensor(src, self).to(self.dtype).reshape(-1))
         return flat.reshape(self.shape)
-
-    def as_strided(self, size, stride, storage_offset=None):
-        """A view with the given sizes and strides (in elements) over self's elements in
-        row-major order; overlapping windows are allowed (their gradients add up)."""
-        off = 0 if storage_offset is None else builtins.int(storage_offset)
-        size, stride = tuple(size), tuple(stride)
-        idx = np.full(size, off, dtype=np.int64)
-        for k, (n, st) in enumerate(zip(size, stride)):
-            shape = [1] * len(size)
-            shape[k] = n
-            idx = idx + (np.arange(n) * st).reshape(shape)
-        return self.contiguous().reshape(-1)[idx]
 
     def resize_(self, *sizes):
         """Give self a new shape in place, keeping its first elements (new ones are zero)."""

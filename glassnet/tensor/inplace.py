@@ -84,8 +84,8 @@ _NAMES = ["abs", "absolute", "acos", "acosh", "asin", "asinh", "atan", "atanh", 
           "subtract", "true_divide", "copysign", "heaviside", "gcd", "lcm", "ldexp", "nextafter",
           "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal",
           "not_equal", "index_fill", "index_copy", "index_add", "scatter", "scatter_add",
-          "scatter_reduce", "masked_scatter", "put", "tril", "triu", "addmm", "addmv", "addbmm",
-          "baddbmm", "addr", "float_power", "t", "transpose", "squeeze", "unsqueeze", "swapaxes",
+          "scatter_reduce", "index_reduce", "masked_scatter", "put", "tril", "triu", "addmm",
+          "addmv", "addbmm", "baddbmm", "addr", "float_power", "t", "transpose", "squeeze", "unsqueeze", "swapaxes",
           "swapdims", "polygamma", "index_put", "renorm"]
 
 

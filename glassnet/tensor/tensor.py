@@ -42,13 +42,15 @@ from .reduce import ReduceMixin
 from .shape import ShapeMixin
 from .size import Size
 from .sparse import SparseMixin
+from .strided import StridedMixin
 
 _cupy = backend._cupy
 _new_size = tuple.__new__  # a Size from a shape that is already a tuple of ints
 
 
 class Tensor(Variable, ArithmeticMixin, ComplexMixin, PointwiseMixin, LogicMixin, ReduceMixin, ShapeMixin,
-             IndexMixin, LinalgMixin, InplaceMixin, MetaMixin, SparseMixin, result_type=True):
+             IndexMixin, StridedMixin, LinalgMixin, InplaceMixin, MetaMixin, SparseMixin,
+             result_type=True):
     """An array with an optional gradient. Create one with ``glassnet.tensor(data)``.
 
     Its autograd fields and methods (``requires_grad``, ``grad``, ``grad_fn``, ``detach``,

@@ -29,3 +29,14 @@ def test_cumprod_gradient_with_zeros():
 def test_logcumsumexp_wide_range():
     x = np.array([[-1000.0, 0.0, 500.0, -20.0]])
     check_parity(lambda t: t.logcumsumexp(1), lambda t: t.logcumsumexp(1), [x], dtype=np.float64)
+
+
+def test_logcumsumexp_float32_with_large_inputs(rng):
+    """Running sums accumulated in float64 (as PyTorch's CPU kernel does): with an input of 1e4
+    among ordinary values, the float32 gradient exp(x_i - out_j) matches PyTorch's."""
+    x = rng.uniform(-9, 9, (5, 5, 5))
+    x[0] = 1e4  # PyTorch's OpInfo sample: a whole first slice of 1e4
+    for dim in (0, 1):
+        f = lambda t, d=dim: t.logcumsumexp(d)
+        check_parity(f, f, [x], dtype=np.float32)
+    gradcheck(lambda t: t.logcumsumexp(1), [rng.standard_normal((3, 4)) * 5])

@@ -255,3 +255,57 @@ def test_masked_scatter_broadcasts_and_unfold_of_0d():
 
     check_parity(f, f, [x, src])
     check_parity(lambda t: t.unfold(0, 1, 1), lambda t: t.unfold(0, 1, 1), [np.array(2.5)])
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce(reduce, include_self, rng):
+    """Slices of src folded into self at index (repeated and missing indices among them),
+    with and without self's own values; ties of amax/amin share the gradient."""
+    x, src = distinct(rng, (3, 5, 2)), distinct(rng, (3, 4, 2))
+    src[0, 3] = src[0, 1]  # a tie between two source slices sent to the same place
+    idx = [1, 4, 1, 0]
+
+    def f(a, s):
+        return a.index_reduce(1, _idx(a, idx), s, reduce, include_self=include_self)
+
+    for dtype in FLOAT_DTYPES:
+        check_parity(f, f, [x, src], dtype=dtype)
+    gradcheck(f, [x, src])
+    g = gn.tensor(x).clone()
+    g.index_reduce_(1, gn.tensor(idx), gn.tensor(src), reduce, include_self=include_self)
+    t = torch.tensor(x).index_reduce_(1, torch.tensor(idx), torch.tensor(src), reduce,
+                                      include_self=include_self)
+    np.testing.assert_allclose(g.numpy(), t.numpy())
+    np.testing.assert_allclose(
+        gn.index_reduce(gn.tensor(x), 1, gn.tensor(idx), gn.tensor(src), reduce).numpy(),
+        torch.index_reduce(torch.tensor(x), 1, torch.tensor(idx), torch.tensor(src),
+                           reduce).numpy())
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")
+def test_index_reduce_prod_zeros_and_scalars():
+    x = np.array([[0.0, 13.0], [0.0, 0.0], [15.0, 19.0]])
+    src = np.array([[2.0, 0.0], [0.0, 0.0], [2.0, 3.0], [2.0, 2.0]])
+    f = lambda a, s: a.index_reduce(0, _idx(a, [0, 1, 2, 0]), s, "prod")
+    check_parity(f, f, [x, src], dtype=np.float64)
+    for reduce in ("prod", "mean", "amax"):
+        f = lambda a, s, r=reduce: a.index_reduce(0, _idx(a, [0]), s, r, include_self=False)
+        check_parity(f, f, [np.array(2.0), np.array(3.0)], dtype=np.float64)
+
+
+def test_index_reduce_errors():
+    x, s = gn.zeros(3, 4), gn.ones(3, 2)
+    with pytest.raises(RuntimeError, match="Expected reduce to be one of prod"):
+        x.index_reduce(1, gn.tensor([0, 1]), s, "sum")
+    with pytest.raises(IndexError, match="Index is supposed to be a vector"):
+        x.index_reduce(1, gn.tensor([[0, 1]]), s, "amax")
+    with pytest.raises(RuntimeError, match="Number of indices"):
+        x.index_reduce(1, gn.tensor([0, 1, 2]), s, "amax")
+    with pytest.raises(RuntimeError, match="same scalar type"):
+        x.index_reduce(1, gn.tensor([0, 1]), s.double(), "amax")
+    with pytest.raises(RuntimeError, match="source tensor shape must match"):
+        x.index_reduce(1, gn.tensor([0, 1]), gn.ones(2, 2), "amax")
+    with pytest.raises(IndexError, match="out of bounds"):
+        x.index_reduce(1, gn.tensor([0, 5]), s, "amax")

@@ -18,6 +18,7 @@ from .lookup import *  # noqa: F401,F403
 # --- losses ---
 from .classification_loss import *  # noqa: F401,F403
 from .ctc import ctc_loss  # noqa: F401
+from .head_loss import linear_cross_entropy  # noqa: F401
 from .logistic_loss import *  # noqa: F401,F403
 from .margin_loss import *  # noqa: F401,F403
 from .regression_loss import *  # noqa: F401,F403
@@ -35,6 +36,9 @@ from .adaptive import (  # noqa: F401
 from .conv import (  # noqa: F401
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, convolve,
     flip_kernel)
+from .fractional_pool import (  # noqa: F401
+    fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d,
+    fractional_max_pool3d_with_indices)
 from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: F401
 from .padding import pad  # noqa: F401
 from .pooling import (  # noqa: F401

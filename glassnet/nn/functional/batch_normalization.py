@@ -282,6 +282,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Shape: input (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W); running stats, weight and
     bias (C,); output like input.
     """
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                       [])
+
+
+def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps, stats):
+    """batch_norm; in training ``stats`` receives the batch's (mean, biased var)."""
     if not isinstance(input, Tensor) or not input.is_floating_point():
         raise RuntimeError("batch_norm: expected a floating point input Tensor")
     if input.ndim < 2 and input.numel() == 0:  # nothing to normalise (PyTorch allows it)
@@ -302,7 +308,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
-        stats = []
         if (weight is None or weight._data.shape == (c,)) and (bias is None
                                                               or bias._data.shape == (c,)):
             out = _BatchNormTrain.apply(input, weight, bias, eps, stats)
@@ -331,3 +336,18 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return _BatchNormEval.apply(input, weight, bias, rm, rv, eps)
     st = (rm.reshape(pshape), rv.reshape(pshape))
     return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, st, None)
+
+
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """torch.native_batch_norm: ``batch_norm`` (torch's argument order) together with
+    (save_mean, save_invstd), the batch's per-channel mean and 1 / sqrt(var + eps), returned
+    without gradient; in eval mode both are empty, as in PyTorch."""
+    stats = []
+    out = _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                      stats)
+    if not stats:
+        empty = out._data[:0].reshape(0)
+        return out, Tensor._make(empty.copy(), False), Tensor._make(empty.copy(), False)
+    mean, var = (a.reshape(-1) for a in stats)
+    rstd = 1 / array_module(var).sqrt(var + var.dtype.type(eps))
+    return out, Tensor._make(mean, False), Tensor._make(rstd, False)

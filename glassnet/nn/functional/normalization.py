@@ -170,6 +170,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
 
     Shape: input (*, *normalized_shape); weight, bias ``normalized_shape``; output like input.
     """
+    return _layer_norm(input, normalized_shape, weight, bias, eps, None)
+
+
+def _layer_norm(input, normalized_shape, weight, bias, eps, out_stats):
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
     if k == 0 or tuple(input.shape[input.ndim - k:]) != ns or input.ndim < k:
@@ -181,7 +185,24 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
             raise RuntimeError(f"layer_norm: {name} must have shape {ns}, got {tuple(t.shape)}")
     axes = tuple(range(input.ndim - k, input.ndim))
     pshape = (1,) * (input.ndim - k) + ns
-    return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, None)
+    return _Normalize.apply(input, weight, bias, None, axes, pshape, eps, None, out_stats)
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """torch.native_layer_norm: ``layer_norm`` together with its statistics, (out, mean, rstd)
+    with mean and rstd = 1 / sqrt(var + eps) of shape input.shape[:-k] + (1,) * k (k =
+    len(normalized_shape)). The statistics are returned without gradient, as in PyTorch."""
+    stats = []
+    out = _layer_norm(input, normalized_shape, weight, bias, eps, stats)
+    return (out,) + _stats_tensors(stats, eps, stats[0].shape if stats else None)
+
+
+def _stats_tensors(stats, eps, shape):
+    """(mean, rstd) Tensors of ``shape`` from the (mean, biased var) a _Normalize forward
+    reported."""
+    mean, var = stats
+    rstd = 1 / array_module(var).sqrt(var + var.dtype.type(eps))
+    return Tensor._make(mean.reshape(shape), False), Tensor._make(rstd.reshape(shape), False)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
@@ -190,6 +211,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
 
     Shape: input (N, C, *); weight, bias (C,); C divisible by num_groups.
     """
+    return _group_norm(input, num_groups, weight, bias, eps, None)
+
+
+def _group_norm(input, num_groups, weight, bias, eps, out_stats):
     if input.ndim < 2:
         raise RuntimeError(f"group_norm: expected input (N, C, *), got {tuple(input.shape)}")
     n, c = input.shape[:2]
@@ -204,7 +229,19 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     view = (n, num_groups, c // num_groups) + tuple(input.shape[2:])
     axes = tuple(range(2, len(view)))
     pshape = (1, num_groups, c // num_groups) + (1,) * (input.ndim - 2)
-    return _Normalize.apply(input, weight, bias, view, axes, pshape, eps, None, None)
+    return _Normalize.apply(input, weight, bias, view, axes, pshape, eps, None, out_stats)
+
+
+def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
+    """torch.native_group_norm: ``group_norm`` of input viewed as (N, C, HxW) plus its
+    statistics, (out, mean, rstd) with mean and rstd = 1 / sqrt(var + eps) of shape
+    (N, group), returned without gradient."""
+    if input.numel() != N * C * HxW or (input.ndim >= 2 and tuple(input.shape[:2]) != (N, C)):
+        raise RuntimeError(f"native_group_norm: expected input of N * C * HxW = {N} * {C} * "
+                           f"{HxW} elements with shape (N, C, ...), got {tuple(input.shape)}")
+    stats = []
+    out = _group_norm(input, group, weight, bias, eps, stats)
+    return (out,) + _stats_tensors(stats, eps, (N, group))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,

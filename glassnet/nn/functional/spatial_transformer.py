@@ -10,7 +10,8 @@ pixels, i = ((x + 1) W - 1) / 2, which makes the mapping independent of the reso
 (1 - a)(1 - b), a (1 - b), (1 - a) b, a b (a, b the fractional parts), so it is differentiable
 in the image *and* in the positions (the weights are linear in i and j): that is what lets a
 spatial transformer (Jaderberg et al. 2015) learn where to look. 'nearest' rounds to the
-nearest pixel (half to even, as PyTorch) and passes no gradient to the grid; 'bicubic' mixes
+nearest pixel (half to even, as PyTorch) and passes no gradient to the grid; on volumes
+(N, C, D, H, W) 'bilinear' is trilinear, mixing the 8 corners of the cell; 'bicubic' mixes
 the 4 x 4 neighbours with Keys' cubic convolution weights (a = -0.75). Positions outside
 the image read zeros (``padding_mode='zeros'``), the nearest border pixel ('border'), or the
 image mirrored at its borders ('reflection'). Kernels follow PyTorch's grid sampler.
@@ -148,53 +149,57 @@ def _downgrade(xp, ix):
     return xp.where(bad, t(-100), ix)
 
 
-class GridSample2d(Function):
+class GridSample(Function):
+    """grid_sample on 2-D (N, C, H, W) or 3-D (N, C, D, H, W) input; grid[..., k] is the
+    coordinate along the k-th spatial axis counted from the last (x: W, y: H, z: D)."""
+
     @staticmethod
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
         xp = array_module(x)
-        n, c, h, w = x.shape
+        n, c = x.shape[:2]
+        sizes = x.shape[2:][::-1]  # (W, H[, D]): the size each grid coordinate runs over
         pad = mode != "bicubic"
-        ix, dx = _source_index(xp, grid[..., 0], w, padding_mode, align_corners, pad)
-        iy, dy = _source_index(xp, grid[..., 1], h, padding_mode, align_corners, pad)
-        ctx.save_for_backward(x, ix, iy, dx, dy)
+        coords, derivs = zip(*(_source_index(xp, grid[..., k], size, padding_mode,
+                                             align_corners, pad)
+                               for k, size in enumerate(sizes)))
+        ctx.save_for_backward(x, *coords, *derivs)
         ctx.opts = (mode, padding_mode, align_corners)
-        flat = x.reshape(n, c, h * w)
-        taps = _taps(xp, ix, iy, h, w, *ctx.opts)
+        flat = x.reshape(n, c, -1)
         out = None
-        for idx, wt, ok, _ in taps:
+        for idx, wt, ok, _ in _taps(xp, coords, sizes, *ctx.opts):
             v = xp.take_along_axis(flat, xp.where(ok, idx, 0).reshape(n, 1, -1), axis=2)
-            v = v.reshape((n, c) + ix.shape[1:]) * (wt * ok)[:, None]
+            v = v.reshape((n, c) + grid.shape[1:-1]) * (wt * ok)[:, None]
             out = v if out is None else out + v
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x, ix, iy, dx, dy = ctx.saved_tensors
+        x, coords, derivs = _saved(ctx)
         xp = array_module(g)
-        n, c, h, w = x.shape
+        n, c = x.shape[:2]
+        sizes = x.shape[2:][::-1]
         need_x, need_grid = ctx.needs_input_grad[:2]
-        flat = x.reshape(n, c, h * w)
-        gx = xp.zeros((n, c, h * w), dtype=g.dtype) if need_x else None
-        gix = xp.zeros(ix.shape, dtype=g.dtype)
-        giy = xp.zeros(iy.shape, dtype=g.dtype)
+        flat = x.reshape(n, c, -1)
+        gx = xp.zeros(flat.shape, dtype=g.dtype) if need_x else None
+        gcoord = [xp.zeros(coords[0].shape, dtype=g.dtype) for _ in coords]
         gflat = g.reshape(n, c, -1)
-        for idx, wt, ok, (wdx, wdy) in _taps(xp, ix, iy, h, w, *ctx.opts):
+        for idx, wt, ok, wd in _taps(xp, coords, sizes, *ctx.opts):
             safe = xp.where(ok, idx, 0).reshape(n, 1, -1)
             if need_x:
                 contrib = gflat * (wt * ok).reshape(n, 1, -1)
-                rows = xp.arange(n * c).reshape(n, c, 1)
-                xp.add.at(gx.reshape(n * c, h * w), (rows.reshape(n * c, 1),
-                                                     xp.broadcast_to(safe, (n, c, safe.shape[2]))
-                                                     .reshape(n * c, -1)),
+                rows = xp.arange(n * c).reshape(n * c, 1)
+                xp.add.at(gx.reshape(n * c, -1),
+                          (rows, xp.broadcast_to(safe, (n, c, safe.shape[2])).reshape(n * c, -1)),
                           contrib.reshape(n * c, -1))
-            if need_grid and wdx is not None:
+            if need_grid and wd[0] is not None:
                 v = xp.take_along_axis(flat, safe, axis=2)  # (n, c, P)
-                s = (v * gflat).sum(axis=1).reshape(ix.shape) * ok
-                gix += s * wdx
-                giy += s * wdy
+                s = (v * gflat).sum(axis=1).reshape(coords[0].shape) * ok
+                for k, w in enumerate(wd):
+                    gcoord[k] += s * w
         ggrid = None
         if need_grid:
-            ggrid = xp.stack([gix * dx, giy * dy], axis=-1).astype(g.dtype, copy=False)
+            ggrid = xp.stack([gk * dk for gk, dk in zip(gcoord, derivs)], axis=-1)
+            ggrid = ggrid.astype(g.dtype, copy=False)
         return (gx.reshape(x.shape) if need_x else None), ggrid, None, None, None
 
     @staticmethod
@@ -202,47 +207,59 @@ class GridSample2d(Function):
         # The sampling rebuilt from Tensor operations and differentiated. The grid's own value
         # is never read (the coordinates come from the saved ones).
         from ...autograd.recompute import recompute
-        ix = ctx.saved_tensors[1]
-        grid = array_module(ix).zeros(ix.shape + (2,), dtype=ix.dtype)
+        x, coords, _ = _saved(ctx)
+        grid = array_module(x).zeros(coords[0].shape + (len(coords),), dtype=coords[0].dtype)
         build = _sampler(ctx)
-        return recompute(ctx, (g,), (ctx.saved_tensors[0], grid, None, None, None),
+        return recompute(ctx, (g,), (x, grid, None, None, None),
                          lambda X, G, *_: build(X, G))
 
 
+def _saved(ctx):
+    """(input, pixel coordinates per axis (x first), their derivatives in the grid)."""
+    saved = ctx.saved_tensors
+    d = (len(saved) - 1) // 2
+    return saved[0], saved[1:1 + d], saved[1 + d:]
+
+
 def _sampler(ctx):
-    """``build(X, G)``: GridSample2d's forward pass on Tensors, for the node ``ctx``."""
-    x, ix, iy, dx, dy = ctx.saved_tensors
-    n, c, h, w = x.shape
+    """``build(X, G)``: GridSample's forward pass on Tensors, for the node ``ctx``."""
+    x, coords, derivs = _saved(ctx)
+    n, c = x.shape[:2]
+    sizes = x.shape[2:][::-1]
     mode = ctx.opts[0]
     xp = array_module(x)
+    out_shape = (n, c) + coords[0].shape[1:]
 
     def build(X, G):
-        # Pixel coordinates: exactly the saved ones, with d ix / d grid = dx (the padding rule
-        # is piecewise linear, so that is the whole dependence on the grid).
-        IX = IY = None
+        # Pixel coordinates: exactly the saved ones, with d coord / d grid = deriv (the padding
+        # rule is piecewise linear, so that is the whole dependence on the grid).
+        C = [None] * len(coords)
         if G is not None:
-            IX = Relabel.apply(G[..., 0] * ctx.constant(dx, X.dtype), ix)
-            IY = Relabel.apply(G[..., 1] * ctx.constant(dy, X.dtype), iy)
-        flat = X.reshape(n, c, h * w)
+            C = [Relabel.apply(G[..., k] * ctx.constant(dk, X.dtype), ck)
+                 for k, (ck, dk) in enumerate(zip(coords, derivs))]
+        flat = X.reshape(n, c, -1)
         out = 0
+        raw = _taps(xp, coords, sizes, *ctx.opts)
         if mode == "nearest":
-            taps = [(idx, ok, None) for idx, _, ok, _ in _taps(xp, ix, iy, h, w, *ctx.opts)]
+            taps = [(idx, ok, None) for idx, _, ok, _ in raw]
         else:
-            x0, y0 = xp.floor(ix), xp.floor(iy)
-            ax = ix - x0 if IX is None else IX - ctx.constant(x0, X.dtype)
-            ay = iy - y0 if IY is None else IY - ctx.constant(y0, X.dtype)
-            raw = _taps(xp, ix, iy, h, w, *ctx.opts)
+            frac = [ck - xp.floor(ck) if Ck is None else Ck - ctx.constant(xp.floor(ck), X.dtype)
+                    for ck, Ck in zip(coords, C)]
             if mode == "bicubic":
-                wx, wy = _cubic(ax)[0], _cubic(ay)[0]
+                wx, wy = _cubic(frac[0])[0], _cubic(frac[1])[0]
                 wts = [wx[i] * wy[j] for j in range(4) for i in range(4)]
             else:
-                bx, by = 1 - ax, 1 - ay
-                wts = [bx * by, ax * by, bx * ay, ax * ay]
+                wts = []
+                for corner in _corners(len(coords)):
+                    w = 1
+                    for f, bit in zip(frac, corner):
+                        w = w * (f if bit else 1 - f)
+                    wts.append(w)
             taps = [(idx, ok, wt) for (idx, _, ok, _), wt in zip(raw, wts)]
         for idx, ok, wt in taps:
             safe = xp.ascontiguousarray(xp.broadcast_to(
                 xp.where(ok, idx, 0).reshape(n, 1, -1), (n, c, idx[0].size)))
-            v = Gather.apply(flat, 2, safe).reshape((n, c) + ix.shape[1:])
+            v = Gather.apply(flat, 2, safe).reshape(out_shape)
             k = ctx.constant(ok, X.dtype) if wt is None else (
                 ctx.constant(wt * ok, X.dtype) if not isinstance(wt, Tensor)
                 else wt * ctx.constant(ok, X.dtype))
@@ -268,20 +285,35 @@ def _cubic(t, a=-0.75):
     return w, dw
 
 
-def _taps(xp, ix, iy, h, w, mode, padding_mode, align_corners):
-    """[(flat index, weight, in-bounds mask, (d weight / d ix, d weight / d iy))] per tap."""
-    def tap(cx, cy):
-        ok = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-        flat = xp.clip(cy, 0, h - 1).astype(np.int64) * w + xp.clip(cx, 0, w - 1).astype(np.int64)
+def _corners(d):
+    """The 2^d corners of a cell as 0/1 offsets per axis (x first), x varying fastest."""
+    return [tuple((k >> i) & 1 for i in range(d)) for k in range(2 ** d)]
+
+
+def _taps(xp, coords, sizes, mode, padding_mode, align_corners):
+    """[(flat index, weight, in-bounds mask, d weight / d coord per axis)] per tap.
+
+    ``coords``: pixel coordinates per axis, x (the last spatial axis) first; ``sizes`` the
+    matching sizes (W, H[, D])."""
+    strides = [1]
+    for size in sizes[:-1]:
+        strides.append(strides[-1] * size)
+
+    def tap(cs):
+        ok, flat = True, 0
+        for ck, size, st in zip(cs, sizes, strides):
+            ok = ok & (ck >= 0) & (ck <= size - 1)
+            flat = flat + xp.clip(ck, 0, size - 1).astype(np.int64) * st
         return flat, ok
 
     if mode == "nearest":  # round half to even, as PyTorch
-        idx, ok = tap(xp.rint(ix), xp.rint(iy))
-        return [(idx, xp.ones_like(ix), ok, (None, None))]
-    x0, y0 = xp.floor(ix), xp.floor(iy)
-    ax, ay = ix - x0, iy - y0  # fractional parts
+        idx, ok = tap([xp.rint(ck) for ck in coords])
+        return [(idx, xp.ones_like(coords[0]), ok, (None,) * len(coords))]
+    low = [xp.floor(ck) for ck in coords]
+    frac = [ck - lk for ck, lk in zip(coords, low)]  # fractional parts
     out = []
-    if mode == "bicubic":  # 4 x 4 taps, each tap position padded on its own
+    if mode == "bicubic":  # 4 x 4 taps, each tap position padded on its own (2-D only)
+        (x0, y0), (ax, ay), (w, h) = low, frac, sizes
         wx, dwx = _cubic(ax)
         wy, dwy = _cubic(ay)
         for j in range(4):
@@ -290,25 +322,41 @@ def _taps(xp, ix, iy, h, w, mode, padding_mode, align_corners):
             for i in range(4):
                 cx = _downgrade(xp, _padded(xp, x0 + (i - 1), ax, w, padding_mode,
                                             align_corners)[0])
-                idx, ok = tap(cx, cy)
+                idx, ok = tap((cx, cy))
                 out.append((idx, wx[i] * wy[j], ok, (dwx[i] * wy[j], wx[i] * dwy[j])))
         return out
-    bx, by = 1 - ax, 1 - ay
-    for cx, cy, wt, wdx, wdy in ((x0, y0, bx * by, -by, -bx), (x0 + 1, y0, ax * by, by, -ax),
-                                 (x0, y0 + 1, bx * ay, -ay, bx), (x0 + 1, y0 + 1, ax * ay, ay, ax)):
-        idx, ok = tap(cx, cy)
-        out.append((idx, wt, ok, (wdx, wdy)))
+    # (multi)linear: the weight of a corner is the product over axes of a (upper neighbour)
+    # or 1 - a (lower one); its derivative along axis k replaces that factor by +-1.
+    for corner in _corners(len(coords)):
+        factors = [f if bit else 1 - f for f, bit in zip(frac, corner)]
+        wt = factors[0]
+        for f in factors[1:]:
+            wt = wt * f
+        wd = []
+        for k, bit in enumerate(corner):
+            dk = 1 if bit else -1
+            for j, f in enumerate(factors):
+                if j != k:
+                    dk = dk * f
+            wd.append(dk)
+        idx, ok = tap([lk + bit for lk, bit in zip(low, corner)])
+        out.append((idx, wt, ok, tuple(wd)))
     return out
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample ``input`` at the normalised positions of ``grid`` (see the module docstring):
-    out[n, :, h, w] = input[n, :, y, x] interpolated at (x, y) = grid[n, h, w].
+    out[n, :, h, w] = input[n, :, y, x] interpolated at (x, y) = grid[n, h, w]; for volumes
+    out[n, :, d, h, w] = input[n, :, z, y, x] at (x, y, z) = grid[n, d, h, w].
 
-    ``mode``: 'bilinear', 'nearest' or 'bicubic'; ``padding_mode``: 'zeros', 'border' or
-    'reflection'. Differentiable in ``input`` and (bilinear, bicubic) in ``grid``.
+    ``mode``: 'bilinear' (trilinear for volumes: the 8 corners of the cell, weighted by the
+    products of (1 - a) or a along each axis), 'nearest' or 'bicubic' (images only);
+    ``padding_mode``: 'zeros', 'border' or 'reflection'. Differentiable in ``input`` and
+    (bilinear, bicubic) in ``grid``.
 
-    Shape: input (N, C, H_in, W_in), grid (N, H_out, W_out, 2) -> (N, C, H_out, W_out).
+    Shape: input (N, C, H_in, W_in), grid (N, H_out, W_out, 2) -> (N, C, H_out, W_out);
+    input (N, C, D_in, H_in, W_in), grid (N, D_out, H_out, W_out, 3)
+    -> (N, C, D_out, H_out, W_out).
     """
     if mode not in _MODES:
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
@@ -322,17 +370,21 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     for name, t in (("input", input), ("grid", grid)):
         if not isinstance(t, Tensor):
             raise TypeError(f"grid_sample: {name} must be a Tensor, got {type(t).__name__}")
-    if input.ndim != 4:
-        raise NotImplementedError(f"grid_sample: only 4-D input (N, C, H, W) is supported, got "
-                                  f"shape {tuple(input.shape)}")
-    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"grid_sample: expected grid of shape (N={input.shape[0]}, H_out, "
-                           f"W_out, 2) for input of shape {tuple(input.shape)}, got "
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"grid_sample: expected 4-D (N, C, H, W) or 5-D (N, C, D, H, W) "
+                           f"input, got shape {tuple(input.shape)}")
+    d = input.ndim - 2
+    if grid.ndim != input.ndim or grid.shape[-1] != d or grid.shape[0] != input.shape[0]:
+        out = ("D_out, " if d == 3 else "") + "H_out, W_out"
+        raise RuntimeError(f"grid_sample: expected grid of shape (N={input.shape[0]}, {out}, "
+                           f"{d}) for input of shape {tuple(input.shape)}, got "
                            f"{tuple(grid.shape)}")
+    if mode == "bicubic" and d == 3:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sample: expected input and grid to have the same dtype, but "
                            f"input has {input.dtype} and grid has {grid.dtype}")
     if 0 in input.shape[2:]:
         raise RuntimeError(f"grid_sample: expected input to have non-empty spatial dimensions, "
                            f"got {tuple(input.shape)}")
-    return GridSample2d.apply(input, grid, mode, padding_mode, bool(align_corners))
+    return GridSample.apply(input, grid, mode, padding_mode, bool(align_corners))

@@ -114,3 +114,58 @@ def test_grid_sample_errors_and_warnings(rng):
     with pytest.raises(ValueError, match="floating point"):
         F.affine_grid(gn.zeros(1, 2, 3, dtype=gn.int64), (1, 1, 2, 2), False)
     assert torch is not None
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", PADDING)
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_volumes_parity(dtype, mode, padding_mode, align_corners, rng):
+    """5-D input: trilinear ('bilinear') or nearest sampling of a volume, gradients to the
+    volume and (trilinear) to the grid."""
+    x = rng.standard_normal((2, 3, 4, 5, 3))
+    grid = rng.uniform(-1.4, 1.4, (2, 2, 3, 4, 3))  # some positions fall outside the volume
+    grid[0, 0, 0, :3] = [[-1, -1, -1], [1, 1, 1], [0, 0, 0]]  # corners and the centre exactly
+    check_parity(lambda a, g: F.grid_sample(a, g, mode, padding_mode, align_corners),
+                 lambda a, g: TF.grid_sample(a, g, mode, padding_mode, align_corners),
+                 [x, grid], dtype=dtype)
+
+
+@pytest.mark.parametrize("padding_mode", PADDING)
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_volumes_gradcheck(padding_mode, align_corners, rng):
+    x = rng.standard_normal((1, 2, 3, 4, 2))
+    grid = rng.uniform(-1.3, 1.3, (1, 2, 2, 3, 3))
+    gradcheck(lambda a, g: F.grid_sample(a, g, "bilinear", padding_mode, align_corners),
+              [x, grid])
+    gradcheck(lambda a: F.grid_sample(a, gn.tensor(grid), "nearest", padding_mode,
+                                      align_corners), [x])
+
+
+def test_grid_sample_volume_second_derivative(rng):
+    """create_graph=True through trilinear sampling: the Hessian-vector product in the grid
+    matches PyTorch's."""
+    x = rng.standard_normal((1, 2, 3, 3, 3))
+    grid = rng.uniform(-0.9, 0.9, (1, 2, 2, 2, 3))
+    w = rng.standard_normal((1, 2, 2, 2, 2))
+
+    def hvp(lib, fn):
+        a = lib.tensor(x, requires_grad=True)
+        g = lib.tensor(grid, requires_grad=True)
+        out = fn(a, g, mode="bilinear", padding_mode="zeros", align_corners=False)
+        ga, gg = lib.autograd.grad((out * lib.tensor(w)).sum(), (a, g), create_graph=True)
+        return [t.detach().numpy() for t in lib.autograd.grad((gg * gg).sum() + ga.sum(), (a, g))]
+
+    for a, b in zip(hvp(gn, F.grid_sample), hvp(torch, TF.grid_sample)):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
+def test_grid_sample_volume_errors():
+    x = gn.zeros(1, 1, 2, 2, 2, dtype=gn.float64)
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D"):
+        F.grid_sample(x, gn.zeros(1, 1, 1, 1, 3, dtype=gn.float64), mode="bicubic",
+                      align_corners=False)
+    with pytest.raises(RuntimeError, match="grid of shape"):
+        F.grid_sample(x, gn.zeros(1, 1, 1, 2, dtype=gn.float64), align_corners=False)
+    with pytest.raises(RuntimeError, match="4-D .* or 5-D"):
+        F.grid_sample(gn.zeros(1, 1, 3), gn.zeros(1, 3, 1), align_corners=False)
