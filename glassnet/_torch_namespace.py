@@ -58,7 +58,7 @@ warnings.filterwarnings(
 # Submodules with torch's names, loaded on first use by glassnet.__getattr__.
 _LAZY_TORCH = {"linalg", "testing", "special", "utils", "serialization", "construct",
                "statistics", "return_types", "random", "amp", "distributions", "signal", "fft",
-               "func", "jit", "multiprocessing", "profiler", "masked", "mps"}
+               "func", "jit", "multiprocessing", "profiler", "masked", "mps", "hub"}
 
 # torch.<name> aliases of glassnet.nn.functional (same argument order as PyTorch's).
 _FUNCTIONAL = {n: n for n in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -89,6 +89,41 @@ def istft(input, n_fft, *args, **kwargs):
     from .spectral import istft as _istft
 
     return _istft(input, n_fft, *args, **kwargs)
+
+
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+
+
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``nn.functional.grid_sample`` with the modes as PyTorch's integer codes
+    (interpolation 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection),
+    for images (4-D) and volumes (5-D)."""
+    from .nn.functional import grid_sample
+
+    for name, value, table in (("interpolation_mode", interpolation_mode, _GRID_MODES),
+                               ("padding_mode", padding_mode, _GRID_PADDINGS)):
+        if not isinstance(value, int) or not 0 <= value < len(table):
+            raise RuntimeError(f"grid_sampler: {name} must be an integer code in "
+                               f"0..{len(table) - 1}, got {value!r}")
+    return grid_sample(input, grid, _GRID_MODES[interpolation_mode],
+                       _GRID_PADDINGS[padding_mode], bool(align_corners))
+
+
+def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``grid_sampler`` for 4-D input (N, C, H, W)."""
+    if input.ndim != 4:
+        raise RuntimeError(f"grid_sampler_2d: expected 4-D input, got shape "
+                           f"{tuple(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``grid_sampler`` for 5-D input (N, C, D, H, W)."""
+    if input.ndim != 5:
+        raise RuntimeError(f"grid_sampler_3d: expected 5-D input, got shape "
+                           f"{tuple(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 def save(obj, f, *args, **kwargs):
@@ -314,7 +349,8 @@ __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTenso
            "set_printoptions", "tensordot", "typename", "use_deterministic_algorithms",
            "memory_format", "contiguous_format", "preserve_format", "channels_last",
            "channels_last_3d", *_construct_all, *_stats_all, *_lowrank_all,
-           *_complex_all, "istft", "stft", "fill", "constant_pad_nd", "alias_copy",
+           *_complex_all, "istft", "stft", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
+           "fill", "constant_pad_nd", "alias_copy",
            "as_strided_copy", "diagonal_copy", "expand_copy", "permute_copy", "squeeze_copy",
            "t_copy", "transpose_copy", "unbind_copy", "unfold_copy", "unsqueeze_copy",
            "view_copy", "split_with_sizes_copy"]

@@ -391,7 +391,7 @@ _names += ["asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh",
            "index_put", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided",
            "unsafe_chunk", "unsafe_split", "is_conj", "is_neg", "split_with_sizes", "lu",
            "lu_solve", "geqrf", "ormqr", "orgqr"]
-_names += ["index_reduce", "as_strided_scatter", "resize_as_"]
+_names += ["index_reduce", "as_strided_scatter", "resize_as_", "hash_tensor"]
 _names += [n + "_" for n in _INPLACE_NAMES]
 for _n in _names:
     if hasattr(Tensor, _n):

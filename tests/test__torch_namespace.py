@@ -101,3 +101,22 @@ def test_assert():
     gn._assert(True, "never")
     with pytest.raises(AssertionError, match="shape mismatch"):
         gn._assert(gn.tensor(False), "shape mismatch")
+
+
+@pytest.mark.parametrize("nd", [2, 3])
+def test_grid_sampler_takes_pytorch_s_integer_modes(nd):
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1, 2) + (4,) * nd).astype(np.float32)
+    grid = rng.uniform(-1.2, 1.2, size=(1,) + (3,) * nd + (nd,)).astype(np.float32)
+    fn = f"grid_sampler_{nd}d"
+    for mode in (0, 1):
+        for pad in (0, 1, 2):
+            ours = getattr(gn, fn)(gn.tensor(x), gn.tensor(grid), mode, pad, False)
+            theirs = getattr(torch, fn)(torch.tensor(x), torch.tensor(grid), mode, pad, False)
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+            generic = gn.grid_sampler(gn.tensor(x), gn.tensor(grid), mode, pad, False)
+            np.testing.assert_array_equal(generic.numpy(), ours.numpy())
+    with pytest.raises(RuntimeError, match="interpolation_mode"):
+        gn.grid_sampler(gn.tensor(x), gn.tensor(grid), 7, 0, False)

@@ -150,6 +150,27 @@ class ReduceMixin:
         return Variable._make(backend.array_module(self._data).asarray(
             (self._data != 0).sum(axis=ax)).astype(backend.int64), False)
 
+    def hash_tensor(self, dim=None, *, keepdim=False, mode=0):
+        """XOR of the elements' bit patterns (PyTorch's mode 0): each element widened to its
+        64-bit float or integer form (bool to 0/1) and read as uint64; over ``dim`` (an int or
+        a tuple) or all elements. uint64, no gradient."""
+        if mode != 0:
+            raise RuntimeError(f"hash_tensor: only mode=0 (xor reduction) is supported, got "
+                               f"mode={mode}")
+        a = self._data
+        xp = backend.array_module(a)
+        if a.dtype.kind == "c":
+            raise RuntimeError("hash_tensor: complex inputs are not supported")
+        wide = a.astype(xp.float64) if backend.is_floating(a.dtype) else \
+            a.astype(xp.uint64) if a.dtype.kind in "bu" else a.astype(xp.int64)
+        bits = wide.view(xp.uint64)
+        if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+            ax = tuple(range(a.ndim))
+        else:
+            ax = normalize_dims(dim, self.ndim, "hash_tensor")
+        out = xp.bitwise_xor.reduce(bits, axis=ax, keepdims=keepdim) if a.ndim else bits
+        return Variable._make(xp.asarray(out, dtype=xp.uint64), False)
+
     # ------------------------------------------------------------------ scans
     def cumprod(self, dim, dtype=None):
         d = normalize_dim(dim, self.ndim, "cumprod")

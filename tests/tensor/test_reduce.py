@@ -230,3 +230,14 @@ def test_diff_edge_cases():
     for f in (lambda t, p: t.diff(0, 0, p), lambda t, p: t.diff(5, 0, p),
               lambda t, p: t.diff(1, 0, p, p), lambda t, p: t.diff(2, -1)):
         check_parity(f, f, [x, pre])
+
+
+@pytest.mark.parametrize("kw", [{}, {"dim": 0, "keepdim": True}, {"dim": (1, 3)}, {"dim": -1}])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "int64", "uint8", "bool"])
+def test_hash_tensor_xors_the_bit_patterns_as_pytorch(kw, dtype):
+    rng = np.random.default_rng(0)
+    a = (rng.normal(size=(3, 2, 1, 2)) * 50).astype(dtype)
+    ours = gn.hash_tensor(gn.tensor(a), **kw)
+    theirs = torch.hash_tensor(torch.tensor(a), **kw)
+    assert ours.dtype == np.uint64 and ours.tolist() == theirs.tolist()
+    assert gn.tensor(a).hash_tensor(**kw).tolist() == theirs.tolist()

@@ -29,6 +29,8 @@ __all__ = [
     "AvgPool2d",
     "AvgPool3d",
     "BlurPool2d",
+    "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
     "MaxBlurPool2d",
     "MaxPool1d",
     "MaxPool2d",
@@ -269,6 +271,49 @@ class LPPool3d(_LPPoolNd):
     """Power-average pooling over kD x kH x kW windows (``F.lp_pool3d``)."""
 
     _fn = staticmethod(F.lp_pool3d)
+
+
+class _FractionalMaxPoolNd(Module):
+    """Max pooling over ``kernel_size`` windows whose starts are spread pseudo-randomly so that
+    the output has ``output_size`` (or ``output_ratio`` times the input size) positions per
+    axis: sizes shrink by any factor, not only by integers (Graham 2014). A fixed
+    ``_random_samples`` (N, C, nd) in [0, 1) gives fixed windows (a buffer, as in PyTorch)."""
+
+    _nd = 2
+    _fn = staticmethod(F.fractional_max_pool2d)
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        nd, name = self._nd, type(self).__name__
+        tup = _ntuple(nd)
+        self.kernel_size = tup(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = tup(output_size) if output_size is not None else None
+        self.output_ratio = tup(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a "
+                             f"pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return self._fn(input, self.kernel_size, self.output_size, self.output_ratio,
+                        self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, H, W) input (``F.fractional_max_pool2d``)."""
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, T, H, W) input (``F.fractional_max_pool3d``)."""
+
+    _nd = 3
+    _fn = staticmethod(F.fractional_max_pool3d)
 
 
 # ------------------------------------------------------------------ anti-aliased downsampling

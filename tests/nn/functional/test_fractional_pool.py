@@ -110,3 +110,28 @@ def test_fractional_max_pool_second_derivative(rng):
 
     np.testing.assert_allclose(run(gn, F.fractional_max_pool2d),
                                run(torch, TF.fractional_max_pool2d))
+
+
+@pytest.mark.parametrize("nd", [2, 3])
+def test_fractional_max_pool_modules_as_pytorch(nd):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3) + (9,) * nd).astype(np.float32)
+    samples = rng.random((2, 3, nd)).astype(np.float32)
+    outs = []
+    for lib in (torch, gn):
+        cls = getattr(lib.nn, f"FractionalMaxPool{nd}d")
+        m = cls(3, output_ratio=0.5, return_indices=True, _random_samples=lib.tensor(samples))
+        xx = lib.tensor(x, requires_grad=True)
+        out, idx = m(xx)
+        out.sum().backward()
+        outs.append((out.detach().numpy(), idx.numpy(), xx.grad.numpy(), repr(m),
+                     sorted(k for k, _ in m.named_buffers())))
+        with pytest.raises(ValueError, match="output_ratio must be between 0 and 1"):
+            cls(2, output_ratio=1.5)
+        with pytest.raises(ValueError, match="either an output size"):
+            cls(2)
+    (o1, i1, g1, r1, b1), (o2, i2, g2, r2, b2) = outs
+    np.testing.assert_array_equal(o1, o2)
+    np.testing.assert_array_equal(i1, i2)
+    np.testing.assert_array_equal(g1, g2)
+    assert r1 == r2 and b1 == b2

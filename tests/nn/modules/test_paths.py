@@ -22,9 +22,9 @@ from glassnet import nn
 KNOWN_GAPS = {
     # deprecated in PyTorch, no behaviour of their own
     "container.Container", "conv._ConvTransposeMixin",
-    # not implemented in glassnet
-    "loss.LinearCrossEntropyLoss", "normalization.CrossMapLRN2d", "pooling.FractionalMaxPool2d",
-    "pooling.FractionalMaxPool3d",
+    # not implemented in glassnet (F.linear_cross_entropy is; its module is a prototype in
+    # PyTorch 2.13; CrossMapLRN2d is LocalResponseNorm for Lua Torch's legacy models)
+    "loss.LinearCrossEntropyLoss", "normalization.CrossMapLRN2d",
 }
 
 
