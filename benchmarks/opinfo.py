@@ -523,6 +523,15 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
+def _missing(result, name, exc):
+    """``result`` for an operator glassnet lacks: excluded (with the reason) or missing."""
+    if name in EXCLUDED or private(name):
+        result.update(status="excluded", problem=EXCLUDED.get(name, "PyTorch-internal operator"))
+    else:
+        result.update(status="missing", problem=f"no {exc}")
+    return result
+
+
 def run_op(op, tr, max_samples=None, verbose=False):
     """Verdict for one OpInfo: dict(status, passed, total, problem, reasons)."""
     torch = tr.torch
@@ -532,13 +541,7 @@ def run_op(op, tr, max_samples=None, verbose=False):
     try:
         gn_fn = tr.op(op)
     except Missing as e:
-        base = name.split("` (")[0]
-        if base in EXCLUDED or private(base):
-            result.update(status="excluded",
-                          problem=EXCLUDED.get(base, "PyTorch-internal operator"))
-        else:
-            result.update(status="missing", problem=f"no {e}")
-        return result
+        return _missing(result, name, e)
     rtol, atol = tolerance(op, torch, tr.sample_dtype)
     grad_wrong = torch_grad_known_wrong(op)
     use_alarm = hasattr(signal, "SIGALRM") and os.name == "posix"
@@ -562,8 +565,7 @@ def run_op(op, tr, max_samples=None, verbose=False):
                 try:
                     reason = run_sample(op, sample, gn_fn, tr, rtol, atol, grad_wrong)
                 except Missing as e:
-                    result.update(status="missing", problem=f"no {e}")
-                    return result
+                    return _missing(result, name, e)
                 except _Timeout:
                     raise
                 except Exception as e:  # noqa: BLE001 - the comparison itself could not be made
