@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from glassnet import nn
 
+from .imagenet_weights import AlexNet_Weights
 from .pretrained import torchvision_factory
 from .registry import register
 
@@ -69,4 +70,6 @@ alexnet = register(
 )(torchvision_factory(
     "alexnet", ImageNetAlexNet,
     "AlexNet for ImageNet-sized images, as torchvision's ``alexnet(weights=None, "
-    "num_classes=1000, dropout=0.5)``; ``in_channels`` (default 3) is glassnet's addition."))
+    "num_classes=1000, dropout=0.5)``; ``in_channels`` (default 3) is glassnet's addition. "
+    "``weights``: a member or name of ``AlexNet_Weights``, read from the hub folder "
+    "(``glassnet.models.pretrained``).", AlexNet_Weights))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from glassnet import nn
 
+from . import imagenet_weights
 from .pretrained import torchvision_factory
 from .registry import register
 from .resnet import BasicBlock
@@ -169,7 +170,10 @@ def _factory(name, block, layers, paper):
     factory = torchvision_factory(
         name, build, f"ResNet-{paper} (He et al. 2016) for ImageNet-sized images, as "
         f"torchvision's ``{name}(weights=None, num_classes=1000)``; also takes "
-        f"``in_channels`` and the other ``ImageNetResNet`` arguments.")
+        f"``in_channels`` and the other ``ImageNetResNet`` arguments. ``weights``: a member "
+        f"or name of ``ResNet{paper}_Weights``, read from the hub folder "
+        f"(``glassnet.models.pretrained``).",
+        getattr(imagenet_weights, f"ResNet{paper}_Weights"))
     what = (f"ResNet-{paper} (He 2016), ImageNet style: 7x7 stem, 4 stages {layers} of "
             f"{'basic' if block is BasicBlock else 'bottleneck'} blocks; torchvision's names")
     return register(name, what, sizes=(28, 4096))(factory)

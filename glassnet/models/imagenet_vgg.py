@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from glassnet import nn
 
+from . import imagenet_weights
 from .pretrained import torchvision_factory
 from .registry import register
 
@@ -107,14 +108,17 @@ def _factory(name, cfg, batch_norm, depth):
     def build(in_channels=3, **kwargs):
         return ImageNetVGG(make_layers(cfgs[cfg], batch_norm, in_channels), **kwargs)
 
+    enum = getattr(imagenet_weights, f"VGG{depth}{'_BN' if batch_norm else ''}_Weights")
     bn = " with batch norm" if batch_norm else ""
     doc = (f"VGG-{depth} (configuration {cfg}){bn} for ImageNet-sized images, as torchvision's "
            f"``{name}(weights=None, num_classes=1000, dropout=0.5, init_weights=True)``; "
-           f"``in_channels`` (default 3) is glassnet's addition.")
+           f"``in_channels`` (default 3) is glassnet's addition. ``weights``: a member or name "
+           f"of ``{enum.__name__}``, read from the hub folder (``glassnet.models.pretrained``).")
     what = (f"VGG-{depth}{bn} (Simonyan 2015), ImageNet style: 5 pools, 7x7 avgpool, "
             f"4096-4096 classifier; torchvision's names")
     key = f"vgg{depth}{'-bn' if batch_norm else ''}-imagenet"
-    return register(key, what, sizes=(32, 4096))(torchvision_factory(name, build, doc))
+    return register(key, what, sizes=(32, 4096))(
+        torchvision_factory(name, build, doc, enum, init_arg="init_weights"))
 
 
 vgg11 = _factory("vgg11", "A", False, 11)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from glassnet import nn
 from glassnet.nn import functional as F
 
+from .imagenet_weights import MobileNet_V2_Weights
 from .pretrained import torchvision_factory
 from .registry import register
 
@@ -177,4 +178,6 @@ mobilenet_v2 = register(
 )(torchvision_factory(
     "mobilenet_v2", MobileNetV2,
     "MobileNetV2, as torchvision's ``mobilenet_v2(weights=None, num_classes=1000, "
-    "width_mult=1.0, dropout=0.2)``; ``in_channels`` (default 3) is glassnet's addition."))
+    "width_mult=1.0, dropout=0.2)``; ``in_channels`` (default 3) is glassnet's addition. "
+    "``weights``: a member or name of ``MobileNet_V2_Weights``, read from the hub folder "
+    "(``glassnet.models.pretrained``).", MobileNet_V2_Weights))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import glassnet as gn
 from glassnet import nn
 
+from . import imagenet_weights
 from .pretrained import torchvision_factory
 from .registry import register
 
@@ -117,11 +118,13 @@ def _factory(version, smallest):
 
     doc = (f"SqueezeNet {version.replace('_', '.')}, as torchvision's ``{name}(weights=None, "
            f"num_classes=1000, dropout=0.5)``; ``in_channels`` (default 3) is glassnet's "
-           f"addition.")
+           f"addition. ``weights``: a member or name of ``SqueezeNet{version}_Weights``, read "
+           f"from the hub folder (``glassnet.models.pretrained``).")
     what = (f"SqueezeNet {version.replace('_', '.')} (Iandola 2016): Fire modules, no FC layer; "
             f"torchvision's names")
     return register(name.replace("_", "-"), what, sizes=(smallest, 4096))(
-        torchvision_factory(name, build, doc))
+        torchvision_factory(name, build, doc,
+                            getattr(imagenet_weights, f"SqueezeNet{version}_Weights")))
 
 
 squeezenet1_0 = _factory("1_0", 21)

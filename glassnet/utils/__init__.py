@@ -1,6 +1,7 @@
 """``glassnet.utils``: PyTorch's ``torch.utils`` names. ``glassnet.utils.data`` holds the
-datasets, samplers and the DataLoader; ``checkpoint`` (activation checkpointing), ``hooks``
-and ``tensorboard`` load on first use."""
+datasets, samplers and the DataLoader; ``checkpoint`` (activation checkpointing), ``hooks``,
+``model_zoo`` (``load_url``, i.e. ``glassnet.hub.load_state_dict_from_url``) and ``tensorboard``
+load on first use."""
 
 import importlib as _importlib
 
@@ -8,7 +9,7 @@ from glassnet.utils import data
 
 __all__ = ["data"]
 
-_LAZY = {"checkpoint", "hooks", "tensorboard"}
+_LAZY = {"checkpoint", "hooks", "model_zoo", "tensorboard"}
 
 
 def __getattr__(name):

@@ -8,7 +8,8 @@
                   ``GaussianBlur``... on PIL images and Tensors (those of
                   ``glassnet.data.transforms``), with ``functional`` and ``v2``
 ``models``        ``resnet18`` ... ``resnet152``, ``vgg11`` ... ``vgg19_bn``, ``alexnet``,
-                  ``mobilenet_v2``, ``squeezenet1_0`` / ``1_1``, with torchvision's module names
+                  ``mobilenet_v2``, ``squeezenet1_0`` / ``1_1``, with torchvision's module names;
+                  their weights enums (``ResNet50_Weights``...), ``get_model``, ``list_models``
 ``ops``           ``nms``, ``batched_nms``, ``box_iou``, ``generalized_box_iou``, ``box_convert``,
                   ``box_area``, ``clip_boxes_to_image``, ``remove_small_boxes``...
 ``utils``         ``make_grid`` and ``save_image``

@@ -62,12 +62,13 @@ def test_forward_and_gradients_match_pytorch(monkeypatch):
                                                 "classifier.1.weight", "classifier.6.bias"))
 
 
-def test_options_errors_and_zoo(monkeypatch):
+def test_options_errors_and_zoo(monkeypatch, tmp_path):
     m = build_without_big_draws(monkeypatch, torchvision.models.alexnet, big=0, num_classes=3,
                                 dropout=0.1, in_channels=1)
     assert m.features[0].in_channels == 1 and m.classifier[0].p == 0.1
     assert m.classifier[6].out_features == 3
-    with pytest.raises(ValueError, match="alexnet: no pretrained weights"):
+    monkeypatch.setenv("GLASSNET_HOME", str(tmp_path))  # an empty hub folder
+    with pytest.raises(FileNotFoundError, match="alexnet-owt-7be5be79.safetensors"):
         torchvision.models.alexnet(weights="IMAGENET1K_V1")
     assert "alexnet" in zoo.available() and "alexnet-imagenet" in zoo.available()
     with pytest.raises(ValueError, match="63 <= H = W"):

@@ -87,7 +87,7 @@ def test_small_vgg_stack_gradient_against_finite_differences():
     assert gn.autograd.gradcheck(features, (x,), eps=1e-6, atol=1e-5)
 
 
-def test_initialisation_options_and_errors(monkeypatch):
+def test_initialisation_options_and_errors(monkeypatch, tmp_path):
     features = make_layers([8, "M", 16, "M", 512], batch_norm=True)
     m = build_without_big_draws(monkeypatch, ImageNetVGG, features=features, num_classes=4,
                                 dropout=0.3)
@@ -96,9 +96,11 @@ def test_initialisation_options_and_errors(monkeypatch):
     assert abs(w.std() - np.sqrt(2 / 72)) < 0.05 and float(m.features[0].bias.abs().sum()) == 0
     assert float(m.features[1].weight.min()) == 1 and m.classifier[2].p == 0.3
     assert abs(m.classifier[6].weight.detach().numpy().std() - 0.01) < 1e-3
-    with pytest.raises(ValueError, match="vgg16: no pretrained weights"):
+    monkeypatch.setenv("GLASSNET_HOME", str(tmp_path))  # an empty hub folder: fails at once
+    with pytest.raises(FileNotFoundError, match="vgg16-397923af.safetensors"):
         torchvision.models.vgg16(weights="IMAGENET1K_V1")
-    with pytest.raises(ValueError, match=r"glassnet\.io\.load\('vgg19_bn\.safetensors'\)"):
+    with pytest.warns(UserWarning, match="pretrained"), \
+            pytest.raises(FileNotFoundError, match="vgg19_bn-c79401a0.safetensors"):
         torchvision.models.vgg19_bn(pretrained=True)
     m.eval()
     with gn.no_grad():

@@ -136,7 +136,7 @@ def test_safetensors_round_trip(tmp_path):
     assert_safetensors_round_trip(theirs, ours, tmp_path, x)
 
 
-def test_helpers_options_and_errors():
+def test_helpers_options_and_errors(monkeypatch, tmp_path):
     assert [make_divisible(v, 8) for v in (32 * 0.35, 1280, 16 * 0.5, 100.0)] == [16, 1280, 8, 104]
     block = Conv2dNormActivation(3, 8, kernel_size=5, norm_layer=None, activation_layer=None)
     assert len(block) == 1 and block[0].padding == (2, 2) and block[0].bias is not None
@@ -145,12 +145,15 @@ def test_helpers_options_and_errors():
         InvertedResidual(4, 4, 3, 6)
     with pytest.raises(ValueError, match="inverted_residual_setting"):
         zoo.MobileNetV2(inverted_residual_setting=[[1, 16, 1]])
-    with pytest.raises(ValueError, match="no pretrained weights.*safetensors"):
+    monkeypatch.setenv("GLASSNET_HOME", str(tmp_path))  # an empty hub folder
+    with pytest.raises(FileNotFoundError, match="mobilenet_v2-7ebf99e0.safetensors"):
         torchvision.models.mobilenet_v2(weights="IMAGENET1K_V2")
-    with pytest.raises(ValueError, match="pretrained=True"):
+    with pytest.warns(UserWarning, match="pretrained"), \
+            pytest.raises(FileNotFoundError, match="mobilenet_v2-b0353104.safetensors"):
         torchvision.models.mobilenet_v2(pretrained=True)
-    assert isinstance(torchvision.models.mobilenet_v2(pretrained=False, in_channels=1),
-                      torchvision.models.MobileNetV2)
+    with pytest.warns(UserWarning, match="pretrained"):
+        m = torchvision.models.mobilenet_v2(pretrained=False, in_channels=1)
+    assert isinstance(m, torchvision.models.MobileNetV2)
 
 
 def test_registered_in_the_zoo():

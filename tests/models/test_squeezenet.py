@@ -111,7 +111,7 @@ def test_safetensors_round_trip(tmp_path):
     assert_safetensors_round_trip(theirs, ours, tmp_path, x)
 
 
-def test_initialisation_options_and_errors():
+def test_initialisation_options_and_errors(monkeypatch, tmp_path):
     m = torchvision.models.squeezenet1_0(num_classes=4, dropout=0.2, in_channels=1)
     assert m.features[0].in_channels == 1 and m.classifier[0].p == 0.2 and m.num_classes == 4
     assert abs(m.classifier[1].weight.detach().numpy().std() - 0.01) < 3e-3
@@ -120,7 +120,8 @@ def test_initialisation_options_and_errors():
     assert float(m.features[3].squeeze.bias.abs().sum()) == 0
     with pytest.raises(ValueError, match="unsupported version '1_2'"):
         torchvision.models.SqueezeNet("1_2")
-    with pytest.raises(ValueError, match="squeezenet1_1: no pretrained weights"):
+    monkeypatch.setenv("GLASSNET_HOME", str(tmp_path))  # an empty hub folder
+    with pytest.raises(FileNotFoundError, match="squeezenet1_1-b8a52dc0.safetensors"):
         torchvision.models.squeezenet1_1(weights="DEFAULT")
     e = zoo.build_for("squeezenet1_1", (3, 17, 17), 10)
     assert e.classifier[1].out_channels == 10

@@ -177,8 +177,9 @@ def test_bottleneck_gradient_against_finite_differences():
     assert gradcheck(block, (x,), eps=1e-6, atol=1e-5)
 
 
-def test_weights_are_refused_and_options_work():
-    with pytest.raises(ValueError, match="no pretrained weights"):
+def test_missing_weights_and_options(monkeypatch, tmp_path):
+    monkeypatch.setenv("GLASSNET_HOME", str(tmp_path))  # an empty hub folder
+    with pytest.raises(FileNotFoundError, match="resnet18-f37072fd.safetensors"):
         torchvision.models.resnet18(weights="IMAGENET1K_V1")
     m = torchvision.models.resnet18(num_classes=7, zero_init_residual=True)
     assert all(float(b.bn2.weight.abs().sum()) == 0 for b in m.modules()
