@@ -23,6 +23,8 @@ network fails at once rather than hanging. Folder datasets name the folder they 
 
 from __future__ import annotations
 
+import warnings
+
 from pathlib import Path
 
 from glassnet.data import datasets as _datasets
@@ -56,12 +58,28 @@ def _load(cls, self, root, train, transform, target_transform, download, hint=""
     self.classes = list(type(self).classes)
 
 
+def _renamed(old, new):
+    """torchvision's deprecated name ``old`` for the attribute ``new`` (it warns as they do)."""
+
+    def get(self):
+        warnings.warn(f"{old} has been renamed {new}", UserWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated: ``{new}``.")
+
+
 class _IDX(PILSamples):
     """torchvision's MNIST family: Tensors for ``.data`` and ``.targets``."""
 
     def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
         _load(_IDX, self, root, train, transform, target_transform, download)
         self.data, self.targets = as_tensor(self.data), as_tensor(self.targets)
+
+    # torchvision's older names, kept there with a warning
+    train_data = _renamed("train_data", "data")
+    test_data = _renamed("test_data", "data")
+    train_labels = _renamed("train_labels", "targets")
+    test_labels = _renamed("test_labels", "targets")
 
 
 class MNIST(_IDX, _datasets.MNIST):

@@ -189,3 +189,11 @@ def test_glassnet_data_datasets_hand_a_to_tensor_pipeline_the_stored_images(mnis
     tf.transforms.append(transforms.Lambda(lambda v: v * 2))  # not batchable: image by image
     xb, _ = plain.get_batch(np.arange(2))
     np.testing.assert_array_equal(xb[1], want)
+
+
+def test_torchvisions_old_attribute_names_warn_and_alias(mnist_root):
+    ds = torchvision.datasets.MNIST(mnist_root, train=True)
+    for old, new in (("train_data", "data"), ("test_data", "data"),
+                     ("train_labels", "targets"), ("test_labels", "targets")):
+        with pytest.warns(UserWarning, match=f"{old} has been renamed {new}"):
+            assert getattr(ds, old) is getattr(ds, new)

@@ -225,6 +225,10 @@ def _check_index_target(op, x, target, num_classes, ignore_index):
         raise ValueError(f"{op}: expected input batch_size ({want[0]}) to match target "
                          f"batch_size ({y.shape[0]}); input shape {tuple(x.shape)}, target "
                          f"shape {tuple(y.shape)}")
+    if x.ndim == 2 and y.ndim == 0:  # PyTorch reads a 0-d target as a batch of 0: ValueError
+        raise ValueError(f"{op}: expected input batch_size ({want[0]}) to match target "
+                         f"batch_size (0); the target is 0-d, a batch of one class index has "
+                         f"shape (1,)")
     if tuple(y.shape) != want:
         raise RuntimeError(f"{op}: expected target of shape {want} for input of shape "
                            f"{tuple(x.shape)} (classes along dim {1 if x.ndim >= 2 else 0}), "

@@ -182,3 +182,11 @@ def test_kl_div(reduction, log_target, rng):
             check_parity(lambda a, b: F.kl_div(a, b, reduction=reduction, log_target=log_target),
                          lambda a, b: TF.kl_div(a, b, reduction=reduction, log_target=log_target),
                          [x, t], dtype=dtype, grad_inputs=[0] if not log_target else [0, 1])
+
+
+def test_a_0d_target_for_a_batch_is_pytorch_s_value_error():
+    import torch
+
+    for lib in (torch, gn):
+        with pytest.raises(ValueError, match="batch_size"):
+            lib.nn.functional.cross_entropy(lib.zeros(1, 5), lib.tensor(3))
