@@ -259,14 +259,18 @@ def mean(input, dim=None, *, keepdim=False, dtype=None, mask=None):
     return total / count
 
 
+def _along(name, input, dim, dtype):
+    """(input as a strided Tensor, the result dtype, dim as an index) for an op along ``dim``."""
+    input = _t(input)
+    _check_strided(name, input)
+    return input, input.dtype if dtype is None else dtype, _canonical_dim(dim, input.ndim)[0]
+
+
 def median(input, dim=-1, *, keepdim=False, dtype=None, mask=None):
     """The median of the kept elements along one ``dim`` (the lower of the two middle values for
     an even count, as ``nanmedian``); nan where nothing is kept. An integer input is computed in
     float32 and must keep at least one element in every slice."""
-    input = _t(input)
-    _check_strided("median", input)
-    dtype = input.dtype if dtype is None else dtype
-    d = _canonical_dim(dim, input.ndim)[0]
+    input, dtype, d = _along("median", input, dim, dtype)
     is_float = input.is_floating_point()
     if not is_float:
         input = input.to(backend.float32)
@@ -355,47 +359,32 @@ def std(input, dim=None, unbiased=None, *, correction=None, keepdim=False, dtype
 # ---------------------------------------------------------------------------- scans, softmax
 def cumsum(input, dim, *, dtype=None, mask=None):
     """The running sum along ``dim`` with masked-out elements counted as 0."""
-    input = _t(input)
-    _check_strided("cumsum", input)
-    dtype = input.dtype if dtype is None else dtype
-    d = _canonical_dim(dim, input.ndim)[0]
+    input, dtype, d = _along("cumsum", input, dim, dtype)
     return _combine_input_and_mask("sum", input, mask).cumsum(d, dtype=dtype).to(dtype)
 
 
 def cumprod(input, dim, *, dtype=None, mask=None):
     """The running product along ``dim`` with masked-out elements counted as 1."""
-    input = _t(input)
-    _check_strided("cumprod", input)
-    dtype = input.dtype if dtype is None else dtype
-    d = _canonical_dim(dim, input.ndim)[0]
+    input, dtype, d = _along("cumprod", input, dim, dtype)
     return _combine_input_and_mask("prod", input, mask).cumprod(d, dtype=dtype).to(dtype)
 
 
 def softmax(input, dim, *, dtype=None, mask=None):
     """softmax along ``dim`` over the kept elements: a masked-out element gets probability 0
     (it enters as -inf), a fully masked slice is nan throughout."""
-    input = _t(input)
-    _check_strided("softmax", input)
-    dtype = input.dtype if dtype is None else dtype
-    d = _canonical_dim(dim, input.ndim)[0]
+    input, dtype, d = _along("softmax", input, dim, dtype)
     return _combine_input_and_mask("amax", input, mask).softmax(d, dtype=dtype)
 
 
 def log_softmax(input, dim, *, dtype=None, mask=None):
     """log of masked ``softmax``: -inf at masked-out elements, nan in a fully masked slice."""
-    input = _t(input)
-    _check_strided("log_softmax", input)
-    dtype = input.dtype if dtype is None else dtype
-    d = _canonical_dim(dim, input.ndim)[0]
+    input, dtype, d = _along("log_softmax", input, dim, dtype)
     return _combine_input_and_mask("amax", input, mask).log_softmax(d, dtype=dtype)
 
 
 def softmin(input, dim, *, dtype=None, mask=None):
     """softmax(-x) along ``dim`` over the kept elements (masked-out elements enter as +inf)."""
-    input = _t(input)
-    _check_strided("softmin", input)
-    dtype = input.dtype if dtype is None else dtype
-    d = _canonical_dim(dim, input.ndim)[0]
+    input, dtype, d = _along("softmin", input, dim, dtype)
     return (-_combine_input_and_mask("amin", input, mask).to(dtype)).softmax(d)
 
 

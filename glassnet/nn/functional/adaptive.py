@@ -148,11 +148,21 @@ def _max_along(xp, vals, pos, axis, size, out):
     """
     start, end = adaptive_bins(size, out)
     width = int((end - start).max())
+
+    def taps():
+        for t in range(width):
+            idx = xp.asarray(np.minimum(start + t, end - 1))
+            yield xp.take(vals, idx, axis=axis), xp.take(pos, idx, axis=axis)
+
+    return scan_max(xp, taps())
+
+
+def scan_max(xp, taps):
+    """(max, position) over ``taps``, an iterable of (values, positions) arrays of one shape,
+    taken in order: a tap wins if it is larger than the running max, or NaN (PyTorch's scan,
+    so the first of equal maxima keeps its position and a NaN propagates)."""
     m = p = None
-    for t in range(width):
-        idx = xp.asarray(np.minimum(start + t, end - 1))
-        v = xp.take(vals, idx, axis=axis)
-        q = xp.take(pos, idx, axis=axis)
+    for v, q in taps:
         if m is None:
             m, p = v, q
             continue

@@ -26,7 +26,7 @@ from ... import backend
 from ...autograd import Function
 from ...backend import array_module
 from ...tensor import Tensor
-from .adaptive import AdaptiveMaxPool
+from .adaptive import AdaptiveMaxPool, scan_max
 from .adjoint import scatter_planes, zeros
 
 __all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices",
@@ -53,19 +53,8 @@ def _max_windows(xp, vals, pos, axis, starts, k):
     shape = [1] * vals.ndim
     shape[0], shape[1], shape[axis] = starts.shape
     base = xp.asarray(starts.reshape(shape))
-    m = p = None
-    for t in range(k):
-        v = xp.take_along_axis(vals, base + t, axis=axis)
-        q = xp.take_along_axis(pos, base + t, axis=axis)
-        if m is None:
-            m, p = v, q
-            continue
-        upd = v > m
-        if v.dtype.kind == "f":
-            upd |= xp.isnan(v)
-        xp.copyto(m, v, where=upd)
-        xp.copyto(p, q, where=upd)
-    return m, p
+    return scan_max(xp, ((xp.take_along_axis(vals, base + t, axis=axis),
+                          xp.take_along_axis(pos, base + t, axis=axis)) for t in range(k)))
 
 
 class FractionalMaxPool(Function):
