@@ -18,6 +18,10 @@ channels out at least 2**23: batch 32 of a 64-channel 8x8 layer), "winograd" use
 it applies (2-D 3x3, stride 1, no dilation, groups=1, float32/float64 NumPy arrays). Winograd's
 float32 results carry up to about 1e-5 relative error, ten times im2col's, which can miss
 PyTorch's default float32 tolerance: that is why it is not the default (docs/performance.md).
+
+The other is ``cpu_kernels``: "compiled" (the default) runs batch norm, col2im and ReLU's
+backward as loops compiled by numba where it is installed (glassnet/accel.py), "numpy" as NumPy
+expressions; both give the same results to float rounding.
 """
 
 from __future__ import annotations
@@ -26,10 +30,15 @@ from types import SimpleNamespace
 
 from . import backend
 
-__all__ = ["conv_algorithm", "cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp", "opt_einsum"]
+__all__ = ["conv_algorithm", "cpu_kernels", "cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp",
+           "opt_einsum"]
 
 # "im2col", "auto" or "winograd": read by every convolution call (nn/functional/conv_kernels.py)
 conv_algorithm = "im2col"
+
+# "compiled" or "numpy": whether the element-wise passes that glassnet/accel.py lists run as
+# compiled loops (where numba is installed) or as NumPy expressions (read at every call)
+cpu_kernels = "compiled"
 
 
 class _Flags:

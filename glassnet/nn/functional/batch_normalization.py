@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import accel
 from ...autograd import Function
 from ...backend import array_module, compute_in_float32, parallel_slices
 from ...tensor import Tensor
@@ -61,6 +62,9 @@ class _BatchNormTrain(Function):
         dt = x.dtype
         step = max(1, BN_CHUNK // max(1, c * x3.shape[2]))
         split = _splitter(xp, n, x3.nbytes)
+        if accel.available(x3):
+            ctx.shape, ctx.step = x.shape, step
+            return _BatchNormTrain._forward_compiled(ctx, x3, w, b, eps, out_stats, split)
         mean = sum(split(lambda sl: x3[sl].sum(axis=(0, 2)))) / dt.type(m)
         mean3 = mean.reshape(1, c, 1)
 
@@ -109,6 +113,8 @@ class _BatchNormTrain(Function):
         g3 = g.reshape(x3.shape)
         mean3 = mean.reshape(1, c, 1)
         split = _splitter(xp, n, x3.nbytes)
+        if accel.available(x3, g3):
+            return _BatchNormTrain._backward_compiled(ctx, x3, g3, mean, rstd, w, split)
 
         def sums(sl):
             sg = xp.zeros(c, dtype=dt)    # sum(g)
@@ -157,6 +163,66 @@ class _BatchNormTrain(Function):
         return gx, gw, gb, None, None
 
     @staticmethod
+    def _forward_compiled(ctx, x3, w, b, eps, out_stats, split):
+        """forward in two compiled passes: the shifted sums, then the normalisation."""
+        n, c, length = x3.shape
+        m = n * length
+        dt = x3.dtype
+        # sums of x - shift and of its square, shift = one value of each channel: the variance
+        # (S2 - S1^2 / m) / m then keeps its digits even when |mean| >> std
+        shift = np.ascontiguousarray(x3[0, :, 0]) if m else np.zeros(c, dt)
+
+        def sums(sl):
+            out = np.zeros((2, c))
+            _shifted_sums(x3, sl.start, sl.stop, shift, out)
+            return out
+
+        s = sum(split(sums))
+        mean64 = s[0] / max(m, 1)
+        var = np.maximum(s[1] / max(m, 1) - mean64 * mean64, 0.0).astype(dt)
+        mean = (mean64 + shift).astype(dt)
+        rstd = 1 / np.sqrt(var + dt.type(eps))
+        k = rstd if w is None else rstd * w
+        beta = np.zeros(c, dt) if b is None else b.astype(dt, copy=False)
+        out = np.empty(x3.shape, dtype=dt)
+        split(lambda sl: _normalize(x3, sl.start, sl.stop, mean, k, beta, out))
+        if out_stats is not None:
+            out_stats.extend((mean, var))
+        ctx.save_for_backward(x3, mean, rstd, w)
+        return out.reshape(ctx.shape)
+
+    @staticmethod
+    def _backward_compiled(ctx, x3, g3, mean, rstd, w, split):
+        """backward in two compiled passes: sum(g) and sum(g (x - mean)), then dx."""
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        n, c, length = x3.shape
+        m = n * length
+        dt = x3.dtype
+
+        def sums(sl):
+            out = np.zeros((2, c))
+            _grad_sums(x3, g3, sl.start, sl.stop, mean, out)
+            return out
+
+        s = sum(split(sums))
+        sg = s[0].astype(dt)
+        sgx = s[1].astype(dt) * rstd    # sum(g x_hat)
+        gx = gw = gb = None
+        if nw:
+            gw = sgx.reshape(w.shape)
+        if nb:
+            gb = sg
+        if nx:
+            k = rstd if w is None else rstd * w
+            inv_m = dt.type(1.0 / m)
+            c_d = -(k * rstd * sgx) * inv_m   # coefficient of (x - mean)
+            c_0 = -(k * sg) * inv_m           # constant term
+            gx = np.empty(x3.shape, dtype=dt)
+            split(lambda sl: _input_grad(x3, g3, sl.start, sl.stop, mean, c_d, k, c_0, gx))
+            gx = gx.reshape(ctx.shape)
+        return gx, gw, gb, None, None
+
+    @staticmethod
     def differentiable_backward(ctx, g):
         x3, mean, rstd, w = ctx.saved_tensors
         c = x3.shape[1]
@@ -184,6 +250,66 @@ class _BatchNormTrain(Function):
         pshape = (1, g.shape(x)[1]) + (1,) * (nd - 2)
         y = _onnx_standardize(g, g.value(x), (0,) + tuple(range(2, nd)), eps, g.operand_dtype())
         g.out(_onnx_affine(g, y, w, b, pshape))
+
+
+# ---------------------------------------------------------------- compiled passes (accel.py)
+# Loops over samples lo..hi-1 of (N, C, L) arrays; each sums one (sample, channel) row in a
+# float64 accumulator and adds it to ``out``: the rows' order is fixed, so is the result.
+@accel.kernel
+def _shifted_sums(x, lo, hi, shift, out):
+    """out[0, c] += sum(x[lo:hi, c] - shift[c]); out[1, c] += sum((x[lo:hi, c] - shift[c])^2)."""
+    for i in range(lo, hi):
+        for ci in range(x.shape[1]):
+            k = shift[ci]
+            a = 0.0
+            q = 0.0
+            for j in range(x.shape[2]):
+                d = x[i, ci, j] - k
+                a += d
+                q += d * d
+            out[0, ci] += a
+            out[1, ci] += q
+
+
+@accel.kernel
+def _normalize(x, lo, hi, mean, k, beta, out):
+    """out = (x - mean) k + beta, per channel, for samples lo..hi-1."""
+    for i in range(lo, hi):
+        for ci in range(x.shape[1]):
+            mu = mean[ci]
+            kc = k[ci]
+            bc = beta[ci]
+            for j in range(x.shape[2]):
+                out[i, ci, j] = (x[i, ci, j] - mu) * kc + bc
+
+
+@accel.kernel
+def _grad_sums(x, g, lo, hi, mean, out):
+    """out[0, c] += sum(g[lo:hi, c]); out[1, c] += sum(g (x - mean[c])) over samples lo..hi-1."""
+    for i in range(lo, hi):
+        for ci in range(x.shape[1]):
+            mu = mean[ci]
+            a = 0.0
+            q = 0.0
+            for j in range(x.shape[2]):
+                gv = g[i, ci, j]
+                a += gv
+                q += gv * (x[i, ci, j] - mu)
+            out[0, ci] += a
+            out[1, ci] += q
+
+
+@accel.kernel
+def _input_grad(x, g, lo, hi, mean, c_d, k, c_0, out):
+    """out = (x - mean) c_d + g k + c_0, per channel, for samples lo..hi-1."""
+    for i in range(lo, hi):
+        for ci in range(x.shape[1]):
+            mu = mean[ci]
+            a = c_d[ci]
+            kc = k[ci]
+            b = c_0[ci]
+            for j in range(x.shape[2]):
+                out[i, ci, j] = (x[i, ci, j] - mu) * a + g[i, ci, j] * kc + b
 
 
 def _splitter(xp, n, nbytes):

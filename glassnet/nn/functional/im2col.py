@@ -36,8 +36,8 @@ import math
 
 import numpy as np
 
+from ... import accel
 from ...backend import array_module
-
 
 # Wide rows are used while the scratch columns are at most this fraction of the real ones.
 WIDE_WASTE = 0.5
@@ -225,6 +225,13 @@ def col2im(cols, geom: ConvGeometry, layout: str = "cn", buf=None):
         v = v.transpose((nd + 1, 0) + tuple(range(1, nd + 1)) + tuple(range(nd + 2, 2 * nd + 2)))
     else:
         v = cols.reshape((n, c) + tuple(geom.ksize) + geom.out_wide)
+    if (layout == "cn" and geom.runs is not None and accel.available(cols)
+            and cols.flags.c_contiguous and (buf is None or buf.flags.c_contiguous)):
+        if buf is None:
+            buf = xp.empty((n, c) + geom.buf_spatial, dtype=cols.dtype)
+        _col2im_runs(cols, np.asarray(geom.runs, np.int64), n, geom.p_wide,
+                     buf.reshape(n, c, -1))
+        return buf[geom.interior] if geom.needs_buffer else buf
     if buf is None:
         buf = xp.zeros((n, c) + geom.buf_spatial, dtype=cols.dtype)
     else:
@@ -241,6 +248,24 @@ def col2im(cols, geom: ConvGeometry, layout: str = "cn", buf=None):
             dst = geom.offset_view(buf, k)
             dst += v[(slice(None), slice(None)) + k]
     return buf[geom.interior] if geom.needs_buffer else buf
+
+
+@accel.kernel
+def _col2im_runs(cols, runs, n, pw, out):
+    """col2im when each kernel offset j adds one contiguous run of every (sample, channel)
+    plane (``geom.runs``): out[i, c, runs[j] + p] += cols[c * K + j, i * pw + p], for
+    out (N, C, plane), all K offsets of a plane added while it is in cache (accel.py)."""
+    kprod = runs.shape[0]
+    for i in range(n):
+        base = i * pw
+        for ci in range(out.shape[1]):
+            o = out[i, ci]
+            o[:] = 0
+            for j in range(kprod):
+                off = runs[j]
+                row = ci * kprod + j
+                for p in range(pw):
+                    o[off + p] += cols[row, base + p]
 
 
 # ------------------------------------------------------------------ the three products

@@ -1,0 +1,173 @@
+"""glassnet.accel: the compiled loops give what the NumPy reference gives, and PyTorch's values.
+
+Every compiled kernel is checked against the NumPy path it replaces (``backends.cpu_kernels =
+"numpy"``) and against PyTorch, on shapes that exercise the threads' parts of the batch, strided
+inputs, float64, and statistics that cancel (|mean| >> std).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import glassnet as gn
+import glassnet.nn.functional as F
+from glassnet import accel, backends
+from glassnet.nn.functional import im2col as I
+
+
+@pytest.fixture(autouse=True)
+def every_size(monkeypatch):
+    """Compiled kernels for the small arrays of these tests too."""
+    monkeypatch.setattr(accel, "MIN_ELEMENTS", 0)
+
+
+@contextlib.contextmanager
+def kernels(mode):
+    old = backends.cpu_kernels
+    backends.cpu_kernels = mode
+    try:
+        yield
+    finally:
+        backends.cpu_kernels = old
+
+
+needs_numba = pytest.mark.skipif(not accel._numba(), reason="numba is not installed")
+
+
+def test_available_follows_the_switch_and_the_arrays():
+    x = np.zeros(3, np.float32)
+    with kernels("numpy"):
+        assert not accel.available(x)
+    with kernels("compiled"):
+        assert accel.available(x) == bool(accel._numba())
+        assert not accel.available(np.zeros(3, np.int64))
+        assert not accel.available(np.zeros(3, np.float16))
+        accel.MIN_ELEMENTS = 4  # restored by the fixture
+        assert not accel.available(x)
+    with kernels("fast"), pytest.raises(ValueError, match="cpu_kernels must be"):
+        accel.available(x)
+
+
+def test_a_kernel_without_numba_says_how_to_get_it(monkeypatch):
+    k = accel.kernel(lambda a: a)
+    monkeypatch.setitem(accel._state, "numba", False)
+    with pytest.raises(RuntimeError, match=r"numba is not installed.*glassnet\[accel\]"):
+        k(1)
+    assert k.fn(2) == 2  # the plain Python loop stays reachable
+
+
+def _bn_both(x, w, b, g, eps=1e-5):
+    """(out, dx, dw, db, running mean, running var) with the compiled and the NumPy kernels."""
+    res = []
+    for mode in ("compiled", "numpy"):
+        with kernels(mode):
+            xt = gn.tensor(x, requires_grad=True)
+            wt = gn.tensor(w, requires_grad=True) if w is not None else None
+            bt = gn.tensor(b, requires_grad=True) if b is not None else None
+            rm, rv = gn.zeros(x.shape[1], dtype=x.dtype), gn.ones(x.shape[1], dtype=x.dtype)
+            y = F.batch_norm(xt, rm, rv, wt, bt, training=True, momentum=0.1, eps=eps)
+            y.backward(gn.tensor(g))
+            res.append([y.detach().numpy(), xt.grad.numpy(),
+                        None if wt is None else wt.grad.numpy(),
+                        None if bt is None else bt.grad.numpy(), rm.numpy(), rv.numpy()])
+    return res
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 7), (2, 3, 4, 5), (2, 2, 3, 2, 4),
+                                   (64, 16, 32, 32)])  # the last: 4 MiB, parts on threads
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_compiled_matches_numpy_and_pytorch(shape, affine, rng):
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    c = shape[1]
+    w = rng.uniform(0.5, 1.5, c).astype(np.float32) if affine else None
+    b = rng.standard_normal(c).astype(np.float32) if affine else None
+    comp, ref = _bn_both(x, w, b, g)
+    for a, r in zip(comp, ref):
+        if r is not None:
+            np.testing.assert_allclose(a, r, rtol=2e-5, atol=2e-5)
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True) if affine else None
+    bt = torch.tensor(b, requires_grad=True) if affine else None
+    rm, rv = torch.zeros(c), torch.ones(c)
+    y = TF.batch_norm(xt, rm, rv, wt, bt, training=True, momentum=0.1)
+    y.backward(torch.tensor(g))
+    np.testing.assert_allclose(comp[0], y.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(comp[1], xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    if affine:
+        np.testing.assert_allclose(comp[2], wt.grad.numpy(), rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(comp[3], bt.grad.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(comp[4], rm.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(comp[5], rv.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@needs_numba
+def test_batch_norm_compiled_variance_survives_a_large_mean(rng):
+    # sum(x^2) - sum(x)^2 / m would lose every digit here; the shifted sums do not
+    x = (1e4 + rng.standard_normal((32, 4, 50))).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    comp, ref = _bn_both(x, None, None, g)
+    np.testing.assert_allclose(comp[5], ref[5], rtol=1e-3)
+    x64 = x.astype(np.float64)
+    var = x64.var(axis=(0, 2), ddof=1)
+    np.testing.assert_allclose(comp[5], 0.9 + 0.1 * var, rtol=1e-3)
+    np.testing.assert_allclose(comp[0], ref[0], atol=2e-3)
+
+
+@needs_numba
+def test_batch_norm_compiled_float64_and_strided_input(rng):
+    x = rng.standard_normal((6, 8, 5, 4))[:, ::2]  # (6, 4, 5, 4), not contiguous
+    g = rng.standard_normal((6, 4, 5, 4))
+    w, b = rng.uniform(0.5, 1.5, 4), rng.standard_normal(4)
+    comp, ref = _bn_both(x, w, b, g)
+    for a, r in zip(comp, ref):
+        np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
+    assert comp[0].dtype == np.float64
+
+
+@needs_numba
+def test_batch_norm_compiled_propagates_nan(rng):
+    x = rng.standard_normal((4, 2, 3)).astype(np.float32)
+    x[1, 0, 2] = np.nan
+    with kernels("compiled"):
+        y = F.batch_norm(gn.tensor(x), None, None, training=True).numpy()
+    assert np.isnan(y[:, 0]).all() and np.isfinite(y[:, 1]).all()
+
+
+@needs_numba
+@pytest.mark.parametrize("spatial,k,pad", [((9,), (3,), 1), ((6, 7), (3, 3), 1),
+                                           ((14, 14), (5, 5), 0), ((4, 9), (2, 3), 2)])
+def test_col2im_compiled_matches_numpy(spatial, k, pad, rng):
+    nd = len(spatial)
+    geom = I.geometry((3, 2) + spatial, k, (1,) * nd, ((pad, pad),) * nd, (1,) * nd)
+    cols = rng.standard_normal((2 * geom.kprod, 3 * geom.p_wide)).astype(np.float32)
+    with kernels("compiled"):
+        a = I.col2im(cols, geom)
+    with kernels("numpy"):
+        b = I.col2im(cols, geom)
+    assert geom.runs is not None
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+@needs_numba
+def test_conv_input_grad_through_compiled_col2im_matches_pytorch(rng):
+    # LeNet-5's second layer: its input gradient is col2im of W.T dy
+    x = rng.standard_normal((8, 6, 14, 14)).astype(np.float32)
+    w = rng.standard_normal((16, 6, 5, 5)).astype(np.float32)
+    g = rng.standard_normal((8, 16, 10, 10)).astype(np.float32)
+    grads = []
+    for mode in ("compiled", "numpy"):
+        with kernels(mode):
+            xt = gn.tensor(x, requires_grad=True)
+            F.conv2d(xt, gn.tensor(w)).backward(gn.tensor(g))
+            grads.append(xt.grad.numpy())
+    xt = torch.tensor(x, requires_grad=True)
+    TF.conv2d(xt, torch.tensor(w)).backward(torch.tensor(g))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(grads[0], xt.grad.numpy(), rtol=1e-4, atol=1e-4)
