@@ -106,6 +106,7 @@ def run(quick=False):
     import glassnet as gn
 
     torch.set_num_threads(1)
+    gn.set_num_threads(1)  # glassnet's own kernels too, not only BLAS
     try:
         from threadpoolctl import threadpool_limits
 
