@@ -47,7 +47,7 @@ FASTMATH = frozenset({"reassoc", "contract", "nsz"})
 MIN_ELEMENTS = 1 << 15
 
 _state = {"numba": None}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def _numba():

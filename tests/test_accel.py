@@ -171,3 +171,18 @@ def test_conv_input_grad_through_compiled_col2im_matches_pytorch(rng):
     TF.conv2d(xt, torch.tensor(w)).backward(torch.tensor(g))
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(grads[0], xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@needs_numba
+def test_a_kernel_called_before_anything_else_compiles(monkeypatch):
+    # the first call imports numba itself (under the same lock as the compilation)
+    monkeypatch.setitem(accel._state, "numba", None)
+
+    def double(a, out):
+        for i in range(a.shape[0]):
+            out[i] = 2 * a[i]
+
+    k = accel.kernel(double)
+    a, out = np.arange(4.0), np.zeros(4)
+    k(a, out)
+    np.testing.assert_array_equal(out, 2 * a)
