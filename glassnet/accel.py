@@ -11,7 +11,9 @@ handful of them with numba where it is installed (the ``accel`` extra, which ``m
   two sums and the input gradient, each in one pass (nn/functional/batch_normalization.py);
 * col2im for stride-1 convolutions: all kernel offsets added into each (sample, channel) plane
   while it is in cache (nn/functional/im2col.py);
-XX
+* the input, output and gradient transforms of Winograd's F(2x2, 3x3), a few additions per
+  element each (nn/functional/winograd.py), which make F(2x2) faster than im2col on ResNet's
+  16- and 32-channel layers.
 
 Each kernel sits in the file of its op, next to the NumPy code it replaces, which stays the
 reference: the tests run both and compare them. The kernels are serial loops compiled with

@@ -12,16 +12,18 @@ attributes that keep what a script assigns, and the ``is_available()`` queries a
 cuDNN is "available" exactly when glassnet can use a GPU (through CuPy), MPS never.
 
 One switch is glassnet's own: ``conv_algorithm`` chooses how stride-1 3x3 convolutions run on
-the CPU. "im2col" (the default) is as exact as PyTorch's direct kernels. "auto" uses Winograd's
-F(4x4, 3x3) where it measured faster than im2col on one thread (at least 32 input and output channels, and batch x output pixels x channels in x
-channels out at least 2**23: batch 32 of a 64-channel 8x8 layer), "winograd" uses it wherever
-it applies (2-D 3x3, stride 1, no dilation, groups=1, float32/float64 NumPy arrays). Winograd's
-float32 results carry up to about 1e-5 relative error, ten times im2col's, which can miss
-PyTorch's default float32 tolerance: that is why it is not the default (docs/performance.md).
+the CPU. "auto" (the default) runs Winograd's F(2x2, 3x3) with compiled transforms (numba, the
+``accel`` extra) on layers with at least 16 input and output channels and outputs at least 16
+wide, where it measured faster than im2col (ResNet-20's 16- and 32-channel layers), and im2col
+elsewhere; F(2x2)'s float32 results are as exact as im2col's. "im2col" always uses im2col.
+"winograd" uses Winograd's F(4x4, 3x3) wherever it applies (2-D 3x3, stride 1, no dilation,
+groups=1, float32/float64 NumPy arrays): faster on 64-channel layers, but its float32 results
+carry up to about 1e-5 relative error, ten times im2col's, which can miss PyTorch's default
+float32 tolerance: that is why it is never chosen for you (docs/performance.md).
 
-The other is ``cpu_kernels``: "compiled" (the default) runs batch norm, col2im and ReLU's
-backward as loops compiled by numba where it is installed (glassnet/accel.py), "numpy" as NumPy
-expressions; both give the same results to float rounding.
+The other is ``cpu_kernels``: "compiled" (the default) runs batch norm, col2im and Winograd
+F(2x2)'s transforms as loops compiled by numba where it is installed (glassnet/accel.py),
+"numpy" as NumPy expressions; both give the same results to float rounding.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from . import backend
 __all__ = ["conv_algorithm", "cpu_kernels", "cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp",
            "opt_einsum"]
 
-# "im2col", "auto" or "winograd": read by every convolution call (nn/functional/conv_kernels.py)
-conv_algorithm = "im2col"
+# "auto", "im2col" or "winograd": read by every convolution call (nn/functional/conv_kernels.py)
+conv_algorithm = "auto"
 
 # "compiled" or "numpy": whether the element-wise passes that glassnet/accel.py lists run as
 # compiled loops (where numba is installed) or as NumPy expressions (read at every call)

@@ -14,9 +14,9 @@ in parallel too, not only the products. The chunks and the order in which their 
 added do not depend on the number of threads, so neither does the result. This needs ``threadpoolctl`` to set the BLAS thread
 count; without it the chunks run one after the other.
 
-Stride-1 3x3 convolutions may run Winograd's F(4x4, 3x3) instead of im2col (``winograd.py``;
-``uses_winograd`` decides, by ``glassnet.backends.conv_algorithm``); its chunks are scheduled
-the same way.
+Stride-1 3x3 convolutions may run Winograd's F(2x2, 3x3) or F(4x4, 3x3) instead of im2col
+(``winograd.py``; ``uses_winograd`` decides, by ``glassnet.backends.conv_algorithm``); its
+chunks are scheduled the same way.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from .winograd import KeptTransforms, WinogradJob
 from .winograd import applicable as winograd_applicable
 from .winograd import preferred as winograd_preferred
 from .winograd import sample_bytes as winograd_sample_bytes
+from .winograd import tile as winograd_tile
 
 # Target size of one chunk's columns: a few MiB stay in the caches of current CPUs.
 CHUNK_BYTES = 2 * 2**20
@@ -73,14 +74,15 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     xp = array_module(ref, w)
     dt = ref.dtype
     n = geom.n
-    winograd = xp is np and uses_winograd(geom, w, groups)
+    tile = uses_winograd(geom, w, groups, ref) if xp is np else 0
+    winograd = bool(tile)
     # Samples per chunk: about CHUNK_BYTES of columns (Winograd: WINOGRAD_CHUNK_BYTES of
     # transformed input); when the work may be shared among threads, a multiple of
     # backend.parallel_parts() of chunks of near-equal size. The chunks do not depend on how
     # many threads run them, and their weight and bias gradients are added in chunk order, so
     # the result is the same whatever the thread count.
     if winograd:
-        per_sample = winograd_sample_bytes(geom, dt)
+        per_sample = winograd_sample_bytes(geom, dt, tile)
         nb = max(1, min(n, WINOGRAD_CHUNK_BYTES // per_sample))
     else:
         per_sample = max(geom.c * geom.kprod * geom.p_wide * dt.itemsize, 1)
@@ -101,7 +103,7 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     keep = keep_cols and total <= (WINOGRAD_KEEP_BYTES if winograd else KEEP_COLS_BYTES)
     if winograd:  # cols: the transformed input V of each chunk
         job = WinogradJob(geom, w, x, g, bias, cols, want_y, want_dx, want_dw, want_db, keep,
-                          nb, dt)
+                          nb, dt, tile)
     else:
         job = _Job(geom, w, groups, x, g, bias, cols, want_y, want_dx, want_dw, want_db, keep,
                    nb, xp, dt)
@@ -123,20 +125,23 @@ def conv_pass(geom: ConvGeometry, w, groups, x=None, g=None, bias=None, cols=Non
     return job.y, job.dx, dw, db, job.kept
 
 
-def uses_winograd(geom: ConvGeometry, w, groups) -> bool:
-    """Whether the convolution ``geom`` runs Winograd's F(4x4, 3x3) (``winograd.py``) instead
-    of im2col: as ``glassnet.backends.conv_algorithm`` says, where Winograd applies (2-D 3x3,
-    stride 1, no dilation, one group, NumPy float32/float64); "auto" picks it where it measured
-    faster (``winograd.preferred``)."""
+def uses_winograd(geom: ConvGeometry, w, groups, x=None) -> int:
+    """The output tile m of the Winograd F(m x m, 3x3) that the convolution ``geom`` runs
+    (``winograd.py``), or 0 for im2col, as ``glassnet.backends.conv_algorithm`` says, where
+    Winograd applies (2-D 3x3, stride 1, no dilation, one group, NumPy float32/float64):
+    "winograd" runs F(winograd.TILE); "auto" runs what ``winograd.preferred`` picks for the
+    input ``x`` (an array of the input's shape and dtype)."""
     algo = backends.conv_algorithm
     if algo == "im2col":
-        return False
+        return 0
     if algo not in ("auto", "winograd"):
         raise ValueError("glassnet.backends.conv_algorithm must be 'auto', 'winograd' or "
                          f"'im2col', got {algo!r}")
     if not winograd_applicable(geom, w, groups):
-        return False
-    return algo == "winograd" or winograd_preferred(geom, w)
+        return 0
+    if algo == "winograd":
+        return winograd_tile()
+    return winograd_preferred(geom, w, x)
 
 
 class _Job:

@@ -33,6 +33,12 @@ columns, N, C), so each tile position is one contiguous (tiles x C) matrix. The 
 transform mirrors this, and transposing copies bring (N, O, Ho, Wo) back. ``conv_kernels.
 conv_pass`` cuts the batch into chunks and runs ``WinogradJob`` on them as it runs the im2col
 job (threads, chunk order, thread-count independent results); this module holds the arithmetic.
+
+With numba (glassnet/accel.py), F(2x2)'s transforms run instead as compiled loops over the
+tiles (``_f2_input`` and the three others, at the end of this file), on V, M, dM and dV laid out
+(16, channels, tiles): each is one pass of a few additions per element. That is what makes
+F(2x2) faster than im2col on 16- and 32-channel layers, and ``conv_algorithm = "auto"`` (the
+default) runs it there (``preferred``).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ... import accel
 from .im2col import as_strided
 
 # (B^T, G, A^T) of F(m x m, 3 x 3): Lavin & Gray (2016), interpolation points 0, -1, 1 (m = 2)
@@ -76,11 +83,13 @@ TILES = {
                   [0, 1, -1, 8, -8, 1]], dtype=np.float64)),
 }
 
-# The output tile used by the convolution: F(4x4, 3x3) (see ``preferred`` and
-# docs/performance.md for why, and what it costs in precision).
+# The output tile of ``conv_algorithm = "winograd"``: F(4x4, 3x3), the fastest and the least
+# exact (docs/performance.md); "auto" picks F(2x2) or im2col (``preferred``).
 TILE = 4
-# "auto" uses Winograd from this much work (N Ho Wo C O): batch 32 of 64 channels at 8 x 8.
-AUTO_MIN_WORK = 2**23
+# "auto" runs F(2x2) with compiled transforms on outputs at least this wide, with at least
+# this many input and output channels.
+F2_MIN_WIDTH = 16
+F2_MIN_CHANNELS = 16
 # Target size of one chunk's transformed input V (bytes): it and its products stay in cache.
 CHUNK_BYTES = 1 * 2**20
 # The forward pass keeps V for the weight gradient when all chunks' V together are at most
@@ -101,14 +110,24 @@ def applicable(geom, w, groups) -> bool:
                 s + lo + hi - 2 for s, (lo, hi) in zip(geom.spatial, geom.pads)))
 
 
-def preferred(geom, w) -> bool:
-    """Whether ``conv_algorithm = "auto"`` picks Winograd: where it measured faster than im2col
-    on one thread, forward and backward (benchmarks/bench_conv.py, docs/performance.md): at
-    least 32 input and output channels (with 16 the products are too thin to pay for the
-    transforms) and enough work, N Ho Wo C O >= AUTO_MIN_WORK, for the transforms' fixed cost
-    per call to be repaid."""
+def tile() -> int:
+    """The output tile m of ``conv_algorithm = "winograd"``: TILE."""
+    return TILE
+
+
+def preferred(geom, w, x=None) -> int:
+    """The tile m that ``conv_algorithm = "auto"`` (the default) runs, or 0 for im2col:
+    F(2x2) with compiled transforms (accel.py) where it measured faster than im2col on one
+    thread, forward and backward: at least F2_MIN_CHANNELS input and output channels and
+    outputs at least F2_MIN_WIDTH wide (benchmarks/bench_conv.py, docs/performance.md). ``x``
+    is the input (its dtype and size decide whether compiled kernels run). F(2x2)'s float32
+    results are as close to the exact convolution as im2col's; F(4x4), faster still but ten
+    times less exact, runs only when asked for ("winograd")."""
     o, c = w.shape[:2]
-    return min(o, c) >= 32 and geom.n * geom.out[0] * geom.out[1] * o * c >= AUTO_MIN_WORK
+    if min(o, c) >= F2_MIN_CHANNELS and geom.out[1] >= F2_MIN_WIDTH and x is not None \
+            and accel.available(x):
+        return 2
+    return 0
 
 
 @functools.lru_cache(maxsize=256)
@@ -141,6 +160,7 @@ class WinogradPlan:
         self.th, self.tw = -(-self.ho // m), -(-self.wo // m)
         self.hb = self.th * m + 2
         self.rows = slice(pt, pt + h)
+        self.cols = slice(pl, pl + w)
         self.x_cols = []
         for j in range(a):
             q0 = max(0, -(-(pl - j) // m))
@@ -167,9 +187,10 @@ def _matrices(m, dtype):
     return tuple(t.astype(dtype) for t in TILES[m])
 
 
-def sample_bytes(geom, dtype) -> int:
-    """The bytes of one sample's transformed input V: what chunks are sized by."""
-    m = TILE
+def sample_bytes(geom, dtype, m=None) -> int:
+    """The bytes of one sample's transformed input V for tiles of m x m outputs (default
+    TILE): what chunks are sized by."""
+    m = TILE if m is None else m
     th, tw = -(-geom.out[0] // m), -(-geom.out[1] // m)
     return max((m + 2) ** 2 * th * tw * geom.c * np.dtype(dtype).itemsize, 1)
 
@@ -203,9 +224,9 @@ class KeptTransforms(dict):
     """The transformed input V of each chunk (chunk start -> V), kept by the forward pass for
     the weight gradient, for tiles of m x m outputs."""
 
-    def __init__(self, m):
+    def __init__(self, m, compiled=False):
         super().__init__()
-        self.m = m
+        self.m, self.compiled = m, compiled
 
 
 class WinogradJob:
@@ -217,9 +238,12 @@ class WinogradJob:
     """
 
     def __init__(self, geom, w, x, g, bias, cols, want_y, want_dx, want_dw, want_db, keep, nb,
-                 dt):
-        m = TILE
-        self.cols = cols if cols is not None and cols.m == m else None
+                 dt, m=None):
+        m = TILE if m is None else m
+        # F(2x2) runs its transforms as compiled loops where numba is there (accel.py)
+        self.compiled = m == 2 and accel.available(x if x is not None else g)
+        self.cols = cols if (cols is not None and cols.m == m
+                             and cols.compiled == self.compiled) else None
         self.geom, self.x, self.g, self.bias, self.nb, self.dt, self.m = (
             geom, x, g, bias, nb, dt, m)
         self.want = (want_y, want_dx, want_dw, want_db)
@@ -230,13 +254,15 @@ class WinogradJob:
         self.u = self.ut.transpose(0, 2, 1) if want_dx else None        # (aa, O, C)
         self.y = np.empty((n, o) + geom.out, dtype=dt) if want_y else None
         self.dx = np.empty((n, c) + geom.spatial, dtype=dt) if want_dx else None
-        self.kept = KeptTransforms(m) if keep and want_y else None
+        self.kept = KeptTransforms(m, self.compiled) if keep and want_y else None
 
     def weight_grad(self, dut):
         """dW from the summed partial dU^T of all chunks."""
         return filter_transform_adjoint(dut, self.o, self.c, self.dt, self.m)
 
     def run(self, starts):
+        if self.compiled:
+            return self._run_compiled(starts)
         want_y, want_dx, want_dw, want_db = self.want
         geom, nb, o, dt = self.geom, self.nb, self.o, self.dt
         bias = None if self.bias is None else self.bias.reshape(o, 1, 1)
@@ -272,6 +298,79 @@ class WinogradJob:
                 dv = np.matmul(dm, self.u, out=sc.get("dv", (p.a * p.a, p.tiles, self.c)))
                 input_transform_adjoint(dv, p, sc, self.dx[n0:n0 + k])
         return dut, db
+
+
+    def _run_compiled(self, starts):
+        """``run`` for F(2x2) with compiled transforms: V, dV (16, C, T) and M, dM (16, O, T),
+        the tiles T ordered (sample, tile row, tile column) (see ``_f2_input``)."""
+        want_y, want_dx, want_dw, want_db = self.want
+        geom, nb, o, c, dt = self.geom, self.nb, self.o, self.c, self.dt
+        ut = self.ut                                  # (16, C, O)
+        u = ut.transpose(0, 2, 1)                     # (16, O, C)
+        bias = np.zeros(o, dt) if self.bias is None else self.bias.reshape(o)
+        dut = db = None
+        for n0 in starts:
+            k = min(nb, geom.n - n0)
+            p = plan((k, c) + geom.spatial, geom.pads, 2)
+            sc = _scratch(p, o, dt)
+            th, tw, t = p.th, p.tw, p.tiles
+            even = (p.ho, p.wo) == (2 * th, 2 * tw)
+            v = None if self.cols is None else self.cols[n0]
+            if v is None and (want_y or want_dw):
+                xpad = sc.get("xpad", (k, c, 2 * th + 2, 2 * tw + 2), zero=True)
+                xpad[:, :, p.rows, p.cols] = self.x[n0:n0 + k]  # the border stays zero
+                v = _streams(sc, "v", (16, c, t), dt, fresh=self.kept is not None)
+                _f2_input(xpad, th, tw, v)
+                if self.kept is not None:
+                    self.kept[n0] = v
+            if want_y:
+                mm = np.matmul(u, v, out=_streams(sc, "m", (16, o, t), dt))
+                out = self.y[n0:n0 + k]
+                if even:
+                    _f2_output(mm, th, tw, bias, out)
+                else:
+                    full = sc.get("yfull", (k, o, 2 * th, 2 * tw))
+                    _f2_output(mm, th, tw, bias, full)
+                    np.copyto(out, full[:, :, :p.ho, :p.wo])
+            if not (want_dx or want_dw or want_db):
+                continue
+            g = self.g[n0:n0 + k]
+            if want_db:
+                part = g.sum(axis=(0, 2, 3))
+                db = part if db is None else db + part
+            if not (want_dx or want_dw):
+                continue
+            if not even:  # dy inside a zero border as wide as whole tiles
+                gfull = sc.get("gfull", (k, o, 2 * th, 2 * tw), zero=True)
+                gfull[:, :, :p.ho, :p.wo] = g
+                g = gfull
+            dm = _streams(sc, "dm", (16, o, t), dt)
+            _f2_grad(g, th, tw, dm)
+            if want_dw:
+                part = np.matmul(v, dm.transpose(0, 2, 1))         # (16, C, O)
+                if dut is None:
+                    dut = part
+                else:
+                    dut += part
+            if want_dx:
+                dv = np.matmul(ut, dm, out=_streams(sc, "dv", (16, c, t), dt))
+                dxpad = sc.get("dxpad", (k, c, 2 * th + 2, 2 * tw + 2))
+                _f2_input_adjoint(dv, th, tw, dxpad)
+                np.copyto(self.dx[n0:n0 + k], dxpad[:, :, p.rows, p.cols])
+        return dut, db
+
+
+# The 16 (tile position) matrices of V, M, dM and dV lie this many elements further apart than
+# their size: matrices a multiple of 4 KiB apart make the 16 stores of a tile alias in the
+# processor's store buffer, which made the compiled transforms 4-5 times slower.
+STREAM_PAD = 16
+
+
+def _streams(sc, name, shape, dt, fresh=False):
+    """A (16, rows, T) array whose 16 matrices are STREAM_PAD elements apart (a view)."""
+    full = (shape[0], shape[1], shape[2] + STREAM_PAD)
+    buf = np.empty(full, dt) if fresh else sc.get(name, full)
+    return buf[:, :, :shape[2]]
 
 
 def input_transform(x, p: WinogradPlan, sc, keep=False):
@@ -421,3 +520,139 @@ def _scratch(p: WinogradPlan, o, dt):
     while len(cache) > 1 and sum(s.nbytes for s in cache.values()) > SCRATCH_BYTES:
         cache.popitem(last=False)
     return sc
+
+
+# ------------------------------------------------------------------ F(2x2, 3x3), compiled
+# The four transforms of F(2x2, 3x3) as loops compiled by numba (glassnet/accel.py). B^T and A^T
+# of F(2x2) hold only 0 and +-1, so each is a few additions per element, done while the tile is
+# in registers; the innermost loop runs along a row of tiles, so that V, M, dM and dV are read
+# and written in order. The NumPy transforms above are the reference (tests/nn/functional/
+# test_winograd.py compares the two).
+@accel.kernel
+def _f2_input(xb, th, tw, v):
+    """v[4 i + j, c, t] = (B^T d B)[i, j] for the 4x4 tile d of xb (N, C, 2 th + 2, 2 tw + 2)
+    at rows 2 ty.. and columns 2 tx..; t = (s th + ty) tw + tx."""
+    for s in range(xb.shape[0]):
+        for c in range(xb.shape[1]):
+            p = xb[s, c]
+            for ty in range(th):
+                r = 2 * ty
+                t0 = (s * th + ty) * tw
+                x0, x1, x2, x3 = p[r], p[r + 1], p[r + 2], p[r + 3]
+                for tx in range(tw):
+                    q = 2 * tx
+                    t = t0 + tx
+                    # B^T d: rows x0 - x2, x1 + x2, x2 - x1, x1 - x3
+                    a0, a1 = x0[q] - x2[q], x0[q + 1] - x2[q + 1]
+                    a2, a3 = x0[q + 2] - x2[q + 2], x0[q + 3] - x2[q + 3]
+                    b0, b1 = x1[q] + x2[q], x1[q + 1] + x2[q + 1]
+                    b2, b3 = x1[q + 2] + x2[q + 2], x1[q + 3] + x2[q + 3]
+                    c0, c1 = x2[q] - x1[q], x2[q + 1] - x1[q + 1]
+                    c2, c3 = x2[q + 2] - x1[q + 2], x2[q + 3] - x1[q + 3]
+                    d0, d1 = x1[q] - x3[q], x1[q + 1] - x3[q + 1]
+                    d2, d3 = x1[q + 2] - x3[q + 2], x1[q + 3] - x3[q + 3]
+                    # (.) B: the same combinations of the columns
+                    v[0, c, t], v[1, c, t], v[2, c, t], v[3, c, t] = (
+                        a0 - a2, a1 + a2, a2 - a1, a1 - a3)
+                    v[4, c, t], v[5, c, t], v[6, c, t], v[7, c, t] = (
+                        b0 - b2, b1 + b2, b2 - b1, b1 - b3)
+                    v[8, c, t], v[9, c, t], v[10, c, t], v[11, c, t] = (
+                        c0 - c2, c1 + c2, c2 - c1, c1 - c3)
+                    v[12, c, t], v[13, c, t], v[14, c, t], v[15, c, t] = (
+                        d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+
+
+@accel.kernel
+def _f2_output(mm, th, tw, bias, y):
+    """y (N, O, 2 th, 2 tw) = A^T M A + bias for every tile, from M (16, O, T)."""
+    for s in range(y.shape[0]):
+        for o in range(y.shape[1]):
+            b = bias[o]
+            for ty in range(th):
+                t0 = (s * th + ty) * tw
+                y0, y1 = y[s, o, 2 * ty], y[s, o, 2 * ty + 1]
+                for tx in range(tw):
+                    t = t0 + tx
+                    # A^T M: rows m0 + m1 + m2 and m1 - m2 - m3
+                    e0 = mm[0, o, t] + mm[4, o, t] + mm[8, o, t]
+                    e1 = mm[1, o, t] + mm[5, o, t] + mm[9, o, t]
+                    e2 = mm[2, o, t] + mm[6, o, t] + mm[10, o, t]
+                    e3 = mm[3, o, t] + mm[7, o, t] + mm[11, o, t]
+                    f0 = mm[4, o, t] - mm[8, o, t] - mm[12, o, t]
+                    f1 = mm[5, o, t] - mm[9, o, t] - mm[13, o, t]
+                    f2 = mm[6, o, t] - mm[10, o, t] - mm[14, o, t]
+                    f3 = mm[7, o, t] - mm[11, o, t] - mm[15, o, t]
+                    q = 2 * tx
+                    y0[q] = e0 + e1 + e2 + b
+                    y0[q + 1] = e1 - e2 - e3 + b
+                    y1[q] = f0 + f1 + f2 + b
+                    y1[q + 1] = f1 - f2 - f3 + b
+
+
+@accel.kernel
+def _f2_grad(g, th, tw, dm):
+    """dM (16, O, T) = A dY A^T for every 2x2 tile dY of g (N, O, 2 th, 2 tw)."""
+    for s in range(g.shape[0]):
+        for o in range(g.shape[1]):
+            for ty in range(th):
+                t0 = (s * th + ty) * tw
+                g0, g1 = g[s, o, 2 * ty], g[s, o, 2 * ty + 1]
+                for tx in range(tw):
+                    q = 2 * tx
+                    t = t0 + tx
+                    y00, y01, y10, y11 = g0[q], g0[q + 1], g1[q], g1[q + 1]
+                    # A dY: rows y0, y0 + y1, y0 - y1, -y1 (per column); then the columns
+                    b0, b1 = y00 + y10, y01 + y11
+                    c0, c1 = y00 - y10, y01 - y11
+                    dm[0, o, t], dm[1, o, t], dm[2, o, t], dm[3, o, t] = (
+                        y00, y00 + y01, y00 - y01, -y01)
+                    dm[4, o, t], dm[5, o, t], dm[6, o, t], dm[7, o, t] = (
+                        b0, b0 + b1, b0 - b1, -b1)
+                    dm[8, o, t], dm[9, o, t], dm[10, o, t], dm[11, o, t] = (
+                        c0, c0 + c1, c0 - c1, -c1)
+                    dm[12, o, t], dm[13, o, t], dm[14, o, t], dm[15, o, t] = (
+                        -y10, -y10 - y11, y11 - y10, y11)
+
+
+@accel.kernel
+def _f2_input_adjoint(dv, th, tw, dxb):
+    """dxb (N, C, 2 th + 2, 2 tw + 2) = the sum over tiles of B dV B^T, each placed at
+    (2 ty, 2 tx): the adjoint of ``_f2_input`` (overlapping tiles add up)."""
+    for s in range(dxb.shape[0]):
+        for c in range(dxb.shape[1]):
+            p = dxb[s, c]
+            p[:] = 0
+            for ty in range(th):
+                r = 2 * ty
+                t0 = (s * th + ty) * tw
+                for tx in range(tw):
+                    t = t0 + tx
+                    q = 2 * tx
+                    # B dV: rows v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (rows of 4 columns)
+                    a0, a1, a2, a3 = dv[0, c, t], dv[1, c, t], dv[2, c, t], dv[3, c, t]
+                    b0 = dv[4, c, t] - dv[8, c, t] + dv[12, c, t]
+                    b1 = dv[5, c, t] - dv[9, c, t] + dv[13, c, t]
+                    b2 = dv[6, c, t] - dv[10, c, t] + dv[14, c, t]
+                    b3 = dv[7, c, t] - dv[11, c, t] + dv[15, c, t]
+                    c0 = dv[4, c, t] + dv[8, c, t] - dv[0, c, t]
+                    c1 = dv[5, c, t] + dv[9, c, t] - dv[1, c, t]
+                    c2 = dv[6, c, t] + dv[10, c, t] - dv[2, c, t]
+                    c3 = dv[7, c, t] + dv[11, c, t] - dv[3, c, t]
+                    d0, d1, d2, d3 = -dv[12, c, t], -dv[13, c, t], -dv[14, c, t], -dv[15, c, t]
+                    # (.) B^T: the same combinations of the columns, added onto the tile
+                    p[r, q] += a0
+                    p[r, q + 1] += a1 - a2 + a3
+                    p[r, q + 2] += a1 + a2 - a0
+                    p[r, q + 3] -= a3
+                    p[r + 1, q] += b0
+                    p[r + 1, q + 1] += b1 - b2 + b3
+                    p[r + 1, q + 2] += b1 + b2 - b0
+                    p[r + 1, q + 3] -= b3
+                    p[r + 2, q] += c0
+                    p[r + 2, q + 1] += c1 - c2 + c3
+                    p[r + 2, q + 2] += c1 + c2 - c0
+                    p[r + 2, q + 3] -= c3
+                    p[r + 3, q] += d0
+                    p[r + 3, q + 1] += d1 - d2 + d3
+                    p[r + 3, q + 2] += d1 + d2 - d0
+                    p[r + 3, q + 3] -= d3

@@ -13,6 +13,7 @@ import torch.nn.functional as TF
 
 import glassnet as gn
 import glassnet.nn.functional as F
+from glassnet import accel
 from glassnet.nn.functional import conv_kernels, winograd
 from glassnet.nn.functional.im2col import geometry
 
@@ -194,21 +195,71 @@ def test_what_winograd_cannot_do_falls_back(algorithm, kwargs):
     assert winograd.applicable(geom, w, kwargs.get("groups", 1)) == (kwargs == {"padding": (1, 0)})
 
 
-def test_conv_algorithm_switch(algorithm):
+def test_conv_algorithm_switch(algorithm, monkeypatch):
     w = np.zeros((64, 64, 3, 3), np.float32)
     big = geometry((128, 64, 8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
     small = geometry((1, 64, 8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    assert gn.backends.conv_algorithm == "im2col"  # the default
+    wide = geometry((8, 16, 32, 32), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    x = np.zeros(wide.in_shape, np.float32)
+    w16 = np.zeros((16, 16, 3, 3), np.float32)
+    assert gn.backends.conv_algorithm == "auto"  # the default
     algorithm("auto")
-    assert conv_kernels.uses_winograd(big, w, 1)
-    assert not conv_kernels.uses_winograd(small, w, 1)  # too little work to repay the transforms
-    thin = geometry((128, 16, 32, 32), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    assert not conv_kernels.uses_winograd(thin, np.zeros((16, 16, 3, 3), np.float32), 1)
+    # F(2x2) with compiled transforms on 16+ channels at 16+ wide, where numba is there
+    assert conv_kernels.uses_winograd(wide, w16, 1, x) == (2 if accel.available(x) else 0)
+    assert not conv_kernels.uses_winograd(big, w, 1, np.zeros(big.in_shape, np.float32))
+    thin = geometry((8, 8, 32, 32), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    assert not conv_kernels.uses_winograd(thin, np.zeros((8, 8, 3, 3), np.float32), 1,
+                                          np.zeros(thin.in_shape, np.float32))
+    with monkeypatch.context() as mp:
+        mp.setattr(gn.backends, "cpu_kernels", "numpy")  # no compiled transforms: im2col
+        assert not conv_kernels.uses_winograd(wide, w16, 1, x)
     algorithm("winograd")
-    assert conv_kernels.uses_winograd(small, w, 1)
+    assert conv_kernels.uses_winograd(small, w, 1) == winograd.TILE
     assert not conv_kernels.uses_winograd(small, w.astype(np.complex64), 1)
     algorithm("im2col")
     assert not conv_kernels.uses_winograd(big, w, 1)
+    assert not conv_kernels.uses_winograd(wide, w16, 1, x)
     algorithm("fastest")
     with pytest.raises(ValueError, match="conv_algorithm must be 'auto', 'winograd' or 'im2col'"):
         F.conv2d(gn.zeros(1, 1, 4, 4), gn.zeros(1, 1, 3, 3))
+
+
+@pytest.mark.skipif(not accel._numba(), reason="numba is not installed")
+@pytest.mark.parametrize("n,c,o,h,w,padding", [(2, 3, 4, 7, 9, 1), (3, 5, 6, 8, 8, (0, 2)),
+                                               (1, 2, 3, 5, 6, 0), (4, 16, 16, 16, 16, 1),
+                                               (40, 16, 8, 6, 10, 1)])  # the last: 2 chunks
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_f2_compiled_transforms_match_numpy_and_pytorch(algorithm, monkeypatch, n, c, o, h, w,
+                                                        padding, dtype):
+    algorithm("winograd", 2)
+    monkeypatch.setattr(accel, "MIN_ELEMENTS", 0)
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", 64 * 1024)
+    pad = padding if isinstance(padding, tuple) else (padding, padding)
+    x, wt, b, _ = _data(n, c, o, h, w, 0)
+    g = np.random.default_rng(1).standard_normal(
+        (n, o, h + 2 * pad[0] - 2, w + 2 * pad[1] - 2))
+    ref = _torch64(x, wt, b, g, padding)
+    res = {}
+    for mode in ("compiled", "numpy"):
+        monkeypatch.setattr(gn.backends, "cpu_kernels", mode)
+        res[mode] = _conv(x, wt, b, g, padding, dtype)
+    tol = REL_TOL[2] if dtype == np.float32 else 1e-12
+    for a, r, e in zip(res["compiled"], res["numpy"], ref):
+        assert _rel_err(a, e) < tol
+        assert _rel_err(a, r) < tol
+
+
+@pytest.mark.skipif(not accel._numba(), reason="numba is not installed")
+def test_auto_runs_f2_compiled_on_a_resnet_layer_as_exactly_as_im2col(algorithm):
+    # the default algorithm on ResNet-20's first stage (16 channels, 32x32): F(2x2)
+    x, wt, b, g = _data(16, 16, 16, 32, 32, 1)
+    geom = geometry(x.shape, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    assert conv_kernels.uses_winograd(geom, wt.astype(np.float32), 1,
+                                      x.astype(np.float32)) == 2
+    ref = _torch64(x, wt, b, g, 1)
+    algorithm("auto")
+    auto = _conv(x, wt, b, g, 1)
+    algorithm("im2col")
+    im2col = _conv(x, wt, b, g, 1)
+    for a, i, e in zip(auto, im2col, ref):
+        assert _rel_err(a, e) <= max(2 * _rel_err(i, e), 1e-6)
