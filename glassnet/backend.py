@@ -700,8 +700,11 @@ def one_blas_thread():
         return
     _threads["blas_held"] += 1
     try:
-        with ctl.limit(limits=1, user_api="blas"):
+        if _threads["blas_now"] == 1:  # already one thread (the default): 30 us saved a call
             yield
+        else:
+            with ctl.limit(limits=1, user_api="blas"):
+                yield
     finally:
         _threads["blas_held"] -= 1
 

@@ -617,42 +617,55 @@ def _f2_grad(g, th, tw, dm):
 @accel.kernel
 def _f2_input_adjoint(dv, th, tw, dxb):
     """dxb (N, C, 2 th + 2, 2 tw + 2) = the sum over tiles of B dV B^T, each placed at
-    (2 ty, 2 tx): the adjoint of ``_f2_input`` (overlapping tiles add up)."""
+    (2 ty, 2 tx): the adjoint of ``_f2_input`` (overlapping tiles add up).
+
+    Written as gathers, not scatters, so that the loops vectorise: output columns 2 tx and
+    2 tx + 1 take columns 0, 1 of tile tx and columns 2, 3 of tile tx - 1; output rows 2 ty and
+    2 ty + 1 add onto what tile row ty - 1 left there, rows 2 ty + 2 and 2 ty + 3 are written
+    first by tile row ty."""
+    u = np.empty((4, 4, tw), dxb.dtype)  # B dV for one row of tiles: [row i, column, tile]
     for s in range(dxb.shape[0]):
         for c in range(dxb.shape[1]):
             p = dxb[s, c]
-            p[:] = 0
+            p[0, :] = 0
+            p[1, :] = 0
             for ty in range(th):
                 r = 2 * ty
                 t0 = (s * th + ty) * tw
-                for tx in range(tw):
-                    t = t0 + tx
-                    q = 2 * tx
-                    # B dV: rows v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (rows of 4 columns)
-                    a0, a1, a2, a3 = dv[0, c, t], dv[1, c, t], dv[2, c, t], dv[3, c, t]
-                    b0 = dv[4, c, t] - dv[8, c, t] + dv[12, c, t]
-                    b1 = dv[5, c, t] - dv[9, c, t] + dv[13, c, t]
-                    b2 = dv[6, c, t] - dv[10, c, t] + dv[14, c, t]
-                    b3 = dv[7, c, t] - dv[11, c, t] + dv[15, c, t]
-                    c0 = dv[4, c, t] + dv[8, c, t] - dv[0, c, t]
-                    c1 = dv[5, c, t] + dv[9, c, t] - dv[1, c, t]
-                    c2 = dv[6, c, t] + dv[10, c, t] - dv[2, c, t]
-                    c3 = dv[7, c, t] + dv[11, c, t] - dv[3, c, t]
-                    d0, d1, d2, d3 = -dv[12, c, t], -dv[13, c, t], -dv[14, c, t], -dv[15, c, t]
-                    # (.) B^T: the same combinations of the columns, added onto the tile
-                    p[r, q] += a0
-                    p[r, q + 1] += a1 - a2 + a3
-                    p[r, q + 2] += a1 + a2 - a0
-                    p[r, q + 3] -= a3
-                    p[r + 1, q] += b0
-                    p[r + 1, q + 1] += b1 - b2 + b3
-                    p[r + 1, q + 2] += b1 + b2 - b0
-                    p[r + 1, q + 3] -= b3
-                    p[r + 2, q] += c0
-                    p[r + 2, q + 1] += c1 - c2 + c3
-                    p[r + 2, q + 2] += c1 + c2 - c0
-                    p[r + 2, q + 3] -= c3
-                    p[r + 3, q] += d0
-                    p[r + 3, q + 1] += d1 - d2 + d3
-                    p[r + 3, q + 2] += d1 + d2 - d0
-                    p[r + 3, q + 3] -= d3
+                # B dV: rows v0, v1 - v2 + v3, v1 + v2 - v0, -v3
+                for j in range(4):
+                    for tx in range(tw):
+                        t = t0 + tx
+                        v0, v1 = dv[j, c, t], dv[4 + j, c, t]
+                        v2, v3 = dv[8 + j, c, t], dv[12 + j, c, t]
+                        u[0, j, tx] = v0
+                        u[1, j, tx] = v1 - v2 + v3
+                        u[2, j, tx] = v1 + v2 - v0
+                        u[3, j, tx] = -v3
+                # (.) B^T: columns u0, u1 - u2 + u3, u1 + u2 - u0, -u3 of each tile
+                for i in range(4):
+                    row = p[r + i]
+                    ui = u[i]
+                    last = tw - 1
+                    a0 = ui[0, 0]
+                    a1 = ui[1, 0] - ui[2, 0] + ui[3, 0]
+                    z0 = ui[1, last] + ui[2, last] - ui[0, last]
+                    z1 = -ui[3, last]
+                    if i < 2:
+                        row[0] += a0
+                        row[1] += a1
+                        for tx in range(1, tw):
+                            row[2 * tx] += ui[0, tx] + ui[1, tx - 1] + ui[2, tx - 1] \
+                                - ui[0, tx - 1]
+                            row[2 * tx + 1] += ui[1, tx] - ui[2, tx] + ui[3, tx] - ui[3, tx - 1]
+                        row[2 * tw] += z0
+                        row[2 * tw + 1] += z1
+                    else:
+                        row[0] = a0
+                        row[1] = a1
+                        for tx in range(1, tw):
+                            row[2 * tx] = ui[0, tx] + ui[1, tx - 1] + ui[2, tx - 1] \
+                                - ui[0, tx - 1]
+                            row[2 * tx + 1] = ui[1, tx] - ui[2, tx] + ui[3, tx] - ui[3, tx - 1]
+                        row[2 * tw] = z0
+                        row[2 * tw + 1] = z1
