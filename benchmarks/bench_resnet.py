@@ -40,7 +40,7 @@ def setup(depth=20, batch=128, lr=0.1):
     return (lambda: gstep(gx, gy)), (lambda: tstep(tx, ty)), flops
 
 
-def step_benchmark(depth=20, batch=128, blocks=5, target=1.3):
+def step_benchmark(depth=20, batch=128, blocks=5, target=1.2):
     gfn, tfn, flops = setup(depth, batch)
     return compare(f"resnet{depth} train step, batch {batch}", gfn, tfn, blocks=blocks,
                    reps=1, warmup=1, flops=flops, target=target,

@@ -260,6 +260,14 @@ class WinogradJob:
         """dW from the summed partial dU^T of all chunks."""
         return filter_transform_adjoint(dut, self.o, self.c, self.dt, self.m)
 
+    def _dy(self, n0, k, db):
+        """dy of the chunk of k samples at n0, and the bias gradient summed so far with its."""
+        g = self.g[n0:n0 + k]
+        if self.want[3]:
+            part = g.sum(axis=(0, 2, 3))
+            db = part if db is None else db + part
+        return g, db
+
     def run(self, starts):
         if self.compiled:
             return self._run_compiled(starts)
@@ -281,10 +289,7 @@ class WinogradJob:
                 output_transform(mm, p, sc, self.y[n0:n0 + k], bias)
             if not (want_dx or want_dw or want_db):
                 continue
-            g = self.g[n0:n0 + k]
-            if want_db:
-                part = g.sum(axis=(0, 2, 3))
-                db = part if db is None else db + part
+            g, db = self._dy(n0, k, db)
             if not (want_dx or want_dw):
                 continue
             dm = grad_transform(g, p, sc)                                # (aa, tiles, O)
@@ -334,10 +339,7 @@ class WinogradJob:
                     np.copyto(out, full[:, :, :p.ho, :p.wo])
             if not (want_dx or want_dw or want_db):
                 continue
-            g = self.g[n0:n0 + k]
-            if want_db:
-                part = g.sum(axis=(0, 2, 3))
-                db = part if db is None else db + part
+            g, db = self._dy(n0, k, db)
             if not (want_dx or want_dw):
                 continue
             if not even:  # dy inside a zero border as wide as whole tiles
