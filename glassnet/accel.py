@@ -102,8 +102,11 @@ class _Kernel:
                     if not nb:
                         raise RuntimeError(f"{self.fn.__name__}: numba is not installed "
                                            "(pip install glassnet[accel])")
-                    self.compiled = nb.njit(nogil=True, cache=True, fastmath=set(FASTMATH),
-                                            error_model="numpy")(self.fn)
+                    opts = {"nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy"}
+                    try:
+                        self.compiled = nb.njit(cache=True, **opts)(self.fn)
+                    except RuntimeError:  # no writable cache folder: compile in memory only
+                        self.compiled = nb.njit(**opts)(self.fn)
                 c = self.compiled
         return c(*args)
 

@@ -186,3 +186,26 @@ def test_a_kernel_called_before_anything_else_compiles(monkeypatch):
     a, out = np.arange(4.0), np.zeros(4)
     k(a, out)
     np.testing.assert_array_equal(out, 2 * a)
+
+
+@needs_numba
+def test_a_kernel_compiles_without_a_writable_cache(monkeypatch):
+    import numba
+
+    real = numba.njit
+
+    def njit(*args, cache=False, **kw):
+        if cache:  # what numba raises when no folder can hold its cache
+            raise RuntimeError("cannot cache function: no locator available")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def negate(a, out):
+        for i in range(a.shape[0]):
+            out[i] = -a[i]
+
+    k = accel.kernel(negate)
+    a, out = np.arange(3.0), np.zeros(3)
+    k(a, out)
+    np.testing.assert_array_equal(out, -a)
