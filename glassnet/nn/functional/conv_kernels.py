@@ -50,7 +50,7 @@ CHUNK_BYTES = 2 * 2**20
 # Columns of at most this size (all chunks together) are kept from forward for backward.
 # Kept columns are fresh arrays, written and reread from memory instead of the cache-resident
 # scratch: for LeNet-5's first layer at batch 64 (5.6 MiB of columns) keeping them made a
-# training step 5-10 % slower than rebuilding them in backward, so only small ones are kept.
+# training step 9-14 % slower than rebuilding them in backward, so only small ones are kept.
 KEEP_COLS_BYTES = 1 * 2**20
 # Scratch memory kept between calls (per thread): buffers and views of recent chunk shapes.
 SCRATCH_BYTES = 96 * 2**20
