@@ -20,8 +20,8 @@ reference: the tests run both and compare them. The kernels are serial loops com
 ``nogil=True``; an op shares its work among threads as before (``backend.parallel_slices``,
 over fixed parts of the batch), so results do not depend on the thread count either way.
 
-``glassnet.backends.cpu_kernels`` chooses: "compiled" (the default; it takes effect where numba imports) or
-"numpy". Arrays of fewer than MIN_ELEMENTS elements always take the NumPy path. numba is
+``glassnet.backends.cpu_kernels`` chooses: "compiled" (the default; it takes effect where numba
+imports) or "numpy". Arrays of fewer than MIN_ELEMENTS elements always take the NumPy path. numba is
 imported, and a kernel compiled, on first use, never at ``import glassnet``; compiled code is
 cached on disk (numba's ``cache=True``), so later processes only load it (measured: about 0.5 s
 to import numba, then about 1 s for its first call in a process; a kernel compiles in 0.5-1.5 s
@@ -67,10 +67,11 @@ def _numba():
     return mod
 
 
-def available(*arrays) -> bool:
+def available(*arrays, size=None) -> bool:
     """Whether compiled kernels run for these arrays: NumPy float32/float64 arrays, the first
-    of at least MIN_ELEMENTS elements, numba importable, and ``glassnet.backends.cpu_kernels``
-    set to "compiled"."""
+    of at least MIN_ELEMENTS elements (or ``size``, the elements of the data the kernels will
+    run over, where it is not among the arrays), numba importable, and
+    ``glassnet.backends.cpu_kernels`` set to "compiled"."""
     mode = backends.cpu_kernels
     if mode == "numpy":
         return False
@@ -80,7 +81,7 @@ def available(*arrays) -> bool:
     for a in arrays:
         if not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64):
             return False
-    if arrays and arrays[0].size < MIN_ELEMENTS:
+    if (arrays[0].size if size is None else size) < MIN_ELEMENTS:
         return False
     return bool(_numba())
 
@@ -114,6 +115,5 @@ class _Kernel:
 def kernel(fn) -> _Kernel:
     """Decorator: ``fn`` (a plain loop over NumPy arrays) compiled by numba when first called.
 
-    The undecorated function stays reachable as ``kernel.fn``: it is the same loop in Python,
-    which the tests may run on tiny inputs to check the compiled one."""
+    The undecorated function stays reachable as ``kernel.fn``: the same loop, run by Python."""
     return _Kernel(fn)

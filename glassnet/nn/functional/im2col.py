@@ -215,16 +215,12 @@ def im2col(x, geom: ConvGeometry, layout: str = "cn", out=None, xbuf=None, windo
 def col2im(cols, geom: ConvGeometry, layout: str = "cn", buf=None):
     """The adjoint of ``im2col``: add every column back onto the pixels it was copied from.
 
-    One strided add per kernel offset (prod(K) adds), each covering the whole batch. ``buf``
-    (N, C, *buf_spatial) may be given to reuse memory; the result is a view into it.
+    One strided add per kernel offset (prod(K) adds), each covering the whole batch; with
+    compiled kernels (accel.py) and contiguous runs, one pass instead (``_col2im_runs``).
+    ``buf`` (N, C, *buf_spatial) may be given to reuse memory; the result is a view into it.
     """
     xp = array_module(cols)
     n, c, nd = geom.n, geom.c, geom.nd
-    if layout == "cn":
-        v = cols.reshape((c,) + tuple(geom.ksize) + (n,) + geom.out_wide)
-        v = v.transpose((nd + 1, 0) + tuple(range(1, nd + 1)) + tuple(range(nd + 2, 2 * nd + 2)))
-    else:
-        v = cols.reshape((n, c) + tuple(geom.ksize) + geom.out_wide)
     if (layout == "cn" and geom.runs is not None and accel.available(cols)
             and cols.flags.c_contiguous and (buf is None or buf.flags.c_contiguous)):
         if buf is None:
@@ -232,6 +228,11 @@ def col2im(cols, geom: ConvGeometry, layout: str = "cn", buf=None):
         _col2im_runs(cols, np.asarray(geom.runs, np.int64), n, geom.p_wide,
                      buf.reshape(n, c, -1))
         return buf[geom.interior] if geom.needs_buffer else buf
+    if layout == "cn":
+        v = cols.reshape((c,) + tuple(geom.ksize) + (n,) + geom.out_wide)
+        v = v.transpose((nd + 1, 0) + tuple(range(1, nd + 1)) + tuple(range(nd + 2, 2 * nd + 2)))
+    else:
+        v = cols.reshape((n, c) + tuple(geom.ksize) + geom.out_wide)
     if buf is None:
         buf = xp.zeros((n, c) + geom.buf_spatial, dtype=cols.dtype)
     else:

@@ -44,6 +44,7 @@ default) runs it there (``preferred``).
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections import OrderedDict
 
@@ -115,17 +116,22 @@ def tile() -> int:
     return TILE
 
 
-def preferred(geom, w, x=None) -> int:
+def compiled(geom, w) -> bool:
+    """Whether F(2x2) runs its transforms as compiled loops for the convolution ``geom`` with
+    weight ``w`` (accel.py; decided by the input's size and the weight's dtype, so that forward
+    and backward decide alike)."""
+    return accel.available(w, size=math.prod(geom.in_shape))
+
+
+def preferred(geom, w) -> int:
     """The tile m that ``conv_algorithm = "auto"`` (the default) runs, or 0 for im2col:
     F(2x2) with compiled transforms (accel.py) where it measured faster than im2col on one
     thread, forward and backward: at least F2_MIN_CHANNELS input and output channels and
-    outputs at least F2_MIN_WIDTH wide (benchmarks/bench_conv.py, docs/performance.md). ``x``
-    is the input (its dtype and size decide whether compiled kernels run). F(2x2)'s float32
-    results are as close to the exact convolution as im2col's; F(4x4), faster still but ten
-    times less exact, runs only when asked for ("winograd")."""
+    outputs at least F2_MIN_WIDTH wide (benchmarks/bench_conv.py, docs/performance.md).
+    F(2x2)'s float32 results are as close to the exact convolution as im2col's; F(4x4), faster
+    still but ten times less exact, runs only when asked for ("winograd")."""
     o, c = w.shape[:2]
-    if min(o, c) >= F2_MIN_CHANNELS and geom.out[1] >= F2_MIN_WIDTH and x is not None \
-            and accel.available(x):
+    if min(o, c) >= F2_MIN_CHANNELS and geom.out[1] >= F2_MIN_WIDTH and compiled(geom, w):
         return 2
     return 0
 
@@ -241,7 +247,7 @@ class WinogradJob:
                  dt, m=None):
         m = TILE if m is None else m
         # F(2x2) runs its transforms as compiled loops where numba is there (accel.py)
-        self.compiled = m == 2 and accel.available(x if x is not None else g)
+        self.compiled = m == 2 and compiled(geom, w)
         self.cols = cols if (cols is not None and cols.m == m
                              and cols.compiled == self.compiled) else None
         self.geom, self.x, self.g, self.bias, self.nb, self.dt, self.m = (
@@ -303,7 +309,6 @@ class WinogradJob:
                 dv = np.matmul(dm, self.u, out=sc.get("dv", (p.a * p.a, p.tiles, self.c)))
                 input_transform_adjoint(dv, p, sc, self.dx[n0:n0 + k])
         return dut, db
-
 
     def _run_compiled(self, starts):
         """``run`` for F(2x2) with compiled transforms: V, dV (16, C, T) and M, dM (16, O, T),

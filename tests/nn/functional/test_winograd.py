@@ -200,34 +200,37 @@ def test_conv_algorithm_switch(algorithm, monkeypatch):
     big = geometry((128, 64, 8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
     small = geometry((1, 64, 8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
     wide = geometry((8, 16, 32, 32), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    x = np.zeros(wide.in_shape, np.float32)
     w16 = np.zeros((16, 16, 3, 3), np.float32)
     assert gn.backends.conv_algorithm == "auto"  # the default
     algorithm("auto")
     # F(2x2) with compiled transforms on 16+ channels at 16+ wide, where numba is there
-    assert conv_kernels.uses_winograd(wide, w16, 1, x) == (2 if accel.available(x) else 0)
-    assert not conv_kernels.uses_winograd(big, w, 1, np.zeros(big.in_shape, np.float32))
+    assert conv_kernels.uses_winograd(wide, w16, 1) == (2 if accel._numba() else 0)
+    assert not conv_kernels.uses_winograd(big, w, 1)  # 8 wide
     thin = geometry((8, 8, 32, 32), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    assert not conv_kernels.uses_winograd(thin, np.zeros((8, 8, 3, 3), np.float32), 1,
-                                          np.zeros(thin.in_shape, np.float32))
+    assert not conv_kernels.uses_winograd(thin, np.zeros((8, 8, 3, 3), np.float32), 1)
+    few = geometry((1, 16, 16, 16), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    assert not conv_kernels.uses_winograd(few, w16, 1)  # under accel.MIN_ELEMENTS
     with monkeypatch.context() as mp:
         mp.setattr(gn.backends, "cpu_kernels", "numpy")  # no compiled transforms: im2col
-        assert not conv_kernels.uses_winograd(wide, w16, 1, x)
+        assert not conv_kernels.uses_winograd(wide, w16, 1)
     algorithm("winograd")
     assert conv_kernels.uses_winograd(small, w, 1) == winograd.TILE
     assert not conv_kernels.uses_winograd(small, w.astype(np.complex64), 1)
     algorithm("im2col")
     assert not conv_kernels.uses_winograd(big, w, 1)
-    assert not conv_kernels.uses_winograd(wide, w16, 1, x)
+    assert not conv_kernels.uses_winograd(wide, w16, 1)
     algorithm("fastest")
     with pytest.raises(ValueError, match="conv_algorithm must be 'auto', 'winograd' or 'im2col'"):
         F.conv2d(gn.zeros(1, 1, 4, 4), gn.zeros(1, 1, 3, 3))
 
 
 @pytest.mark.skipif(not accel._numba(), reason="numba is not installed")
+# (16 -> 16 and 16 -> 8 compute dx as a full correlation of dy, itself an F(2x2) convolution;
+# the others have more output than input channels, and dx comes from F(2x2)'s own backward)
 @pytest.mark.parametrize("n,c,o,h,w,padding", [(2, 3, 4, 7, 9, 1), (3, 5, 6, 8, 8, (0, 2)),
                                                (1, 2, 3, 5, 6, 0), (4, 16, 16, 16, 16, 1),
-                                               (40, 16, 8, 6, 10, 1)])  # the last: 2 chunks
+                                               (40, 16, 8, 6, 10, 1),  # 2 chunks
+                                               (3, 4, 16, 9, 8, 1)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_f2_compiled_transforms_match_numpy_and_pytorch(algorithm, monkeypatch, n, c, o, h, w,
                                                         padding, dtype):
@@ -254,8 +257,7 @@ def test_auto_runs_f2_compiled_on_a_resnet_layer_as_exactly_as_im2col(algorithm)
     # the default algorithm on ResNet-20's first stage (16 channels, 32x32): F(2x2)
     x, wt, b, g = _data(16, 16, 16, 32, 32, 1)
     geom = geometry(x.shape, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    assert conv_kernels.uses_winograd(geom, wt.astype(np.float32), 1,
-                                      x.astype(np.float32)) == 2
+    assert conv_kernels.uses_winograd(geom, wt.astype(np.float32), 1) == 2
     ref = _torch64(x, wt, b, g, 1)
     algorithm("auto")
     auto = _conv(x, wt, b, g, 1)
