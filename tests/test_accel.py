@@ -173,6 +173,76 @@ def test_conv_input_grad_through_compiled_col2im_matches_pytorch(rng):
     np.testing.assert_allclose(grads[0], xt.grad.numpy(), rtol=1e-4, atol=1e-4)
 
 
+def _pool_both(x, g, return_indices=False):
+    """(out, [indices], dx) of max_pool2d(x, 2) with the compiled and the NumPy kernels."""
+    res = []
+    for mode in ("compiled", "numpy"):
+        with kernels(mode):
+            xt = gn.tensor(x, requires_grad=True)
+            out = F.max_pool2d(xt, 2, return_indices=return_indices)
+            y = out[0] if return_indices else out
+            y.backward(gn.tensor(g))
+            res.append([y.detach().numpy()] + ([out[1].numpy()] if return_indices else [])
+                       + [xt.grad.numpy()])
+    return res
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [(3, 2, 8, 8), (2, 3, 9, 7), (64, 6, 28, 28)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_2x2_compiled_matches_numpy_and_pytorch(shape, dtype, rng):
+    x = rng.standard_normal(shape).astype(dtype)
+    x[0, 0, :2, :2] = 1.5  # a tie: the first pixel in scan order wins, as in PyTorch
+    x[-1, -1, 2:4, :2] = [[0.0, 0.0], [0.0, 2.0]]
+    g = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2)).astype(dtype)
+    comp, ref = _pool_both(x, g, return_indices=True)
+    for a, r in zip(comp, ref):
+        np.testing.assert_array_equal(a, r)
+    xt = torch.tensor(x, requires_grad=True)
+    y, idx = TF.max_pool2d(xt, 2, return_indices=True)
+    y.backward(torch.tensor(g))
+    np.testing.assert_array_equal(comp[0], y.detach().numpy())
+    np.testing.assert_array_equal(comp[1], idx.numpy())
+    np.testing.assert_array_equal(comp[2], xt.grad.numpy())
+
+
+@needs_numba
+def test_max_pool_2x2_compiled_nan_and_strided_gradient(rng):
+    # a NaN sends that part of the batch down the NumPy steps: NaN out, gradient to the last NaN
+    x = rng.standard_normal((4, 2, 6, 6)).astype(np.float32)
+    x[1, 0, 0, 1] = x[1, 0, 1, 0] = np.nan
+    g = rng.standard_normal((4, 2, 3, 6)).astype(np.float32)[..., ::2]  # not contiguous
+    comp, ref = _pool_both(x, g)
+    xt = torch.tensor(x, requires_grad=True)
+    TF.max_pool2d(xt, 2).backward(torch.tensor(g))
+    for a, r in zip(comp, ref):
+        np.testing.assert_array_equal(a, r)
+    assert np.isnan(comp[0][1, 0, 0, 0])
+    np.testing.assert_array_equal(comp[1], xt.grad.numpy())
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_compiled_matches_numpy_and_pytorch(dtype, rng):
+    x = rng.standard_normal((64, 6, 28, 28)).astype(dtype)  # 1.2 MiB+: parts on threads
+    x[0, 0, 0, :4] = [np.nan, 0.0, -0.0, np.inf]
+    g = rng.standard_normal(x.shape).astype(dtype)
+    g[1, 0, 0, :2] = [np.nan, np.inf]
+    res = []
+    for mode in ("compiled", "numpy"):
+        with kernels(mode):
+            xt = gn.tensor(x, requires_grad=True)
+            y = F.relu(xt)
+            y.backward(gn.tensor(g))
+            res.append((y.detach().numpy(), xt.grad.numpy()))
+    np.testing.assert_array_equal(res[0][0], res[1][0])
+    np.testing.assert_array_equal(res[0][1], res[1][1])
+    xt = torch.tensor(x, requires_grad=True)
+    TF.relu(xt).backward(torch.tensor(g))
+    np.testing.assert_array_equal(res[0][0], TF.relu(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(res[0][1], xt.grad.numpy())  # 0 where dead, even for NaN dy
+
+
 @needs_numba
 def test_a_kernel_called_before_anything_else_compiles(monkeypatch):
     # the first call imports numba itself (under the same lock as the compilation)

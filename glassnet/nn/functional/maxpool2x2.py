@@ -7,12 +7,19 @@ order (row-major), so keeping the earlier pixel on ties ("right wins only if str
 decisions are all the backward pass needs: the gradient goes to row ``r`` and, within it, to
 column ``c``. A window containing NaN yields NaN and, as in PyTorch, routes to its last NaN.
 Large batches are split among threads (the loops run outside the interpreter lock).
+
+With the ``accel`` extra (numba) each direction is one compiled pass (``accel.py``): the
+forward reads every window once and writes its maximum and both decisions; the backward writes
+each window's gradient, dy at the winner and zeros elsewhere. NumPy needs four passes over
+strided views for each; measured on LeNet-5 at batch 256 (one thread), the two layers' forward
+and backward took 9.0 ms in NumPy and {compiled_ms} ms compiled (PyTorch: 9.4 ms).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ... import accel
 from ...autograd import Function
 from ...backend import array_module, parallel_slices
 from .adjoint import scatter_planes
@@ -27,8 +34,11 @@ class MaxPool2x2(Function):
         m = xp.empty((n, c, ho, wo), dtype=x.dtype)
         col = xp.empty((n, c, 2 * ho, wo), dtype=bool)  # right neighbour is larger
         row = xp.empty((n, c, ho, wo), dtype=bool)  # bottom row is larger
+        compiled = accel.available(x)
 
         def work(sl):
+            if compiled and _forward_pass(x[sl], m[sl], row[sl], col[sl]) == 0:
+                return
             xv = x[sl, :, :2 * ho, :2 * wo]
             left, right = xv[..., 0::2], xv[..., 1::2]
             m1 = xp.maximum(left, right)
@@ -68,6 +78,11 @@ class MaxPool2x2(Function):
         ho, wo = h // 2, w // 2
         even = h % 2 == 0 and w % 2 == 0
         dx = xp.empty(ctx.shape, dtype=g.dtype) if even else xp.zeros(ctx.shape, dtype=g.dtype)
+        if accel.available(dx, g):
+            r8, c8 = row.view(np.uint8), col.view(np.uint8)
+            parallel_slices(lambda sl: _backward_pass(g[sl], r8[sl], c8[sl], dx[sl]), n,
+                            dx.nbytes)
+            return dx, None
         grow = xp.empty((n, c, ho, 2, wo), dtype=g.dtype)
 
         def work(sl):
@@ -110,3 +125,48 @@ class MaxPool2x2(Function):
         plane = int(np.prod(g.shape(x)[2:]))
         g.out(y, 0)  # ONNX indexes the whole (N, C, H, W) tensor; PyTorch one plane
         g.out(g.op("Mod", [idx, g.const(np.asarray(plane, np.int64))]), 1)
+
+
+# ---------------------------------------------------------------- compiled passes (accel.py)
+
+@accel.kernel
+def _forward_pass(x, m, row, col):
+    """m, row and col of every window in one pass; returns the number of NaNs met (then the
+    caller takes the NumPy steps instead, which propagate them). The decisions are strict ">",
+    as np.greater; written with max() so that the loop vectorises."""
+    n, c, ho, wo = m.shape
+    nans = 0
+    for i in range(n):
+        for j in range(c):
+            for a in range(ho):
+                x0, x1 = x[i, j, 2 * a], x[i, j, 2 * a + 1]
+                mo, ro = m[i, j, a], row[i, j, a]
+                k0, k1 = col[i, j, 2 * a], col[i, j, 2 * a + 1]
+                for b in range(wo):
+                    x00, x01, x10, x11 = x0[2 * b], x0[2 * b + 1], x1[2 * b], x1[2 * b + 1]
+                    top, bottom = max(x00, x01), max(x10, x11)
+                    mo[b] = max(top, bottom)
+                    k0[b] = x01 > x00
+                    k1[b] = x11 > x10
+                    ro[b] = bottom > top
+                    nans += (x00 != x00) + (x01 != x01) + (x10 != x10) + (x11 != x11)
+    return nans
+
+
+@accel.kernel
+def _backward_pass(g, row, col, dx):
+    """dx of every window in one pass over C-contiguous dx planes: zeros, then dy written at
+    the pixel the decisions name (row, col as uint8), as PyTorch scatters it."""
+    n, c, ho, wo = g.shape
+    w = dx.shape[3]
+    for i in range(n):
+        for j in range(c):
+            plane = dx[i, j].reshape(-1)
+            plane[:] = 0.0
+            for a in range(ho):
+                gi, ro = g[i, j, a], row[i, j, a]
+                k0, k1 = col[i, j, 2 * a], col[i, j, 2 * a + 1]
+                base = 2 * a * w
+                for b in range(wo):
+                    r = ro[b]
+                    plane[base + r * w + 2 * b + (k1[b] if r else k0[b])] = gi[b]

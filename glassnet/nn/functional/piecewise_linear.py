@@ -26,7 +26,9 @@ hardtanh' is 1 only strictly inside (min_val, max_val).
 
 from __future__ import annotations
 
-from ... import backend
+import numpy as np
+
+from ... import accel, backend
 from ...autograd import Function
 from ...backend import array_module
 from ...functions import where
@@ -63,25 +65,58 @@ def _finish(x, out, inplace, op=None):
 
 
 class _ReLU(Function):
-    """max(0, x); gradient 1 where x > 0, else 0 (the mask is saved as bytes, not floats)."""
+    """max(0, x); gradient dy where the output is > 0 or NaN, else exactly 0, as PyTorch's
+    threshold_backward (so a NaN or inf in dy does not leak into the dead units). The mask of
+    dead units (output <= 0) is saved as bytes, not floats.
+
+    With the ``accel`` extra, a C-contiguous float input takes one compiled pass that writes
+    the output and the mask (NumPy makes two, and a temporary), and the backward one pass."""
 
     @staticmethod
     def forward(ctx, x):
-        out = array_module(x).maximum(x, 0)
-        ctx.save_for_backward(out > 0)
+        if accel.available(x) and x.flags.c_contiguous:
+            out, dead = np.empty_like(x), np.empty(x.shape, bool)
+            flat, o, d = x.reshape(-1), out.reshape(-1), dead.reshape(-1).view(np.uint8)
+            backend.parallel_slices(lambda sl: _relu_pass(flat[sl], o[sl], d[sl]), x.size,
+                                    2 * x.nbytes)
+        else:
+            out = array_module(x).maximum(x, 0)
+            dead = out <= 0
+        ctx.save_for_backward(dead)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.saved_tensors[0]
+        dead = ctx.saved_tensors[0]
+        if accel.available(g) and g.flags.c_contiguous and dead.shape == g.shape:
+            dx = np.empty_like(g)
+            flat, d, o = g.reshape(-1), dead.reshape(-1).view(np.uint8), dx.reshape(-1)
+            backend.parallel_slices(lambda sl: _relu_grad_pass(flat[sl], d[sl], o[sl]), g.size,
+                                    2 * g.nbytes)
+            return dx
+        return array_module(g).where(dead, g.dtype.type(0), g)
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return g * ctx.constant(ctx.saved_tensors[0], g.dtype)
+        return where(ctx.constant(ctx.saved_tensors[0], bool), 0.0, g)
 
     @staticmethod
     def to_onnx(g, rec):
         g.out(g.op("Relu", [g.value(rec.args[0])]))
+
+
+@accel.kernel
+def _relu_pass(x, out, dead):
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = 0.0 if v <= 0 else v  # NaN is not <= 0: it stays, as in np.maximum
+        dead[i] = v <= 0
+
+
+@accel.kernel
+def _relu_grad_pass(g, dead, dx):
+    for i in range(g.shape[0]):
+        dx[i] = 0.0 if dead[i] else g[i]
 
 
 def relu(input, inplace=False):
