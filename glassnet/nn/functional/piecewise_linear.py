@@ -65,40 +65,43 @@ def _finish(x, out, inplace, op=None):
 
 
 class _ReLU(Function):
-    """max(0, x); gradient dy where the output is > 0 or NaN, else exactly 0, as PyTorch's
-    threshold_backward (so a NaN or inf in dy does not leak into the dead units). The mask of
-    dead units (output <= 0) is saved as bytes, not floats.
+    """max(0, x); gradient dy where the output is not <= 0 (so also where it is NaN, as in
+    PyTorch), else 0. The mask is saved as bytes, not floats.
 
     With the ``accel`` extra, a C-contiguous float input takes one compiled pass that writes
-    the output and the mask (NumPy makes two, and a temporary), and the backward one pass."""
+    the output and the mask (NumPy makes three), and the backward one pass of dy * mask, with
+    NumPy's values (a NaN or inf in dy gives NaN under the mask's zeros, as NumPy's product
+    does; PyTorch gives 0 there)."""
 
     @staticmethod
     def forward(ctx, x):
         if accel.available(x) and x.flags.c_contiguous:
-            out, dead = np.empty_like(x), np.empty(x.shape, bool)
-            flat, o, d = x.reshape(-1), out.reshape(-1), dead.reshape(-1).view(np.uint8)
-            backend.parallel_slices(lambda sl: _relu_pass(flat[sl], o[sl], d[sl]), x.size,
+            out, alive = np.empty_like(x), np.empty(x.shape, bool)
+            flat, o, a = x.reshape(-1), out.reshape(-1), alive.reshape(-1).view(np.uint8)
+            backend.parallel_slices(lambda sl: _relu_pass(flat[sl], o[sl], a[sl]), x.size,
                                     2 * x.nbytes)
         else:
-            out = array_module(x).maximum(x, 0)
-            dead = out <= 0
-        ctx.save_for_backward(dead)
+            xp = array_module(x)
+            out = xp.maximum(x, 0)
+            alive = out <= 0
+            xp.logical_not(alive, out=alive)
+        ctx.save_for_backward(alive)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        dead = ctx.saved_tensors[0]
-        if accel.available(g) and g.flags.c_contiguous and dead.shape == g.shape:
+        alive = ctx.saved_tensors[0]
+        if accel.available(g) and g.flags.c_contiguous and alive.shape == g.shape:
             dx = np.empty_like(g)
-            flat, d, o = g.reshape(-1), dead.reshape(-1).view(np.uint8), dx.reshape(-1)
-            backend.parallel_slices(lambda sl: _relu_grad_pass(flat[sl], d[sl], o[sl]), g.size,
+            flat, a, d = g.reshape(-1), alive.reshape(-1).view(np.uint8), dx.reshape(-1)
+            backend.parallel_slices(lambda sl: _relu_grad_pass(flat[sl], a[sl], d[sl]), g.size,
                                     2 * g.nbytes)
             return dx
-        return array_module(g).where(dead, g.dtype.type(0), g)
+        return g * alive
 
     @staticmethod
     def differentiable_backward(ctx, g):
-        return where(ctx.constant(ctx.saved_tensors[0], bool), 0.0, g)
+        return g * ctx.constant(ctx.saved_tensors[0], g.dtype)
 
     @staticmethod
     def to_onnx(g, rec):
@@ -106,17 +109,18 @@ class _ReLU(Function):
 
 
 @accel.kernel
-def _relu_pass(x, out, dead):
+def _relu_pass(x, out, alive):
     for i in range(x.shape[0]):
         v = x[i]
-        out[i] = 0.0 if v <= 0 else v  # NaN is not <= 0: it stays, as in np.maximum
-        dead[i] = v <= 0
+        dead = v <= 0  # false for NaN: it stays, as in np.maximum, and passes its gradient
+        out[i] = 0.0 if dead else v
+        alive[i] = not dead
 
 
 @accel.kernel
-def _relu_grad_pass(g, dead, dx):
+def _relu_grad_pass(g, alive, dx):
     for i in range(g.shape[0]):
-        dx[i] = 0.0 if dead[i] else g[i]
+        dx[i] = g[i] * alive[i]
 
 
 def relu(input, inplace=False):
