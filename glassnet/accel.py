@@ -13,7 +13,9 @@ handful of them with numba where it is installed (the ``accel`` extra, which ``m
   while it is in cache (nn/functional/im2col.py);
 * the input, output and gradient transforms of Winograd's F(2x2, 3x3), a few additions per
   element each (nn/functional/winograd.py), which make F(2x2) faster than im2col on ResNet's
-  16- and 32-channel layers.
+  16- and 32-channel layers;
+* 2x2 max pooling, each direction in one pass (nn/functional/maxpool2x2.py);
+* ReLU: the output and its mask in one pass, and dy * mask (nn/functional/piecewise_linear.py).
 
 Each kernel sits in the file of its op, next to the NumPy code it replaces, which stays the
 reference: the tests run both and compare them. The kernels are serial loops compiled with
