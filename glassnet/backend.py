@@ -499,6 +499,11 @@ def rng(generator=None) -> np.random.Generator:
 #      not depend on the machine's load), and its spinning threads collapse as soon as another
 #      process wants a CPU. ``set_num_threads("auto")`` lets BLAS follow the load instead
 #      (results then vary in the last bits from run to run).
+# With a count n > 1 set by 1, 2 or 3, BLAS runs on one thread too, except in the matrix products
+# of nn.Linear and matmul of at least BLAS_THREADS_MIN_MACS multiply-adds, which run on n
+# (``blas_threads_for``): OpenBLAS's threads spin for about 0.1 s after each product, on the
+# CPUs that glassnet's own kernels need next (measured: LeNet-5 at batch 256 took 56 ms a step
+# with BLAS on two threads throughout, 43 ms with this rule, 53 ms on one thread).
 # A kernel cuts its work into independent parts (batch chunks, slices, chunks of a parameter)
 # whose number does not depend on the thread count, and runs them with ``parallel_map``: the
 # calling thread and up to threads_now() - 1 workers of one shared pool take the next part as
@@ -531,10 +536,11 @@ def cpu_count() -> _builtins.int:
 def _default_threads() -> _builtins.int:
     n = _env_threads("GLASSNET_NUM_THREADS")
     if n is not None:
-        _limit_blas(n)  # the variable stands for a call of set_num_threads
+        _one_blas_thread_by_default()  # the variable stands for a call of set_num_threads
         return n
     n = _env_threads("OMP_NUM_THREADS")
     if n is not None:
+        _one_blas_thread_by_default()
         return n
     _threads["auto"] = _threads["auto"] or _LoadMonitor()
     _one_blas_thread_by_default()
@@ -545,7 +551,8 @@ def _one_blas_thread_by_default():
     """With the default setting BLAS runs on one thread, always: OpenBLAS's products change in
     the last bits with its thread count, and its threads, which wait for work by spinning, cost
     several times their worth as soon as another process wants a CPU (benchmarks/bench_load.py).
-    glassnet's kernels share their own work among the free CPUs instead."""
+    glassnet's kernels share their own work among the free CPUs instead. With a count set by
+    the user, the large products of ``blas_threads_for`` run on that many BLAS threads."""
     ctl = _blas_controller()
     if ctl:
         ctl.limit(limits=1, user_api="blas")
@@ -553,12 +560,13 @@ def _one_blas_thread_by_default():
 
 
 def set_num_threads(n) -> None:
-    """Use ``n`` threads in glassnet's CPU kernels and in NumPy's BLAS (PyTorch's
-    ``torch.set_num_threads``; BLAS is limited through ``threadpoolctl`` when it is installed).
-    ``None`` goes back to the default: GLASSNET_NUM_THREADS, OMP_NUM_THREADS or the CPUs
-    free among those this process may run on (glassnet's kernels only). ``"auto"``: the CPUs
-    free now for glassnet's kernels and for BLAS, whose results then vary in the last bits
-    with the machine's load."""
+    """Use ``n`` threads in glassnet's CPU kernels and in the large matrix products of
+    ``nn.Linear`` and ``matmul`` (PyTorch's ``torch.set_num_threads``; NumPy's BLAS is set
+    through ``threadpoolctl`` when it is installed, and runs on one thread elsewhere, see
+    ``blas_threads_for``). ``None`` goes back to the default: GLASSNET_NUM_THREADS,
+    OMP_NUM_THREADS or the CPUs free among those this process may run on (glassnet's kernels
+    only; BLAS on one thread). ``"auto"``: the CPUs free now for glassnet's kernels and for
+    BLAS, whose results then vary in the last bits with the machine's load."""
     _threads["auto"], _threads["auto_blas"], _threads["blas_now"] = None, False, None
     if n == "auto":
         _threads["n"] = cpu_count()
@@ -572,7 +580,7 @@ def set_num_threads(n) -> None:
         raise ValueError(f"set_num_threads: expected a positive integer, None or 'auto', "
                          f"got {n!r}")
     _threads["n"] = _builtins.int(n)
-    _limit_blas(_threads["n"])
+    _one_blas_thread_by_default()
 
 
 def get_num_threads() -> _builtins.int:
@@ -659,12 +667,46 @@ def threads_now() -> _builtins.int:
     return k
 
 
-def _limit_blas(n):
-    try:
-        import threadpoolctl
-    except ImportError:
-        return
-    threadpoolctl.threadpool_limits(n)
+# Matrix products of at least this many multiply-adds use the BLAS threads of a count set by
+# the user (about 0.3 ms of work on one core): below, two threads gain less than the ~5 us of
+# setting the count twice and the spinning they leave behind.
+BLAS_THREADS_MIN_MACS = 1 << 24
+
+
+class _BlasThreads:
+    """``with``: BLAS on ``n`` threads inside, on one after (the count held outside)."""
+
+    __slots__ = ("libs", "n")
+
+    def __init__(self, libs, n):
+        self.libs, self.n = libs, n
+
+    def __enter__(self):
+        for lib in self.libs:
+            lib.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        for lib in self.libs:
+            lib.set_num_threads(1)
+
+
+_SAME_BLAS = _contextlib.nullcontext()
+
+
+def blas_threads_for(macs):
+    """The context to run one matrix product of ``macs`` multiply-adds in: on the
+    set_num_threads(n) BLAS threads when n > 1 was set (by the call, GLASSNET_NUM_THREADS or
+    OMP_NUM_THREADS) and the product has at least BLAS_THREADS_MIN_MACS; else BLAS stays as it is (one thread,
+    or following the load after ``set_num_threads("auto")``). ``nn.Linear`` and ``matmul``
+    run their products in it."""
+    n = _threads["n"]
+    if (n is None or n < 2 or macs < BLAS_THREADS_MIN_MACS or _threads["auto"] is not None
+            or _threads["blas_held"]):
+        return _SAME_BLAS
+    ctl = _blas_controller()
+    if not ctl:
+        return _SAME_BLAS
+    return _BlasThreads([c for c in ctl.lib_controllers if c.user_api == "blas"], n)
 
 
 def _blas_controller():

@@ -230,6 +230,50 @@ def test_blas_follows_the_load_only_when_asked(monkeypatch, restore_threads):
         gn.set_num_threads("many")
 
 
+def test_a_set_count_gives_blas_threads_to_large_products_only(monkeypatch, restore_threads):
+    """After set_num_threads(n) BLAS runs on one thread (OpenBLAS's threads spin after each
+    product, on the CPUs glassnet's own kernels need next) except in the products of
+    nn.Linear and matmul of at least BLAS_THREADS_MIN_MACS multiply-adds, which get n."""
+    calls = []
+
+    class Lib:
+        user_api = "blas"
+
+        def set_num_threads(self, n):
+            calls.append(n)
+
+    class Ctl:
+        lib_controllers = [Lib()]
+
+        def limit(self, limits, user_api):
+            calls.append(("limit", limits))
+
+    monkeypatch.setattr(backend, "_blas_controller", lambda: Ctl())
+    gn.set_num_threads(3)
+    assert calls == [("limit", 1)]
+    calls.clear()
+    # x (4, 5) W^T (5, 6): 120 multiply-adds; (2, 3, 4) @ (4, 5): 120 too
+    x, w = gn.ones(4, 5, requires_grad=True), gn.ones(6, 5, requires_grad=True)
+    a, b = gn.ones(2, 3, 4, requires_grad=True), gn.ones(4, 5, requires_grad=True)
+    monkeypatch.setattr(backend, "BLAS_THREADS_MIN_MACS", 121)
+    F.linear(x, w).sum().backward()
+    (a @ b).sum().backward()
+    assert calls == []
+    monkeypatch.setattr(backend, "BLAS_THREADS_MIN_MACS", 120)
+    F.linear(x, w).sum().backward()
+    assert calls == [3, 1, 3, 1]  # forward, then both gradients under one switch
+    calls.clear()
+    (a @ b).sum().backward()
+    assert calls == [3, 1, 3, 1]
+    calls.clear()
+    for setting in (None, 1, "auto"):  # the default and one thread: BLAS left as it is
+        gn.set_num_threads(setting)
+        calls.clear()
+        with backend.blas_threads_for(10 ** 9):
+            pass
+        assert calls == [], setting
+
+
 # --------------------------------------------------------------- dtypes, generators, devices
 def test_dtype_objects():
     assert gn.float32 == np.float32 and gn.float64 == np.float64

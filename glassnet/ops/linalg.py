@@ -11,8 +11,20 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function, unbroadcast
-from ..backend import array_module, compute_in_float32
+from ..backend import array_module, blas_threads_for, compute_in_float32
 from .complex import conj
+
+
+def _macs(a, b) -> int:
+    """The multiply-adds of a @ b: batch x M x N x K (a 1-D operand is one row or column; a
+    broadcast batch counts as the larger one)."""
+    if a.ndim == 0 or b.ndim == 0:
+        return 0
+    k = a.shape[-1]
+    m = a.shape[-2] if a.ndim > 1 else 1
+    n = b.shape[-1] if b.ndim > 1 else 1
+    batch = max(a.size // max(1, m * k), b.size // max(1, k * n))
+    return batch * m * n * k
 
 
 class MatMul(Function):
@@ -20,7 +32,8 @@ class MatMul(Function):
     @compute_in_float32
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a @ b
+        with blas_threads_for(_macs(a, b)):
+            return a @ b
 
     @staticmethod
     @compute_in_float32
@@ -39,21 +52,22 @@ class MatMul(Function):
         elif b.ndim == 1:
             g2 = xp.expand_dims(g2, -1)
         ga = gb = None
-        if na:
-            ga = g2 @ conj(xp.swapaxes(b2, -1, -2))
-            ga = unbroadcast(ga, a2.shape) if ga.shape != a2.shape else ga
-            ga = ga.reshape(a.shape)
-        if nb:
-            if b2.ndim == 2 and a2.ndim > 2:
-                # A weight shared by every batch element: the sum over the batch of A_i^T G_i
-                # is one big matmul over the flattened batch.
-                # (explicit row counts: reshape(-1, 0) is ambiguous for a zero-size inner dim)
-                rows = math.prod(a2.shape[:-1])
-                gb = conj(a2.reshape(rows, a2.shape[-1]).T) @ g2.reshape(rows, g2.shape[-1])
-            else:
-                gb = conj(xp.swapaxes(a2, -1, -2)) @ g2
-                gb = unbroadcast(gb, b2.shape) if gb.shape != b2.shape else gb
-            gb = gb.reshape(b.shape)
+        with blas_threads_for(_macs(a, b)):  # each gradient: as many multiply-adds
+            if na:
+                ga = g2 @ conj(xp.swapaxes(b2, -1, -2))
+                ga = unbroadcast(ga, a2.shape) if ga.shape != a2.shape else ga
+                ga = ga.reshape(a.shape)
+            if nb:
+                if b2.ndim == 2 and a2.ndim > 2:
+                    # A weight shared by every batch element: the sum over the batch of A_i^T G_i
+                    # is one big matmul over the flattened batch.
+                    # (explicit row counts: reshape(-1, 0) is ambiguous for a zero-size inner dim)
+                    rows = math.prod(a2.shape[:-1])
+                    gb = conj(a2.reshape(rows, a2.shape[-1]).T) @ g2.reshape(rows, g2.shape[-1])
+                else:
+                    gb = conj(xp.swapaxes(a2, -1, -2)) @ g2
+                    gb = unbroadcast(gb, b2.shape) if gb.shape != b2.shape else gb
+                gb = gb.reshape(b.shape)
         return ga, gb
 
     @staticmethod

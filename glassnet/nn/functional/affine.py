@@ -14,7 +14,7 @@ the same three products on Tensors.
 from __future__ import annotations
 
 from ...autograd import Function
-from ...backend import compute_in_float32
+from ...backend import blas_threads_for, compute_in_float32
 from ...ops import autocast
 from ...tensor import Tensor
 
@@ -28,10 +28,11 @@ class _Linear(Function):
     @compute_in_float32
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        if x.ndim == 2:
-            out = x @ w.T  # BLAS reads W^T as a transposed view: no copy
-        else:
-            out = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        with blas_threads_for(x.size * w.shape[0]):
+            if x.ndim == 2:
+                out = x @ w.T  # BLAS reads W^T as a transposed view: no copy
+            else:
+                out = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
         if b is not None:
             out += b
         return out
@@ -43,13 +44,14 @@ class _Linear(Function):
         nx, nw, nb = ctx.needs_input_grad
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         gx = gw = gb = None
-        if nx:
-            gx = g2 @ w
-            if x.ndim != 2:
-                gx = gx.reshape(x.shape)
-        if nw:
-            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            gw = g2.T @ x2
+        with blas_threads_for(x.size * w.shape[0]):  # each product: rows x in x out
+            if nx:
+                gx = g2 @ w
+                if x.ndim != 2:
+                    gx = gx.reshape(x.shape)
+            if nw:
+                x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+                gw = g2.T @ x2
         if nb:
             gb = g2.sum(axis=0)
         return gx, gw, gb
