@@ -81,10 +81,8 @@ class _ReLU(Function):
             backend.parallel_slices(lambda sl: _relu_pass(flat[sl], o[sl], a[sl]), x.size,
                                     2 * x.nbytes)
         else:
-            xp = array_module(x)
-            out = xp.maximum(x, 0)
-            alive = out <= 0
-            xp.logical_not(alive, out=alive)
+            out = array_module(x).maximum(x, 0)
+            alive = ~(out <= 0)
         ctx.save_for_backward(alive)
         return out
 
