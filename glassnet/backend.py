@@ -487,8 +487,8 @@ def rng(generator=None) -> np.random.Generator:
 
 
 # ----------------------------------------------------------------------------- threads
-# How many threads the CPU kernels use: the convolution's chunks, pooling, batch norm, the
-# optimisers' updates, and NumPy's BLAS. One number for all of them, decided here:
+# How many threads the CPU kernels use: the convolution's chunks, pooling, batch norm, ReLU,
+# the optimisers' updates, and NumPy's BLAS. One number for all of them, decided here:
 #   1. set_num_threads(n), when it has been called;
 #   2. else the environment variable GLASSNET_NUM_THREADS (read once, at the first kernel);
 #   3. else OMP_NUM_THREADS (as PyTorch reads it);
@@ -502,8 +502,9 @@ def rng(generator=None) -> np.random.Generator:
 # With a count n > 1 set by 1, 2 or 3, BLAS runs on one thread too, except in the matrix products
 # of nn.Linear and matmul of at least BLAS_THREADS_MIN_MACS multiply-adds, which run on n
 # (``blas_threads_for``): OpenBLAS's threads spin for about 0.1 s after each product, on the
-# CPUs that glassnet's own kernels need next (measured: LeNet-5 at batch 256 took 56 ms a step
-# with BLAS on two threads throughout, 43 ms with this rule, 53 ms on one thread).
+# CPUs that glassnet's own kernels need next (measured, two A/B runs: LeNet-5 at batch 256 took
+# 56 and 76 ms a step with BLAS on two threads throughout, 43 and 39 ms with this rule, 53 and
+# 49 ms on one thread).
 # A kernel cuts its work into independent parts (batch chunks, slices, chunks of a parameter)
 # whose number does not depend on the thread count, and runs them with ``parallel_map``: the
 # calling thread and up to threads_now() - 1 workers of one shared pool take the next part as
