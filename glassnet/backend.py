@@ -537,23 +537,24 @@ def cpu_count() -> _builtins.int:
 def _default_threads() -> _builtins.int:
     n = _env_threads("GLASSNET_NUM_THREADS")
     if n is not None:
-        _one_blas_thread_by_default()  # the variable stands for a call of set_num_threads
+        _one_blas_thread()  # the variable stands for a call of set_num_threads
         return n
     n = _env_threads("OMP_NUM_THREADS")
     if n is not None:
-        _one_blas_thread_by_default()
+        _one_blas_thread()
         return n
     _threads["auto"] = _threads["auto"] or _LoadMonitor()
-    _one_blas_thread_by_default()
+    _one_blas_thread()
     return cpu_count()
 
 
-def _one_blas_thread_by_default():
-    """With the default setting BLAS runs on one thread, always: OpenBLAS's products change in
+def _one_blas_thread():
+    """BLAS runs on one thread, outside ``blas_threads_for``: OpenBLAS's products change in
     the last bits with its thread count, and its threads, which wait for work by spinning, cost
-    several times their worth as soon as another process wants a CPU (benchmarks/bench_load.py).
-    glassnet's kernels share their own work among the free CPUs instead. With a count set by
-    the user, the large products of ``blas_threads_for`` run on that many BLAS threads."""
+    several times their worth as soon as another process wants a CPU (benchmarks/bench_load.py)
+    or glassnet's own kernels want the CPUs they spin on. glassnet's kernels share their own
+    work among the CPUs instead; with a count set by the user, the large products of
+    ``blas_threads_for`` run on that many BLAS threads."""
     ctl = _blas_controller()
     if ctl:
         ctl.limit(limits=1, user_api="blas")
@@ -581,7 +582,7 @@ def set_num_threads(n) -> None:
         raise ValueError(f"set_num_threads: expected a positive integer, None or 'auto', "
                          f"got {n!r}")
     _threads["n"] = _builtins.int(n)
-    _one_blas_thread_by_default()
+    _one_blas_thread()
 
 
 def get_num_threads() -> _builtins.int:
@@ -697,9 +698,9 @@ _SAME_BLAS = _contextlib.nullcontext()
 def blas_threads_for(macs):
     """The context to run one matrix product of ``macs`` multiply-adds in: on the
     set_num_threads(n) BLAS threads when n > 1 was set (by the call, GLASSNET_NUM_THREADS or
-    OMP_NUM_THREADS) and the product has at least BLAS_THREADS_MIN_MACS; else BLAS stays as it is (one thread,
-    or following the load after ``set_num_threads("auto")``). ``nn.Linear`` and ``matmul``
-    run their products in it."""
+    OMP_NUM_THREADS) and the product has at least BLAS_THREADS_MIN_MACS; else BLAS stays as
+    it is (one thread, or following the load after ``set_num_threads("auto")``).
+    ``nn.Linear`` and ``matmul`` run their products in it."""
     n = _threads["n"]
     if (n is None or n < 2 or macs < BLAS_THREADS_MIN_MACS or _threads["auto"] is not None
             or _threads["blas_held"]):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from helpers import gradcheck
 
 import glassnet as gn
 import glassnet.nn.functional as F
@@ -242,6 +243,14 @@ def test_relu_compiled_matches_numpy_and_pytorch(dtype, rng):
     np.testing.assert_array_equal(res[0][0], TF.relu(torch.tensor(x)).numpy())
     finite = np.isfinite(g)  # PyTorch gives 0 at dead units for a NaN or inf dy, NumPy NaN
     np.testing.assert_array_equal(res[0][1][finite], xt.grad.numpy()[finite])
+
+
+@needs_numba
+def test_compiled_relu_and_max_pool_pass_a_float64_gradient_check(rng):
+    x = rng.standard_normal((3, 2, 7, 6))  # odd height: the trailing row's gradient is 0
+    with kernels("compiled"):
+        gradcheck(lambda t: F.relu(t), [x])
+        gradcheck(lambda t: F.max_pool2d(t, 2), [x])
 
 
 @needs_numba
